@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <QByteArray>
+#include <QMetaType>
+#include <QString>
+#include <QStringList>
+#include <QVector>
+
+namespace fe {
+
+// Falco priorities in Falco's own order (syslog severities): the numeric value is the sort order
+// used in the store and the colour index used by the UI. Unknown sorts last.
+enum class Priority : int {
+    Emergency = 0,
+    Alert = 1,
+    Critical = 2,
+    Error = 3,
+    Warning = 4,
+    Notice = 5,
+    Informational = 6,
+    Debug = 7,
+    Unknown = 8,
+};
+
+// Case-insensitive; accepts Falco's spellings ("Informational", "Info", "warning").
+Priority priorityFromString(QStringView text);
+// Falco's canonical spelling ("Informational"), "Unknown" for Unknown.
+QString priorityName(Priority priority);
+// The Elastic integration's event.severity scale: 99/73/47/21, 0 when unknown.
+int severityForPriority(Priority priority);
+
+// One alert as the store and the UI see it: the columns the dashboard and filters need, plus the full
+// ECS document. Built by the ingest mapper, a plain value type that crosses threads.
+struct Alert
+{
+    qint64 id = 0;                // store row id; 0 before it is stored
+    qint64 timestampMs = 0;       // @timestamp, ms since the epoch (UTC)
+    Priority priority = Priority::Unknown;
+    int severity = 0;             // event.severity (99/73/47/21), 0 when unset
+    QString rule;                 // rule.name
+    QString hostname;             // host.name
+    QString source;               // event.provider (syscall, k8s_audit, ...)
+    QString output;               // falco.output (free text, FTS-indexed)
+    QString uuid;                 // falco.uuid (Falcosidekick), may be empty
+    QString containerId;          // container.id
+    QString containerName;        // container.name
+    QString containerImage;       // container.image.name
+    QString podName;              // orchestrator.resource.name
+    QString namespaceName;        // orchestrator.namespace
+    QString processName;          // process.name
+    QString commandLine;          // process.command_line
+    QString userName;             // process.user.name
+    QStringList tags;             // falco.tags as sent
+    QString technique;            // threat.technique.id[0] (T1234)
+    QString subtechnique;         // threat.technique.subtechnique.id[0] (T1234.001)
+    QStringList tactics;          // from mitre_* tags, e.g. "credential_access"
+    QByteArray dedupeKey;         // "u:<uuid>" or "h:<hex sha-256 of the alert JSON text>"
+    QByteArray ecsJson;           // the whole ECS document, compact UTF-8 JSON
+};
+
+using AlertBatch = QVector<Alert>;
+
+} // namespace fe
+
+Q_DECLARE_METATYPE(fe::Alert)
+Q_DECLARE_METATYPE(fe::AlertBatch)

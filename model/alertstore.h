@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "model/alert.h"
+
+#include <QByteArray>
+#include <QString>
+#include <QVector>
+
+#include <functional>
+#include <limits>
+#include <memory>
+
+struct sqlite3;
+
+namespace fe {
+
+// What the user asked to see: a query in the KQL subset (model/querylanguage.h) and a time range.
+struct AlertFilter
+{
+    QString query;                                          // empty = everything
+    qint64 fromMs = std::numeric_limits<qint64>::min();     // inclusive
+    qint64 toMs = std::numeric_limits<qint64>::max();       // exclusive
+    bool isEmpty() const
+    {
+        return query.trimmed().isEmpty() && fromMs == std::numeric_limits<qint64>::min()
+            && toMs == std::numeric_limits<qint64>::max();
+    }
+};
+
+struct InsertResult
+{
+    qint64 stored = 0;
+    qint64 duplicates = 0;
+    qint64 firstId = 0;   // ids of the stored rows are increasing; 0 when nothing was stored
+    qint64 lastId = 0;
+};
+
+// The local alert cache: one SQLite file in WAL mode (schema in ARCHITECTURE.md, model/schema.cpp).
+// One AlertStore per thread: it owns one connection. A ReadWrite store is the single writer; readers
+// (UI, dashboard, export) open their own ReadOnly stores and never block the writer.
+class AlertStore
+{
+public:
+    enum class OpenMode { ReadWrite, ReadOnly };
+
+    AlertStore();
+    ~AlertStore();
+    AlertStore(const AlertStore &) = delete;
+    AlertStore &operator=(const AlertStore &) = delete;
+
+    // Opens (creating and migrating in ReadWrite mode) the database at path. false + error on failure.
+    bool open(const QString &path, OpenMode mode = OpenMode::ReadWrite, QString *error = nullptr);
+    void close();
+    bool isOpen() const;
+    QString path() const;
+    int schemaVersion() const;
+
+    // The embedded default: $XDG_DATA_HOME/falco-explorer/alerts.db (QStandardPaths::AppDataLocation).
+    static QString defaultPath();
+
+    // Stores a batch in one transaction: dedupe on Alert::dedupeKey, the document (compressed), the FTS
+    // row for the output text and the rollup counters. Duplicates are counted, not stored.
+    InsertResult insert(const AlertBatch &batch, QString *error = nullptr);
+
+    // ANALYZE / PRAGMA optimize; call after large imports.
+    void optimize();
+
+    qint64 count(const AlertFilter &filter = {}, QString *error = nullptr) const;
+    qint64 maxId() const;
+
+    // The ECS document of one alert, as inserted (decompressed), or empty.
+    QByteArray document(qint64 id) const;
+
+    // Streams the ECS documents matching filter in (@timestamp, id) order, without loading them all.
+    // The callback returns false to stop. Returns false (and error) if the filter does not compile.
+    bool forEachDocument(const AlertFilter &filter, const std::function<bool(qint64 id, const QByteArray &ecsJson)> &fn,
+                         QString *error = nullptr) const;
+
+    // Alerts with id > afterId in id order (for forwarders and "N new" notifications), at most limit.
+    AlertBatch alertsAfter(qint64 afterId, int limit) const;
+
+    // Small durable key/value state (file tail positions, forwarder cursors, settings that are data).
+    bool setState(const QString &key, const QByteArray &value);
+    QByteArray state(const QString &key) const;
+
+    // The raw connection, for model-side query code (aggregates, table paging). Never outside model/.
+    sqlite3 *handle() const;
+
+private:
+    struct Private;
+    std::unique_ptr<Private> d;
+};
+
+} // namespace fe
