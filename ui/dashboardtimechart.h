@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "model/aggregates.h"
+
+#include <QChartView>
+
+class QDateTimeAxis;
+class QRubberBand;
+class QValueAxis;
+
+namespace fe {
+
+// "Alerts Over Time": a line of the alert count per bucket (empty buckets drawn as zero), or the same
+// counts stacked by priority in Falco's colours. Dragging across the plot selects a time range.
+class DashboardTimeChart : public QChartView
+{
+    Q_OBJECT
+
+public:
+    enum class Mode { Total, ByPriority };
+    Q_ENUM(Mode)
+
+    explicit DashboardTimeChart(QWidget *parent = nullptr);
+
+    void setData(const DashboardData &data, bool dark);
+    Mode mode() const { return m_mode; }
+    void setMode(Mode mode);
+
+    // The axis label format chosen for a range and bucket width ("HH:mm", "MM-dd HH:mm", ...).
+    static QString timeFormat(qint64 rangeMs, qint64 intervalMs);
+    // "1 minute", "30 seconds", "3 hours": a bucket width for titles.
+    static QString intervalText(qint64 intervalMs);
+
+Q_SIGNALS:
+    void rangeSelected(qint64 fromMs, qint64 toMs);
+
+protected:
+    void mousePressEvent(QMouseEvent *event) override;
+    void mouseMoveEvent(QMouseEvent *event) override;
+    void mouseReleaseEvent(QMouseEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
+
+private:
+    void rebuild();
+    qint64 timeAt(int x) const;
+
+    DashboardData m_data;
+    bool m_dark = false;
+    Mode m_mode = Mode::Total;
+    QDateTimeAxis *m_axisX;
+    QValueAxis *m_axisY;
+    QRubberBand *m_band;
+    int m_pressX = -1;
+};
+
+} // namespace fe

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "ui/mitrematrixlayout.h"
+
+#include <QWidget>
+
+namespace fe {
+
+// The MITRE ATT&CK heat matrix: tactics as columns, techniques as rows, the alert count in each cell
+// coloured on a log scale. Clicking a cell asks to filter on tactic and technique, clicking a column
+// or row header on that tactic or technique alone; Alt+click asks to exclude instead.
+class MitreMatrixWidget : public QWidget
+{
+    Q_OBJECT
+
+public:
+    explicit MitreMatrixWidget(QWidget *parent = nullptr);
+
+    void setCells(const QVector<MitreCell> &cells);
+    const MitreMatrixLayout &layout() const { return m_layout; }
+
+    // Geometry, for hit tests and tests: a cell, a column header, a row header. Empty when out of range.
+    QRect cellRect(int row, int column) const;
+    QRect columnHeaderRect(int column) const;
+    QRect rowHeaderRect(int row) const;
+
+    QSize sizeHint() const override;
+    QSize minimumSizeHint() const override;
+
+    // The cell fill for count on a log scale from the base colour to a saturated red-orange.
+    static QColor heatColor(qint64 count, qint64 maxCount, bool dark);
+
+Q_SIGNALS:
+    // tactic or technique is null (QString()) when the click was on the other header.
+    void cellActivated(const QString &tactic, const QString &technique, bool exclude);
+
+protected:
+    void paintEvent(QPaintEvent *event) override;
+    void mouseMoveEvent(QMouseEvent *event) override;
+    void mouseReleaseEvent(QMouseEvent *event) override;
+    void leaveEvent(QEvent *event) override;
+    bool event(QEvent *event) override;
+
+private:
+    struct Hit
+    {
+        int row = -1;
+        int column = -1;
+    };
+    Hit hitTest(const QPoint &pos) const;
+    int rowHeaderWidth() const;
+    int headerHeight() const;
+    int columnWidth() const;
+    int rowHeight() const;
+
+    MitreMatrixLayout m_layout;
+    Hit m_hover;
+};
+
+} // namespace fe

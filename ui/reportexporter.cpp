@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "ui/reportexporter.h"
+
+#include "ui/dashboardbucketmodel.h"
+#include "ui/dashboardprioritychart.h"
+#include "ui/dashboardtimechart.h"
+#include "ui/mitrematrixlayout.h"
+#include "ui/prioritycolors.h"
+#include "ui/reportchartpainter.h"
+
+#include <QBuffer>
+#include <QCoreApplication>
+#include <QFile>
+#include <QFileInfo>
+#include <QLocale>
+#include <QPageLayout>
+#include <QPageSize>
+#include <QPdfWriter>
+#include <QSaveFile>
+#include <QTextDocument>
+#include <QUrl>
+
+#include <algorithm>
+#include <limits>
+
+namespace fe {
+
+namespace {
+
+// Where the HTML is going: a browser (self-contained, images as data: URLs) or QTextDocument for the
+// PDF (images as named resources, the CSS subset QTextDocument understands).
+enum class Target { Browser, Pdf };
+
+struct ChartImage
+{
+    ReportChartPainter::Chart chart;
+    const char *name;
+};
+
+constexpr ChartImage s_charts[] = {
+    {ReportChartPainter::Chart::Timeline, "timeline"},
+    {ReportChartPainter::Chart::PriorityPie, "priorities"},
+    {ReportChartPainter::Chart::Rules, "rules"},
+    {ReportChartPainter::Chart::Mitre, "mitre"},
+};
+
+QString esc(const QString &text)
+{
+    return text.toHtmlEscaped();
+}
+
+QString number(qint64 n)
+{
+    return QLocale().toString(n);
+}
+
+QString imageTag(const ReportData &data, ReportChartPainter::Chart chart, const char *name, Target target)
+{
+    const QSize size = ReportChartPainter::reportSize(chart, data.dashboard);
+    const QString alt = QString::fromLatin1(name);
+    if (target == Target::Pdf) {
+        return QStringLiteral("<img src=\"chart:%1\" width=\"%2\" height=\"%3\" alt=\"%1\">")
+            .arg(alt)
+            .arg(size.width())
+            .arg(size.height());
+    }
+    QByteArray png;
+    QBuffer buffer(&png);
+    buffer.open(QIODevice::WriteOnly);
+    ReportChartPainter::render(chart, data.dashboard, size).save(&buffer, "PNG");
+    return QStringLiteral("<img class=\"chart\" src=\"data:image/png;base64,%1\" width=\"%2\" height=\"%3\" alt=\"%4\">")
+        .arg(QString::fromLatin1(png.toBase64()))
+        .arg(size.width())
+        .arg(size.height())
+        .arg(alt);
+}
+
+QString badge(Priority priority)
+{
+    return QStringLiteral("<span class=\"prio\" style=\"background-color:%1;color:%2\">&nbsp;%3&nbsp;</span>")
+        .arg(priorityColor(priority, false).name(), priorityTextColor(priority, false).name(), esc(priorityName(priority)));
+}
+
+// A table of buckets: value, count, share of total and (optionally) the newest alert.
+QString bucketTable(const QString &keyTitle, const QVector<Bucket> &buckets, qint64 total, bool lastSeen, qint64 other = 0)
+{
+    QString h = QStringLiteral("<table class=\"data\" cellspacing=\"0\" cellpadding=\"3\" width=\"100%\"><thead><tr><th align=\"left\">")
+        + esc(keyTitle) + QStringLiteral("</th><th align=\"right\">Alert Count</th><th align=\"right\">Share</th>");
+    if (lastSeen)
+        h += QStringLiteral("<th align=\"left\">Most recent alert</th>");
+    h += QStringLiteral("</tr></thead><tbody>");
+    const auto row = [&](const QString &key, qint64 count, qint64 lastMs, bool italic) {
+        h += QStringLiteral("<tr><td>") + (italic ? QStringLiteral("<i>") + esc(key) + QStringLiteral("</i>") : esc(key))
+            + QStringLiteral("</td><td align=\"right\">") + number(count) + QStringLiteral("</td><td align=\"right\">")
+            + DashboardPriorityChart::percentText(count, total) + QStringLiteral("</td>");
+        if (lastSeen)
+            h += QStringLiteral("<td>") + (lastMs > 0 ? esc(DashboardBucketModel::formatTime(lastMs)) : QString()) + QStringLiteral("</td>");
+        h += QStringLiteral("</tr>");
+    };
+    for (const Bucket &b : buckets)
+        row(b.key.isEmpty() ? QStringLiteral("(empty)") : b.key, b.count, b.lastSeenMs, b.key.isEmpty());
+    if (other > 0)
+        row(QStringLiteral("Other"), other, 0, true);
+    if (buckets.isEmpty())
+        h += QStringLiteral("<tr><td colspan=\"4\"><i>No alerts</i></td></tr>");
+    h += QStringLiteral("</tbody></table>");
+    return h;
+}
+
+QString alertTable(const QVector<AlertSummary> &alerts)
+{
+    if (alerts.isEmpty())
+        return QStringLiteral("<p class=\"muted\"><i>No alerts.</i></p>");
+    QString h = QStringLiteral(
+        "<table class=\"data alerts\" cellspacing=\"0\" cellpadding=\"3\" width=\"100%\"><thead><tr>"
+        "<th align=\"left\">@timestamp</th><th align=\"left\">Priority</th><th align=\"left\">Rule</th>"
+        "<th align=\"left\">Host / container</th><th align=\"left\">Process</th></tr></thead><tbody>");
+    for (const AlertSummary &a : alerts) {
+        QString where = esc(a.host);
+        if (!a.containerName.isEmpty() || !a.pod.isEmpty()) {
+            where += QStringLiteral("<br><span class=\"muted\">")
+                + esc(a.pod.isEmpty() ? a.containerName : a.pod + QStringLiteral(" / ") + a.containerName)
+                + QStringLiteral("</span>");
+        }
+        h += QStringLiteral("<tr class=\"head\"><td>") + esc(DashboardBucketModel::formatTime(a.timestampMs))
+            + QStringLiteral("</td><td>") + badge(a.priority) + QStringLiteral("</td><td>") + esc(a.rule)
+            + QStringLiteral("</td><td>") + where + QStringLiteral("</td><td>") + esc(a.process)
+            + QStringLiteral("</td></tr><tr class=\"out\"><td colspan=\"5\"><code>")
+            + esc(a.output.isEmpty() ? a.rule : a.output) + QStringLiteral("</code></td></tr>");
+    }
+    h += QStringLiteral("</tbody></table>");
+    return h;
+}
+
+QString stylesheet(Target target)
+{
+    QString css = QStringLiteral(
+        "body { font-family: 'DejaVu Sans', 'Segoe UI', Helvetica, Arial, sans-serif; color: #212529; font-size: 10pt; }"
+        "h1 { font-size: 18pt; margin-bottom: 2px; }"
+        "h2 { font-size: 13pt; margin-top: 18px; margin-bottom: 6px; color: #343a40; }"
+        ".muted { color: #6c757d; }"
+        "table.data { border-collapse: collapse; margin-bottom: 8px; }"
+        "table.data th { background-color: #e9ecef; border-bottom: 1px solid #adb5bd; font-weight: bold; }"
+        "table.data td { border-bottom: 1px solid #dee2e6; vertical-align: top; }"
+        "table.alerts tr.head td { border-bottom: none; }"
+        "table.alerts tr.out td { color: #343a40; font-size: 8.5pt; }"
+        "code { font-family: 'DejaVu Sans Mono', monospace; font-size: 8.5pt; }"
+        "table.meta td { padding: 2px 8px 2px 0; }"
+        ".kpi { font-size: 15pt; font-weight: bold; }");
+    if (target == Target::Browser) {
+        css += QStringLiteral(
+            "body { max-width: 1100px; margin: 24px auto; padding: 0 16px; }"
+            ".prio { border-radius: 3px; padding: 1px 4px; font-size: 8.5pt; white-space: nowrap; }"
+            "table.alerts tr.out td code { white-space: pre-wrap; word-break: break-all; }"
+            ".grid { display: flex; flex-wrap: wrap; gap: 24px; } .grid > div { flex: 1 1 420px; min-width: 0; }"
+            "img.chart { max-width: 100%; height: auto; }"
+            "@media print { h2 { break-after: avoid; } tr { break-inside: avoid; } }");
+    }
+    return css;
+}
+
+// Two blocks side by side: a flex grid in a browser, a two-cell table in QTextDocument.
+QString twoColumns(Target target, const QString &left, const QString &right)
+{
+    if (target == Target::Browser)
+        return QStringLiteral("<div class=\"grid\"><div>") + left + QStringLiteral("</div><div>") + right
+            + QStringLiteral("</div></div>");
+    return QStringLiteral("<table width=\"100%\" cellspacing=\"0\" cellpadding=\"0\"><tr><td width=\"50%\" valign=\"top\">")
+        + left + QStringLiteral("</td><td width=\"4%\"></td><td width=\"46%\" valign=\"top\">") + right
+        + QStringLiteral("</td></tr></table>");
+}
+
+QString buildHtml(const ReportData &r, Target target)
+{
+    const DashboardData &d = r.dashboard;
+    qint64 severe = 0;
+    for (const Bucket &b : d.byPriority) {
+        const Priority p = priorityFromString(b.key);
+        if (p <= Priority::Critical)
+            severe += b.count;
+    }
+    const auto sum = [](const QVector<Bucket> &buckets) {
+        qint64 n = 0;
+        for (const Bucket &b : buckets)
+            n += b.count;
+        return n;
+    };
+    // The host table is alphabetical like the Kibana panel; "Other" holds the hosts outside the top 10.
+    QVector<Bucket> hosts = d.byHost;
+    std::sort(hosts.begin(), hosts.end(), [](const Bucket &a, const Bucket &b) { return a.key.localeAwareCompare(b.key) < 0; });
+
+    QString h;
+    h += QStringLiteral("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                        "<meta name=\"generator\" content=\"Falco Explorer\"><title>Falco alerts report</title><style>")
+        + stylesheet(target) + QStringLiteral("</style></head><body>\n");
+    h += QStringLiteral("<h1>Falco alerts report</h1><p class=\"muted\">Generated ")
+        + esc(QLocale().toString(r.generatedAt, QStringLiteral("yyyy-MM-dd HH:mm:ss t"))) + QStringLiteral(" by Falco Explorer ")
+        + esc(QCoreApplication::applicationVersion()) + QStringLiteral(" from ")
+        + esc(QFileInfo(r.databasePath).fileName()) + QStringLiteral("</p>\n");
+
+    h += QStringLiteral("<table class=\"meta\" cellspacing=\"0\"><tr><td><b>Query</b></td><td><code>")
+        + (r.filter.query.trimmed().isEmpty() ? QStringLiteral("(none: all alerts)") : esc(r.filter.query))
+        + QStringLiteral("</code></td></tr><tr><td><b>Time range</b></td><td>") + esc(ReportExporter::rangeText(r))
+        + QStringLiteral("</td></tr></table>\n");
+
+    h += QStringLiteral("<table class=\"meta\" cellspacing=\"0\" cellpadding=\"4\"><tr>"
+                        "<td><span class=\"kpi\">%1</span><br><span class=\"muted\">alerts</span></td>"
+                        "<td><span class=\"kpi\">%2</span><br><span class=\"muted\">Critical or worse</span></td>"
+                        "<td><span class=\"kpi\">%3</span><br><span class=\"muted\">rules</span></td>"
+                        "<td><span class=\"kpi\">%4</span><br><span class=\"muted\">hosts</span></td>"
+                        "<td><span class=\"kpi\">%5</span><br><span class=\"muted\">ATT&amp;CK techniques</span></td>"
+                        "</tr></table>\n")
+             .arg(number(d.total), number(severe), number(d.byRule.size()) + (d.byRule.size() >= 10 ? QStringLiteral("+") : QString()),
+                  number(d.byHost.size()) + (d.byHost.size() >= 10 ? QStringLiteral("+") : QString()),
+                  number(MitreMatrixLayout(d.mitre).rowCount()));
+
+    h += QStringLiteral("<h2>Alerts over time</h2>") + imageTag(r, s_charts[0].chart, s_charts[0].name, target) + QLatin1Char('\n');
+
+    h += twoColumns(target,
+                    QStringLiteral("<h2>Alerts by priority</h2>") + imageTag(r, s_charts[1].chart, s_charts[1].name, target),
+                    QStringLiteral("<h2>&nbsp;</h2>") + bucketTable(QStringLiteral("Event Priority"), d.byPriority, d.total, true));
+    h += twoColumns(target,
+                    QStringLiteral("<h2>Alerts by host, top 10</h2>")
+                        + bucketTable(QStringLiteral("Hostname"), hosts, d.total, true, d.total - sum(d.byHost)),
+                    QStringLiteral("<h2>Alerts by pod, top 10</h2>")
+                        + bucketTable(QStringLiteral("Pod Name"), d.byPod, d.total, true, d.total - sum(d.byPod)));
+
+    h += QStringLiteral("<h2>Rules triggered, top 10</h2>") + imageTag(r, s_charts[2].chart, s_charts[2].name, target)
+        + bucketTable(QStringLiteral("Rule Name"), d.byRule, d.total, true);
+
+    h += QStringLiteral("<h2>MITRE ATT&amp;CK: tactics × techniques</h2>") + imageTag(r, s_charts[3].chart, s_charts[3].name, target);
+
+    h += twoColumns(target, QStringLiteral("<h2>Alerts by source</h2>") + bucketTable(QStringLiteral("Source"), d.bySource, d.total, false),
+                    QStringLiteral("<h2>Top namespaces</h2>") + bucketTable(QStringLiteral("Namespace"), d.byNamespace, d.total, false));
+    h += QStringLiteral("<h2>Top container images</h2>") + bucketTable(QStringLiteral("Image"), d.byImage, d.total, true);
+
+    h += QStringLiteral("<h2>Newest Critical-or-worse alerts</h2>") + alertTable(r.severeAlerts);
+    h += QStringLiteral("<h2>Newest alerts</h2>") + alertTable(r.newestAlerts);
+    h += QStringLiteral("\n</body></html>\n");
+    return h;
+}
+
+} // namespace
+
+ReportExporter::Format ReportExporter::formatForFile(const QString &path)
+{
+    const QString suffix = QFileInfo(path).suffix().toLower();
+    if (suffix == u"html" || suffix == u"htm")
+        return Format::Html;
+    if (suffix == u"pdf")
+        return Format::Pdf;
+    return Format::Unknown;
+}
+
+bool ReportExporter::collect(const QString &dbPath, const AlertFilter &filter, ReportData *out, QString *error, int alertLimit)
+{
+    AlertStore store;
+    if (!store.open(dbPath, AlertStore::OpenMode::ReadOnly, error))
+        return false;
+    ReportData r;
+    r.filter = filter;
+    r.databasePath = dbPath;
+    r.generatedAt = QDateTime::currentDateTime();
+    AggregateOptions options;
+    if (!computeDashboard(store, filter, options, &r.dashboard, error))
+        return false;
+    if (!newestAlerts(store, filter, alertLimit, &r.newestAlerts, error))
+        return false;
+    AlertFilter severe = filter;
+    const QString query = filter.query.trimmed();
+    severe.query = (query.isEmpty() ? QString() : QStringLiteral("(") + query + QStringLiteral(") and "))
+        + QStringLiteral("falco.priority >= critical");
+    if (!newestAlerts(store, severe, alertLimit, &r.severeAlerts, error))
+        return false;
+    *out = std::move(r);
+    return true;
+}
+
+QString ReportExporter::rangeText(const ReportData &data)
+{
+    const AlertFilter &f = data.filter;
+    const bool openFrom = f.fromMs == std::numeric_limits<qint64>::min();
+    const bool openTo = f.toMs == std::numeric_limits<qint64>::max();
+    const auto t = [](qint64 ms) { return DashboardBucketModel::formatTime(ms); };
+    QString text;
+    if (openFrom && openTo)
+        text = QStringLiteral("all time");
+    else if (openFrom)
+        text = QStringLiteral("until %1").arg(t(f.toMs));
+    else if (openTo)
+        text = QStringLiteral("since %1").arg(t(f.fromMs));
+    else
+        text = QStringLiteral("%1 – %2").arg(t(f.fromMs), t(f.toMs));
+    text += QStringLiteral(" (local time, %1)").arg(QDateTime::currentDateTime().timeZoneAbbreviation());
+    if (data.dashboard.total > 0 && data.dashboard.toMs > data.dashboard.fromMs) {
+        text += QStringLiteral("; alerts from %1 to %2, %3 buckets of %4")
+                    .arg(t(data.dashboard.fromMs), t(data.dashboard.toMs))
+                    .arg(data.dashboard.overTime.size())
+                    .arg(DashboardTimeChart::intervalText(data.dashboard.intervalMs));
+    }
+    return text;
+}
+
+QString ReportExporter::html(const ReportData &data)
+{
+    return buildHtml(data, Target::Browser);
+}
+
+bool ReportExporter::writeHtml(const ReportData &data, const QString &path, QString *error)
+{
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly)) {
+        if (error)
+            *error = QStringLiteral("%1: %2").arg(path, file.errorString());
+        return false;
+    }
+    file.write(html(data).toUtf8());
+    if (!file.commit()) {
+        if (error)
+            *error = QStringLiteral("%1: %2").arg(path, file.errorString());
+        return false;
+    }
+    return true;
+}
+
+bool ReportExporter::writePdf(const ReportData &data, const QString &path, QString *error)
+{
+    // Fail early with the file's own error: QPdfWriter only reports failure by painting nothing.
+    {
+        QFile probe(path);
+        if (!probe.open(QIODevice::WriteOnly)) {
+            if (error)
+                *error = QStringLiteral("%1: %2").arg(path, probe.errorString());
+            return false;
+        }
+    }
+    QTextDocument doc;
+    doc.setDefaultFont(QFont(QStringLiteral("DejaVu Sans"), 9));
+    for (const ChartImage &c : s_charts) {
+        doc.addResource(QTextDocument::ImageResource, QUrl(QStringLiteral("chart:") + QString::fromLatin1(c.name)),
+                        ReportChartPainter::render(c.chart, data.dashboard, ReportChartPainter::reportSize(c.chart, data.dashboard),
+                                                   3.0));
+    }
+    doc.setHtml(buildHtml(data, Target::Pdf));
+
+    QPdfWriter writer(path);
+    writer.setTitle(QStringLiteral("Falco alerts report"));
+    writer.setCreator(QStringLiteral("Falco Explorer"));
+    writer.setResolution(300);
+    writer.setPageLayout(QPageLayout(QPageSize(QPageSize::A4), QPageLayout::Portrait, QMarginsF(12, 12, 12, 14),
+                                     QPageLayout::Millimeter));
+    doc.print(&writer);
+    return true;
+}
+
+bool ReportExporter::write(const ReportData &data, const QString &path, QString *error)
+{
+    switch (formatForFile(path)) {
+    case Format::Html: return writeHtml(data, path, error);
+    case Format::Pdf: return writePdf(data, path, error);
+    case Format::Unknown: break;
+    }
+    if (error)
+        *error = QStringLiteral("%1: unknown report format (use a .pdf, .html or .htm file name)").arg(path);
+    return false;
+}
+
+bool exportReport(const QString &dbPath, const AlertFilter &filter, const QString &outFile, QString *error)
+{
+    if (ReportExporter::formatForFile(outFile) == ReportExporter::Format::Unknown) {
+        if (error)
+            *error = QStringLiteral("%1: unknown report format (use a .pdf, .html or .htm file name)").arg(outFile);
+        return false;
+    }
+    ReportData data;
+    if (!ReportExporter::collect(dbPath, filter, &data, error))
+        return false;
+    return ReportExporter::write(data, outFile, error);
+}
+
+} // namespace fe
