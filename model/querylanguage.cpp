@@ -256,7 +256,10 @@ bool lex(const QString &q, QVector<Token> *tokens, Error *err)
             const bool vm = valueMode();
             while (i < n) {
                 const QChar s = q.at(i);
-                if (s.isSpace() || s == u'(' || s == u')' || s == u'"' || s == u'<' || s == u'>' || (s == u':' && !vm))
+                if (s.isSpace() || s == u'(' || s == u')' || s == u'"' || (s == u':' && !vm))
+                    break;
+                // '<' and '>' end a word that can be a field name (host>x); inside other text they are text (->).
+                if ((s == u'<' || s == u'>') && (t.text.isEmpty() || t.text.at(0).isLetter() || t.text.at(0) == u'@' || t.text.at(0) == u'_'))
                     break;
                 if (s == u'\\') {
                     if (i + 1 >= n) {
@@ -869,7 +872,8 @@ private:
             QStringList alternatives;
             for (const QString &path : f.paths) {
                 if (exists) {
-                    alternatives.append(QStringLiteral("json_type(d.doc, ?) NOT IN ('null')"));
+                    // coalesce: a missing path must be false, not NULL, so that NOT works.
+                    alternatives.append(QStringLiteral("coalesce(json_type(d.doc, ?), 'null') <> 'null'"));
                     out.params += path;
                 } else if (wild) {
                     alternatives.append(QStringLiteral("EXISTS (SELECT 1 FROM json_each(d.doc, ?) WHERE %1 LIKE ? ESCAPE '\\')")
