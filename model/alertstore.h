@@ -59,17 +59,19 @@ public:
     // The embedded default: $XDG_DATA_HOME/falco-explorer/alerts.db (QStandardPaths::AppDataLocation).
     static QString defaultPath();
 
-    // Stores a batch in one transaction: dedupe on Alert::dedupeKey, the document (compressed), the FTS
-    // row for the output text and the rollup counters. Duplicates are counted, not stored.
+    // Stores a batch in one transaction: dedupe on Alert::dedupeKey (also within the batch), the document (as is,
+    // so json_extract works), the FTS row for the output text and the rollup counters (model/schema.h).
+    // Duplicates are counted, not stored. An alert without a dedupeKey is deduplicated on its ecsJson.
     InsertResult insert(const AlertBatch &batch, QString *error = nullptr);
 
     // ANALYZE / PRAGMA optimize; call after large imports.
     void optimize();
 
+    // -1 (and error) when the store is closed or the query does not compile. Unfiltered counts come from the rollups.
     qint64 count(const AlertFilter &filter = {}, QString *error = nullptr) const;
     qint64 maxId() const;
 
-    // The ECS document of one alert, as inserted (decompressed), or empty.
+    // The ECS document of one alert, as inserted, or empty.
     QByteArray document(qint64 id) const;
 
     // Streams the ECS documents matching filter in (@timestamp, id) order, without loading them all.

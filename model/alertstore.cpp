@@ -1,0 +1,655 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "model/alertstore.h"
+
+#include "model/filtersql.h"
+#include "model/schema.h"
+
+#include <QCoreApplication>
+#include <QCryptographicHash>
+#include <QDateTime>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QHash>
+#include <QStandardPaths>
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <array>
+#include <limits>
+#include <string>
+#include <unordered_map>
+
+namespace fe {
+
+namespace {
+
+constexpr char s_insertAlertSql[] =
+    "INSERT OR IGNORE INTO alerts(ts, priority, severity, rule, host, source, container_id, container_name, image, "
+    "pod, namespace, process, cmdline, user_name, technique, subtechnique, tactics, tags, uuid, dedupe, ingested) "
+    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)";
+constexpr char s_insertDocSql[] = "INSERT INTO alert_doc(id, doc) VALUES(?1, ?2)";
+constexpr char s_insertFtsSql[] = "INSERT INTO alert_fts(rowid, output) VALUES(?1, ?2)";
+constexpr char s_upsertMinuteSql[] =
+    "INSERT INTO rollup_minute(dim, bucket, key, cnt, last_ts) VALUES(?1, ?2, ?3, ?4, ?5) "
+    "ON CONFLICT(dim, bucket, key) DO UPDATE SET cnt = cnt + excluded.cnt, last_ts = max(last_ts, excluded.last_ts)";
+constexpr char s_upsertHourSql[] =
+    "INSERT INTO rollup_hour(dim, bucket, key, cnt, last_ts) VALUES(?1, ?2, ?3, ?4, ?5) "
+    "ON CONFLICT(dim, bucket, key) DO UPDATE SET cnt = cnt + excluded.cnt, last_ts = max(last_ts, excluded.last_ts)";
+// The columns of an Alert, in the order readAlert() expects.
+constexpr char s_alertColumns[] =
+    "a.id, a.ts, a.priority, a.severity, a.rule, a.host, a.source, a.container_id, a.container_name, a.image, a.pod, "
+    "a.namespace, a.process, a.cmdline, a.user_name, a.technique, a.subtechnique, a.tactics, a.tags, a.uuid, "
+    "a.dedupe, d.doc";
+
+qint64 floorDiv(qint64 value, qint64 divisor)
+{
+    qint64 q = value / divisor;
+    if ((value % divisor != 0) && ((value < 0) != (divisor < 0)))
+        --q;
+    return q;
+}
+
+QString columnText(sqlite3_stmt *stmt, int column)
+{
+    const auto *text = reinterpret_cast<const char *>(sqlite3_column_text(stmt, column));
+    return text ? QString::fromUtf8(text, sqlite3_column_bytes(stmt, column)) : QString();
+}
+
+QByteArray columnBytes(sqlite3_stmt *stmt, int column)
+{
+    const void *data = sqlite3_column_blob(stmt, column);
+    const int size = sqlite3_column_bytes(stmt, column);
+    return data && size > 0 ? QByteArray(static_cast<const char *>(data), size) : QByteArray();
+}
+
+// The rollup counters of one batch, summed in memory so that a 10k batch costs a few hundred upserts.
+struct RollupKey
+{
+    int dim;
+    qint64 bucket;
+    QString key;
+    bool operator==(const RollupKey &other) const
+    {
+        return dim == other.dim && bucket == other.bucket && key == other.key;
+    }
+};
+
+size_t qHash(const RollupKey &k, size_t seed = 0) noexcept
+{
+    return qHashMulti(seed, k.dim, k.bucket, k.key);
+}
+
+struct RollupValue
+{
+    qint64 count = 0;
+    qint64 lastTs = std::numeric_limits<qint64>::min();
+};
+
+using RollupMap = QHash<RollupKey, RollupValue>;
+
+void addRollup(RollupMap &map, RollupDim dim, qint64 bucket, const QString &key, qint64 ts)
+{
+    RollupValue &value = map[RollupKey{int(dim), bucket, key}];
+    ++value.count;
+    value.lastTs = std::max(value.lastTs, ts);
+}
+
+} // namespace
+
+struct AlertStore::Private
+{
+    sqlite3 *db = nullptr;
+    QString path;
+    OpenMode mode = OpenMode::ReadWrite;
+    int version = 0;
+
+    // Prepared statements, cached per connection by SQL text. A statement in use (a nested call from a
+    // forEachDocument callback, say) is not handed out twice: the second user gets a fresh one.
+    struct Cached
+    {
+        sqlite3_stmt *stmt = nullptr;
+        bool inUse = false;
+    };
+    std::unordered_map<std::string, Cached> cache;
+
+    class Statement
+    {
+    public:
+        Statement(Private *owner, const std::string &sql)
+        {
+            auto it = owner->cache.find(sql);
+            if (it != owner->cache.end() && !it->second.inUse) {
+                m_cached = &it->second;
+                m_cached->inUse = true;
+                m_stmt = m_cached->stmt;
+                return;
+            }
+            const unsigned flags = it == owner->cache.end() ? SQLITE_PREPARE_PERSISTENT : 0;
+            if (sqlite3_prepare_v3(owner->db, sql.c_str(), int(sql.size()), flags, &m_stmt, nullptr) != SQLITE_OK) {
+                m_error = QString::fromUtf8(sqlite3_errmsg(owner->db));
+                m_stmt = nullptr;
+                return;
+            }
+            if (it == owner->cache.end()) {
+                m_cached = &owner->cache.emplace(sql, Cached{m_stmt, true}).first->second;
+            }
+        }
+        ~Statement()
+        {
+            if (!m_stmt)
+                return;
+            if (m_cached) {
+                sqlite3_reset(m_stmt);
+                sqlite3_clear_bindings(m_stmt);
+                m_cached->inUse = false;
+            } else {
+                sqlite3_finalize(m_stmt);
+            }
+        }
+        Statement(const Statement &) = delete;
+        Statement &operator=(const Statement &) = delete;
+
+        sqlite3_stmt *get() const { return m_stmt; }
+        explicit operator bool() const { return m_stmt != nullptr; }
+        QString error() const { return m_error; }
+        void reset() const
+        {
+            sqlite3_reset(m_stmt);
+            sqlite3_clear_bindings(m_stmt);
+        }
+
+    private:
+        Cached *m_cached = nullptr;
+        sqlite3_stmt *m_stmt = nullptr;
+        QString m_error;
+    };
+
+    QString lastError() const { return QString::fromUtf8(sqlite3_errmsg(db)); }
+
+    bool exec(const char *sql, QString *error = nullptr) const
+    {
+        char *message = nullptr;
+        if (sqlite3_exec(db, sql, nullptr, nullptr, &message) == SQLITE_OK)
+            return true;
+        if (error)
+            *error = message ? QString::fromUtf8(message) : lastError();
+        sqlite3_free(message);
+        return false;
+    }
+
+    void clearCache()
+    {
+        for (auto &entry : cache)
+            sqlite3_finalize(entry.second.stmt);
+        cache.clear();
+    }
+
+    bool flushRollups(const RollupMap &map, const char *sql, QString *error);
+};
+
+bool AlertStore::Private::flushRollups(const RollupMap &map, const char *sql, QString *error)
+{
+    Statement upsert(this, sql);
+    if (!upsert) {
+        if (error)
+            *error = upsert.error();
+        return false;
+    }
+    sqlite3_stmt *stmt = upsert.get();
+    for (auto it = map.cbegin(); it != map.cend(); ++it) {
+        const QByteArray key = it.key().key.toUtf8();
+        sqlite3_bind_int(stmt, 1, it.key().dim);
+        sqlite3_bind_int64(stmt, 2, it.key().bucket);
+        sqlite3_bind_text(stmt, 3, key.constData(), int(key.size()), SQLITE_STATIC);
+        sqlite3_bind_int64(stmt, 4, it.value().count);
+        sqlite3_bind_int64(stmt, 5, it.value().lastTs);
+        const int rc = sqlite3_step(stmt);
+        sqlite3_reset(stmt);
+        if (rc != SQLITE_DONE) {
+            if (error)
+                *error = QStringLiteral("rollup update failed: %1").arg(lastError());
+            return false;
+        }
+    }
+    return true;
+}
+
+AlertStore::AlertStore()
+    : d(std::make_unique<Private>())
+{
+}
+
+AlertStore::~AlertStore()
+{
+    close();
+}
+
+bool AlertStore::open(const QString &path, OpenMode mode, QString *error)
+{
+    close();
+    if (path.isEmpty()) {
+        if (error)
+            *error = QStringLiteral("no database path given");
+        return false;
+    }
+    const bool readOnly = mode == OpenMode::ReadOnly;
+    if (readOnly && !QFileInfo::exists(path)) {
+        if (error)
+            *error = QStringLiteral("%1: no such alert store").arg(path);
+        return false;
+    }
+    if (!readOnly) {
+        const QString dir = QFileInfo(path).absolutePath();
+        if (!QDir().mkpath(dir)) {
+            if (error)
+                *error = QStringLiteral("%1: cannot create the directory %2").arg(path, dir);
+            return false;
+        }
+    }
+    const int flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+        | SQLITE_OPEN_NOMUTEX;
+    sqlite3 *db = nullptr;
+    const int rc = sqlite3_open_v2(QFile::encodeName(path).constData(), &db, flags, nullptr);
+    if (rc != SQLITE_OK) {
+        if (error)
+            *error = QStringLiteral("%1: cannot open: %2")
+                         .arg(path, db ? QString::fromUtf8(sqlite3_errmsg(db)) : QString::fromUtf8(sqlite3_errstr(rc)));
+        sqlite3_close(db);
+        return false;
+    }
+    sqlite3_extended_result_codes(db, 1);
+    QString why;
+    const bool ready = Schema::configure(db, readOnly, &why)
+        && (readOnly ? Schema::checkReadable(db, &why) : Schema::migrate(db, &why));
+    if (!ready) {
+        if (error)
+            *error = QStringLiteral("%1: %2").arg(path, why);
+        sqlite3_close(db);
+        return false;
+    }
+    d->db = db;
+    d->path = path;
+    d->mode = mode;
+    d->version = Schema::version(db);
+    return true;
+}
+
+void AlertStore::close()
+{
+    if (!d->db)
+        return;
+    d->clearCache();
+    sqlite3_close(d->db);
+    d->db = nullptr;
+    d->path.clear();
+    d->version = 0;
+}
+
+bool AlertStore::isOpen() const
+{
+    return d->db != nullptr;
+}
+
+QString AlertStore::path() const
+{
+    return d->path;
+}
+
+int AlertStore::schemaVersion() const
+{
+    return d->version;
+}
+
+QString AlertStore::defaultPath()
+{
+    QString dir;
+    if (!QCoreApplication::applicationName().isEmpty())
+        dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    if (dir.isEmpty())
+        dir = QDir::homePath() + QStringLiteral("/.local/share/falco-explorer");
+    QDir().mkpath(dir);
+    return dir + QStringLiteral("/alerts.db");
+}
+
+InsertResult AlertStore::insert(const AlertBatch &batch, QString *error)
+{
+    InsertResult result;
+    if (!d->db || d->mode != OpenMode::ReadWrite) {
+        if (error)
+            *error = QStringLiteral("the alert store is not open for writing");
+        return result;
+    }
+    if (batch.isEmpty())
+        return result;
+
+    QString why;
+    if (!d->exec("BEGIN IMMEDIATE", &why)) {
+        if (error)
+            *error = QStringLiteral("cannot start a transaction: %1").arg(why);
+        return result;
+    }
+    auto fail = [&](const QString &text) {
+        d->exec("ROLLBACK");
+        if (error)
+            *error = text;
+        return InsertResult{};
+    };
+
+    Private::Statement insertAlert(d.get(), s_insertAlertSql);
+    Private::Statement insertDoc(d.get(), s_insertDocSql);
+    Private::Statement insertFts(d.get(), s_insertFtsSql);
+    for (const Private::Statement *s : {&insertAlert, &insertDoc, &insertFts}) {
+        if (!*s)
+            return fail(QStringLiteral("cannot prepare the insert: %1").arg(s->error()));
+    }
+    sqlite3_stmt *alertStmt = insertAlert.get();
+    sqlite3_stmt *docStmt = insertDoc.get();
+    sqlite3_stmt *ftsStmt = insertFts.get();
+
+    const qint64 ingested = QDateTime::currentMSecsSinceEpoch();
+    RollupMap minutes;
+    minutes.reserve(1024);
+    // UTF-8 copies of the text columns, alive until the row is stepped (bound SQLITE_STATIC).
+    std::array<QByteArray, 16> text;
+
+    for (const Alert &alert : batch) {
+        const QStringList tactics = Schema::normalizedList(alert.tactics);
+        const QStringList tags = Schema::normalizedList(alert.tags);
+        const int priority = std::clamp(int(alert.priority), 0, int(Priority::Unknown));
+        const QString *columns[] = {&alert.rule,          &alert.hostname,      &alert.source,
+                                    &alert.containerId,   &alert.containerName, &alert.containerImage,
+                                    &alert.podName,       &alert.namespaceName, &alert.processName,
+                                    &alert.commandLine,   &alert.userName,      &alert.technique,
+                                    &alert.subtechnique};
+        sqlite3_bind_int64(alertStmt, 1, alert.timestampMs);
+        sqlite3_bind_int(alertStmt, 2, priority);
+        sqlite3_bind_int(alertStmt, 3, alert.severity);
+        int index = 4;
+        size_t slot = 0;
+        for (const QString *column : columns) {
+            text[slot] = column->toUtf8();
+            sqlite3_bind_text(alertStmt, index++, text[slot].constData(), int(text[slot].size()), SQLITE_STATIC);
+            ++slot;
+        }
+        for (const QString &encoded : {Schema::encodeList(tactics), Schema::encodeList(tags), alert.uuid}) {
+            text[slot] = encoded.toUtf8();
+            sqlite3_bind_text(alertStmt, index++, text[slot].constData(), int(text[slot].size()), SQLITE_STATIC);
+            ++slot;
+        }
+        QByteArray dedupe = alert.dedupeKey;
+        if (dedupe.isEmpty()) {
+            // The mapper always sets a key; an alert built elsewhere is deduplicated on its document.
+            const QByteArray basis = alert.ecsJson.isEmpty()
+                ? QByteArray::number(alert.timestampMs) + alert.rule.toUtf8() + alert.output.toUtf8()
+                : alert.ecsJson;
+            dedupe = "h:" + QCryptographicHash::hash(basis, QCryptographicHash::Sha256).toHex();
+        }
+        sqlite3_bind_blob(alertStmt, 20, dedupe.constData(), int(dedupe.size()), SQLITE_STATIC);
+        sqlite3_bind_int64(alertStmt, 21, ingested);
+        const int rc = sqlite3_step(alertStmt);
+        sqlite3_reset(alertStmt);
+        if (rc != SQLITE_DONE)
+            return fail(QStringLiteral("cannot store an alert: %1").arg(d->lastError()));
+        if (sqlite3_changes(d->db) == 0) {
+            ++result.duplicates;
+            continue;
+        }
+        const qint64 id = sqlite3_last_insert_rowid(d->db);
+        if (result.firstId == 0)
+            result.firstId = id;
+        result.lastId = id;
+        ++result.stored;
+
+        static const char emptyDoc[] = "{}";
+        const bool hasDoc = !alert.ecsJson.isEmpty();
+        sqlite3_bind_int64(docStmt, 1, id);
+        sqlite3_bind_text(docStmt, 2, hasDoc ? alert.ecsJson.constData() : emptyDoc,
+                          hasDoc ? int(alert.ecsJson.size()) : 2, SQLITE_STATIC);
+        int docRc = sqlite3_step(docStmt);
+        sqlite3_reset(docStmt);
+        if (docRc != SQLITE_DONE)
+            return fail(QStringLiteral("cannot store an alert document: %1").arg(d->lastError()));
+
+        const QByteArray output = alert.output.toUtf8();
+        sqlite3_bind_int64(ftsStmt, 1, id);
+        sqlite3_bind_text(ftsStmt, 2, output.constData(), int(output.size()), SQLITE_STATIC);
+        docRc = sqlite3_step(ftsStmt);
+        sqlite3_reset(ftsStmt);
+        if (docRc != SQLITE_DONE)
+            return fail(QStringLiteral("cannot index an alert output: %1").arg(d->lastError()));
+
+        const qint64 ts = alert.timestampMs;
+        const qint64 minute = floorDiv(ts, MinuteMs);
+        addRollup(minutes, RollupDim::Total, minute, QString(), ts);
+        addRollup(minutes, RollupDim::Priority, minute, QString::number(priority), ts);
+        addRollup(minutes, RollupDim::Rule, minute, alert.rule, ts);
+        addRollup(minutes, RollupDim::Host, minute, alert.hostname, ts);
+        addRollup(minutes, RollupDim::Pod, minute, alert.podName, ts);
+        addRollup(minutes, RollupDim::Source, minute, alert.source, ts);
+        addRollup(minutes, RollupDim::Technique, minute, alert.technique, ts);
+        addRollup(minutes, RollupDim::Image, minute, alert.containerImage, ts);
+        addRollup(minutes, RollupDim::Namespace, minute, alert.namespaceName, ts);
+        const QString techniqueSuffix = QLatin1Char('\t') + alert.technique;
+        if (tactics.isEmpty()) {
+            addRollup(minutes, RollupDim::Tactic, minute, QString(), ts);
+            addRollup(minutes, RollupDim::Mitre, minute, techniqueSuffix, ts);
+        }
+        for (const QString &tactic : tactics) {
+            addRollup(minutes, RollupDim::Tactic, minute, tactic, ts);
+            addRollup(minutes, RollupDim::Mitre, minute, tactic + techniqueSuffix, ts);
+        }
+        if (tags.isEmpty())
+            addRollup(minutes, RollupDim::Tag, minute, QString(), ts);
+        for (const QString &tag : tags)
+            addRollup(minutes, RollupDim::Tag, minute, tag, ts);
+    }
+
+    // Hours are summed from the (far fewer) minute entries.
+    RollupMap hours;
+    hours.reserve(minutes.size() / 4 + 16);
+    for (auto it = minutes.cbegin(); it != minutes.cend(); ++it) {
+        RollupValue &value =
+            hours[RollupKey{it.key().dim, floorDiv(it.key().bucket * MinuteMs, HourMs), it.key().key}];
+        value.count += it.value().count;
+        value.lastTs = std::max(value.lastTs, it.value().lastTs);
+    }
+    if (!d->flushRollups(minutes, s_upsertMinuteSql, &why) || !d->flushRollups(hours, s_upsertHourSql, &why))
+        return fail(why);
+    if (!d->exec("COMMIT", &why))
+        return fail(QStringLiteral("cannot commit the batch: %1").arg(why));
+    return result;
+}
+
+void AlertStore::optimize()
+{
+    if (!d->db || d->mode != OpenMode::ReadWrite)
+        return;
+    // A bounded ANALYZE keeps this fast at 10M rows and still gives the planner the statistics that turn
+    // "last hour by rule" into a skip-scan (research/perf.md S14). The checkpoint shrinks the WAL after an import.
+    d->exec("PRAGMA analysis_limit=1000; ANALYZE; PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE);");
+}
+
+qint64 AlertStore::count(const AlertFilter &filter, QString *error) const
+{
+    if (!d->db) {
+        if (error)
+            *error = QStringLiteral("the alert store is not open");
+        return -1;
+    }
+    std::string sql;
+    FilterSql filterSql;
+    if (filter.isEmpty()) {
+        // The total rollup is maintained in the insert transaction: exact, and independent of the table size.
+        sql = "SELECT coalesce(sum(cnt), 0) FROM rollup_hour WHERE dim = 0";
+    } else {
+        filterSql = FilterSql::build(filter);
+        if (!filterSql.ok()) {
+            if (error)
+                *error = filterSql.error();
+            return -1;
+        }
+        sql = (QStringLiteral("SELECT count(*) FROM ") + filterSql.from() + QStringLiteral(" WHERE ")
+               + filterSql.where())
+                  .toStdString();
+    }
+    Private::Statement stmt(d.get(), sql);
+    if (!stmt || filterSql.bind(stmt.get()) < 0) {
+        if (error)
+            *error = stmt ? d->lastError() : stmt.error();
+        return -1;
+    }
+    if (sqlite3_step(stmt.get()) != SQLITE_ROW) {
+        if (error)
+            *error = d->lastError();
+        return -1;
+    }
+    return sqlite3_column_int64(stmt.get(), 0);
+}
+
+qint64 AlertStore::maxId() const
+{
+    if (!d->db)
+        return 0;
+    Private::Statement stmt(d.get(), "SELECT coalesce(max(id), 0) FROM alerts");
+    if (!stmt || sqlite3_step(stmt.get()) != SQLITE_ROW)
+        return 0;
+    return sqlite3_column_int64(stmt.get(), 0);
+}
+
+QByteArray AlertStore::document(qint64 id) const
+{
+    if (!d->db)
+        return {};
+    Private::Statement stmt(d.get(), "SELECT doc FROM alert_doc WHERE id = ?1");
+    if (!stmt)
+        return {};
+    sqlite3_bind_int64(stmt.get(), 1, id);
+    if (sqlite3_step(stmt.get()) != SQLITE_ROW)
+        return {};
+    return columnBytes(stmt.get(), 0);
+}
+
+bool AlertStore::forEachDocument(const AlertFilter &filter,
+                                 const std::function<bool(qint64 id, const QByteArray &ecsJson)> &fn,
+                                 QString *error) const
+{
+    if (!d->db) {
+        if (error)
+            *error = QStringLiteral("the alert store is not open");
+        return false;
+    }
+    const FilterSql filterSql = FilterSql::build(filter);
+    if (!filterSql.ok()) {
+        if (error)
+            *error = filterSql.error();
+        return false;
+    }
+    const QString from = filterSql.needsDoc() ? filterSql.from() : filterSql.from() + QStringLiteral(" JOIN alert_doc d ON d.id = a.id");
+    const std::string sql = (QStringLiteral("SELECT a.id, d.doc FROM ") + from + QStringLiteral(" WHERE ")
+                             + filterSql.where() + QStringLiteral(" ORDER BY a.ts, a.id"))
+                                .toStdString();
+    Private::Statement stmt(d.get(), sql);
+    if (!stmt || filterSql.bind(stmt.get()) < 0) {
+        if (error)
+            *error = stmt ? d->lastError() : stmt.error();
+        return false;
+    }
+    int rc;
+    while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
+        if (!fn(sqlite3_column_int64(stmt.get(), 0), columnBytes(stmt.get(), 1)))
+            return true;
+    }
+    if (rc != SQLITE_DONE) {
+        if (error)
+            *error = d->lastError();
+        return false;
+    }
+    return true;
+}
+
+AlertBatch AlertStore::alertsAfter(qint64 afterId, int limit) const
+{
+    AlertBatch batch;
+    if (!d->db || limit <= 0)
+        return batch;
+    const std::string sql = std::string("SELECT ") + s_alertColumns
+        + " FROM alerts a LEFT JOIN alert_doc d ON d.id = a.id WHERE a.id > ?1 ORDER BY a.id LIMIT ?2";
+    Private::Statement stmt(d.get(), sql);
+    Private::Statement output(d.get(), "SELECT output FROM alert_fts WHERE rowid = ?1");
+    if (!stmt || !output)
+        return batch;
+    sqlite3_bind_int64(stmt.get(), 1, afterId);
+    sqlite3_bind_int(stmt.get(), 2, limit);
+    sqlite3_stmt *s = stmt.get();
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        Alert alert;
+        alert.id = sqlite3_column_int64(s, 0);
+        alert.timestampMs = sqlite3_column_int64(s, 1);
+        alert.priority = Priority(std::clamp(sqlite3_column_int(s, 2), 0, int(Priority::Unknown)));
+        alert.severity = sqlite3_column_int(s, 3);
+        alert.rule = columnText(s, 4);
+        alert.hostname = columnText(s, 5);
+        alert.source = columnText(s, 6);
+        alert.containerId = columnText(s, 7);
+        alert.containerName = columnText(s, 8);
+        alert.containerImage = columnText(s, 9);
+        alert.podName = columnText(s, 10);
+        alert.namespaceName = columnText(s, 11);
+        alert.processName = columnText(s, 12);
+        alert.commandLine = columnText(s, 13);
+        alert.userName = columnText(s, 14);
+        alert.technique = columnText(s, 15);
+        alert.subtechnique = columnText(s, 16);
+        alert.tactics = Schema::decodeList(columnText(s, 17));
+        alert.tags = Schema::decodeList(columnText(s, 18));
+        alert.uuid = columnText(s, 19);
+        alert.dedupeKey = columnBytes(s, 20);
+        alert.ecsJson = columnBytes(s, 21);
+        sqlite3_bind_int64(output.get(), 1, alert.id);
+        if (sqlite3_step(output.get()) == SQLITE_ROW)
+            alert.output = columnText(output.get(), 0);
+        output.reset();
+        batch.append(std::move(alert));
+    }
+    return batch;
+}
+
+bool AlertStore::setState(const QString &key, const QByteArray &value)
+{
+    if (!d->db || d->mode != OpenMode::ReadWrite)
+        return false;
+    Private::Statement stmt(d.get(), "INSERT INTO state(key, value) VALUES(?1, ?2) "
+                                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+    if (!stmt)
+        return false;
+    const QByteArray keyUtf8 = key.toUtf8();
+    sqlite3_bind_text(stmt.get(), 1, keyUtf8.constData(), int(keyUtf8.size()), SQLITE_STATIC);
+    if (value.isEmpty())
+        sqlite3_bind_zeroblob(stmt.get(), 2, 0);
+    else
+        sqlite3_bind_blob(stmt.get(), 2, value.constData(), int(value.size()), SQLITE_STATIC);
+    return sqlite3_step(stmt.get()) == SQLITE_DONE;
+}
+
+QByteArray AlertStore::state(const QString &key) const
+{
+    if (!d->db)
+        return {};
+    Private::Statement stmt(d.get(), "SELECT value FROM state WHERE key = ?1");
+    if (!stmt)
+        return {};
+    const QByteArray keyUtf8 = key.toUtf8();
+    sqlite3_bind_text(stmt.get(), 1, keyUtf8.constData(), int(keyUtf8.size()), SQLITE_STATIC);
+    if (sqlite3_step(stmt.get()) != SQLITE_ROW)
+        return {};
+    return columnBytes(stmt.get(), 0);
+}
+
+sqlite3 *AlertStore::handle() const
+{
+    return d->db;
+}
+
+} // namespace fe

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "model/filtersql.h"
+
+#include "model/querylanguage.h"
+
+#include <QDateTime>
+#include <QStringList>
+
+#include <sqlite3.h>
+
+namespace fe {
+
+FilterSql FilterSql::build(const AlertFilter &filter, qint64 nowMs)
+{
+    FilterSql result;
+    result.m_fromMs = filter.fromMs;
+    result.m_toMs = filter.toMs;
+    const QString query = filter.query.trimmed();
+    if (query.isEmpty())
+        return result;
+    result.m_hasQuery = true;
+    if (nowMs == 0)
+        nowMs = QDateTime::currentMSecsSinceEpoch();
+    const CompiledQuery compiled = compileQuery(query, nowMs);
+    if (!compiled.ok) {
+        result.m_ok = false;
+        result.m_errorColumn = compiled.errorColumn;
+        result.m_error = compiled.errorColumn >= 0
+            ? QStringLiteral("query: %1 (column %2)").arg(compiled.error).arg(compiled.errorColumn + 1)
+            : QStringLiteral("query: %1").arg(compiled.error);
+        return result;
+    }
+    result.m_queryWhere = compiled.where;
+    result.m_queryParams = compiled.params;
+    result.m_needsDoc = compiled.needsDoc;
+    return result;
+}
+
+FilterSql FilterSql::withRange(qint64 fromMs, qint64 toMs) const
+{
+    FilterSql copy = *this;
+    copy.m_fromMs = fromMs;
+    copy.m_toMs = toMs;
+    return copy;
+}
+
+QString FilterSql::from() const
+{
+    return m_needsDoc ? QStringLiteral("alerts a JOIN alert_doc d ON d.id = a.id") : QStringLiteral("alerts a");
+}
+
+QString FilterSql::where() const
+{
+    QStringList terms;
+    if (m_fromMs != std::numeric_limits<qint64>::min())
+        terms << QStringLiteral("a.ts >= ?");
+    if (m_toMs != std::numeric_limits<qint64>::max())
+        terms << QStringLiteral("a.ts < ?");
+    if (m_hasQuery && !m_queryWhere.isEmpty())
+        terms << QLatin1Char('(') + m_queryWhere + QLatin1Char(')');
+    return terms.isEmpty() ? QStringLiteral("1") : terms.join(QLatin1String(" AND "));
+}
+
+int FilterSql::bind(sqlite3_stmt *stmt, int first) const
+{
+    int index = first;
+    if (m_fromMs != std::numeric_limits<qint64>::min() && sqlite3_bind_int64(stmt, index++, m_fromMs) != SQLITE_OK)
+        return -1;
+    if (m_toMs != std::numeric_limits<qint64>::max() && sqlite3_bind_int64(stmt, index++, m_toMs) != SQLITE_OK)
+        return -1;
+    if (!m_hasQuery)
+        return index;
+    for (const QVariant &value : m_queryParams) {
+        int rc = SQLITE_OK;
+        switch (value.typeId()) {
+        case QMetaType::UnknownType:
+            rc = sqlite3_bind_null(stmt, index);
+            break;
+        case QMetaType::Bool:
+        case QMetaType::Int:
+        case QMetaType::UInt:
+        case QMetaType::Long:
+        case QMetaType::LongLong:
+        case QMetaType::ULongLong:
+            rc = sqlite3_bind_int64(stmt, index, value.toLongLong());
+            break;
+        case QMetaType::Double:
+        case QMetaType::Float:
+            rc = sqlite3_bind_double(stmt, index, value.toDouble());
+            break;
+        case QMetaType::QByteArray: {
+            const QByteArray bytes = value.toByteArray();
+            rc = sqlite3_bind_blob64(stmt, index, bytes.constData(), sqlite3_uint64(bytes.size()), SQLITE_TRANSIENT);
+            break;
+        }
+        default: {
+            const QByteArray text = value.toString().toUtf8();
+            rc = sqlite3_bind_text64(stmt, index, text.constData(), sqlite3_uint64(text.size()), SQLITE_TRANSIENT,
+                                     SQLITE_UTF8);
+            break;
+        }
+        }
+        if (rc != SQLITE_OK)
+            return -1;
+        ++index;
+    }
+    return index;
+}
+
+} // namespace fe

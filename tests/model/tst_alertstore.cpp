@@ -1,0 +1,516 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "model/alertstore.h"
+#include "model/schema.h"
+
+#include <QAtomicInt>
+#include <QDir>
+#include <QFile>
+#include <QSet>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QThread>
+
+#include <sqlite3.h>
+
+using namespace fe;
+
+namespace {
+
+constexpr qint64 s_baseTs = 1714500000000; // 2024-04-30T18:00:00Z
+
+Alert makeAlert(int n, qint64 ts = 0)
+{
+    Alert a;
+    a.timestampMs = ts ? ts : s_baseTs + qint64(n) * 1000;
+    a.priority = Priority(n % 8);
+    a.severity = severityForPriority(a.priority);
+    a.rule = n % 3 == 0 ? QStringLiteral("Terminal shell in container") : QStringLiteral("Read sensitive file untrusted");
+    a.hostname = QStringLiteral("web-%1").arg(n % 4);
+    a.source = QStringLiteral("syscall");
+    a.output = QStringLiteral("A shell was spawned in a container (user=root command=bash -i n=%1)").arg(n);
+    a.containerId = QStringLiteral("c0ffee%1").arg(n % 5);
+    a.containerName = QStringLiteral("nginx");
+    a.containerImage = QStringLiteral("docker.io/library/nginx");
+    a.podName = QStringLiteral("web-pod-%1").arg(n % 2);
+    a.namespaceName = QStringLiteral("prod");
+    a.processName = QStringLiteral("bash");
+    a.commandLine = QStringLiteral("bash -i");
+    a.userName = QStringLiteral("root");
+    a.tags = {QStringLiteral("container"), QStringLiteral("shell"), QStringLiteral("mitre_execution")};
+    a.technique = QStringLiteral("T1059");
+    a.tactics = {QStringLiteral("execution")};
+    a.uuid = QStringLiteral("uuid-%1").arg(n);
+    a.dedupeKey = "u:uuid-" + QByteArray::number(n);
+    a.ecsJson = R"({"@timestamp":"x","rule":{"name":"r"},"n":)" + QByteArray::number(n) + "}";
+    return a;
+}
+
+AlertBatch makeBatch(int first, int count)
+{
+    AlertBatch batch;
+    for (int i = first; i < first + count; ++i)
+        batch.append(makeAlert(i));
+    return batch;
+}
+
+} // namespace
+
+class TestAlertStore : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void insertAndCount();
+    void dedupe_data();
+    void dedupe();
+    void reopenPersists();
+    void readOnlyCannotWrite();
+    void document();
+    void forEachDocumentOrderAndStop();
+    void forEachDocumentTimeRange();
+    void alertsAfterRoundTrip();
+    void ftsMatch();
+    void rollupsEqualBaseCounts();
+    void stateRoundTrip();
+    void concurrentReaderWhileWriting();
+    void emptyDedupeKeyFallsBackToDocument();
+    void pragmas();
+    void defaultPath();
+};
+
+void TestAlertStore::insertAndCount()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    AlertStore store;
+    QString error;
+    QVERIFY2(store.open(dir.filePath(QStringLiteral("sub/alerts.db")), AlertStore::OpenMode::ReadWrite, &error),
+             qPrintable(error));
+    QCOMPARE(store.schemaVersion(), Schema::latestVersion());
+    QCOMPARE(store.count(), 0);
+    QCOMPARE(store.maxId(), 0);
+
+    const InsertResult r = store.insert(makeBatch(0, 250), &error);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    QCOMPARE(r.stored, 250);
+    QCOMPARE(r.duplicates, 0);
+    QCOMPARE(r.lastId - r.firstId + 1, 250);
+    QCOMPARE(store.count(), 250);
+    QCOMPARE(store.maxId(), r.lastId);
+
+    AlertFilter range;
+    range.fromMs = s_baseTs + 10 * 1000;
+    range.toMs = s_baseTs + 20 * 1000; // exclusive
+    QCOMPARE(store.count(range), 10);
+}
+
+void TestAlertStore::dedupe_data()
+{
+    QTest::addColumn<QList<int>>("firstBatch");
+    QTest::addColumn<QList<int>>("secondBatch");
+    QTest::addColumn<int>("stored");      // by the second batch
+    QTest::addColumn<int>("duplicates");  // in the second batch
+    QTest::addColumn<int>("total");
+
+    QTest::newRow("repeat within one batch") << QList<int>{} << QList<int>{1, 2, 1, 3, 2, 1} << 3 << 3 << 3;
+    QTest::newRow("repeat across batches") << QList<int>{1, 2, 3} << QList<int>{3, 4, 1} << 1 << 2 << 4;
+    QTest::newRow("whole batch repeated") << QList<int>{5, 6} << QList<int>{5, 6} << 0 << 2 << 2;
+    QTest::newRow("repeat within and across") << QList<int>{1} << QList<int>{2, 2, 1, 3, 3} << 2 << 3 << 3;
+}
+
+void TestAlertStore::dedupe()
+{
+    QFETCH(QList<int>, firstBatch);
+    QFETCH(QList<int>, secondBatch);
+    QFETCH(int, stored);
+    QFETCH(int, duplicates);
+    QFETCH(int, total);
+
+    QTemporaryDir dir;
+    AlertStore store;
+    QVERIFY(store.open(dir.filePath(QStringLiteral("a.db"))));
+    auto toBatch = [](const QList<int> &numbers) {
+        AlertBatch batch;
+        for (int n : numbers)
+            batch.append(makeAlert(n));
+        return batch;
+    };
+    const InsertResult first = store.insert(toBatch(firstBatch));
+    QCOMPARE(first.stored, qint64(QSet<int>(firstBatch.cbegin(), firstBatch.cend()).size()));
+    QString error;
+    const InsertResult last = store.insert(toBatch(secondBatch), &error);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    QCOMPARE(last.stored, stored);
+    QCOMPARE(last.duplicates, duplicates);
+    QCOMPARE(store.count(), total);
+    QCOMPARE(store.alertsAfter(0, 100).size(), total);
+    // Rollups count stored alerts only, never duplicates.
+    sqlite3_stmt *stmt = nullptr;
+    QCOMPARE(sqlite3_prepare_v2(store.handle(), "SELECT sum(cnt) FROM rollup_minute WHERE dim = 0", -1, &stmt, nullptr),
+             SQLITE_OK);
+    QCOMPARE(sqlite3_step(stmt), SQLITE_ROW);
+    QCOMPARE(sqlite3_column_int64(stmt, 0), total);
+    sqlite3_finalize(stmt);
+}
+
+void TestAlertStore::reopenPersists()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("a.db"));
+    {
+        AlertStore store;
+        QVERIFY(store.open(path));
+        QCOMPARE(store.insert(makeBatch(0, 40)).stored, 40);
+        QVERIFY(store.setState(QStringLiteral("tail:/var/log/falco.log"), "1234"));
+    }
+    AlertStore store;
+    QString error;
+    QVERIFY2(store.open(path, AlertStore::OpenMode::ReadWrite, &error), qPrintable(error));
+    QCOMPARE(store.count(), 40);
+    QCOMPARE(store.state(QStringLiteral("tail:/var/log/falco.log")), QByteArray("1234"));
+    // Ids keep increasing after a reopen, and old alerts still dedupe.
+    const InsertResult r = store.insert(makeBatch(30, 20));
+    QCOMPARE(r.stored, 10);
+    QCOMPARE(r.duplicates, 10);
+    QCOMPARE(r.firstId, 41);
+    QCOMPARE(store.count(), 50);
+}
+
+void TestAlertStore::readOnlyCannotWrite()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("a.db"));
+    AlertStore reader;
+    QString error;
+    QVERIFY(!reader.open(path, AlertStore::OpenMode::ReadOnly, &error));
+    QVERIFY2(error.contains(QLatin1String("no such alert store")), qPrintable(error));
+
+    AlertStore writer;
+    QVERIFY(writer.open(path));
+    writer.insert(makeBatch(0, 3));
+    QVERIFY2(reader.open(path, AlertStore::OpenMode::ReadOnly, &error), qPrintable(error));
+    QCOMPARE(reader.count(), 3);
+    error.clear();
+    QCOMPARE(reader.insert(makeBatch(10, 2), &error).stored, 0);
+    QVERIFY(!error.isEmpty());
+    QVERIFY(!reader.setState(QStringLiteral("k"), "v"));
+    QCOMPARE(reader.count(), 3);
+}
+
+void TestAlertStore::document()
+{
+    QTemporaryDir dir;
+    AlertStore store;
+    QVERIFY(store.open(dir.filePath(QStringLiteral("a.db"))));
+    Alert big = makeAlert(7);
+    big.ecsJson = R"({"message":")" + QByteArray(5000, 'x') + R"(","host":{"name":"h\u00e9"}})";
+    const InsertResult r = store.insert({makeAlert(1), big});
+    QCOMPARE(store.document(r.firstId), makeAlert(1).ecsJson);
+    QCOMPARE(store.document(r.lastId), big.ecsJson);
+    QVERIFY(store.document(r.lastId + 100).isEmpty());
+
+    // Stored uncompressed, so the query language can use json_extract on it.
+    sqlite3_stmt *stmt = nullptr;
+    QCOMPARE(sqlite3_prepare_v2(store.handle(), "SELECT json_extract(doc, '$.n') FROM alert_doc WHERE id = ?", -1,
+                                &stmt, nullptr),
+             SQLITE_OK);
+    sqlite3_bind_int64(stmt, 1, r.firstId);
+    QCOMPARE(sqlite3_step(stmt), SQLITE_ROW);
+    QCOMPARE(sqlite3_column_int(stmt, 0), 1);
+    sqlite3_finalize(stmt);
+}
+
+void TestAlertStore::forEachDocumentOrderAndStop()
+{
+    QTemporaryDir dir;
+    AlertStore store;
+    QVERIFY(store.open(dir.filePath(QStringLiteral("a.db"))));
+    // Inserted out of time order, with two alerts sharing a timestamp: order is (ts, id).
+    AlertBatch batch{makeAlert(1, s_baseTs + 3000), makeAlert(2, s_baseTs + 1000), makeAlert(3, s_baseTs + 2000),
+                     makeAlert(4, s_baseTs + 1000)};
+    const InsertResult r = store.insert(batch);
+    QCOMPARE(r.stored, 4);
+
+    QList<qint64> ids;
+    QList<QByteArray> docs;
+    QString error;
+    QVERIFY(store.forEachDocument(
+        {},
+        [&](qint64 id, const QByteArray &json) {
+            ids.append(id);
+            docs.append(json);
+            return true;
+        },
+        &error));
+    const qint64 f = r.firstId;
+    QCOMPARE(ids, (QList<qint64>{f + 1, f + 3, f + 2, f}));
+    QCOMPARE(docs.first(), makeAlert(2).ecsJson);
+
+    ids.clear();
+    QVERIFY(store.forEachDocument({}, [&](qint64 id, const QByteArray &) {
+        ids.append(id);
+        return ids.size() < 2;
+    }));
+    QCOMPARE(ids, (QList<qint64>{f + 1, f + 3}));
+}
+
+void TestAlertStore::forEachDocumentTimeRange()
+{
+    QTemporaryDir dir;
+    AlertStore store;
+    QVERIFY(store.open(dir.filePath(QStringLiteral("a.db"))));
+    store.insert(makeBatch(0, 100));
+    AlertFilter filter;
+    filter.fromMs = s_baseTs + 50 * 1000;
+    int seen = 0;
+    QVERIFY(store.forEachDocument(filter, [&](qint64, const QByteArray &json) {
+        seen += json.contains("\"n\":") ? 1 : 0;
+        return true;
+    }));
+    QCOMPARE(seen, 50);
+    QCOMPARE(store.count(filter), 50);
+}
+
+void TestAlertStore::alertsAfterRoundTrip()
+{
+    QTemporaryDir dir;
+    AlertStore store;
+    QVERIFY(store.open(dir.filePath(QStringLiteral("a.db"))));
+    Alert odd = makeAlert(9);
+    odd.tags = {QStringLiteral("a|b"), QString(), QStringLiteral("c"), QStringLiteral("c")};
+    odd.tactics.clear();
+    const InsertResult r = store.insert({makeAlert(1), makeAlert(2), odd});
+    const AlertBatch after = store.alertsAfter(r.firstId, 10);
+    QCOMPARE(after.size(), 2);
+    const Alert &a = after.first();
+    const Alert expected = makeAlert(2);
+    QCOMPARE(a.id, r.firstId + 1);
+    QCOMPARE(a.timestampMs, expected.timestampMs);
+    QCOMPARE(a.priority, expected.priority);
+    QCOMPARE(a.severity, expected.severity);
+    QCOMPARE(a.rule, expected.rule);
+    QCOMPARE(a.hostname, expected.hostname);
+    QCOMPARE(a.source, expected.source);
+    QCOMPARE(a.output, expected.output);
+    QCOMPARE(a.uuid, expected.uuid);
+    QCOMPARE(a.containerId, expected.containerId);
+    QCOMPARE(a.containerName, expected.containerName);
+    QCOMPARE(a.containerImage, expected.containerImage);
+    QCOMPARE(a.podName, expected.podName);
+    QCOMPARE(a.namespaceName, expected.namespaceName);
+    QCOMPARE(a.processName, expected.processName);
+    QCOMPARE(a.commandLine, expected.commandLine);
+    QCOMPARE(a.userName, expected.userName);
+    QCOMPARE(a.tags, expected.tags);
+    QCOMPARE(a.technique, expected.technique);
+    QCOMPARE(a.tactics, expected.tactics);
+    QCOMPARE(a.dedupeKey, expected.dedupeKey);
+    QCOMPARE(a.ecsJson, expected.ecsJson);
+    // List values are normalized: no empties, no repeats, no separator inside a value.
+    QCOMPARE(after.last().tags, (QStringList{QStringLiteral("a/b"), QStringLiteral("c")}));
+    QVERIFY(after.last().tactics.isEmpty());
+
+    QCOMPARE(store.alertsAfter(r.firstId, 1).size(), 1);
+    QVERIFY(store.alertsAfter(r.lastId, 10).isEmpty());
+}
+
+void TestAlertStore::ftsMatch()
+{
+    QTemporaryDir dir;
+    AlertStore store;
+    QVERIFY(store.open(dir.filePath(QStringLiteral("a.db"))));
+    Alert special = makeAlert(1000);
+    special.output = QStringLiteral("Sensitive file opened for reading (file=/etc/shadow user=www-data)");
+    store.insert(makeBatch(0, 20));
+    const InsertResult r = store.insert({special});
+    sqlite3_stmt *stmt = nullptr;
+    QCOMPARE(sqlite3_prepare_v2(store.handle(), "SELECT rowid FROM alert_fts WHERE alert_fts MATCH ?", -1, &stmt,
+                                nullptr),
+             SQLITE_OK);
+    sqlite3_bind_text(stmt, 1, "\"etc shadow\"", -1, SQLITE_STATIC);
+    QCOMPARE(sqlite3_step(stmt), SQLITE_ROW);
+    QCOMPARE(sqlite3_column_int64(stmt, 0), r.firstId);
+    QCOMPARE(sqlite3_step(stmt), SQLITE_DONE);
+    sqlite3_reset(stmt);
+    sqlite3_bind_text(stmt, 1, "spawned", -1, SQLITE_STATIC);
+    int matches = 0;
+    while (sqlite3_step(stmt) == SQLITE_ROW)
+        ++matches;
+    QCOMPARE(matches, 20);
+    sqlite3_finalize(stmt);
+}
+
+void TestAlertStore::rollupsEqualBaseCounts()
+{
+    QTemporaryDir dir;
+    AlertStore store;
+    QVERIFY(store.open(dir.filePath(QStringLiteral("a.db"))));
+    // 3 batches over ~2 hours so that rollup rows are upserted across batches.
+    for (int b = 0; b < 3; ++b) {
+        AlertBatch batch;
+        for (int i = 0; i < 300; ++i)
+            batch.append(makeAlert(b * 300 + i, s_baseTs + qint64(i) * 23000));
+        QCOMPARE(store.insert(batch).stored, 300);
+    }
+    struct Check
+    {
+        const char *rollup;
+        const char *base;
+    };
+    const Check checks[] = {
+        {"SELECT key, sum(cnt), max(last_ts) FROM rollup_minute WHERE dim = 2 GROUP BY key ORDER BY key",
+         "SELECT rule, count(*), max(ts) FROM alerts GROUP BY rule ORDER BY rule"},
+        {"SELECT key, sum(cnt), max(last_ts) FROM rollup_hour WHERE dim = 3 GROUP BY key ORDER BY key",
+         "SELECT host, count(*), max(ts) FROM alerts GROUP BY host ORDER BY host"},
+        {"SELECT CAST(key AS INTEGER), sum(cnt), max(last_ts) FROM rollup_hour WHERE dim = 1 GROUP BY key ORDER BY 1",
+         "SELECT priority, count(*), max(ts) FROM alerts GROUP BY priority ORDER BY 1"},
+        {"SELECT bucket, sum(cnt), max(last_ts) FROM rollup_minute WHERE dim = 0 GROUP BY bucket ORDER BY 1",
+         "SELECT ts / 60000, count(*), max(ts) FROM alerts GROUP BY 1 ORDER BY 1"},
+        {"SELECT bucket, sum(cnt), max(last_ts) FROM rollup_hour WHERE dim = 0 GROUP BY bucket ORDER BY 1",
+         "SELECT ts / 3600000, count(*), max(ts) FROM alerts GROUP BY 1 ORDER BY 1"},
+        {"SELECT key, sum(cnt), max(last_ts) FROM rollup_hour WHERE dim = 11 GROUP BY key ORDER BY key",
+         "SELECT 'container', count(*), max(ts) FROM alerts UNION ALL SELECT 'mitre_execution', count(*), max(ts) "
+         "FROM alerts UNION ALL SELECT 'shell', count(*), max(ts) FROM alerts"},
+        {"SELECT key, sum(cnt), max(last_ts) FROM rollup_hour WHERE dim = 10 GROUP BY key ORDER BY key",
+         "SELECT 'execution' || char(9) || 'T1059', count(*), max(ts) FROM alerts"},
+    };
+    auto rows = [&](const char *sql) {
+        QStringList out;
+        sqlite3_stmt *stmt = nullptr;
+        if (sqlite3_prepare_v2(store.handle(), sql, -1, &stmt, nullptr) != SQLITE_OK)
+            return QStringList{QString::fromUtf8(sqlite3_errmsg(store.handle()))};
+        while (sqlite3_step(stmt) == SQLITE_ROW) {
+            out << QStringLiteral("%1=%2@%3")
+                       .arg(QString::fromUtf8(reinterpret_cast<const char *>(sqlite3_column_text(stmt, 0))))
+                       .arg(sqlite3_column_int64(stmt, 1))
+                       .arg(sqlite3_column_int64(stmt, 2));
+        }
+        sqlite3_finalize(stmt);
+        return out;
+    };
+    for (const Check &check : checks) {
+        const QStringList rollup = rows(check.rollup);
+        QVERIFY(!rollup.isEmpty());
+        QCOMPARE(rollup, rows(check.base));
+    }
+}
+
+void TestAlertStore::stateRoundTrip()
+{
+    QTemporaryDir dir;
+    AlertStore store;
+    QVERIFY(store.open(dir.filePath(QStringLiteral("a.db"))));
+    QVERIFY(store.state(QStringLiteral("missing")).isEmpty());
+    const QByteArray binary("\x00\x01\xff tail", 8);
+    QVERIFY(store.setState(QStringLiteral("forwarder:es:cursor"), "42"));
+    QVERIFY(store.setState(QStringLiteral("bin"), binary));
+    QCOMPARE(store.state(QStringLiteral("forwarder:es:cursor")), QByteArray("42"));
+    QVERIFY(store.setState(QStringLiteral("forwarder:es:cursor"), "43"));
+    QCOMPARE(store.state(QStringLiteral("forwarder:es:cursor")), QByteArray("43"));
+    QCOMPARE(store.state(QStringLiteral("bin")), binary);
+    QVERIFY(store.setState(QStringLiteral("bin"), QByteArray()));
+    QVERIFY(store.state(QStringLiteral("bin")).isEmpty());
+}
+
+void TestAlertStore::concurrentReaderWhileWriting()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("a.db"));
+    AlertStore writer;
+    QVERIFY(writer.open(path));
+    writer.insert(makeBatch(0, 10));
+
+    QAtomicInt done(0);
+    QAtomicInt readErrors(0);
+    QAtomicInt reads(0);
+    QAtomicInt monotonic(1);
+    QString readerError;
+    std::unique_ptr<QThread> reader(QThread::create([&] {
+        AlertStore store;
+        if (!store.open(path, AlertStore::OpenMode::ReadOnly, &readerError)) {
+            readErrors.fetchAndAddOrdered(1);
+            return;
+        }
+        qint64 last = 0;
+        while (!done.loadAcquire() || reads.loadAcquire() < 5) {
+            QString error;
+            const qint64 n = store.count({}, &error);
+            AlertFilter ranged;
+            ranged.fromMs = s_baseTs;
+            const qint64 m = store.count(ranged, &error);
+            if (n < 0 || m < 0 || !error.isEmpty()) {
+                readErrors.fetchAndAddOrdered(1);
+                readerError = error;
+            }
+            if (n < last)
+                monotonic.storeRelease(0);
+            last = n;
+            reads.fetchAndAddOrdered(1);
+        }
+    }));
+    reader->start();
+    qint64 expected = 10;
+    for (int b = 0; b < 20; ++b) {
+        QString error;
+        const InsertResult r = writer.insert(makeBatch(10 + b * 500, 500), &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QCOMPARE(r.stored, 500);
+        expected += 500;
+    }
+    done.storeRelease(1);
+    QVERIFY(reader->wait(30000));
+    QVERIFY2(readErrors.loadAcquire() == 0, qPrintable(readerError));
+    QVERIFY(reads.loadAcquire() >= 5);
+    QCOMPARE(monotonic.loadAcquire(), 1);
+    QCOMPARE(writer.count(), expected);
+}
+
+void TestAlertStore::emptyDedupeKeyFallsBackToDocument()
+{
+    QTemporaryDir dir;
+    AlertStore store;
+    QVERIFY(store.open(dir.filePath(QStringLiteral("a.db"))));
+    Alert a = makeAlert(1);
+    a.dedupeKey.clear();
+    Alert b = makeAlert(2);
+    b.dedupeKey.clear();
+    const InsertResult r = store.insert({a, b, a});
+    QCOMPARE(r.stored, 2);
+    QCOMPARE(r.duplicates, 1);
+}
+
+void TestAlertStore::pragmas()
+{
+    QTemporaryDir dir;
+    AlertStore store;
+    QVERIFY(store.open(dir.filePath(QStringLiteral("a.db"))));
+    auto pragma = [&](const char *sql) {
+        sqlite3_stmt *stmt = nullptr;
+        sqlite3_prepare_v2(store.handle(), sql, -1, &stmt, nullptr);
+        QString value;
+        if (sqlite3_step(stmt) == SQLITE_ROW)
+            value = QString::fromUtf8(reinterpret_cast<const char *>(sqlite3_column_text(stmt, 0)));
+        sqlite3_finalize(stmt);
+        return value;
+    };
+    QCOMPARE(pragma("PRAGMA page_size"), QStringLiteral("65536"));
+    QCOMPARE(pragma("PRAGMA journal_mode"), QStringLiteral("wal"));
+    QCOMPARE(pragma("PRAGMA synchronous"), QStringLiteral("1"));
+    QCOMPARE(pragma("PRAGMA user_version"), QString::number(Schema::latestVersion()));
+    store.insert(makeBatch(0, 5));
+    store.optimize();
+    QCOMPARE(store.count(), 5);
+}
+
+void TestAlertStore::defaultPath()
+{
+    QTemporaryDir home;
+    qputenv("XDG_DATA_HOME", QFile::encodeName(home.path()));
+    const QString path = AlertStore::defaultPath();
+    QVERIFY2(path.startsWith(home.path()), qPrintable(path));
+    QVERIFY2(path.endsWith(QLatin1String("/alerts.db")), qPrintable(path));
+    QVERIFY(QFileInfo(path).absoluteDir().exists());
+}
+
+QTEST_GUILESS_MAIN(TestAlertStore)
+#include "tst_alertstore.moc"
