@@ -22,6 +22,8 @@ namespace {
 const QColor s_text(0x21, 0x25, 0x29);
 const QColor s_muted(0x6c, 0x75, 0x7d);
 const QColor s_grid(0xe3, 0xe6, 0xea);
+// Fits the text width of an A4 page with 12 mm margins in QTextDocument's 96-dpi units (~700).
+constexpr int s_reportWidth = 680;
 
 // A "nice" axis maximum (1, 2, 2.5, 5 × 10^n) at or above value.
 double niceMax(double value)
@@ -177,7 +179,7 @@ void ReportChartPainter::paintPriorityPie(QPainter &p, const QRectF &rect, const
     }
     legendWidth += fm.height() + 6;
     const QRectF pieArea = rect.adjusted(0, 0, -legendWidth - 8, 0);
-    const double d = qMin(pieArea.width(), pieArea.height()) - 2 * fm.height() - 4;
+    const double d = qMin(pieArea.width(), pieArea.height()) - 2 * fm.height() - 8;
     const QRectF pie(pieArea.center().x() - d / 2, pieArea.center().y() - d / 2, d, d);
 
     double angle = 90.0 * 16; // start at 12 o'clock, clockwise like Kibana
@@ -191,10 +193,11 @@ void ReportChartPainter::paintPriorityPie(QPainter &p, const QRectF &rect, const
             // Percent label just outside the slice's middle.
             const double mid = qDegreesToRadians((angle + span / 2) / 16);
             const QPointF c = pie.center();
-            const double r = d / 2 + fm.height() * 0.8;
             const QString label = DashboardPriorityChart::percentText(b.count, total);
-            const QPointF at(c.x() + r * std::cos(mid), c.y() - r * std::sin(mid));
             const double w = fm.horizontalAdvance(label);
+            // Far enough out that the label's box clears the rim whatever the angle.
+            const double r = d / 2 + 3 + std::abs(std::cos(mid)) * w / 2 + std::abs(std::sin(mid)) * fm.height() / 2;
+            const QPointF at(c.x() + r * std::cos(mid), c.y() - r * std::sin(mid));
             p.setPen(s_text);
             p.drawText(QRectF(at.x() - w / 2, at.y() - fm.height() / 2, w + 1, fm.height()), Qt::AlignCenter, label);
         }
@@ -307,15 +310,15 @@ void ReportChartPainter::paintMitre(QPainter &p, const QRectF &rect, const QVect
 QSize ReportChartPainter::reportSize(Chart chart, const DashboardData &data)
 {
     switch (chart) {
-    case Chart::Timeline: return QSize(720, 220);
-    case Chart::PriorityPie: return QSize(420, 220);
-    case Chart::Rules: return QSize(720, qMax(60, int(data.byRule.size()) * 20 + 8));
+    case Chart::Timeline: return QSize(s_reportWidth, 220);
+    case Chart::PriorityPie: return QSize(s_reportWidth, 200);
+    case Chart::Rules: return QSize(s_reportWidth, qMax(60, int(data.byRule.size()) * 20 + 8));
     case Chart::Mitre: {
         const int rows = qMin(15, MitreMatrixLayout(data.mitre).rowCount());
-        return QSize(720, 40 + qMax(2, rows) * 17 + (rows >= 15 ? 14 : 0));
+        return QSize(s_reportWidth, 40 + qMax(2, rows) * 17 + (rows >= 15 ? 14 : 0));
     }
     }
-    return QSize(720, 220);
+    return QSize(s_reportWidth, 220);
 }
 
 QImage ReportChartPainter::render(Chart chart, const DashboardData &data, const QSize &size, qreal scale)

@@ -15,6 +15,7 @@
 #include <QLocale>
 #include <QPageLayout>
 #include <QPageSize>
+#include <QPainter>
 #include <QPdfWriter>
 #include <QSaveFile>
 #include <QTextDocument>
@@ -35,14 +36,17 @@ struct ChartImage
 {
     ReportChartPainter::Chart chart;
     const char *name;
+    const char *title;
 };
 
 constexpr ChartImage s_charts[] = {
-    {ReportChartPainter::Chart::Timeline, "timeline"},
-    {ReportChartPainter::Chart::PriorityPie, "priorities"},
-    {ReportChartPainter::Chart::Rules, "rules"},
-    {ReportChartPainter::Chart::Mitre, "mitre"},
+    {ReportChartPainter::Chart::Timeline, "timeline", "Alerts over time"},
+    {ReportChartPainter::Chart::PriorityPie, "priorities", "Alerts by priority"},
+    {ReportChartPainter::Chart::Rules, "rules", "Rules triggered, top 10"},
+    {ReportChartPainter::Chart::Mitre, "mitre", "MITRE ATT&CK: tactics × techniques"},
 };
+
+constexpr int s_pdfTitleHeight = 30;
 
 QString esc(const QString &text)
 {
@@ -54,25 +58,50 @@ QString number(qint64 n)
     return QLocale().toString(n);
 }
 
-QString imageTag(const ReportData &data, ReportChartPainter::Chart chart, const char *name, Target target)
+// A chart with its heading. In the PDF the heading is painted into the image, so a page break can
+// never separate the two.
+QString chartSection(const ReportData &data, const ChartImage &c, Target target)
 {
-    const QSize size = ReportChartPainter::reportSize(chart, data.dashboard);
-    const QString alt = QString::fromLatin1(name);
+    const QSize size = ReportChartPainter::reportSize(c.chart, data.dashboard);
+    const QString name = QString::fromLatin1(c.name);
     if (target == Target::Pdf) {
-        return QStringLiteral("<img src=\"chart:%1\" width=\"%2\" height=\"%3\" alt=\"%1\">")
-            .arg(alt)
+        // Inside a <p>: QTextDocument gives a bare image after a heading the heading's line spacing.
+        return QStringLiteral("<p><img src=\"chart:%1\" width=\"%2\" height=\"%3\" alt=\"%1\"></p>")
+            .arg(name)
             .arg(size.width())
-            .arg(size.height());
+            .arg(size.height() + s_pdfTitleHeight);
     }
     QByteArray png;
     QBuffer buffer(&png);
     buffer.open(QIODevice::WriteOnly);
-    ReportChartPainter::render(chart, data.dashboard, size).save(&buffer, "PNG");
-    return QStringLiteral("<img class=\"chart\" src=\"data:image/png;base64,%1\" width=\"%2\" height=\"%3\" alt=\"%4\">")
-        .arg(QString::fromLatin1(png.toBase64()))
-        .arg(size.width())
-        .arg(size.height())
-        .arg(alt);
+    ReportChartPainter::render(c.chart, data.dashboard, size).save(&buffer, "PNG");
+    return QStringLiteral("<h2>") + esc(QString::fromUtf8(c.title)) + QStringLiteral("</h2>")
+        + QStringLiteral("<p><img class=\"chart\" src=\"data:image/png;base64,%1\" width=\"%2\" height=\"%3\" alt=\"%4\"></p>")
+              .arg(QString::fromLatin1(png.toBase64()))
+              .arg(size.width())
+              .arg(size.height())
+              .arg(name);
+}
+
+// The chart image for the PDF: the heading (styled like the document's h2) above the chart.
+QImage pdfChartImage(const ReportData &data, const ChartImage &c)
+{
+    constexpr qreal scale = 3.0;
+    const QSize size = ReportChartPainter::reportSize(c.chart, data.dashboard);
+    const QImage chart = ReportChartPainter::render(c.chart, data.dashboard, size, scale);
+    QImage image(QSize(size.width(), size.height() + s_pdfTitleHeight) * scale, QImage::Format_ARGB32_Premultiplied);
+    image.fill(Qt::white);
+    QPainter p(&image);
+    p.scale(scale, scale);
+    QFont f(QStringLiteral("DejaVu Sans"));
+    f.setPixelSize(17);
+    f.setBold(true);
+    p.setFont(f);
+    p.setPen(QColor(0x34, 0x3a, 0x40));
+    p.drawText(QRectF(0, 0, size.width(), s_pdfTitleHeight - 4), Qt::AlignLeft | Qt::AlignBottom, QString::fromUtf8(c.title));
+    p.drawImage(QRectF(0, s_pdfTitleHeight, size.width(), size.height()), chart);
+    p.end();
+    return image;
 }
 
 QString badge(Priority priority)
@@ -159,15 +188,14 @@ QString stylesheet(Target target)
     return css;
 }
 
-// Two blocks side by side: a flex grid in a browser, a two-cell table in QTextDocument.
+// Two blocks side by side in a browser; one after the other in the PDF (QTextDocument cannot
+// shrink images to a table cell, and the page is narrow anyway).
 QString twoColumns(Target target, const QString &left, const QString &right)
 {
     if (target == Target::Browser)
         return QStringLiteral("<div class=\"grid\"><div>") + left + QStringLiteral("</div><div>") + right
             + QStringLiteral("</div></div>");
-    return QStringLiteral("<table width=\"100%\" cellspacing=\"0\" cellpadding=\"0\"><tr><td width=\"50%\" valign=\"top\">")
-        + left + QStringLiteral("</td><td width=\"4%\"></td><td width=\"46%\" valign=\"top\">") + right
-        + QStringLiteral("</td></tr></table>");
+    return left + right;
 }
 
 QString buildHtml(const ReportData &r, Target target)
@@ -214,21 +242,21 @@ QString buildHtml(const ReportData &r, Target target)
                   number(d.byHost.size()) + (d.byHost.size() >= 10 ? QStringLiteral("+") : QString()),
                   number(MitreMatrixLayout(d.mitre).rowCount()));
 
-    h += QStringLiteral("<h2>Alerts over time</h2>") + imageTag(r, s_charts[0].chart, s_charts[0].name, target) + QLatin1Char('\n');
+    h += chartSection(r, s_charts[0], target) + QLatin1Char('\n');
 
     h += twoColumns(target,
-                    QStringLiteral("<h2>Alerts by priority</h2>") + imageTag(r, s_charts[1].chart, s_charts[1].name, target),
-                    QStringLiteral("<h2>&nbsp;</h2>") + bucketTable(QStringLiteral("Event Priority"), d.byPriority, d.total, true));
+                    chartSection(r, s_charts[1], target),
+                    (target == Target::Browser ? QStringLiteral("<h2>&nbsp;</h2>") : QString()) + bucketTable(QStringLiteral("Event Priority"), d.byPriority, d.total, true));
     h += twoColumns(target,
                     QStringLiteral("<h2>Alerts by host, top 10</h2>")
                         + bucketTable(QStringLiteral("Hostname"), hosts, d.total, true, d.total - sum(d.byHost)),
                     QStringLiteral("<h2>Alerts by pod, top 10</h2>")
                         + bucketTable(QStringLiteral("Pod Name"), d.byPod, d.total, true, d.total - sum(d.byPod)));
 
-    h += QStringLiteral("<h2>Rules triggered, top 10</h2>") + imageTag(r, s_charts[2].chart, s_charts[2].name, target)
+    h += chartSection(r, s_charts[2], target)
         + bucketTable(QStringLiteral("Rule Name"), d.byRule, d.total, true);
 
-    h += QStringLiteral("<h2>MITRE ATT&amp;CK: tactics × techniques</h2>") + imageTag(r, s_charts[3].chart, s_charts[3].name, target);
+    h += chartSection(r, s_charts[3], target);
 
     h += twoColumns(target, QStringLiteral("<h2>Alerts by source</h2>") + bucketTable(QStringLiteral("Source"), d.bySource, d.total, false),
                     QStringLiteral("<h2>Top namespaces</h2>") + bucketTable(QStringLiteral("Namespace"), d.byNamespace, d.total, false));
@@ -338,18 +366,55 @@ bool ReportExporter::writePdf(const ReportData &data, const QString &path, QStri
     doc.setDefaultFont(QFont(QStringLiteral("DejaVu Sans"), 9));
     for (const ChartImage &c : s_charts) {
         doc.addResource(QTextDocument::ImageResource, QUrl(QStringLiteral("chart:") + QString::fromLatin1(c.name)),
-                        ReportChartPainter::render(c.chart, data.dashboard, ReportChartPainter::reportSize(c.chart, data.dashboard),
-                                                   3.0));
+                        pdfChartImage(data, c));
     }
     doc.setHtml(buildHtml(data, Target::Pdf));
 
     QPdfWriter writer(path);
     writer.setTitle(QStringLiteral("Falco alerts report"));
     writer.setCreator(QStringLiteral("Falco Explorer"));
-    writer.setResolution(300);
-    writer.setPageLayout(QPageLayout(QPageSize(QPageSize::A4), QPageLayout::Portrait, QMarginsF(12, 12, 12, 14),
+    constexpr int dpi = 300;
+    writer.setResolution(dpi);
+    writer.setPageLayout(QPageLayout(QPageSize(QPageSize::A4), QPageLayout::Portrait, QMarginsF(12, 12, 12, 12),
                                      QPageLayout::Millimeter));
-    doc.print(&writer);
+
+    // Paginate ourselves rather than QTextDocument::print(), which adds its own 2 cm margins: the
+    // document is laid out in 96-dpi units on the page's text area, less a footer line.
+    const QRectF paint = writer.pageLayout().paintRectPixels(dpi);
+    const double scale = dpi / 96.0;
+    const double footer = 24;
+    const QSizeF page(paint.width() / scale, paint.height() / scale - footer);
+    doc.setDocumentMargin(0);
+    doc.setPageSize(page);
+    const int pages = doc.pageCount();
+
+    QPainter painter;
+    if (!painter.begin(&writer)) {
+        if (error)
+            *error = QStringLiteral("%1: cannot write the PDF").arg(path);
+        return false;
+    }
+    QFont footerFont(QStringLiteral("DejaVu Sans"));
+    footerFont.setPixelSize(9);
+    for (int i = 0; i < pages; ++i) {
+        if (i > 0)
+            writer.newPage();
+        painter.save();
+        painter.scale(scale, scale);
+        painter.translate(0, -i * page.height());
+        doc.drawContents(&painter, QRectF(QPointF(0, i * page.height()), page));
+        painter.restore();
+        painter.save();
+        painter.scale(scale, scale);
+        painter.setFont(footerFont);
+        painter.setPen(QColor(0x6c, 0x75, 0x7d));
+        const QRectF foot(0, page.height() + 6, page.width(), footer - 6);
+        painter.drawText(foot, Qt::AlignLeft | Qt::AlignVCenter,
+                         QStringLiteral("Falco alerts report, %1").arg(data.generatedAt.toString(QStringLiteral("yyyy-MM-dd HH:mm"))));
+        painter.drawText(foot, Qt::AlignRight | Qt::AlignVCenter, QStringLiteral("Page %1 of %2").arg(i + 1).arg(pages));
+        painter.restore();
+    }
+    painter.end();
     return true;
 }
 
