@@ -53,6 +53,7 @@ struct AggregateOptions
     int topN = 10;                 // rows per top-N list (0 = all)
     int maxTimeBuckets = 120;      // over_time resolution target
     qint64 nowMs = 0;              // 0 = current time
+    bool forceBaseTable = false;   // answer from the base table even without a query (tests, benchmarks)
 };
 
 // Computes all aggregates for filter on store (any open store; readers use their own ReadOnly store).

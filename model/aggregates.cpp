@@ -1,0 +1,502 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "model/aggregates.h"
+
+#include "model/filtersql.h"
+#include "model/schema.h"
+
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QHash>
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <array>
+#include <limits>
+
+namespace fe {
+
+namespace {
+
+constexpr qint64 s_noTs = std::numeric_limits<qint64>::min();
+
+qint64 floorDiv(qint64 value, qint64 divisor)
+{
+    qint64 q = value / divisor;
+    if (value % divisor != 0 && (value < 0) != (divisor < 0))
+        --q;
+    return q;
+}
+
+qint64 ceilDiv(qint64 value, qint64 divisor)
+{
+    return -floorDiv(-value, divisor);
+}
+
+// The over_time widths offered, smallest first; past the list, whole multiples of a year.
+qint64 chooseInterval(qint64 fromMs, qint64 toMs, int maxBuckets)
+{
+    static const qint64 s_steps[] = {MinuteMs,      5 * MinuteMs,   10 * MinuteMs,  30 * MinuteMs,
+                                     HourMs,        3 * HourMs,     12 * HourMs,    24 * HourMs,
+                                     7 * 24 * HourMs, 30 * 24 * HourMs, 90 * 24 * HourMs, 365 * 24 * HourMs};
+    maxBuckets = std::max(maxBuckets, 1);
+    auto fits = [&](qint64 interval) {
+        const qint64 origin = floorDiv(fromMs, interval) * interval;
+        return ceilDiv(toMs - origin, interval) <= maxBuckets;
+    };
+    for (qint64 step : s_steps) {
+        if (fits(step))
+            return step;
+    }
+    qint64 interval = 365 * 24 * HourMs;
+    while (!fits(interval))
+        interval *= 2;
+    return interval;
+}
+
+struct Agg
+{
+    qint64 count = 0;
+    qint64 lastTs = s_noTs;
+    void add(qint64 n, qint64 ts)
+    {
+        count += n;
+        lastTs = std::max(lastTs, ts);
+    }
+};
+
+// Counts of one dashboard, fed by rollup rows or by base-table rows alike, so both paths give identical results.
+// Keys are the UTF-8 bytes SQLite hands out; a lookup wraps them without copying.
+class Accumulator
+{
+public:
+    Accumulator(qint64 origin, qint64 interval, int buckets)
+        : m_origin(origin)
+        , m_interval(interval)
+    {
+        m_overTime.resize(buckets);
+        for (int i = 0; i < buckets; ++i)
+            m_overTime[i].startMs = origin + qint64(i) * interval;
+    }
+
+    void add(RollupDim dim, const char *key, int size, qint64 count, qint64 lastTs)
+    {
+        QHash<QByteArray, Agg> &map = m_dims[size_t(dim)];
+        const QByteArray probe = QByteArray::fromRawData(key ? key : "", key ? size : 0);
+        auto it = map.find(probe);
+        if (it == map.end())
+            it = map.insert(QByteArray(probe.constData(), probe.size()), Agg{});
+        it->add(count, lastTs);
+    }
+
+    // Alerts of one priority starting in [bucketStartMs, bucketStartMs + width), width dividing the interval.
+    void addTime(qint64 bucketStartMs, int priority, qint64 count, qint64 lastTs)
+    {
+        priority = std::clamp(priority, 0, int(Priority::Unknown));
+        m_priorities[size_t(priority)].add(count, lastTs);
+        const qint64 index = floorDiv(bucketStartMs - m_origin, m_interval);
+        if (index < 0 || index >= m_overTime.size())
+            return; // cannot happen for slices of the range; kept out of the chart rather than misplaced
+        TimePoint &point = m_overTime[index];
+        point.count += count;
+        point.byPriority[priority] += count;
+    }
+
+    // One base-table row group: (tactics, technique) as stored, split the way the rollups were written.
+    void addMitre(const char *tactics, int tacticsSize, const char *technique, int techniqueSize, qint64 count,
+                  qint64 lastTs)
+    {
+        QByteArray key;
+        bool any = false;
+        int start = 0;
+        for (int i = 0; i <= tacticsSize; ++i) {
+            if (i < tacticsSize && tactics[i] != '|')
+                continue;
+            if (i > start) {
+                any = true;
+                add(RollupDim::Tactic, tactics + start, i - start, count, lastTs);
+                key = QByteArray(tactics + start, i - start) + '\t' + QByteArray(technique, techniqueSize);
+                add(RollupDim::Mitre, key.constData(), int(key.size()), count, lastTs);
+            }
+            start = i + 1;
+        }
+        if (!any) {
+            add(RollupDim::Tactic, "", 0, count, lastTs);
+            key = '\t' + QByteArray(technique, techniqueSize);
+            add(RollupDim::Mitre, key.constData(), int(key.size()), count, lastTs);
+        }
+    }
+
+    void addTags(const char *tags, int size, qint64 count, qint64 lastTs)
+    {
+        bool any = false;
+        int start = 0;
+        for (int i = 0; i <= size; ++i) {
+            if (i < size && tags[i] != '|')
+                continue;
+            if (i > start) {
+                any = true;
+                add(RollupDim::Tag, tags + start, i - start, count, lastTs);
+            }
+            start = i + 1;
+        }
+        if (!any)
+            add(RollupDim::Tag, "", 0, count, lastTs);
+    }
+
+    void finish(const AggregateOptions &options, DashboardData *out) const
+    {
+        out->overTime = m_overTime;
+        out->total = 0;
+        out->byPriority.clear();
+        for (int p = 0; p <= int(Priority::Unknown); ++p) {
+            const Agg &agg = m_priorities[size_t(p)];
+            out->total += agg.count;
+            if (agg.count > 0)
+                out->byPriority.append(Bucket{priorityName(Priority(p)), agg.count, agg.lastTs});
+        }
+        out->byRule = top(RollupDim::Rule, options.topN);
+        out->byHost = top(RollupDim::Host, options.topN);
+        out->byPod = top(RollupDim::Pod, options.topN);
+        out->bySource = top(RollupDim::Source, options.topN);
+        out->byTechnique = top(RollupDim::Technique, options.topN);
+        out->byTactic = top(RollupDim::Tactic, options.topN);
+        out->byImage = top(RollupDim::Image, options.topN);
+        out->byNamespace = top(RollupDim::Namespace, options.topN);
+        out->byTag = top(RollupDim::Tag, options.topN);
+        // The matrix shows every cell.
+        out->mitre.clear();
+        for (const Bucket &cell : top(RollupDim::Mitre, 0)) {
+            const qsizetype tab = cell.key.indexOf(QLatin1Char('\t'));
+            out->mitre.append(MitreCell{cell.key.left(tab), cell.key.mid(tab + 1), cell.count});
+        }
+    }
+
+private:
+    QVector<Bucket> top(RollupDim dim, int topN) const
+    {
+        const QHash<QByteArray, Agg> &map = m_dims[size_t(dim)];
+        QVector<Bucket> list;
+        list.reserve(map.size());
+        for (auto it = map.cbegin(); it != map.cend(); ++it) {
+            if (it->count > 0)
+                list.append(Bucket{QString::fromUtf8(it.key()), it->count, it->lastTs});
+        }
+        std::sort(list.begin(), list.end(), [](const Bucket &a, const Bucket &b) {
+            return a.count != b.count ? a.count > b.count : a.key < b.key;
+        });
+        if (topN > 0 && list.size() > topN)
+            list.resize(topN);
+        return list;
+    }
+
+    qint64 m_origin;
+    qint64 m_interval;
+    QVector<TimePoint> m_overTime;
+    std::array<Agg, 9> m_priorities{};
+    std::array<QHash<QByteArray, Agg>, RollupDimCount> m_dims;
+};
+
+class Query
+{
+public:
+    Query(sqlite3 *db, const QString &sql)
+        : m_db(db)
+    {
+        const QByteArray utf8 = sql.toUtf8();
+        if (sqlite3_prepare_v2(db, utf8.constData(), int(utf8.size()), &m_stmt, nullptr) != SQLITE_OK) {
+            m_error = QString::fromUtf8(sqlite3_errmsg(db));
+            m_stmt = nullptr;
+        }
+    }
+    ~Query() { sqlite3_finalize(m_stmt); }
+    Query(const Query &) = delete;
+    Query &operator=(const Query &) = delete;
+
+    sqlite3_stmt *get() const { return m_stmt; }
+    explicit operator bool() const { return m_stmt != nullptr; }
+    QString error() const { return m_error.isEmpty() ? QString::fromUtf8(sqlite3_errmsg(m_db)) : m_error; }
+
+private:
+    sqlite3 *m_db;
+    sqlite3_stmt *m_stmt = nullptr;
+    QString m_error;
+};
+
+const char *text(sqlite3_stmt *stmt, int column)
+{
+    return reinterpret_cast<const char *>(sqlite3_column_text(stmt, column));
+}
+
+// The base table: one pass over the matching rows, counted in memory. A GROUP BY per panel would scan the
+// filtered rows once per panel; one pass reads them once whatever the number of panels.
+bool addFromBase(sqlite3 *db, const FilterSql &filter, Accumulator *acc, qint64 origin, qint64 interval,
+                 QString *error)
+{
+    const QString sql = QStringLiteral(
+                            "SELECT a.ts, a.priority, a.rule, a.host, a.pod, a.source, a.technique, a.tactics, a.image, "
+                            "a.namespace, a.tags FROM ")
+        + filter.from() + QStringLiteral(" WHERE ") + filter.where();
+    Query query(db, sql);
+    if (!query || filter.bind(query.get()) < 0) {
+        if (error)
+            *error = query.error();
+        return false;
+    }
+    sqlite3_stmt *s = query.get();
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const qint64 ts = sqlite3_column_int64(s, 0);
+        acc->addTime(origin + floorDiv(ts - origin, interval) * interval, sqlite3_column_int(s, 1), 1, ts);
+        static const std::pair<int, RollupDim> s_simple[] = {
+            {2, RollupDim::Rule},      {3, RollupDim::Host},  {4, RollupDim::Pod},
+            {5, RollupDim::Source},    {6, RollupDim::Technique}, {8, RollupDim::Image},
+            {9, RollupDim::Namespace},
+        };
+        for (const auto &[column, dim] : s_simple)
+            acc->add(dim, text(s, column), sqlite3_column_bytes(s, column), 1, ts);
+        const char *technique = text(s, 6);
+        const int techniqueSize = sqlite3_column_bytes(s, 6);
+        const char *tactics = text(s, 7);
+        acc->addMitre(tactics ? tactics : "", sqlite3_column_bytes(s, 7), technique ? technique : "", techniqueSize, 1,
+                      ts);
+        const char *tags = text(s, 10);
+        acc->addTags(tags ? tags : "", sqlite3_column_bytes(s, 10), 1, ts);
+    }
+    if (rc != SQLITE_DONE) {
+        if (error)
+            *error = QString::fromUtf8(sqlite3_errmsg(db));
+        return false;
+    }
+    return true;
+}
+
+// Rollup rows of one table for buckets [firstBucket, endBucket). withTime: also feed over_time and the priority
+// counts from dim 1 (false when another table covers the time series for this slice).
+bool addFromRollup(sqlite3 *db, const char *table, qint64 width, qint64 firstBucket, qint64 endBucket, bool withDims,
+                   bool withTime, Accumulator *acc, QString *error)
+{
+    if (firstBucket >= endBucket)
+        return true;
+    Query query(db, QStringLiteral("SELECT bucket, key, cnt, last_ts FROM %1 WHERE dim = ?1 AND bucket >= ?2 AND "
+                                   "bucket < ?3")
+                        .arg(QLatin1String(table)));
+    if (!query) {
+        if (error)
+            *error = query.error();
+        return false;
+    }
+    sqlite3_stmt *s = query.get();
+    for (int dim = int(RollupDim::Priority); dim < RollupDimCount; ++dim) {
+        const bool time = dim == int(RollupDim::Priority);
+        if (time ? !withTime : !withDims)
+            continue;
+        sqlite3_bind_int(s, 1, dim);
+        sqlite3_bind_int64(s, 2, firstBucket);
+        sqlite3_bind_int64(s, 3, endBucket);
+        int rc;
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+            const qint64 count = sqlite3_column_int64(s, 2);
+            const qint64 lastTs = sqlite3_column_int64(s, 3);
+            if (time)
+                acc->addTime(sqlite3_column_int64(s, 0) * width, sqlite3_column_int(s, 1), count, lastTs);
+            else
+                acc->add(RollupDim(dim), text(s, 1), sqlite3_column_bytes(s, 1), count, lastTs);
+        }
+        sqlite3_reset(s);
+        if (rc != SQLITE_DONE) {
+            if (error)
+                *error = QString::fromUtf8(sqlite3_errmsg(db));
+            return false;
+        }
+    }
+    return true;
+}
+
+bool dataRange(sqlite3 *db, qint64 *minTs, qint64 *maxTs, QString *error)
+{
+    // Two statements: SQLite answers a lone min() or max() from the index in O(log n), not both at once.
+    for (const auto &[sql, target] : {std::pair{"SELECT min(ts) FROM alerts", minTs}, std::pair{"SELECT max(ts) FROM alerts", maxTs}}) {
+        Query query(db, QString::fromLatin1(sql));
+        if (!query || sqlite3_step(query.get()) != SQLITE_ROW) {
+            if (error)
+                *error = query.error();
+            return false;
+        }
+        *target = sqlite3_column_type(query.get(), 0) == SQLITE_NULL ? s_noTs : sqlite3_column_int64(query.get(), 0);
+    }
+    return true;
+}
+
+} // namespace
+
+bool computeDashboard(const AlertStore &store, const AlertFilter &filter, const AggregateOptions &options,
+                      DashboardData *out, QString *error)
+{
+    Q_ASSERT(out);
+    QElapsedTimer timer;
+    timer.start();
+    *out = DashboardData{};
+    sqlite3 *db = store.handle();
+    if (!db) {
+        if (error)
+            *error = QStringLiteral("the alert store is not open");
+        return false;
+    }
+    const qint64 nowMs = options.nowMs ? options.nowMs : QDateTime::currentMSecsSinceEpoch();
+    const FilterSql filterSql = FilterSql::build(filter, nowMs);
+    if (!filterSql.ok()) {
+        if (error)
+            *error = filterSql.error();
+        return false;
+    }
+
+    // One read transaction, so the panels agree with each other while the writer goes on (unless the caller
+    // already holds one).
+    const bool ownTransaction = sqlite3_get_autocommit(db) != 0;
+    if (ownTransaction && sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK) {
+        if (error)
+            *error = QString::fromUtf8(sqlite3_errmsg(db));
+        return false;
+    }
+    struct EndRead
+    {
+        sqlite3 *db;
+        bool active;
+        ~EndRead()
+        {
+            if (active)
+                sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+        }
+    } endRead{db, ownTransaction};
+
+    qint64 fromMs = filter.fromMs;
+    qint64 toMs = filter.toMs;
+    const bool openFrom = fromMs == std::numeric_limits<qint64>::min();
+    const bool openTo = toMs == std::numeric_limits<qint64>::max();
+    if (openFrom || openTo) {
+        qint64 minTs = s_noTs;
+        qint64 maxTs = s_noTs;
+        if (!dataRange(db, &minTs, &maxTs, error))
+            return false;
+        if (minTs == s_noTs) { // empty store
+            minTs = maxTs = openFrom ? (openTo ? 0 : toMs) : fromMs;
+            maxTs -= 1;
+        }
+        if (openFrom)
+            fromMs = minTs;
+        if (openTo)
+            toMs = maxTs + 1;
+    }
+    if (toMs < fromMs)
+        toMs = fromMs;
+
+    const qint64 interval = chooseInterval(fromMs, toMs, options.maxTimeBuckets);
+    const qint64 origin = floorDiv(fromMs, interval) * interval;
+    const int buckets = toMs > fromMs ? int(ceilDiv(toMs - origin, interval)) : 0;
+    out->fromMs = fromMs;
+    out->toMs = toMs;
+    out->intervalMs = interval;
+    Accumulator acc(origin, interval, buckets);
+
+    if (toMs > fromMs) {
+        if (filterSql.hasQuery() || options.forceBaseTable) {
+            if (!addFromBase(db, filterSql.withRange(fromMs, toMs), &acc, origin, interval, error))
+                return false;
+        } else {
+            out->fromRollups = true;
+            // [fromMs, m0) and [m1, toMs): sub-minute edges from the base table (a few rows through alerts_ts);
+            // [m0, h0) and [h1, m1): minute rollups; [h0, h1): hour rollups.
+            const qint64 m0 = std::min(ceilDiv(fromMs, MinuteMs) * MinuteMs, toMs);
+            const qint64 m1 = std::max(floorDiv(toMs, MinuteMs) * MinuteMs, m0);
+            const qint64 h0 = std::min(ceilDiv(m0, HourMs) * HourMs, m1);
+            const qint64 h1 = std::max(floorDiv(m1, HourMs) * HourMs, h0);
+            const FilterSql plain = FilterSql::build(AlertFilter{});
+            if (m0 > fromMs && !addFromBase(db, plain.withRange(fromMs, m0), &acc, origin, interval, error))
+                return false;
+            if (m1 < toMs && !addFromBase(db, plain.withRange(m1, toMs), &acc, origin, interval, error))
+                return false;
+            // over_time needs buckets no wider than the interval: below an hour the whole minute-aligned
+            // range comes from the minute table (short ranges only: interval < 1h means < 60 h of minutes).
+            const bool hourTime = interval % HourMs == 0;
+            const bool ok =
+                addFromRollup(db, sqlnames::rollupMinute, MinuteMs, m0 / MinuteMs, h0 / MinuteMs, true, true, &acc,
+                              error)
+                && addFromRollup(db, sqlnames::rollupMinute, MinuteMs, h1 / MinuteMs, m1 / MinuteMs, true, true, &acc,
+                                 error)
+                && addFromRollup(db, sqlnames::rollupHour, HourMs, h0 / HourMs, h1 / HourMs, true, hourTime, &acc,
+                                 error)
+                && (hourTime
+                    || addFromRollup(db, sqlnames::rollupMinute, MinuteMs, h0 / MinuteMs, h1 / MinuteMs, false, true,
+                                     &acc, error));
+            if (!ok)
+                return false;
+        }
+    }
+    acc.finish(options, out);
+    out->elapsedMs = double(timer.nsecsElapsed()) / 1e6;
+    return true;
+}
+
+bool newestAlerts(const AlertStore &store, const AlertFilter &filter, int limit, QVector<AlertSummary> *out,
+                  QString *error)
+{
+    Q_ASSERT(out);
+    out->clear();
+    sqlite3 *db = store.handle();
+    if (!db) {
+        if (error)
+            *error = QStringLiteral("the alert store is not open");
+        return false;
+    }
+    const FilterSql filterSql = FilterSql::build(filter);
+    if (!filterSql.ok()) {
+        if (error)
+            *error = filterSql.error();
+        return false;
+    }
+    if (limit <= 0)
+        return true;
+    Query query(db, QStringLiteral("SELECT a.id, a.ts, a.priority, a.severity, a.rule, a.host, a.process, "
+                                   "a.container_name, a.pod FROM ")
+                        + filterSql.from() + QStringLiteral(" WHERE ") + filterSql.where()
+                        + QStringLiteral(" ORDER BY a.ts DESC, a.id DESC LIMIT ?"));
+    Query output(db, QStringLiteral("SELECT output FROM alert_fts WHERE rowid = ?1"));
+    const int limitIndex = query ? filterSql.bind(query.get()) : -1;
+    if (!query || !output || limitIndex < 0) {
+        if (error)
+            *error = query ? output.error() : query.error();
+        return false;
+    }
+    sqlite3_stmt *s = query.get();
+    sqlite3_bind_int(s, limitIndex, limit);
+    auto str = [](sqlite3_stmt *stmt, int column) {
+        return QString::fromUtf8(text(stmt, column), sqlite3_column_bytes(stmt, column));
+    };
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        AlertSummary summary;
+        summary.id = sqlite3_column_int64(s, 0);
+        summary.timestampMs = sqlite3_column_int64(s, 1);
+        summary.priority = Priority(std::clamp(sqlite3_column_int(s, 2), 0, int(Priority::Unknown)));
+        summary.severity = sqlite3_column_int(s, 3);
+        summary.rule = str(s, 4);
+        summary.host = str(s, 5);
+        summary.process = str(s, 6);
+        summary.containerName = str(s, 7);
+        summary.pod = str(s, 8);
+        sqlite3_bind_int64(output.get(), 1, summary.id);
+        if (sqlite3_step(output.get()) == SQLITE_ROW)
+            summary.output = str(output.get(), 0);
+        sqlite3_reset(output.get());
+        out->append(std::move(summary));
+    }
+    if (rc != SQLITE_DONE) {
+        if (error)
+            *error = QString::fromUtf8(sqlite3_errmsg(db));
+        return false;
+    }
+    return true;
+}
+
+} // namespace fe
