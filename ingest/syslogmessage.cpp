@@ -362,6 +362,16 @@ bool parseSyslog(QByteArrayView line, SyslogMessage *out, QString *error, qint64
     return true;
 }
 
+bool parseRfc3339(QByteArrayView text, qint64 *msOut)
+{
+    Reader r{text, 0};
+    qint64 ms = 0;
+    if (!rfc3339(r, &ms) || !r.atEnd())
+        return false;
+    *msOut = ms;
+    return true;
+}
+
 QString syslogFacilityName(int facility)
 {
     static constexpr std::array<const char *, 24> names = {

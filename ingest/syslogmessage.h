@@ -38,6 +38,10 @@ struct SyslogMessage
 // it more than a month in the future (December logs read in January); 3164 times without a zone are UTC.
 bool parseSyslog(QByteArrayView line, SyslogMessage *out, QString *error, qint64 referenceMs = 0);
 
+// A whole RFC 3339 / ISO 8601 date-time ("2024-08-07T13:49:16.479964318Z", "...+02:00", "...+0000"; no zone =
+// UTC) → ms since the epoch, fraction truncated to ms. False when text is anything else.
+bool parseRfc3339(QByteArrayView text, qint64 *msOut);
+
 // Beats/ECS names: "kernel", "user", ..., "local7"; empty when out of range.
 QString syslogFacilityName(int facility);
 // Beats/ECS names: "Emergency", "Alert", ..., "Debug"; empty when out of range.
