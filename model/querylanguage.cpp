@@ -26,6 +26,7 @@ enum class FieldKind {
     Triage,     // by triage status name
     Time,       // @timestamp
     FullText,   // falco.output: FTS
+    Note,       // triage notes (alert_notes.text), substring match
     Json,       // anything else: json_each on d.doc
 };
 
@@ -95,6 +96,7 @@ constexpr ColumnAlias kColumns[] = {
     {"uuid", FieldKind::Text, "a.uuid"},
     {"triage.status", FieldKind::Triage, "a.triage"},
     {"triage", FieldKind::Triage, "a.triage"},
+    {"triage.note", FieldKind::Note, ""},
     {"falco.output", FieldKind::FullText, ""},
     {"output", FieldKind::FullText, ""},
     {"message", FieldKind::FullText, ""},
@@ -892,6 +894,13 @@ private:
             out.needsDoc = true;
             return out;
         }
+        case FieldKind::Note: {
+            const QString any = QStringLiteral("EXISTS (SELECT 1 FROM alert_notes n WHERE n.alert_id = a.id");
+            if (exists)
+                return atom(any + u')');
+            // Notes are prose: a value matches anywhere in a note, case-insensitively (ASCII).
+            return atom(any + QStringLiteral(" AND n.text LIKE ? ESCAPE '\\')"), {u'%' + likePattern(v) + u'%'});
+        }
         case FieldKind::FullText:
             break;
         }
@@ -986,6 +995,7 @@ private:
         case FieldKind::List:
         case FieldKind::Triage:
         case FieldKind::FullText:
+        case FieldKind::Note:
             break;
         }
         return fail(QStringLiteral("'%1' cannot be used with %2").arg(op, f.name), v.column);

@@ -21,7 +21,7 @@ namespace fe {
 // Values of @timestamp: ISO-8601 ("2024-05-07T18:00:00Z", a bare date means that whole day for ':'),
 // epoch milliseconds, or now[+-]N(s|m|h|d|w|M|y). priority/falco.priority take Falco priority names and
 // `priority >= warning` means "at least as severe as Warning". triage.status takes new, acknowledged,
-// in_progress, closed, false_positive.
+// in_progress, closed, false_positive. triage.note:text matches alerts with a note containing text.
 struct CompiledQuery
 {
     bool ok = true;

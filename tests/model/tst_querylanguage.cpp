@@ -291,6 +291,9 @@ private Q_SLOTS:
                                                   QStringLiteral("$.\"falco\".\"output_fields\".\"process.pid\""),
                                                   QStringLiteral("101")})
                                             << true;
+        QTest::newRow("triage note contains") << QStringLiteral("triage.note:\"ci_job 100%\"")
+                                              << "EXISTS (SELECT 1 FROM alert_notes n WHERE n.alert_id = a.id AND n.text LIKE ? ESCAPE '\\')"
+                                              << P({QStringLiteral("%ci\\_job 100\\%%")}) << false;
         QTest::newRow("single segment json field") << QStringLiteral("note:odd") << jsonEq
                                                    << P({QStringLiteral("$.\"note\""), QStringLiteral("odd")}) << true;
     }
