@@ -1,0 +1,514 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "ingest/ingestpipeline.h"
+
+#include "ingest/cefdecoder.h"
+#include "model/alertstore.h"
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QThread>
+#include <QTimer>
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <map>
+#include <mutex>
+#include <vector>
+
+
+namespace fe {
+
+namespace {
+
+constexpr int s_maxDistinctDiagnostics = 1000;
+constexpr int s_storeAttempts = 3;
+
+struct MappedBatch
+{
+    quint64 seq = 0;
+    AlertBatch alerts;
+    QVector<QPair<QString, QByteArray>> checkpoints;
+};
+
+qint64 frameBytes(const RawBatch &batch)
+{
+    qint64 bytes = 0;
+    for (const RawFrame &frame : batch.frames)
+        bytes += frame.data.size() + 64;   // + per-frame overhead, so empty frames still count
+    return bytes;
+}
+
+// A rejection reason as a short category for the counters: the mapper's text up to its first detail.
+QString reasonCategory(QString error)
+{
+    if (error.isEmpty())
+        return QStringLiteral("rejected");
+    for (const QLatin1String context : {QLatin1String("syslog message: "), QLatin1String("message: ")}) {
+        if (error.startsWith(context))
+            error.remove(0, context.size());
+    }
+    qsizetype cut = error.size();
+    if (const qsizetype at = error.indexOf(QLatin1String(" at byte")); at > 0)
+        cut = at;
+    for (const QChar stop : {QLatin1Char(':'), QLatin1Char('('), QLatin1Char(';'), QLatin1Char(',')}) {
+        const qsizetype at = error.indexOf(stop);
+        if (at > 0)
+            cut = qMin(cut, at);
+    }
+    return error.left(qMin<qsizetype>(cut, 60)).trimmed();
+}
+
+QString frameLocation(const RawFrame &frame, MapOptions::Input input)
+{
+    if (input == MapOptions::Input::Logfile && frame.offset >= 0)
+        return frame.origin + QStringLiteral(" (byte %1)").arg(frame.offset);
+    return frame.origin;
+}
+
+} // namespace
+
+struct IngestPipeline::Private
+{
+    // Raw queue: sources → mappers. Bounded by bytes.
+    std::mutex rawMutex;
+    std::condition_variable rawNotFull;
+    std::condition_variable rawNotEmpty;
+    std::deque<std::pair<quint64, RawBatch>> raw;   // guarded by rawMutex
+    qint64 rawBytes = 0;                            // guarded by rawMutex
+    quint64 nextSeq = 0;                            // guarded by rawMutex
+    bool rawClosed = true;                          // guarded by rawMutex
+
+    // Mapped queue: mappers → writer. Bounded by batches.
+    std::mutex mappedMutex;
+    std::condition_variable mappedNotFull;
+    std::condition_variable mappedNotEmpty;
+    std::deque<MappedBatch> mapped;   // guarded by mappedMutex
+    int mappersRunning = 0;           // guarded by mappedMutex
+
+    // Commit progress: every batch with seq < committedSeq is stored.
+    std::mutex commitMutex;
+    std::condition_variable committed;
+    quint64 committedSeq = 0;   // guarded by commitMutex
+
+    // Counters and diagnostics.
+    mutable std::mutex statsMutex;
+    PipelineStats stats;                          // guarded by statsMutex (queued is computed on read)
+    QVector<Diagnostic> diagnostics;              // guarded by statsMutex
+    QHash<QString, qsizetype> diagnosticIndex;    // guarded by statsMutex
+    QHash<QString, Diagnostic> freshDiagnostics;  // guarded by statsMutex: since the last emission
+    qint64 droppedDiagnostics = 0;                // guarded by statsMutex
+    qint64 storedFirstId = 0;                     // guarded by statsMutex: since the last emission
+    qint64 storedLastId = 0;                      // guarded by statsMutex
+
+    std::vector<QThread *> mappers;
+    QThread *writer = nullptr;
+    QTimer statsTimer;
+    bool running = false;
+
+    void addStats(const PipelineStats &delta)
+    {
+        std::lock_guard lock(statsMutex);
+        stats += delta;
+    }
+
+    void addDiagnostic(const Diagnostic &diagnostic)
+    {
+        std::lock_guard lock(statsMutex);
+        const QString key = diagnostic.source + QLatin1Char('\x1f') + diagnostic.location + QLatin1Char('\x1f')
+            + diagnostic.text;
+        const auto it = diagnosticIndex.constFind(key);
+        if (it != diagnosticIndex.cend()) {
+            diagnostics[*it].count += diagnostic.count;
+        } else if (diagnostics.size() < s_maxDistinctDiagnostics) {
+            diagnosticIndex.insert(key, diagnostics.size());
+            diagnostics.append(diagnostic);
+        } else {
+            droppedDiagnostics += diagnostic.count;
+        }
+        auto fresh = freshDiagnostics.find(key);
+        if (fresh != freshDiagnostics.end())
+            fresh->count += diagnostic.count;
+        else if (freshDiagnostics.size() < s_maxDistinctDiagnostics)
+            freshDiagnostics.insert(key, diagnostic);
+    }
+
+    bool popRaw(quint64 *seq, RawBatch *batch)
+    {
+        std::unique_lock lock(rawMutex);
+        rawNotEmpty.wait(lock, [this] { return !raw.empty() || rawClosed; });
+        if (raw.empty())
+            return false;
+        *seq = raw.front().first;
+        *batch = std::move(raw.front().second);
+        raw.pop_front();
+        rawBytes -= frameBytes(*batch);
+        rawNotFull.notify_all();
+        return true;
+    }
+
+    void pushMapped(MappedBatch batch, int maxBatches)
+    {
+        std::unique_lock lock(mappedMutex);
+        mappedNotFull.wait(lock, [&] { return static_cast<int>(mapped.size()) < maxBatches; });
+        mapped.push_back(std::move(batch));
+        mappedNotEmpty.notify_one();
+    }
+
+    void mapperLoop(const MapOptions &baseOptions, int maxBatches)
+    {
+        quint64 seq = 0;
+        RawBatch batch;
+        MapOptions options = baseOptions;
+        while (popRaw(&seq, &batch)) {
+            MappedBatch out;
+            out.seq = seq;
+            out.checkpoints = std::move(batch.checkpoints);
+            out.alerts.reserve(batch.frames.size());
+            PipelineStats delta;
+            options.input = batch.input;
+            for (const RawFrame &frame : std::as_const(batch.frames)) {
+                if (batch.input == MapOptions::Input::Tcp) {
+                    options.sourceAddress = frame.origin;
+                } else {
+                    options.logFilePath = frame.origin;
+                    options.logOffset = frame.offset;
+                }
+                MapResult result = mapFrame(frame.data, options);
+                switch (result.status) {
+                case MapResult::Status::Alert:
+                    ++delta.decoded;
+                    if (!result.error.isEmpty()) {
+                        addDiagnostic({Diagnostic::Severity::Warning, QStringLiteral("ingest"),
+                                       frameLocation(frame, batch.input),
+                                       QStringLiteral("stored as a pipeline error: ") + result.error, 1});
+                    }
+                    out.alerts.append(std::move(result.alert));
+                    break;
+                case MapResult::Status::Skipped:
+                    // A file may hold Falco's own log lines; on a syslog port, text that is neither syslog
+                    // nor JSON is bad input.
+                    if (batch.input == MapOptions::Input::Tcp && !frame.data.startsWith('<')
+                        && !frame.data.startsWith('{') && !frame.data.trimmed().isEmpty()) {
+                        delta.reject(QStringLiteral("not syslog"));
+                        addDiagnostic({Diagnostic::Severity::Warning, QStringLiteral("ingest"), frame.origin,
+                                       QStringLiteral("not syslog: \"%1\"")
+                                           .arg(QString::fromUtf8(frame.data.left(60)).simplified()),
+                                       1});
+                    } else {
+                        ++delta.skipped;
+                    }
+                    break;
+                case MapResult::Status::Rejected:
+                    delta.reject(reasonCategory(result.error));
+                    addDiagnostic({Diagnostic::Severity::Warning, QStringLiteral("ingest"),
+                                   frameLocation(frame, batch.input), result.error, 1});
+                    break;
+                }
+            }
+            addStats(delta);
+            pushMapped(std::move(out), maxBatches);
+        }
+        std::lock_guard lock(mappedMutex);
+        --mappersRunning;
+        mappedNotEmpty.notify_all();
+    }
+
+    void writerLoop(AlertStore *store, int maxAlerts, int maxAgeMs)
+    {
+        std::map<quint64, MappedBatch> early;   // out-of-order batches from parallel mappers
+        quint64 next = 0;
+        AlertBatch pending;
+        QVector<QPair<QString, QByteArray>> pendingCheckpoints;
+        quint64 pendingThrough = 0;   // batches < pendingThrough are in pending
+        bool havePending = false;
+        QElapsedTimer age;
+
+        auto commit = [&] {
+            if (!havePending)
+                return;
+            PipelineStats delta;
+            InsertResult result;
+            QString error;
+            bool ok = pending.isEmpty();
+            for (int attempt = 1; !ok && attempt <= s_storeAttempts; ++attempt) {
+                error.clear();
+                result = store->insert(pending, &error);
+                ok = error.isEmpty();
+                if (!ok && attempt < s_storeAttempts)
+                    QThread::msleep(200 * attempt);
+            }
+            if (ok) {
+                delta.stored = result.stored;
+                delta.duplicates = result.duplicates;
+                for (const auto &[key, value] : std::as_const(pendingCheckpoints))
+                    store->setState(key, value);
+            } else {
+                delta.reject(QStringLiteral("store error"), pending.size());
+                addDiagnostic({Diagnostic::Severity::Error, QStringLiteral("store"), store->path(),
+                               QStringLiteral("%1 alerts could not be stored: %2").arg(pending.size()).arg(error), 1});
+            }
+            {
+                std::lock_guard lock(statsMutex);
+                stats += delta;
+                if (result.stored > 0) {
+                    if (storedFirstId == 0)
+                        storedFirstId = result.firstId;
+                    storedLastId = result.lastId;
+                }
+            }
+            pending.clear();
+            pendingCheckpoints.clear();
+            havePending = false;
+            {
+                std::lock_guard lock(commitMutex);
+                committedSeq = pendingThrough;
+            }
+            committed.notify_all();
+        };
+
+        while (true) {
+            MappedBatch batch;
+            bool got = false;
+            bool finished = false;
+            {
+                std::unique_lock lock(mappedMutex);
+                auto ready = [this] { return !mapped.empty() || mappersRunning == 0; };
+                if (havePending) {
+                    const auto left = std::chrono::milliseconds(qMax<qint64>(0, maxAgeMs - age.elapsed()));
+                    mappedNotEmpty.wait_for(lock, left, ready);
+                } else {
+                    mappedNotEmpty.wait(lock, ready);
+                }
+                if (!mapped.empty()) {
+                    batch = std::move(mapped.front());
+                    mapped.pop_front();
+                    got = true;
+                    mappedNotFull.notify_all();
+                } else {
+                    finished = mappersRunning == 0;
+                }
+            }
+            if (got) {
+                early.emplace(batch.seq, std::move(batch));
+                for (auto it = early.find(next); it != early.end(); it = early.find(next)) {
+                    if (!havePending) {
+                        havePending = true;
+                        age.start();
+                    }
+                    pending.append(std::move(it->second.alerts));
+                    pendingCheckpoints.append(std::move(it->second.checkpoints));
+                    early.erase(it);
+                    pendingThrough = ++next;
+                }
+            }
+            if (havePending && (pending.size() >= maxAlerts || age.elapsed() >= maxAgeMs || finished))
+                commit();
+            if (finished)
+                break;
+        }
+    }
+};
+
+IngestPipeline::IngestPipeline(const IngestConfig &config, QObject *parent)
+    : QObject(parent)
+    , m_config(config)
+    , d(std::make_unique<Private>())
+{
+    qRegisterMetaType<fe::PipelineStats>();
+    qRegisterMetaType<fe::Diagnostic>();
+    qRegisterMetaType<QVector<fe::Diagnostic>>();
+    d->statsTimer.setInterval(qMax(50, m_config.statsIntervalMs));
+    connect(&d->statsTimer, &QTimer::timeout, this, &IngestPipeline::emitStats);
+}
+
+IngestPipeline::~IngestPipeline()
+{
+    stop();
+}
+
+bool IngestPipeline::start(QString *error)
+{
+    if (d->running)
+        return true;
+
+    // The writer's store lives and dies in the writer thread (one connection per thread).
+    std::promise<QString> opened;
+    std::future<QString> openResult = opened.get_future();
+    const int maxAlerts = qMax(1, m_config.maxBatchAlerts);
+    const int maxAgeMs = qMax(1, m_config.maxBatchAgeMs);
+    const QString dbPath = m_config.dbPath;
+    {
+        std::lock_guard lock(d->rawMutex);
+        d->rawClosed = false;
+    }
+    int mapperCount = m_config.mapperThreads;
+    if (mapperCount <= 0)
+        mapperCount = qBound(1, QThread::idealThreadCount() - 1, 8);
+    {
+        std::lock_guard lock(d->mappedMutex);
+        d->mappersRunning = mapperCount;
+    }
+
+    Private *p = d.get();
+    d->writer = QThread::create([p, &opened, dbPath, maxAlerts, maxAgeMs] {
+        AlertStore store;
+        QString openError;
+        if (!store.open(dbPath, AlertStore::OpenMode::ReadWrite, &openError)) {
+            opened.set_value(openError.isEmpty() ? QStringLiteral("cannot open the store") : openError);
+            return;
+        }
+        opened.set_value(QString());
+        p->writerLoop(&store, maxAlerts, maxAgeMs);
+    });
+    d->writer->setObjectName(QStringLiteral("fe-store-writer"));
+    d->writer->start();
+    const QString openError = openResult.get();
+    if (!openError.isEmpty()) {
+        d->writer->wait();
+        delete d->writer;
+        d->writer = nullptr;
+        std::lock_guard lock(d->rawMutex);
+        d->rawClosed = true;
+        if (error)
+            *error = QStringLiteral("%1: %2").arg(dbPath, openError);
+        return false;
+    }
+
+    const MapOptions options = m_config.mapOptions;
+    const int maxBatches = qMax(2, m_config.maxQueuedBatches);
+    for (int i = 0; i < mapperCount; ++i) {
+        QThread *thread = QThread::create([p, options, maxBatches] { p->mapperLoop(options, maxBatches); });
+        thread->setObjectName(QStringLiteral("fe-mapper-%1").arg(i));
+        thread->start();
+        d->mappers.push_back(thread);
+    }
+    d->running = true;
+    d->statsTimer.start();
+    return true;
+}
+
+void IngestPipeline::stop()
+{
+    if (!d->running)
+        return;
+    {
+        std::lock_guard lock(d->rawMutex);
+        d->rawClosed = true;
+    }
+    d->rawNotEmpty.notify_all();
+    d->rawNotFull.notify_all();
+    for (QThread *thread : d->mappers) {
+        thread->wait();
+        delete thread;
+    }
+    d->mappers.clear();
+    d->writer->wait();
+    delete d->writer;
+    d->writer = nullptr;
+    d->running = false;
+    d->statsTimer.stop();
+    emitStats();
+}
+
+bool IngestPipeline::isRunning() const
+{
+    return d->running;
+}
+
+bool IngestPipeline::submit(RawBatch batch)
+{
+    const qint64 bytes = frameBytes(batch);
+    std::unique_lock lock(d->rawMutex);
+    // A batch bigger than the whole budget still goes through alone, so a huge frame cannot deadlock.
+    d->rawNotFull.wait(lock, [&] {
+        return d->rawClosed || d->raw.empty() || d->rawBytes + bytes <= m_config.maxQueuedBytes;
+    });
+    if (d->rawClosed)
+        return false;
+    d->rawBytes += bytes;
+    d->raw.emplace_back(d->nextSeq++, std::move(batch));
+    d->rawNotEmpty.notify_one();
+    return true;
+}
+
+bool IngestPipeline::waitForStored(int timeoutMs)
+{
+    quint64 target = 0;
+    {
+        std::lock_guard lock(d->rawMutex);
+        target = d->nextSeq;
+    }
+    std::unique_lock lock(d->commitMutex);
+    return d->committed.wait_for(lock, std::chrono::milliseconds(timeoutMs),
+                                 [&] { return d->committedSeq >= target; });
+}
+
+void IngestPipeline::reportSourceStats(const PipelineStats &delta)
+{
+    d->addStats(delta);
+}
+
+void IngestPipeline::reportDiagnostic(const Diagnostic &diagnostic)
+{
+    d->addDiagnostic(diagnostic);
+}
+
+PipelineStats IngestPipeline::stats() const
+{
+    PipelineStats snapshot;
+    {
+        std::lock_guard lock(d->statsMutex);
+        snapshot = d->stats;
+    }
+    qint64 queuedFrames = 0;
+    {
+        std::lock_guard lock(d->rawMutex);
+        for (const auto &entry : d->raw)
+            queuedFrames += entry.second.frames.size();
+    }
+    {
+        std::lock_guard lock(d->mappedMutex);
+        for (const MappedBatch &batch : d->mapped)
+            queuedFrames += batch.alerts.size();
+    }
+    snapshot.queued = queuedFrames;
+    return snapshot;
+}
+
+QVector<Diagnostic> IngestPipeline::diagnostics() const
+{
+    std::lock_guard lock(d->statsMutex);
+    QVector<Diagnostic> all = d->diagnostics;
+    if (d->droppedDiagnostics > 0) {
+        all.append({Diagnostic::Severity::Warning, QStringLiteral("ingest"), QString(),
+                    QStringLiteral("more problems of other kinds (not listed)"), d->droppedDiagnostics});
+    }
+    return all;
+}
+
+void IngestPipeline::emitStats()
+{
+    QVector<Diagnostic> fresh;
+    qint64 firstId = 0;
+    qint64 lastId = 0;
+    {
+        std::lock_guard lock(d->statsMutex);
+        fresh.reserve(d->freshDiagnostics.size());
+        for (const Diagnostic &diagnostic : std::as_const(d->freshDiagnostics))
+            fresh.append(diagnostic);
+        d->freshDiagnostics.clear();
+        firstId = d->storedFirstId;
+        lastId = d->storedLastId;
+        d->storedFirstId = 0;
+        d->storedLastId = 0;
+    }
+    Q_EMIT statsChanged(stats());
+    if (!fresh.isEmpty())
+        Q_EMIT diagnosticsReported(fresh);
+    if (lastId > 0)
+        Q_EMIT alertsStored(firstId, lastId);
+}
+
+} // namespace fe

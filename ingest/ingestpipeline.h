@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "ingest/ecsmapper.h"
+#include "model/diagnostic.h"
+#include "model/pipelinestats.h"
+
+#include <QByteArray>
+#include <QObject>
+#include <QPair>
+#include <QString>
+#include <QVector>
+
+#include <memory>
+
+namespace fe {
+
+// One frame (TCP/UDP message or file line) read by a source, not yet decoded.
+struct RawFrame
+{
+    QByteArray data;
+    QString origin;        // peer "ip:port" (tcp/udp) or the file path (logfile)
+    qint64 offset = -1;    // logfile: byte offset of the line in the file
+};
+
+// What a source hands to the pipeline in one go. Checkpoints (durable key/value state, e.g. a file's
+// tail position) are written to the store after every alert of this batch and of the batches submitted
+// before it is committed: a restart resumes after what is stored, never before.
+struct RawBatch
+{
+    MapOptions::Input input = MapOptions::Input::Tcp;
+    QVector<RawFrame> frames;
+    QVector<QPair<QString, QByteArray>> checkpoints;
+};
+
+struct IngestConfig
+{
+    QString dbPath;
+    MapOptions mapOptions;              // preserve flags, extra fields; input/address/path are set per frame
+    int mapperThreads = 0;              // 0 = one per core beyond the writer's, at least 1
+    qint64 maxQueuedBytes = 64 << 20;   // raw frames waiting for the mappers; sources block beyond it
+    int maxQueuedBatches = 64;          // mapped batches waiting for the writer
+    int maxBatchAlerts = 4096;          // the writer commits at this many alerts ...
+    int maxBatchAgeMs = 100;            // ... or when the oldest uncommitted alert is this old
+    int statsIntervalMs = 1000;
+};
+
+// The ingest pipeline behind the live sources: sources (any thread) submit raw frames into a bounded
+// queue; mapper threads decode and map them (mapFrame: syslog header, Falco JSON, Falcosidekick CEF);
+// the single writer thread stores them in order, batched by count and age, and writes checkpoints.
+// When the store falls behind, submit() blocks the source's thread, so a listener stops reading its
+// sockets (TCP backpressure) and a tailer stops reading its files: memory stays bounded, nothing accepted
+// is dropped. Stats and diagnostics reach the owner's thread as one value about once a second.
+// The object lives in the owner's thread (GUI or CLI main); submit() and the report* methods are thread-safe.
+class IngestPipeline : public QObject
+{
+    Q_OBJECT
+
+public:
+    explicit IngestPipeline(const IngestConfig &config, QObject *parent = nullptr);
+    ~IngestPipeline() override;   // stop()
+
+    // Opens the store (creating it) in the writer thread and starts the threads. false + error on failure.
+    bool start(QString *error = nullptr);
+    // Stores everything submitted so far, then ends the threads. Stop the sources first.
+    void stop();
+    bool isRunning() const;
+    const IngestConfig &config() const { return m_config; }
+
+    // Thread-safe. Blocks while the queue is full. false when the pipeline is not running (nothing queued).
+    bool submit(RawBatch batch);
+    // Thread-safe: waits until everything submitted before the call is committed (or timeout). For tests
+    // and for "flush" buttons; never called on a hot path.
+    bool waitForStored(int timeoutMs);
+
+    // Thread-safe, for sources: counters of their own stage (received, framed, connections delta,
+    // rejected{reason}) and diagnostics (merged with repeats).
+    void reportSourceStats(const PipelineStats &delta);
+    void reportDiagnostic(const Diagnostic &diagnostic);
+
+    // A snapshot of all counters (queued is computed now).
+    PipelineStats stats() const;
+    // Every diagnostic so far, repeats merged (bounded: the first 1000 distinct ones, then one summary).
+    QVector<Diagnostic> diagnostics() const;
+
+Q_SIGNALS:
+    // About once a second while running, and once after stop().
+    void statsChanged(const fe::PipelineStats &stats);
+    // New or repeated diagnostics since the last emission (same cadence as statsChanged).
+    void diagnosticsReported(const QVector<fe::Diagnostic> &diagnostics);
+    // Alerts were committed: ids firstId..lastId (batched with the stats cadence).
+    void alertsStored(qint64 firstId, qint64 lastId);
+
+private:
+    void emitStats();
+
+    struct Private;
+    IngestConfig m_config;
+    std::unique_ptr<Private> d;
+};
+
+} // namespace fe
