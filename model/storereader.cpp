@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "model/storereader.h"
+
+#include "model/alertstore.h"
+
+#include <QLoggingCategory>
+#include <QMutex>
+#include <QThread>
+#include <QWaitCondition>
+
+#include <deque>
+
+namespace fe {
+
+Q_LOGGING_CATEGORY(lcReader, "fe.model.reader")
+
+struct StoreReader::Private
+{
+    struct Entry
+    {
+        QString key;
+        Job job;
+    };
+    mutable QMutex mutex;
+    QWaitCondition wake;
+    QWaitCondition idle;
+    std::deque<Entry> queue;   // guarded by mutex
+    QString path;              // guarded by mutex
+    bool pathChanged = false;  // guarded by mutex
+    bool running = false;      // a job is running; guarded by mutex
+    bool quit = false;         // guarded by mutex
+    std::unique_ptr<QThread> thread;
+
+    void loop()
+    {
+        AlertStore store;
+        for (;;) {
+            Job job;
+            {
+                QMutexLocker lock(&mutex);
+                while (!quit && queue.empty() && !pathChanged)
+                    wake.wait(&mutex);
+                if (quit)
+                    return;
+                if (pathChanged) {
+                    pathChanged = false;
+                    const QString p = path;
+                    lock.unlock();
+                    store.close();
+                    QString error;
+                    if (!p.isEmpty() && !store.open(p, AlertStore::OpenMode::ReadOnly, &error))
+                        qCWarning(lcReader) << error;
+                    continue;
+                }
+                job = std::move(queue.front().job);
+                queue.pop_front();
+                running = true;
+            }
+            job(store);
+            QMutexLocker lock(&mutex);
+            running = false;
+            if (queue.empty())
+                idle.wakeAll();
+        }
+    }
+};
+
+StoreReader::StoreReader()
+    : d(std::make_unique<Private>())
+{
+    d->thread.reset(QThread::create([this] { d->loop(); }));
+    d->thread->setObjectName(QStringLiteral("StoreReader"));
+    d->thread->start();
+}
+
+StoreReader::~StoreReader()
+{
+    {
+        QMutexLocker lock(&d->mutex);
+        d->quit = true;
+        d->queue.clear();
+        d->wake.wakeAll();
+        d->idle.wakeAll();
+    }
+    d->thread->wait();
+}
+
+void StoreReader::setPath(const QString &path)
+{
+    QMutexLocker lock(&d->mutex);
+    d->path = path;
+    d->pathChanged = true;
+    d->queue.clear();
+    d->wake.wakeAll();
+}
+
+QString StoreReader::path() const
+{
+    QMutexLocker lock(&d->mutex);
+    return d->path;
+}
+
+void StoreReader::post(Job job, const QString &key)
+{
+    QMutexLocker lock(&d->mutex);
+    if (!key.isEmpty()) {
+        for (auto &e : d->queue) {
+            if (e.key == key) {
+                e.job = std::move(job);
+                return;
+            }
+        }
+    }
+    d->queue.push_back({key, std::move(job)});
+    d->wake.wakeAll();
+}
+
+void StoreReader::clearPending()
+{
+    QMutexLocker lock(&d->mutex);
+    d->queue.clear();
+    if (!d->running)
+        d->idle.wakeAll();
+}
+
+void StoreReader::waitForIdle()
+{
+    QMutexLocker lock(&d->mutex);
+    while (!d->quit && (d->running || !d->queue.empty() || d->pathChanged))
+        d->idle.wait(&d->mutex, 100);
+}
+
+} // namespace fe

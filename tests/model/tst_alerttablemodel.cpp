@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "model/alertstore.h"
+#include "model/alerttablemodel.h"
+
+#include <QAbstractItemModelTester>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <algorithm>
+
+using namespace fe;
+
+namespace {
+
+constexpr qint64 kBase = 1715104800000;
+
+// n alerts, ids 1..n; timestamps deliberately not in id order (every 7th alert is late) and with ties.
+AlertBatch makeAlerts(int first, int n)
+{
+    AlertBatch batch;
+    for (int i = first; i < first + n; ++i) {
+        Alert a;
+        a.timestampMs = kBase + (i / 2) * 1000 - (i % 7 == 0 ? 5000 : 0);
+        a.priority = Priority(i % 8);
+        a.severity = severityForPriority(a.priority);
+        a.rule = QStringLiteral("Rule %1").arg(QChar(u'A' + i % 5));
+        a.hostname = QStringLiteral("host-%1").arg(i % 4);
+        a.source = QStringLiteral("syscall");
+        a.podName = i % 3 ? QStringLiteral("pod-%1").arg(i % 3) : QString();
+        a.namespaceName = i % 3 ? QStringLiteral("prod") : QString();
+        a.containerName = QStringLiteral("c%1").arg(i % 6);
+        a.processName = QStringLiteral("proc%1").arg(i % 9);
+        a.userName = QStringLiteral("root");
+        a.output = QStringLiteral("<b>alert</b> %1").arg(i);
+        a.dedupeKey = "h:" + QByteArray::number(i);
+        a.ecsJson = R"({"message":"x"})";
+        batch.append(a);
+    }
+    return batch;
+}
+
+struct Ref
+{
+    qint64 id, ts;
+    int priority;
+    QString rule, host;
+};
+
+QVector<Ref> reference(int n)
+{
+    QVector<Ref> refs;
+    const AlertBatch batch = makeAlerts(0, n);
+    for (int i = 0; i < n; ++i)
+        refs.append({i + 1, batch.at(i).timestampMs, int(batch.at(i).priority), batch.at(i).rule, batch.at(i).hostname});
+    return refs;
+}
+
+QVector<qint64> allIds(AlertTableModel &model)
+{
+    for (int r = 0; r < model.rowCount(); ++r)
+        model.rowAt(r);
+    model.waitForIdle();
+    QVector<qint64> ids;
+    for (int r = 0; r < model.rowCount(); ++r) {
+        const AlertRow *row = model.rowAt(r);
+        if (!row) {   // evicted from the bounded cache: load again
+            model.waitForIdle();
+            row = model.rowAt(r);
+        }
+        ids.append(row ? row->id : -1);
+    }
+    return ids;
+}
+
+} // namespace
+
+class TestAlertTableModel : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+    static constexpr int kCount = 1234;
+    QString path() const { return m_dir.filePath(QStringLiteral("alerts.db")); }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        AlertStore store;
+        QString error;
+        QVERIFY2(store.open(path(), AlertStore::OpenMode::ReadWrite, &error), qPrintable(error));
+        QCOMPARE(store.insert(makeAlerts(0, kCount), &error).stored, qint64(kCount));
+    }
+
+    void ordering_data()
+    {
+        QTest::addColumn<int>("column");
+        QTest::addColumn<int>("order");
+        QTest::addColumn<int>("pageSize");
+        QTest::newRow("time newest first") << int(AlertTableModel::TimeColumn) << int(Qt::DescendingOrder) << 100;
+        QTest::newRow("time oldest first") << int(AlertTableModel::TimeColumn) << int(Qt::AscendingOrder) << 100;
+        QTest::newRow("priority most severe first") << int(AlertTableModel::PriorityColumn) << int(Qt::AscendingOrder) << 64;
+        QTest::newRow("rule descending") << int(AlertTableModel::RuleColumn) << int(Qt::DescendingOrder) << 50;
+        QTest::newRow("host ascending small pages") << int(AlertTableModel::HostColumn) << int(Qt::AscendingOrder) << 10;
+    }
+
+    // Every row appears exactly once, in the order of the sort key (ties broken by time, then id), whether a page
+    // is reached by keyset from its neighbour, backwards, or by offset.
+    void ordering()
+    {
+        QFETCH(int, column);
+        QFETCH(int, order);
+        QFETCH(int, pageSize);
+        AlertTableModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setPageSize(pageSize);
+        model.sort(column, Qt::SortOrder(order));
+        model.setDatabasePath(path());
+        model.waitForIdle();
+        QCOMPARE(model.rowCount(), kCount);
+        QCOMPARE(model.totalCount(), qint64(kCount));
+
+        QVector<Ref> refs = reference(kCount);
+        const bool desc = order == Qt::DescendingOrder;
+        std::sort(refs.begin(), refs.end(), [&](const Ref &a, const Ref &b) {
+            auto key = [&](const Ref &r) {
+                switch (column) {
+                case AlertTableModel::PriorityColumn: return std::make_tuple(QString::number(r.priority), r.ts, r.id);
+                case AlertTableModel::RuleColumn: return std::make_tuple(r.rule, r.ts, r.id);
+                case AlertTableModel::HostColumn: return std::make_tuple(r.host, r.ts, r.id);
+                default: return std::make_tuple(QString(), r.ts, r.id);
+                }
+            };
+            return desc ? key(b) < key(a) : key(a) < key(b);
+        });
+        QVector<qint64> expected;
+        for (const Ref &r : refs)
+            expected.append(r.id);
+
+        // Forward (keyset from the previous page).
+        QCOMPARE(allIds(model), expected);
+        // A far jump (offset), then backwards from it (keyset before the next page).
+        model.setPageSize(pageSize);
+        model.waitForIdle();
+        const int last = model.rowCount() - 1;
+        model.rowAt(last);
+        model.waitForIdle();
+        QVERIFY(model.rowAt(last));
+        QCOMPARE(model.rowAt(last)->id, expected.last());
+        const int prev = last - pageSize;
+        model.rowAt(prev);
+        model.waitForIdle();
+        QVERIFY(model.rowAt(prev));
+        QCOMPARE(model.rowAt(prev)->id, expected.at(prev));
+    }
+
+    void filterAndRoles()
+    {
+        AlertTableModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setDatabasePath(path());
+        AlertFilter f;
+        f.query = QStringLiteral("host.name:host-1 and priority >= error");
+        model.setFilter(f);
+        model.waitForIdle();
+        AlertStore store;
+        QVERIFY(store.open(path(), AlertStore::OpenMode::ReadOnly));
+        QCOMPARE(qint64(model.rowCount()), store.count(f));
+        QVERIFY(model.rowCount() > 0);
+        for (int r = 0; r < model.rowCount(); ++r) {
+            QCOMPARE(model.data(model.index(r, AlertTableModel::HostColumn)).toString(), QStringLiteral("host-1"));
+            QVERIFY(model.data(model.index(r, 0), AlertTableModel::PriorityRole).toInt() <= int(Priority::Error));
+        }
+        // Output is plain data: markup is not interpreted by the model.
+        const QString output = model.data(model.index(0, AlertTableModel::OutputColumn)).toString();
+        QVERIFY2(output.startsWith(QStringLiteral("<b>alert</b>")), qPrintable(output));
+        QCOMPARE(model.data(model.index(0, AlertTableModel::RuleColumn), AlertTableModel::FilterFieldRole).toString(),
+                 QStringLiteral("rule.name"));
+        const QModelIndex container = model.index(0, AlertTableModel::ContainerColumn);
+        const QString field = model.data(container, AlertTableModel::FilterFieldRole).toString();
+        QVERIFY(field == QStringLiteral("orchestrator.resource.name") || field == QStringLiteral("container.name"));
+
+        // A bad query leaves an empty table and an error.
+        QSignalSpy failed(&model, &AlertTableModel::queryFailed);
+        f.query = QStringLiteral("host.name:");
+        model.setFilter(f);
+        model.waitForIdle();
+        QCOMPARE(model.rowCount(), 0);
+        QCOMPARE(failed.count(), 1);
+        QVERIFY(!model.lastError().isEmpty());
+    }
+
+    // Alerts stored after the snapshot are counted but do not move the rows until refresh (or follow-live).
+    void newAlertsDoNotMoveTheView()
+    {
+        QTemporaryDir dir;
+        const QString db = dir.filePath(QStringLiteral("live.db"));
+        AlertStore writer;
+        QVERIFY(writer.open(db));
+        QCOMPARE(writer.insert(makeAlerts(0, 300)).stored, qint64(300));
+
+        AlertTableModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setDatabasePath(db);
+        model.waitForIdle();
+        QCOMPARE(model.rowCount(), 300);
+        const QVector<qint64> before = allIds(model);
+
+        QCOMPARE(writer.insert(makeAlerts(1000, 25)).stored, qint64(25));
+        QSignalSpy newCount(&model, &AlertTableModel::newAlertCountChanged);
+        model.checkForNewAlerts();
+        model.waitForIdle();
+        QCOMPARE(model.newAlertCount(), qint64(25));
+        QCOMPARE(newCount.count(), 1);
+        QCOMPARE(model.rowCount(), 300);
+        QCOMPARE(allIds(model), before);
+
+        model.refresh();
+        model.waitForIdle();
+        QCOMPARE(model.rowCount(), 325);
+        QCOMPARE(model.newAlertCount(), qint64(0));
+
+        model.setFollowLive(true);
+        QCOMPARE(writer.insert(makeAlerts(2000, 5)).stored, qint64(5));
+        model.checkForNewAlerts();
+        model.waitForIdle();
+        QCOMPARE(model.rowCount(), 330);
+        QCOMPARE(model.newAlertCount(), qint64(0));
+    }
+
+    void noDatabase()
+    {
+        AlertTableModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setDatabasePath(m_dir.filePath(QStringLiteral("missing.db")));
+        model.waitForIdle();
+        QCOMPARE(model.rowCount(), 0);
+        QVERIFY(!model.lastError().isEmpty());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestAlertTableModel)
+#include "tst_alerttablemodel.moc"
