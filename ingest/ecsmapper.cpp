@@ -73,11 +73,53 @@ QString toQString(std::string_view s)
     return QString::fromUtf8(s.data(), qsizetype(s.size()));
 }
 
-// "2024-05-07T18:54:19.341Z": the integration's @timestamp form (ms precision, UTC).
+// "2024-05-07T18:54:19.341Z": the integration's @timestamp form (ms precision, UTC). Hand-written: this runs
+// twice per alert and QDateTime::toString costs more than the rest of the timestamp step.
 std::string isoMs(qint64 ms)
 {
-    const QDateTime dt = QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC);
-    return dt.toString(Qt::ISODateWithMs).toStdString();
+    qint64 days = ms >= 0 ? ms / 86400000 : (ms - 86399999) / 86400000;
+    qint64 rem = ms - days * 86400000;
+    // civil_from_days (Howard Hinnant).
+    days += 719468;
+    const qint64 era = (days >= 0 ? days : days - 146096) / 146097;
+    const qint64 doe = days - era * 146097;
+    const qint64 yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    qint64 y = yoe + era * 400;
+    const qint64 doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const qint64 mp = (5 * doy + 2) / 153;
+    const qint64 d = doy - (153 * mp + 2) / 5 + 1;
+    const qint64 m = mp < 10 ? mp + 3 : mp - 9;
+    y += m <= 2 ? 1 : 0;
+    if (y < 0 || y > 9999)
+        return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs).toStdString();
+    const int h = int(rem / 3600000);
+    rem %= 3600000;
+    const int mi = int(rem / 60000);
+    rem %= 60000;
+    const int sec = int(rem / 1000);
+    const int milli = int(rem % 1000);
+    char buf[32];
+    auto put = [&buf](int pos, qint64 value, int width) {
+        for (int i = width - 1; i >= 0; --i) {
+            buf[pos + i] = char('0' + value % 10);
+            value /= 10;
+        }
+    };
+    put(0, y, 4);
+    buf[4] = '-';
+    put(5, m, 2);
+    buf[7] = '-';
+    put(8, d, 2);
+    buf[10] = 'T';
+    put(11, h, 2);
+    buf[13] = ':';
+    put(14, mi, 2);
+    buf[16] = ':';
+    put(17, sec, 2);
+    buf[19] = '.';
+    put(20, milli, 3);
+    buf[23] = 'Z';
+    return std::string(buf, 24);
 }
 
 qint64 nowMs()
@@ -495,7 +537,16 @@ public:
     MapResult run(EcsValue parsed);
 
 private:
-    EcsValue *of() { return m_doc.find({"falco"sv, "output_fields"sv}); }
+    // output_fields lives in the falco object's member buffer, which stays put while only the root and
+    // output_fields itself change (steps 5–49); cleanUp() drops the cache before it edits `falco`.
+    EcsValue *of()
+    {
+        if (!m_ofCached) {
+            m_of = m_doc.find({"falco"sv, "output_fields"sv});
+            m_ofCached = true;
+        }
+        return m_of;
+    }
     EcsValue *ofFind(Path path)
     {
         EcsValue *o = of();
@@ -505,7 +556,9 @@ private:
     bool fail(std::string_view processor, const std::string &message);
     bool setField(Path path, EcsValue value);
     bool copyFromOf(Path from, Path to);
-    bool expandKey(EcsValue &map, const std::string &key);
+    bool expandInto(EcsValue &map, const std::string &key, EcsValue value);
+    template<typename Select>
+    bool expandMembers(EcsValue &map, Select select);
     bool renameInOf(Path from, Path to);
     bool convertIp(Path from, std::string_view target);
 
@@ -529,6 +582,8 @@ private:
     bool m_preserveFalcoFields = false;
     qint64 m_timestampMs = 0;
     bool m_eventTime = false;
+    EcsValue *m_of = nullptr;
+    bool m_ofCached = false;
 };
 
 bool Pipeline::fail(std::string_view processor, const std::string &message)
@@ -561,16 +616,10 @@ bool Pipeline::copyFromOf(Path from, Path to)
     return setField(to, *v);
 }
 
-// Elasticsearch dot_expander on one literal key of map: moves map[key] to the nested path. Keys with empty
-// segments are left as they are; an existing leaf becomes an array of both values.
-bool Pipeline::expandKey(EcsValue &map, const std::string &key)
+// Elasticsearch dot_expander: puts value (taken from the literal dotted key) at the nested path in map. An
+// existing leaf becomes an array of both values; an intermediate that is not an object is an error.
+bool Pipeline::expandInto(EcsValue &map, const std::string &key, EcsValue value)
 {
-    if (key.find('.') == std::string::npos || key.front() == '.' || key.back() == '.'
-        || key.find("..") != std::string::npos)
-        return true;
-    EcsValue value;
-    if (!map.take(key, &value))
-        return true;
     EcsValue *parent = &map;
     std::string_view rest(key);
     while (true) {
@@ -598,6 +647,41 @@ bool Pipeline::expandKey(EcsValue &map, const std::string &key)
         parent = next;
         rest = rest.substr(dot + 1);
     }
+}
+
+// Keys with empty segments ("a..b", ".a", "a.") are left as they are.
+bool expandable(const std::string &key)
+{
+    return key.find('.') != std::string::npos && key.front() != '.' && key.back() != '.'
+        && key.find("..") == std::string::npos;
+}
+
+// Expands, in one pass, every member of map whose key `select` picks: the others keep their order and the
+// picked ones are expanded in their original order (what dot_expander does key by key, without the
+// quadratic erase).
+template<typename Select>
+bool Pipeline::expandMembers(EcsValue &map, Select select)
+{
+    std::vector<EcsValue::Member> &members = map.members();
+    std::vector<EcsValue::Member> picked;
+    size_t keep = 0;
+    for (size_t i = 0; i < members.size(); ++i) {
+        if (select(members[i])) {
+            picked.push_back(std::move(members[i]));
+        } else {
+            if (keep != i)
+                members[keep] = std::move(members[i]);
+            ++keep;
+        }
+    }
+    if (picked.empty())
+        return true;
+    members.resize(keep);
+    for (EcsValue::Member &m : picked) {
+        if (!expandInto(map, m.first, std::move(m.second)))
+            return false;
+    }
+    return true;
 }
 
 // rename inside output_fields (ignore_missing; null counts as missing; objects are left alone).
@@ -672,14 +756,13 @@ bool Pipeline::normaliseOutputFields()
     EcsValue *o = of();
     if (!o || !o->isObject())
         return true;
-    static const std::array<std::string, 12> expandFirst = {
+    static constexpr std::string_view expandFirst[] = {
         "container.image", "fd.cip", "fd.sip", "fd.lip", "fd.rip", "proc.ppid", "proc.pid", "proc.sid",
         "proc.vpgid", "evt.time", "syslog.facility", "syslog.severity"};
-    for (const std::string &key : expandFirst) {
-        const EcsValue *v = o->find(key);
-        if (v && !v->isObject() && !expandKey(*o, key))
-            return false;
-    }
+    if (!expandMembers(*o, [](const EcsValue::Member &m) {
+            return !m.second.isObject() && m.first.find('.') != std::string::npos && contains(expandFirst, m.first);
+        }))
+        return false;
     // Step 6.
     if (!renameInOf({"container"sv, "image"sv}, {"container"sv, "image"sv, "name"sv})
         || !renameInOf({"fd"sv, "cip"sv}, {"client"sv, "ip"sv}) || !renameInOf({"fd"sv, "sip"sv}, {"server"sv, "ip"sv})
@@ -696,17 +779,7 @@ bool Pipeline::normaliseOutputFields()
     if (!ofFind({"event"sv, "time"sv}) && !renameInOf({"evt_time"sv}, {"event"sv, "time"sv}))
         return false;
     // Step 7: everything else.
-    o = of();
-    std::vector<std::string> dotted;
-    for (const EcsValue::Member &m : o->members()) {
-        if (m.first.find('.') != std::string::npos)
-            dotted.push_back(m.first);
-    }
-    for (const std::string &key : dotted) {
-        if (!expandKey(*o, key))
-            return false;
-    }
-    return true;
+    return expandMembers(*of(), [](const EcsValue::Member &m) { return expandable(m.first); });
 }
 
 // C: steps 8–16 and 18 (17 is timestamp()).
@@ -1063,8 +1136,6 @@ void Pipeline::cleanUp()
         }
     }
     if (!m_preserveFalcoFields) {
-        if (EcsValue *falco = m_doc.find("falco"))
-            falco->remove("rule");
         if (EcsValue *o = of()) {
             static const std::vector<std::vector<std::string_view>> removals = {
                 {"evt", "num"}, {"evt", "time"},
@@ -1090,6 +1161,11 @@ void Pipeline::cleanUp()
                     parent->remove(path.back());
             }
         }
+    }
+    if (!m_preserveFalcoFields) {
+        m_ofCached = false;
+        if (EcsValue *falco = m_doc.find("falco"))
+            falco->remove("rule");
     }
     // 52.
     if (const EcsValue *rule = m_doc.find({"rule"sv, "name"sv}))
