@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: Apache-2.0
+// fe::mapLine on our own fixtures (tests/data/mapper/cases.jsonl): input shapes (Falco, Falcosidekick,
+// Sidekick-direct, syslog, CRI, Docker), drift (evt_time, object values, null values, odd tags, invalid IPs),
+// bad input (Rejected with a reason, Skipped) and the Alert columns. One case per line:
+//   {"name", "input": {alert object} | "line": "raw line", "options": {...}, "expect": {...}}
+// Expected fields are compared the way Elasticsearch indexes (dotted paths, strict types); a null expected
+// value means "absent".
+#include "ingest/ecsmapper.h"
+
+#include "testpaths.h"
+
+#include <QCryptographicHash>
+#include <QFile>
+#include <QTest>
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+namespace {
+
+void flatten(const json &v, const std::string &prefix, std::map<std::string, json> &out)
+{
+    if (v.is_null() || ((v.is_array() || v.is_object()) && v.empty()))
+        return;
+    if (v.is_object()) {
+        for (auto it = v.begin(); it != v.end(); ++it)
+            flatten(it.value(), prefix.empty() ? it.key() : prefix + '.' + it.key(), out);
+        return;
+    }
+    out[prefix] = v;
+}
+
+bool sameValue(const json &a, const json &b)
+{
+    if (a.is_number() && b.is_number())
+        return a == b;
+    return a.type() == b.type() && a == b;
+}
+
+QString str(const json &v)
+{
+    return QString::fromStdString(v.dump());
+}
+
+fe::MapOptions optionsFrom(const json &o)
+{
+    fe::MapOptions options;
+    options.readTimeMs = 1700000000000;
+    if (o.value("input", std::string()) == "tcp")
+        options.input = fe::MapOptions::Input::Tcp;
+    options.preserveOriginal = o.value("preserveOriginal", false);
+    options.preserveFalcoFields = o.value("preserveFalcoFields", false);
+    options.logFilePath = QString::fromStdString(o.value("logFilePath", std::string()));
+    options.logOffset = o.value("logOffset", qint64(-1));
+    options.sourceAddress = QString::fromStdString(o.value("sourceAddress", std::string()));
+    options.readTimeMs = o.value("readTimeMs", options.readTimeMs);
+    if (o.contains("extraFields")) {
+        for (const json &pair : o["extraFields"])
+            options.extraFields.append({QString::fromStdString(pair[0].get<std::string>()),
+                                        QString::fromStdString(pair[1].get<std::string>())});
+    }
+    return options;
+}
+
+QStringList stringList(const json &arr)
+{
+    QStringList out;
+    for (const json &s : arr)
+        out << QString::fromStdString(s.get<std::string>());
+    return out;
+}
+
+} // namespace
+
+class TestEcsMapper : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void cases_data();
+    void cases();
+    void sameAlertSameDedupeKey();
+    void statelessAcrossCalls();
+};
+
+void TestEcsMapper::cases_data()
+{
+    QTest::addColumn<QByteArray>("line");
+    QTest::addColumn<QByteArray>("options");
+    QTest::addColumn<QByteArray>("expect");
+
+    QFile f(QStringLiteral(FE_TEST_DATA_DIR "/mapper/cases.jsonl"));
+    QVERIFY2(f.open(QIODevice::ReadOnly), qPrintable(f.fileName()));
+    int n = 0;
+    for (const QByteArray &raw : f.readAll().split('\n')) {
+        if (raw.trimmed().isEmpty())
+            continue;
+        // ordered_json keeps the alert's key order when an "input" object is turned back into a line.
+        const ordered_json c = ordered_json::parse(raw.toStdString());
+        const QByteArray line = c.contains("input") ? QByteArray::fromStdString(c["input"].dump())
+                                                    : QByteArray::fromStdString(c["line"].get<std::string>());
+        QTest::newRow(c["name"].get<std::string>().c_str())
+            << line << QByteArray::fromStdString(c["options"].dump()) << QByteArray::fromStdString(c["expect"].dump());
+        ++n;
+    }
+    QVERIFY(n >= 40);
+}
+
+void TestEcsMapper::cases()
+{
+    QFETCH(QByteArray, line);
+    QFETCH(QByteArray, options);
+    QFETCH(QByteArray, expect);
+    const json e = json::parse(expect.toStdString());
+    const fe::MapResult r = fe::mapLine(line, optionsFrom(json::parse(options.toStdString())));
+
+    const std::string status = e.value("status", std::string("alert"));
+    const fe::MapResult::Status wantStatus = status == "rejected" ? fe::MapResult::Status::Rejected
+        : status == "skipped"                                     ? fe::MapResult::Status::Skipped
+                                                                  : fe::MapResult::Status::Alert;
+    QVERIFY2(r.status == wantStatus, qPrintable(QStringLiteral("status %1, error: %2").arg(int(r.status)).arg(r.error)));
+    if (e.contains("error"))
+        QVERIFY2(r.error.contains(QString::fromStdString(e["error"].get<std::string>())), qPrintable(r.error));
+    else if (wantStatus == fe::MapResult::Status::Alert)
+        QVERIFY2(r.error.isEmpty(), qPrintable(r.error));
+    if (wantStatus != fe::MapResult::Status::Alert) {
+        QVERIFY(r.alert.ecsJson.isEmpty());
+        return;
+    }
+
+    // The document is compact UTF-8 JSON: re-serialising it (key order kept) gives the same bytes.
+    const ordered_json ordered = ordered_json::parse(r.alert.ecsJson.toStdString());
+    QCOMPARE(QByteArray::fromStdString(ordered.dump()), r.alert.ecsJson);
+    const json doc = json::parse(r.alert.ecsJson.toStdString());
+    std::map<std::string, json> flat;
+    flatten(doc, std::string(), flat);
+
+    if (e.contains("fields")) {
+        for (auto it = e["fields"].begin(); it != e["fields"].end(); ++it) {
+            const auto found = flat.find(it.key());
+            if (it.value().is_null()) {
+                QVERIFY2(found == flat.end(), qPrintable(QStringLiteral("%1 should be absent").arg(QString::fromStdString(it.key()))));
+                continue;
+            }
+            QVERIFY2(found != flat.end(), qPrintable(QStringLiteral("missing %1").arg(QString::fromStdString(it.key()))));
+            QVERIFY2(sameValue(found->second, it.value()),
+                     qPrintable(QStringLiteral("%1: got %2, expected %3")
+                                    .arg(QString::fromStdString(it.key()), str(found->second), str(it.value()))));
+        }
+    }
+    for (const json &path : e.value("absent", json::array()))
+        QVERIFY2(!flat.count(path.get<std::string>()), qPrintable(QStringLiteral("%1 should be absent: %2")
+                                                                      .arg(str(path), str(flat[path.get<std::string>()]))));
+    for (const json &path : e.value("nonEmpty", json::array()))
+        QVERIFY2(flat.count(path.get<std::string>()), qPrintable(QStringLiteral("%1 missing").arg(str(path))));
+    for (const json &key : e.value("rawNull", json::array())) {
+        QVERIFY2(doc.contains(key.get<std::string>()), qPrintable(str(key)));
+        QVERIFY(doc[key.get<std::string>()].is_null());
+    }
+    if (e.contains("mounts"))
+        QVERIFY2(doc["falco.container.mounts"] == e["mounts"], qPrintable(str(doc["falco.container.mounts"])));
+    if (e.value("originalIsLine", false))
+        QCOMPARE(QByteArray::fromStdString(doc["event"]["original"].get<std::string>()), line);
+    if (e.value("originalIsFalcoJson", false)) {
+        // Sidekick-direct: event.original is the JSON of the falco object as moved (output_fields still flat).
+        const json original = json::parse(doc["event"]["original"].get<std::string>());
+        const json input = json::parse(line.toStdString());
+        json falcoPart = input;
+        falcoPart.erase("@timestamp");
+        QVERIFY2(original == falcoPart, qPrintable(str(original)));
+    }
+
+    if (e.contains("alert")) {
+        const json &a = e["alert"];
+        const fe::Alert &alert = r.alert;
+        if (a.contains("severity"))
+            QCOMPARE(alert.severity, a["severity"].get<int>());
+        if (a.contains("priority"))
+            QCOMPARE(int(alert.priority), a["priority"].get<int>());
+        if (a.contains("rule"))
+            QCOMPARE(alert.rule, QString::fromStdString(a["rule"].get<std::string>()));
+        if (a.contains("source"))
+            QCOMPARE(alert.source, QString::fromStdString(a["source"].get<std::string>()));
+        if (a.contains("hostname"))
+            QCOMPARE(alert.hostname, QString::fromStdString(a["hostname"].get<std::string>()));
+        if (a.contains("uuid"))
+            QCOMPARE(alert.uuid, QString::fromStdString(a["uuid"].get<std::string>()));
+        if (a.contains("commandLine"))
+            QCOMPARE(alert.commandLine, QString::fromStdString(a["commandLine"].get<std::string>()));
+        if (a.contains("timestampMs"))
+            QCOMPARE(alert.timestampMs, a["timestampMs"].get<qint64>());
+        if (a.contains("technique"))
+            QCOMPARE(alert.technique, QString::fromStdString(a["technique"].get<std::string>()));
+        if (a.contains("subtechnique"))
+            QCOMPARE(alert.subtechnique, QString::fromStdString(a["subtechnique"].get<std::string>()));
+        if (a.contains("tactics"))
+            QCOMPARE(alert.tactics, stringList(a["tactics"]));
+        if (a.contains("tags"))
+            QCOMPARE(alert.tags, stringList(a["tags"]));
+        if (a.contains("dedupeKey"))
+            QCOMPARE(alert.dedupeKey, QByteArray::fromStdString(a["dedupeKey"].get<std::string>()));
+        if (a.contains("dedupePrefix"))
+            QVERIFY(alert.dedupeKey.startsWith(QByteArray::fromStdString(a["dedupePrefix"].get<std::string>())));
+    }
+}
+
+void TestEcsMapper::sameAlertSameDedupeKey()
+{
+    // The same alert read from a file, a syslog stream, a CRI log or a Docker log dedupes to one key: the
+    // SHA-256 of the alert JSON text itself.
+    const QByteArray alert = R"({"output":"o","priority":"Warning","rule":"R","output_fields":{"proc.name":"x"}})";
+    const QByteArray key = "h:" + QCryptographicHash::hash(alert, QCryptographicHash::Sha256).toHex();
+    fe::MapOptions tcp;
+    tcp.input = fe::MapOptions::Input::Tcp;
+    const QByteArray docker = QByteArray::fromStdString(
+        json{{"log", alert.toStdString() + "\n"}, {"stream", "stdout"}, {"time", "2025-01-01T00:00:00Z"}}.dump());
+    const QList<QPair<QByteArray, fe::MapOptions>> forms = {
+        {alert, fe::MapOptions()},
+        {alert + "\r\n", fe::MapOptions()},
+        {"<4>2024-08-07T13:49:16Z h Falco[1]: " + alert, tcp},
+        {"2025-01-01T00:00:00.123456789Z stdout F " + alert, fe::MapOptions()},
+        {docker, fe::MapOptions()},
+    };
+    for (const auto &form : forms) {
+        const fe::MapResult r = fe::mapLine(form.first, form.second);
+        QVERIFY2(r.status == fe::MapResult::Status::Alert, qPrintable(r.error + QLatin1String(form.first)));
+        QCOMPARE(r.alert.dedupeKey, key);
+    }
+}
+
+void TestEcsMapper::statelessAcrossCalls()
+{
+    // A rejected line between two alerts leaves no trace (thread_local parser reuse).
+    const QByteArray good = R"({"output":"o","priority":"Error","rule":"R","output_fields":{"evt.time":1715108059341081180}})";
+    const fe::MapResult first = fe::mapLine(good, fe::MapOptions());
+    QCOMPARE(fe::mapLine("{\"rule\":", fe::MapOptions()).status, fe::MapResult::Status::Rejected);
+    const fe::MapResult second = fe::mapLine(good, fe::MapOptions());
+    QCOMPARE(second.alert.ecsJson.size(), first.alert.ecsJson.size());
+    QCOMPARE(second.alert.dedupeKey, first.alert.dedupeKey);
+    QCOMPARE(second.alert.timestampMs, qint64(1715108059341));
+}
+
+QTEST_GUILESS_MAIN(TestEcsMapper)
+#include "tst_ecsmapper.moc"
