@@ -20,6 +20,7 @@
 #include <limits>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace fe {
 
@@ -197,8 +198,20 @@ bool AlertStore::Private::flushRollups(const RollupMap &map, const char *sql, QS
             *error = upsert.error();
         return false;
     }
+    // In primary-key order: consecutive upserts land on the same or the next b-tree page.
+    std::vector<RollupMap::const_iterator> order;
+    order.reserve(map.size());
+    for (auto it = map.cbegin(); it != map.cend(); ++it)
+        order.push_back(it);
+    std::sort(order.begin(), order.end(), [](const RollupMap::const_iterator &a, const RollupMap::const_iterator &b) {
+        if (a.key().dim != b.key().dim)
+            return a.key().dim < b.key().dim;
+        if (a.key().bucket != b.key().bucket)
+            return a.key().bucket < b.key().bucket;
+        return a.key().key < b.key().key;
+    });
     sqlite3_stmt *stmt = upsert.get();
-    for (auto it = map.cbegin(); it != map.cend(); ++it) {
+    for (const RollupMap::const_iterator &it : order) {
         const QByteArray key = it.key().key.toUtf8();
         sqlite3_bind_int(stmt, 1, it.key().dim);
         sqlite3_bind_int64(stmt, 2, it.key().bucket);
