@@ -1267,10 +1267,12 @@ void Pipeline::fillAlert(Alert &alert)
     alert.technique = firstOf(m_doc, kTechniqueKey);
     alert.subtechnique = firstOf(m_doc, kSubtechniqueKey);
     if (!alert.uuid.isEmpty()) {
-        alert.dedupeKey = "u:" + alert.uuid.toUtf8();
+        alert.dedupeKey.reserve(2 + alert.uuid.size());
+        alert.dedupeKey.append("u:").append(alert.uuid.toUtf8());
     } else {
-        alert.dedupeKey = "h:"
-            + QCryptographicHash::hash(toView(m_env.payload), QCryptographicHash::Sha256).toHex();
+        alert.dedupeKey.reserve(66);
+        alert.dedupeKey.append("h:").append(
+            QCryptographicHash::hash(toView(m_env.payload), QCryptographicHash::Sha256).toHex());
     }
     alert.ecsJson = m_doc.toJson();
 }

@@ -123,6 +123,9 @@ EcsValue &EcsValue::set(std::string_view key, EcsValue value)
 
 EcsValue &EcsValue::append(std::string_view key, EcsValue value)
 {
+    // Most objects get a handful of members: skip the 1 → 2 → 4 growth steps.
+    if (m_members.capacity() == 0)
+        m_members.reserve(8);
     m_members.emplace_back(std::string(key), std::move(value));
     return m_members.back().second;
 }
@@ -231,8 +234,9 @@ void EcsValue::writeJson(std::string &out) const
 
 QByteArray EcsValue::toJson() const
 {
-    std::string out;
-    out.reserve(4096);
+    thread_local std::string out;
+    out.clear();
+    out.reserve(8192);
     writeJson(out);
     return QByteArray(out.data(), qsizetype(out.size()));
 }
