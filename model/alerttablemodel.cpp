@@ -223,6 +223,21 @@ void AlertTableModel::refresh()
     restart();
 }
 
+void AlertTableModel::invalidateRows()
+{
+    if (m_filter.query.contains(QStringLiteral("triage"), Qt::CaseInsensitive) || m_loading) {
+        refresh();
+        return;
+    }
+    ++m_generation;   // pages in flight carry the old data
+    m_reader->clearPending();
+    m_pages.clear();
+    m_pageUse.clear();
+    m_requested.clear();
+    if (m_rows > 0)
+        Q_EMIT dataChanged(index(0, 0), index(m_rows - 1, ColumnCount - 1));
+}
+
 void AlertTableModel::restart()
 {
     ++m_generation;
@@ -415,9 +430,11 @@ void AlertTableModel::checkForNewAlerts()
             }
         }
         deliver(self, [self, generation, n]() {
-            if (!self || generation != self->m_generation)
+            if (!self)
                 return;
             self->m_checkingNew = false;
+            if (generation != self->m_generation)
+                return;
             if (n > 0 && self->m_followLive) {
                 self->refresh();
                 return;

@@ -64,6 +64,9 @@ public:
 
     // Takes in the alerts that arrived since the snapshot (and re-reads changed rows such as triage states).
     void refresh();
+    // Re-reads the loaded rows (same snapshot, same row count) after their data changed, e.g. a triage status.
+    // When the filter depends on triage the row set itself may change: then this is refresh().
+    void invalidateRows();
     // Counts matching alerts newer than the snapshot (emits newAlertCountChanged); cheap, call on a timer or on
     // "alerts stored" notifications.
     void checkForNewAlerts();

@@ -115,8 +115,9 @@ AlertFilter FilterState::filter(qint64 nowMs) const
 
 QString FilterState::withClause(const QString &query, const QString &field, const QString &value, bool exclude)
 {
-    const QString clause = queryClause(field, value, exclude);
-    const QString positive = queryClause(field, value, false);
+    // A null value means "the field exists" (field:*).
+    const QString positive = value.isNull() ? field + QStringLiteral(":*") : queryClause(field, value, false);
+    const QString clause = exclude ? QStringLiteral("not ") + positive : positive;
     QString q = query.trimmed();
     if (containsClause(q, clause))
         return q;

@@ -43,7 +43,8 @@ public:
     AlertFilter filter(qint64 nowMs = 0) const;
 
     // Adds "field:value" (exclude: "not field:value") to the query with AND. An identical clause is not added
-    // twice; the opposite clause (in ↔ out) is replaced. Values are quoted so they read back literally.
+    // twice; the opposite clause (in ↔ out) is replaced. Values are quoted so they read back literally; a null
+    // value (QString()) means "field:*" (the field exists).
     void addClause(const QString &field, const QString &value, bool exclude = false);
     void filterIn(const QString &field, const QString &value) { addClause(field, value, false); }
     void filterOut(const QString &field, const QString &value) { addClause(field, value, true); }

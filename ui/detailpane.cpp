@@ -1,0 +1,404 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "ui/detailpane.h"
+
+#include "model/alertstore.h"
+#include "model/storereader.h"
+
+#include <QApplication>
+#include <QClipboard>
+#include <QComboBox>
+#include <QDateTime>
+#include <QFrame>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QPlainTextEdit>
+#include <QPointer>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QSortFilterProxyModel>
+#include <QStandardItemModel>
+#include <QTabWidget>
+#include <QTreeView>
+#include <QVBoxLayout>
+
+namespace fe {
+
+namespace {
+
+constexpr int PathRole = Qt::UserRole + 1;
+constexpr int RawRole = Qt::UserRole + 2;
+
+QString scalarText(const QJsonValue &v)
+{
+    switch (v.type()) {
+    case QJsonValue::Null: return QStringLiteral("null");
+    case QJsonValue::Bool: return v.toBool() ? QStringLiteral("true") : QStringLiteral("false");
+    case QJsonValue::Double: {
+        const double d = v.toDouble();
+        if (d == double(qint64(d)) && std::abs(d) < 9e15)
+            return QString::number(qint64(d));
+        return QString::number(d, 'g', 17);
+    }
+    case QJsonValue::String: return v.toString();
+    default: return QString();
+    }
+}
+
+void addValue(QStandardItem *parent, const QString &key, const QString &path, const QJsonValue &v)
+{
+    auto *keyItem = new QStandardItem(key);
+    auto *valueItem = new QStandardItem;
+    keyItem->setData(path, PathRole);
+    valueItem->setData(path, PathRole);
+    if (v.isObject()) {
+        const QJsonObject o = v.toObject();
+        for (auto it = o.begin(); it != o.end(); ++it)
+            addValue(keyItem, it.key(), path.isEmpty() ? it.key() : path + u'.' + it.key(), it.value());
+        valueItem->setText(QStringLiteral("{%1}").arg(o.size()));
+    } else if (v.isArray()) {
+        const QJsonArray a = v.toArray();
+        QStringList scalars;
+        bool allScalar = true;
+        for (int i = 0; i < a.size(); ++i) {
+            if (a.at(i).isObject() || a.at(i).isArray()) {
+                allScalar = false;
+                addValue(keyItem, QStringLiteral("[%1]").arg(i), path, a.at(i));
+            } else {
+                scalars << scalarText(a.at(i));
+                auto *k = new QStandardItem(QStringLiteral("[%1]").arg(i));
+                auto *val = new QStandardItem(scalarText(a.at(i)));
+                k->setData(path, PathRole);
+                val->setData(path, PathRole);
+                val->setData(scalarText(a.at(i)), RawRole);
+                keyItem->appendRow({k, val});
+            }
+        }
+        valueItem->setText(allScalar ? scalars.join(QStringLiteral(", ")) : QStringLiteral("[%1]").arg(a.size()));
+    } else {
+        valueItem->setText(scalarText(v));
+        valueItem->setData(scalarText(v), RawRole);
+    }
+    parent->appendRow({keyItem, valueItem});
+}
+
+// A value at a dotted path of a nested object, also trying dotted keys ("proc.aname[2]" under "proc" or as one key).
+QJsonValue lookup(const QJsonObject &root, const QStringList &path)
+{
+    QJsonValue cur = root;
+    for (int i = 0; i < path.size(); ++i) {
+        const QJsonObject o = cur.toObject();
+        const QString rest = path.mid(i).join(u'.');
+        if (o.contains(rest))
+            return o.value(rest);
+        if (!o.contains(path.at(i)))
+            return QJsonValue(QJsonValue::Undefined);
+        cur = o.value(path.at(i));
+    }
+    return cur;
+}
+
+} // namespace
+
+DetailPane::DetailPane(QWidget *parent)
+    : QWidget(parent)
+    , m_reader(std::make_unique<StoreReader>())
+{
+    m_title = new QLabel(this);
+    m_title->setTextFormat(Qt::PlainText);
+    m_title->setWordWrap(true);
+    m_title->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    QFont f = m_title->font();
+    f.setBold(true);
+    m_title->setFont(f);
+
+    m_tabs = new QTabWidget(this);
+    m_tabs->setDocumentMode(true);
+
+    // Fields
+    auto *fieldsPage = new QWidget(m_tabs);
+    m_search = new QLineEdit(fieldsPage);
+    m_search->setObjectName(QStringLiteral("fieldSearch"));
+    m_search->setPlaceholderText(tr("Search fields and values…"));
+    m_search->setClearButtonEnabled(true);
+    m_fields = new QStandardItemModel(this);
+    m_fields->setHorizontalHeaderLabels({tr("Field"), tr("Value")});
+    m_proxy = new QSortFilterProxyModel(this);
+    m_proxy->setSourceModel(m_fields);
+    m_proxy->setRecursiveFilteringEnabled(true);
+    m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    m_proxy->setFilterKeyColumn(-1);
+    m_tree = new QTreeView(fieldsPage);
+    m_tree->setObjectName(QStringLiteral("fieldTree"));
+    m_tree->setModel(m_proxy);
+    m_tree->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_tree->setUniformRowHeights(true);
+    m_tree->setContextMenuPolicy(Qt::CustomContextMenu);
+    m_tree->header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+    auto *fl = new QVBoxLayout(fieldsPage);
+    fl->setContentsMargins(0, 4, 0, 0);
+    fl->addWidget(m_search);
+    fl->addWidget(m_tree);
+    m_tabs->addTab(fieldsPage, tr("Fields"));
+    connect(m_search, &QLineEdit::textChanged, this, [this](const QString &text) {
+        m_proxy->setFilterFixedString(text);
+        if (!text.isEmpty())
+            m_tree->expandAll();
+    });
+    connect(m_tree, &QTreeView::customContextMenuRequested, this, &DetailPane::contextMenu);
+
+    // Ancestry
+    auto *scroll = new QScrollArea(m_tabs);
+    scroll->setWidgetResizable(true);
+    m_chainBox = new QWidget(scroll);
+    m_chainLayout = new QVBoxLayout(m_chainBox);
+    m_chainLayout->addStretch();
+    scroll->setWidget(m_chainBox);
+    m_tabs->addTab(scroll, tr("Process ancestry"));
+
+    // Original event and JSON
+    QFont fixed(QStringLiteral("monospace"));
+    fixed.setStyleHint(QFont::TypeWriter);
+    m_original = new QPlainTextEdit(m_tabs);
+    m_original->setReadOnly(true);
+    m_original->setFont(fixed);
+    m_tabs->addTab(m_original, tr("Original event"));
+    auto *jsonPage = new QWidget(m_tabs);
+    m_json = new QPlainTextEdit(jsonPage);
+    m_json->setReadOnly(true);
+    m_json->setFont(fixed);
+    auto *copy = new QPushButton(tr("Copy as JSON"), jsonPage);
+    connect(copy, &QPushButton::clicked, this, [this] { QApplication::clipboard()->setText(m_json->toPlainText()); });
+    auto *jl = new QVBoxLayout(jsonPage);
+    jl->setContentsMargins(0, 4, 0, 0);
+    jl->addWidget(m_json);
+    jl->addWidget(copy, 0, Qt::AlignRight);
+    m_tabs->addTab(jsonPage, tr("JSON"));
+
+    // Triage
+    auto *triagePage = new QWidget(m_tabs);
+    m_status = new QComboBox(triagePage);
+    m_status->setObjectName(QStringLiteral("triageStatus"));
+    for (int s = 0; s <= int(TriageStatus::FalsePositive); ++s)
+        m_status->addItem(TriageStore::statusLabel(TriageStatus(s)), s);
+    m_notes = new QPlainTextEdit(triagePage);
+    m_notes->setReadOnly(true);
+    m_noteEdit = new QLineEdit(triagePage);
+    m_noteEdit->setPlaceholderText(tr("Add a note and press Enter"));
+    auto *tl = new QVBoxLayout(triagePage);
+    auto *row = new QHBoxLayout;
+    row->addWidget(new QLabel(tr("Status:"), triagePage));
+    row->addWidget(m_status, 1);
+    tl->addLayout(row);
+    tl->addWidget(m_notes, 1);
+    tl->addWidget(m_noteEdit);
+    m_tabs->addTab(triagePage, tr("Triage"));
+    connect(m_status, &QComboBox::activated, this, [this](int index) {
+        if (m_id > 0)
+            Q_EMIT statusRequested(m_id, TriageStatus(m_status->itemData(index).toInt()));
+    });
+    connect(m_noteEdit, &QLineEdit::returnPressed, this, [this] {
+        const QString text = m_noteEdit->text().trimmed();
+        if (m_id > 0 && !text.isEmpty()) {
+            Q_EMIT noteRequested(m_id, text);
+            m_noteEdit->clear();
+        }
+    });
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addWidget(m_title);
+    layout->addWidget(m_tabs);
+    setAlert(0);
+}
+
+DetailPane::~DetailPane() = default;
+
+void DetailPane::setDatabasePath(const QString &path)
+{
+    m_reader->setPath(path);
+    setAlert(0);
+}
+
+void DetailPane::setAlert(qint64 id)
+{
+    m_id = id;
+    const quint64 generation = ++m_generation;
+    if (id <= 0) {
+        showDocument(0, QByteArray(), 0, {});
+        return;
+    }
+    m_busy = true;
+    QPointer<DetailPane> self(this);
+    m_reader->post([self, generation, id](const AlertStore &store) {
+        const QByteArray doc = store.document(id);
+        TriageStore triage(store);
+        const int status = int(triage.status(id));
+        const QVector<TriageNote> notes = triage.notes(id);
+        if (DetailPane *p = self.data()) {
+            QMetaObject::invokeMethod(p, [self, generation, id, doc, status, notes]() {
+                if (!self || generation != self->m_generation)
+                    return;
+                self->m_busy = false;
+                self->showDocument(id, doc, status, notes);
+            }, Qt::QueuedConnection);
+        }
+    }, QStringLiteral("doc"));
+}
+
+void DetailPane::reloadTriage()
+{
+    setAlert(m_id);
+}
+
+void DetailPane::showDocument(qint64 id, const QByteArray &json, int triage, const QVector<TriageNote> &notes)
+{
+    m_id = id;
+    m_doc = json;
+    m_fields->removeRows(0, m_fields->rowCount());
+    const QJsonObject doc = QJsonDocument::fromJson(json).object();
+    for (auto it = doc.begin(); it != doc.end(); ++it)
+        addValue(m_fields->invisibleRootItem(), it.key(), it.key(), it.value());
+    m_tree->expandToDepth(0);
+    m_json->setPlainText(doc.isEmpty() ? QString() : QString::fromUtf8(QJsonDocument(doc).toJson(QJsonDocument::Indented)));
+    const QString original = doc.value(QStringLiteral("event")).toObject().value(QStringLiteral("original")).toString();
+    const QJsonDocument originalDoc = QJsonDocument::fromJson(original.toUtf8());
+    m_original->setPlainText(originalDoc.isObject() ? QString::fromUtf8(originalDoc.toJson(QJsonDocument::Indented))
+                             : original.isEmpty() ? tr("(the original event was not preserved: enable preserve_original_event)")
+                                                  : original);
+    const QJsonObject falco = doc.value(QStringLiteral("falco")).toObject();
+    const QString rule = doc.value(QStringLiteral("rule")).toObject().value(QStringLiteral("name")).toString();
+    m_title->setText(id > 0 ? tr("#%1  %2").arg(id).arg(rule.isEmpty() ? falco.value(QStringLiteral("rule")).toString() : rule)
+                            : tr("Select an alert"));
+    buildAncestry(doc);
+    m_status->setCurrentIndex(std::clamp(triage, 0, m_status->count() - 1));
+    m_status->setEnabled(id > 0);
+    m_noteEdit->setEnabled(id > 0);
+    QStringList lines;
+    for (const TriageNote &n : notes)
+        lines << QStringLiteral("%1  %2\n%3\n").arg(QDateTime::fromMSecsSinceEpoch(n.timestampMs).toString(QStringLiteral("yyyy-MM-dd HH:mm")),
+                                                    n.author, n.text);
+    m_notes->setPlainText(lines.join(u'\n'));
+    if (!m_search->text().isEmpty())
+        m_tree->expandAll();
+    Q_EMIT loaded(id);
+}
+
+void DetailPane::buildAncestry(const QJsonObject &doc)
+{
+    while (m_chainLayout->count() > 1) {
+        QLayoutItem *item = m_chainLayout->takeAt(0);
+        delete item->widget();
+        delete item;
+    }
+    m_chain.clear();
+    const QJsonObject of = doc.value(QStringLiteral("falco")).toObject().value(QStringLiteral("output_fields")).toObject();
+    auto field = [&](const QString &dotted) {
+        QJsonValue v = lookup(of, dotted.split(u'.'));
+        return v.isString() ? v.toString() : (v.isDouble() ? scalarText(v) : QString());
+    };
+    auto ecs = [&](const QString &dotted) {
+        const QJsonValue v = lookup(doc, dotted.split(u'.'));
+        return v.isString() ? v.toString() : QString();
+    };
+    struct Step
+    {
+        QString name, detail;
+    };
+    QVector<Step> steps;
+    const QString name = field(QStringLiteral("proc.name")).isEmpty() ? ecs(QStringLiteral("process.name")) : field(QStringLiteral("proc.name"));
+    const QString cmd = field(QStringLiteral("proc.cmdline")).isEmpty() ? ecs(QStringLiteral("process.command_line"))
+                                                                        : field(QStringLiteral("proc.cmdline"));
+    if (!name.isEmpty() || !cmd.isEmpty())
+        steps.append({name, cmd});
+    const QString pname = field(QStringLiteral("proc.pname")).isEmpty() ? ecs(QStringLiteral("process.parent.name"))
+                                                                        : field(QStringLiteral("proc.pname"));
+    const QString pcmd = field(QStringLiteral("proc.pcmdline")).isEmpty() ? ecs(QStringLiteral("process.parent.command_line"))
+                                                                          : field(QStringLiteral("proc.pcmdline"));
+    if (!pname.isEmpty() || !pcmd.isEmpty())
+        steps.append({pname, pcmd});
+    for (int i = 2; i <= 7; ++i) {
+        const QString a = field(QStringLiteral("proc.aname[%1]").arg(i));
+        if (a.isEmpty())
+            break;
+        steps.append({a, QString()});
+    }
+    if (steps.isEmpty()) {
+        auto *none = new QLabel(tr("No process ancestry in this alert (proc.name, proc.pname, proc.aname[2..7])."), m_chainBox);
+        none->setTextFormat(Qt::PlainText);
+        none->setWordWrap(true);
+        m_chainLayout->insertWidget(0, none);
+        return;
+    }
+    int at = 0;
+    for (int i = 0; i < steps.size(); ++i) {
+        const Step &s = steps.at(i);
+        m_chain << (s.detail.isEmpty() ? s.name : s.detail);
+        auto *box = new QFrame(m_chainBox);
+        box->setFrameShape(QFrame::StyledPanel);
+        auto *bl = new QVBoxLayout(box);
+        bl->setContentsMargins(8, 4, 8, 4);
+        auto *title = new QLabel(s.name.isEmpty() ? tr("(unknown)") : s.name, box);
+        title->setTextFormat(Qt::PlainText);
+        QFont bf = title->font();
+        bf.setBold(true);
+        title->setFont(bf);
+        bl->addWidget(title);
+        if (!s.detail.isEmpty()) {
+            auto *detail = new QLabel(s.detail, box);
+            detail->setTextFormat(Qt::PlainText);
+            detail->setWordWrap(true);
+            detail->setTextInteractionFlags(Qt::TextSelectableByMouse);
+            bl->addWidget(detail);
+        }
+        const QString role = i == 0 ? tr("process") : i == 1 ? tr("parent") : tr("ancestor %1").arg(i);
+        box->setToolTip(role);
+        m_chainLayout->insertWidget(at++, box);
+        if (i + 1 < steps.size()) {
+            auto *arrow = new QLabel(QStringLiteral("▲ %1").arg(tr("started by")), m_chainBox);
+            arrow->setTextFormat(Qt::PlainText);
+            arrow->setAlignment(Qt::AlignCenter);
+            arrow->setEnabled(false);
+            m_chainLayout->insertWidget(at++, arrow);
+        }
+    }
+}
+
+void DetailPane::contextMenu(const QPoint &pos)
+{
+    const QModelIndex index = m_tree->indexAt(pos);
+    if (!index.isValid())
+        return;
+    const QModelIndex source = m_proxy->mapToSource(index);
+    const QString path = source.data(PathRole).toString();
+    const QVariant raw = m_fields->itemFromIndex(source.siblingAtColumn(1))
+        ? m_fields->itemFromIndex(source.siblingAtColumn(1))->data(RawRole)
+        : QVariant();
+    QMenu menu(this);
+    if (raw.isValid()) {
+        const QString value = raw.toString();
+        menu.addAction(tr("Filter in %1").arg(path), this, [this, path, value] { Q_EMIT filterRequested(path, value, false); });
+        menu.addAction(tr("Filter out %1").arg(path), this, [this, path, value] { Q_EMIT filterRequested(path, value, true); });
+        menu.addAction(tr("Copy value"), this, [value] { QApplication::clipboard()->setText(value); });
+    }
+    // A null value asks for "field:*" (the field exists).
+    menu.addAction(tr("Filter: %1 exists").arg(path), this, [this, path] { Q_EMIT filterRequested(path, QString(), false); });
+    menu.addAction(tr("Copy field name"), this, [path] { QApplication::clipboard()->setText(path); });
+    menu.exec(m_tree->viewport()->mapToGlobal(pos));
+}
+
+void DetailPane::waitForIdle()
+{
+    for (int i = 0; i < 2000 && m_busy; ++i) {
+        m_reader->waitForIdle();
+        QCoreApplication::sendPostedEvents();
+        QCoreApplication::processEvents();
+    }
+}
+
+} // namespace fe

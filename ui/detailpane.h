@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "model/triagestore.h"
+
+#include <QByteArray>
+#include <QWidget>
+
+#include <memory>
+
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QPlainTextEdit;
+class QStandardItemModel;
+class QSortFilterProxyModel;
+class QTabWidget;
+class QTreeView;
+class QVBoxLayout;
+
+namespace fe {
+
+class StoreReader;
+
+// The selected alert: the ECS document as a searchable field tree (filter in/out on any value, copy value), the
+// original event pretty-printed, the document as JSON (copy), the process ancestry as a chain, and triage
+// (status and notes). Everything is shown as plain text; documents load on a reader thread.
+class DetailPane : public QWidget
+{
+    Q_OBJECT
+
+public:
+    explicit DetailPane(QWidget *parent = nullptr);
+    ~DetailPane() override;
+
+    void setDatabasePath(const QString &path);
+    // Shows alert id (0 = nothing). The document loads in the background.
+    void setAlert(qint64 id);
+    qint64 alertId() const { return m_id; }
+    QByteArray document() const { return m_doc; }
+    // Re-reads notes and status of the shown alert (after a triage change).
+    void reloadTriage();
+    QStandardItemModel *fieldModel() const { return m_fields; }
+    // The ancestry chain shown, newest process first ("bash -i", "sshd", ...).
+    QStringList ancestry() const { return m_chain; }
+    void waitForIdle();
+
+    // Builds the field tree and ancestry for a document (public for tests).
+    void showDocument(qint64 id, const QByteArray &json, int triage, const QVector<TriageNote> &notes);
+
+Q_SIGNALS:
+    void filterRequested(const QString &field, const QString &value, bool exclude);
+    void statusRequested(qint64 id, fe::TriageStatus status);
+    void noteRequested(qint64 id, const QString &text);
+    void loaded(qint64 id);
+
+private:
+    void contextMenu(const QPoint &pos);
+    void buildAncestry(const QJsonObject &doc);
+
+    std::unique_ptr<StoreReader> m_reader;
+    qint64 m_id = 0;
+    quint64 m_generation = 0;
+    bool m_busy = false;
+    QByteArray m_doc;
+    QStringList m_chain;
+    QTabWidget *m_tabs = nullptr;
+    QLineEdit *m_search = nullptr;
+    QStandardItemModel *m_fields = nullptr;
+    QSortFilterProxyModel *m_proxy = nullptr;
+    QTreeView *m_tree = nullptr;
+    QPlainTextEdit *m_json = nullptr;
+    QPlainTextEdit *m_original = nullptr;
+    QWidget *m_chainBox = nullptr;
+    QVBoxLayout *m_chainLayout = nullptr;
+    QComboBox *m_status = nullptr;
+    QPlainTextEdit *m_notes = nullptr;
+    QLineEdit *m_noteEdit = nullptr;
+    QLabel *m_title = nullptr;
+};
+
+} // namespace fe

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "ui/sourcespane.h"
+
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLocale>
+#include <QMenu>
+#include <QToolButton>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+
+namespace fe {
+
+namespace {
+enum Col { NameCol, StateCol, StoredCol, RejectedCol, ConnCol, ColCount };
+constexpr int IdRole = Qt::UserRole + 1;
+constexpr int RunningRole = Qt::UserRole + 2;
+}
+
+SourcesPane::SourcesPane(QWidget *parent)
+    : QWidget(parent)
+{
+    m_tree = new QTreeWidget(this);
+    m_tree->setObjectName(QStringLiteral("sourcesTree"));
+    m_tree->setColumnCount(ColCount);
+    m_tree->setHeaderLabels({tr("Source"), tr("State"), tr("Stored"), tr("Rejected"), tr("Conn.")});
+    m_tree->setRootIsDecorated(false);
+    m_tree->setUniformRowHeights(true);
+    m_tree->header()->setStretchLastSection(false);
+    m_tree->header()->setSectionResizeMode(NameCol, QHeaderView::Stretch);
+    for (int c = StateCol; c < ColCount; ++c)
+        m_tree->header()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
+
+    m_start = new QToolButton(this);
+    m_start->setText(tr("Start"));
+    m_start->setToolTip(tr("Start the selected source"));
+    m_stop = new QToolButton(this);
+    m_stop->setText(tr("Stop"));
+    m_stop->setToolTip(tr("Stop the selected source"));
+    auto *add = new QToolButton(this);
+    add->setText(tr("Add"));
+    add->setPopupMode(QToolButton::InstantPopup);
+    auto *menu = new QMenu(add);
+    menu->addAction(tr("Watch a file…"), this, [this] { Q_EMIT addSourceRequested(QStringLiteral("file")); });
+    menu->addAction(tr("Listen for syslog (TCP)…"), this, [this] { Q_EMIT addSourceRequested(QStringLiteral("tcp")); });
+    add->setMenu(menu);
+
+    auto *buttons = new QHBoxLayout;
+    buttons->setContentsMargins(0, 0, 0, 0);
+    buttons->addWidget(add);
+    buttons->addWidget(m_start);
+    buttons->addWidget(m_stop);
+    buttons->addStretch();
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_tree);
+    layout->addLayout(buttons);
+
+    connect(m_tree, &QTreeWidget::itemSelectionChanged, this, &SourcesPane::updateButtons);
+    connect(m_start, &QToolButton::clicked, this, [this] {
+        if (auto *it = m_tree->currentItem())
+            Q_EMIT startRequested(it->data(NameCol, IdRole).toString());
+    });
+    connect(m_stop, &QToolButton::clicked, this, [this] {
+        if (auto *it = m_tree->currentItem())
+            Q_EMIT stopRequested(it->data(NameCol, IdRole).toString());
+    });
+    updateButtons();
+}
+
+QTreeWidgetItem *SourcesPane::item(const QString &id) const
+{
+    for (int i = 0; i < m_tree->topLevelItemCount(); ++i) {
+        if (m_tree->topLevelItem(i)->data(NameCol, IdRole).toString() == id)
+            return m_tree->topLevelItem(i);
+    }
+    return nullptr;
+}
+
+void SourcesPane::setSource(const QString &id, const QString &kind, const QString &detail, bool running)
+{
+    QTreeWidgetItem *it = item(id);
+    if (!it) {
+        it = new QTreeWidgetItem(m_tree);
+        it->setData(NameCol, IdRole, id);
+        for (int c = StoredCol; c < ColCount; ++c)
+            it->setTextAlignment(c, Qt::AlignRight | Qt::AlignVCenter);
+    }
+    it->setText(NameCol, kind + QStringLiteral(": ") + detail);
+    it->setToolTip(NameCol, detail);
+    setRunning(id, running);
+}
+
+void SourcesPane::removeSource(const QString &id)
+{
+    delete item(id);
+    updateButtons();
+}
+
+void SourcesPane::setRunning(const QString &id, bool running)
+{
+    if (QTreeWidgetItem *it = item(id)) {
+        it->setData(NameCol, RunningRole, running);
+        it->setText(StateCol, running ? tr("running") : tr("stopped"));
+    }
+    updateButtons();
+}
+
+void SourcesPane::setStats(const QString &id, const PipelineStats &stats)
+{
+    QTreeWidgetItem *it = item(id);
+    if (!it)
+        return;
+    const QLocale locale;
+    it->setText(StoredCol, locale.toString(stats.stored));
+    it->setText(RejectedCol, locale.toString(stats.rejected));
+    it->setText(ConnCol, locale.toString(stats.connections));
+    QStringList tip;
+    tip << tr("received %1, decoded %2, stored %3, duplicates %4, skipped %5, queued %6")
+               .arg(stats.received).arg(stats.decoded).arg(stats.stored).arg(stats.duplicates).arg(stats.skipped).arg(stats.queued);
+    for (auto r = stats.rejectedByReason.cbegin(); r != stats.rejectedByReason.cend(); ++r)
+        tip << tr("rejected (%1): %2").arg(r.key()).arg(r.value());
+    it->setToolTip(StoredCol, tip.join(u'\n'));
+    it->setToolTip(RejectedCol, tip.join(u'\n'));
+}
+
+QStringList SourcesPane::sourceIds() const
+{
+    QStringList ids;
+    for (int i = 0; i < m_tree->topLevelItemCount(); ++i)
+        ids << m_tree->topLevelItem(i)->data(NameCol, IdRole).toString();
+    return ids;
+}
+
+bool SourcesPane::isRunning(const QString &id) const
+{
+    const QTreeWidgetItem *it = item(id);
+    return it && it->data(NameCol, RunningRole).toBool();
+}
+
+void SourcesPane::updateButtons()
+{
+    const QTreeWidgetItem *it = m_tree->currentItem();
+    const bool running = it && it->data(NameCol, RunningRole).toBool();
+    m_start->setEnabled(it && !running);
+    m_stop->setEnabled(it && running);
+}
+
+} // namespace fe

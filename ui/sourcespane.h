@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "model/pipelinestats.h"
+
+#include <QWidget>
+
+class QTreeWidget;
+class QTreeWidgetItem;
+class QToolButton;
+
+namespace fe {
+
+// The sources of alerts (watched files, listeners, imports) with their live counters and start/stop buttons.
+// It knows nothing of ingest: app/ registers sources, feeds PipelineStats values (about once a second) and
+// answers startRequested/stopRequested by starting or stopping the source and calling setRunning().
+class SourcesPane : public QWidget
+{
+    Q_OBJECT
+
+public:
+    explicit SourcesPane(QWidget *parent = nullptr);
+
+    // Adds or updates a source. kind: "file", "tcp", "import", ...; detail: path or address.
+    void setSource(const QString &id, const QString &kind, const QString &detail, bool running);
+    void removeSource(const QString &id);
+    void setRunning(const QString &id, bool running);
+    void setStats(const QString &id, const fe::PipelineStats &stats);
+    QStringList sourceIds() const;
+    bool isRunning(const QString &id) const;
+
+Q_SIGNALS:
+    void startRequested(const QString &id);
+    void stopRequested(const QString &id);
+    // "Add source…" was chosen: kind "file" or "tcp".
+    void addSourceRequested(const QString &kind);
+
+private:
+    QTreeWidgetItem *item(const QString &id) const;
+    void updateButtons();
+
+    QTreeWidget *m_tree = nullptr;
+    QToolButton *m_start = nullptr;
+    QToolButton *m_stop = nullptr;
+};
+
+} // namespace fe
