@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <array>
+#include <initializer_list>
 #include <limits>
 #include <string>
 #include <unordered_map>
@@ -50,6 +51,11 @@ qint64 floorDiv(qint64 value, qint64 divisor)
     if ((value % divisor != 0) && ((value < 0) != (divisor < 0)))
         --q;
     return q;
+}
+
+qint64 ceilDiv(qint64 value, qint64 divisor)
+{
+    return -floorDiv(-value, divisor);
 }
 
 QString columnText(sqlite3_stmt *stmt, int column)
@@ -188,7 +194,59 @@ struct AlertStore::Private
     }
 
     bool flushRollups(const RollupMap &map, const char *sql, QString *error);
+    qint64 scalar(const char *sql, std::initializer_list<qint64> params, bool *ok);
+    qint64 countRange(qint64 fromMs, qint64 toMs, bool *ok);
 };
+
+qint64 AlertStore::Private::scalar(const char *sql, std::initializer_list<qint64> params, bool *ok)
+{
+    Statement stmt(this, sql);
+    if (!stmt) {
+        *ok = false;
+        return 0;
+    }
+    int index = 1;
+    for (qint64 value : params)
+        sqlite3_bind_int64(stmt.get(), index++, value);
+    if (sqlite3_step(stmt.get()) != SQLITE_ROW) {
+        *ok = false;
+        return 0;
+    }
+    return sqlite3_column_int64(stmt.get(), 0);
+}
+
+// Alerts with fromMs <= ts < toMs from the total rollup (dim 0): hours for the whole hours, minutes for the partial
+// hours, the base table (through alerts_ts) for the sub-minute edges. Exact, and independent of the range's size.
+qint64 AlertStore::Private::countRange(qint64 fromMs, qint64 toMs, bool *ok)
+{
+    if (fromMs == std::numeric_limits<qint64>::min())
+        fromMs = scalar("SELECT coalesce(min(ts), 0) FROM alerts", {}, ok);
+    if (toMs == std::numeric_limits<qint64>::max())
+        toMs = scalar("SELECT coalesce(max(ts), -1) + 1 FROM alerts", {}, ok);
+    if (!*ok || toMs <= fromMs)
+        return 0;
+    const qint64 m0 = std::min(ceilDiv(fromMs, MinuteMs) * MinuteMs, toMs);
+    const qint64 m1 = std::max(floorDiv(toMs, MinuteMs) * MinuteMs, m0);
+    const qint64 h0 = std::min(ceilDiv(m0, HourMs) * HourMs, m1);
+    const qint64 h1 = std::max(floorDiv(m1, HourMs) * HourMs, h0);
+    static const char base[] = "SELECT count(*) FROM alerts WHERE ts >= ?1 AND ts < ?2";
+    static const char minutes[] =
+        "SELECT coalesce(sum(cnt), 0) FROM rollup_minute WHERE dim = 0 AND bucket >= ?1 AND bucket < ?2";
+    static const char hours[] =
+        "SELECT coalesce(sum(cnt), 0) FROM rollup_hour WHERE dim = 0 AND bucket >= ?1 AND bucket < ?2";
+    qint64 n = 0;
+    if (m0 > fromMs)
+        n += scalar(base, {fromMs, m0}, ok);
+    if (toMs > m1)
+        n += scalar(base, {m1, toMs}, ok);
+    if (h0 > m0)
+        n += scalar(minutes, {m0 / MinuteMs, h0 / MinuteMs}, ok);
+    if (m1 > h1)
+        n += scalar(minutes, {h1 / MinuteMs, m1 / MinuteMs}, ok);
+    if (h1 > h0)
+        n += scalar(hours, {h0 / HourMs, h1 / HourMs}, ok);
+    return n;
+}
 
 bool AlertStore::Private::flushRollups(const RollupMap &map, const char *sql, QString *error)
 {
@@ -491,22 +549,28 @@ qint64 AlertStore::count(const AlertFilter &filter, QString *error) const
             *error = QStringLiteral("the alert store is not open");
         return -1;
     }
-    std::string sql;
-    FilterSql filterSql;
-    if (filter.isEmpty()) {
-        // The total rollup is maintained in the insert transaction: exact, and independent of the table size.
-        sql = "SELECT coalesce(sum(cnt), 0) FROM rollup_hour WHERE dim = 0";
-    } else {
-        filterSql = FilterSql::build(filter);
-        if (!filterSql.ok()) {
+    if (filter.query.trimmed().isEmpty()) {
+        // The rollups are maintained in the insert transaction: exact, and independent of the table size.
+        bool ok = true;
+        const qint64 n = filter.isEmpty()
+            ? d->scalar("SELECT coalesce(sum(cnt), 0) FROM rollup_hour WHERE dim = 0", {}, &ok)
+            : d->countRange(filter.fromMs, filter.toMs, &ok);
+        if (!ok) {
             if (error)
-                *error = filterSql.error();
+                *error = d->lastError();
             return -1;
         }
-        sql = (QStringLiteral("SELECT count(*) FROM ") + filterSql.from() + QStringLiteral(" WHERE ")
-               + filterSql.where())
-                  .toStdString();
+        return n;
     }
+    const FilterSql filterSql = FilterSql::build(filter);
+    if (!filterSql.ok()) {
+        if (error)
+            *error = filterSql.error();
+        return -1;
+    }
+    const std::string sql =
+        (QStringLiteral("SELECT count(*) FROM ") + filterSql.from() + QStringLiteral(" WHERE ") + filterSql.where())
+            .toStdString();
     Private::Statement stmt(d.get(), sql);
     if (!stmt || filterSql.bind(stmt.get()) < 0) {
         if (error)

@@ -12,6 +12,8 @@
 
 #include <sqlite3.h>
 
+#include <limits>
+
 using namespace fe;
 
 namespace {
@@ -61,6 +63,8 @@ class TestAlertStore : public QObject
 
 private Q_SLOTS:
     void insertAndCount();
+    void countRanges_data();
+    void countRanges();
     void dedupe_data();
     void dedupe();
     void reopenPersists();
@@ -102,6 +106,51 @@ void TestAlertStore::insertAndCount()
     range.fromMs = s_baseTs + 10 * 1000;
     range.toMs = s_baseTs + 20 * 1000; // exclusive
     QCOMPARE(store.count(range), 10);
+}
+
+void TestAlertStore::countRanges_data()
+{
+    QTest::addColumn<qint64>("fromMs");
+    QTest::addColumn<qint64>("toMs");
+    const qint64 open = std::numeric_limits<qint64>::min();
+    const qint64 openEnd = std::numeric_limits<qint64>::max();
+    const qint64 hour = 3600 * 1000;
+    const qint64 h0 = s_baseTs - s_baseTs % hour; // the hour the data starts in
+    QTest::newRow("open start") << open << h0 + 2 * hour + 61 * 1000 + 5;
+    QTest::newRow("open end") << h0 + hour + 30 * 1000 << openEnd;
+    QTest::newRow("ragged, over hours") << h0 + 17 * 60000 + 2500 << h0 + 3 * hour + 11 * 60000 + 999;
+    QTest::newRow("whole hours") << h0 + hour << h0 + 3 * hour;
+    QTest::newRow("minutes inside one hour") << h0 + hour + 60000 << h0 + hour + 9 * 60000;
+    QTest::newRow("inside one minute") << h0 + hour + 60000 + 100 << h0 + hour + 60000 + 59900;
+    QTest::newRow("on alert timestamps") << s_baseTs + 7000 << s_baseTs + 7000 * 100;
+    QTest::newRow("empty range") << h0 + hour << h0 + hour;
+    QTest::newRow("reversed range") << h0 + 2 * hour << h0 + hour;
+    QTest::newRow("after the data") << h0 + 10 * hour << openEnd;
+}
+
+void TestAlertStore::countRanges()
+{
+    QFETCH(qint64, fromMs);
+    QFETCH(qint64, toMs);
+    QTemporaryDir dir;
+    AlertStore store;
+    QVERIFY(store.open(dir.filePath(QStringLiteral("a.db"))));
+    AlertBatch batch;
+    for (int i = 0; i < 1800; ++i)
+        batch.append(makeAlert(i, s_baseTs + qint64(i) * 7000)); // 3.5 hours
+    QCOMPARE(store.insert(batch).stored, 1800);
+    qint64 expected = 0;
+    for (const Alert &a : batch)
+        expected += a.timestampMs >= fromMs && a.timestampMs < toMs ? 1 : 0;
+    AlertFilter filter;
+    filter.fromMs = fromMs;
+    filter.toMs = toMs;
+    QString error;
+    QCOMPARE(store.count(filter, &error), expected);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    int streamed = 0;
+    QVERIFY(store.forEachDocument(filter, [&](qint64, const QByteArray &) { return ++streamed > 0; }));
+    QCOMPARE(streamed, expected);
 }
 
 void TestAlertStore::dedupe_data()
