@@ -16,9 +16,9 @@
 #include "ingest/ecsmapper.h"
 
 #include "ingest/ecsvalue.h"
+#include "ingest/sha256.h"
 #include "ingest/syslogmessage.h"
 
-#include <QCryptographicHash>
 #include <QDateTime>
 #include <QHostAddress>
 
@@ -1272,7 +1272,7 @@ void Pipeline::fillAlert(Alert &alert)
     } else {
         alert.dedupeKey.reserve(66);
         alert.dedupeKey.append("h:").append(
-            QCryptographicHash::hash(toView(m_env.payload), QCryptographicHash::Sha256).toHex());
+            sha256Hex(toView(m_env.payload)));
     }
     alert.ecsJson = m_doc.toJson();
 }
