@@ -1350,7 +1350,9 @@ bool looksLikeAlert(const EcsValue &obj)
 MapResult mapLine(QByteArrayView line, const MapOptions &options)
 {
     MapResult result;
-    const std::string_view text = trimmed(std::string_view(line.data(), size_t(line.size())));
+    std::string_view text = trimmed(std::string_view(line.data(), size_t(line.size())));
+    if (text.starts_with("\xEF\xBB\xBF"))   // a UTF-8 BOM on a file's first line
+        text = trimmed(text.substr(3));
     Envelope env;
     QString error;
     const MapResult::Status status = unwrap(text, options, &env, &error);
