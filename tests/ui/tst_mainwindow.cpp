@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "model/alertstore.h"
+#include "model/alerttablemodel.h"
+#include "model/triagestore.h"
+#include "ui/detailpane.h"
+#include "ui/explorerview.h"
+#include "ui/facetpanel.h"
+#include "ui/filterstate.h"
+#include "ui/mainwindow.h"
+#include "ui/querylineedit.h"
+
+#include <QAbstractItemModelTester>
+#include <QSignalSpy>
+#include <QStandardItemModel>
+#include <QStandardPaths>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace fe;
+
+namespace {
+
+AlertBatch makeAlerts(int n)
+{
+    AlertBatch batch;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    for (int i = 0; i < n; ++i) {
+        Alert a;
+        a.timestampMs = now - (n - i) * 60000;
+        a.priority = i % 3 == 0 ? Priority::Critical : Priority::Warning;
+        a.severity = severityForPriority(a.priority);
+        a.rule = i % 2 ? QStringLiteral("Terminal shell in container") : QStringLiteral("Read sensitive file untrusted");
+        a.hostname = QStringLiteral("host-%1").arg(i % 4);
+        a.source = QStringLiteral("syscall");
+        a.processName = QStringLiteral("bash");
+        a.output = QStringLiteral("<i>shell</i> number %1").arg(i);
+        a.dedupeKey = "h:" + QByteArray::number(i);
+        a.ecsJson = QStringLiteral(R"({"rule":{"name":"%1"},"host":{"name":"%2"},"falco":{"output_fields":{"proc":{"name":"bash","cmdline":"bash -i","pname":"sshd","pcmdline":"sshd: root","aname[2]":"systemd"}}}})")
+                        .arg(a.rule, a.hostname).toUtf8();
+        batch.append(a);
+    }
+    return batch;
+}
+
+} // namespace
+
+class TestMainWindow : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+    QString m_db;
+    static constexpr int kCount = 120;
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName(QStringLiteral("falco-explorer-tests"));
+        QCoreApplication::setApplicationName(QStringLiteral("tst_mainwindow"));
+        QVERIFY(m_dir.isValid());
+        m_db = m_dir.filePath(QStringLiteral("alerts.db"));
+        AlertStore store;
+        QVERIFY(store.open(m_db));
+        QCOMPARE(store.insert(makeAlerts(kCount)).stored, qint64(kCount));
+    }
+
+    void filterBarDrivesTheTable()
+    {
+        MainWindow window;
+        window.setDatabasePath(m_db);
+        window.resize(1400, 900);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        ExplorerView *explorer = window.explorer();
+        QAbstractItemModelTester tableTester(explorer->tableModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester facetTester(explorer->facetPanel()->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        explorer->waitUntilSettled();
+        QCOMPARE(explorer->tableModel()->rowCount(), kCount);
+
+        // Type a query and press Enter.
+        QueryLineEdit *edit = explorer->queryEdit();
+        edit->setFocus();
+        QTest::keyClicks(edit, QStringLiteral("host.name:host-1 and priority:critical"));
+        QTest::keyClick(edit, Qt::Key_Return);
+        explorer->waitUntilSettled();
+        QCOMPARE(window.filterState()->query(), QStringLiteral("host.name:host-1 and priority:critical"));
+        AlertStore reader;
+        QVERIFY(reader.open(m_db, AlertStore::OpenMode::ReadOnly));
+        const qint64 expected = reader.count({window.filterState()->query()});
+        QVERIFY(expected > 0);
+        QCOMPARE(qint64(explorer->tableModel()->rowCount()), expected);
+        QTableView *table = explorer->tableView();
+        for (int r = 0; r < table->model()->rowCount(); ++r) {
+            QCOMPARE(table->model()->index(r, AlertTableModel::HostColumn).data().toString(), QStringLiteral("host-1"));
+            QCOMPARE(table->model()->index(r, AlertTableModel::PriorityColumn).data().toString(), QStringLiteral("Critical"));
+        }
+        // The facets follow the filter.
+        QCOMPARE(explorer->facetPanel()->data().total, expected);
+
+        // A broken query is flagged and not applied.
+        edit->selectAll();
+        QTest::keyClicks(edit, QStringLiteral("host.name:(a or"));
+        QTest::keyClick(edit, Qt::Key_Return);
+        explorer->waitUntilSettled();
+        QVERIFY(edit->toolTip().contains(QStringLiteral("Column")));
+        QCOMPARE(window.filterState()->query(), QStringLiteral("host.name:host-1 and priority:critical"));
+        QCOMPARE(qint64(explorer->tableModel()->rowCount()), expected);
+
+        // Clearing the filter brings everything back.
+        edit->selectAll();
+        QTest::keyClick(edit, Qt::Key_Delete);
+        QTest::keyClick(edit, Qt::Key_Return);
+        explorer->waitUntilSettled();
+        QCOMPARE(explorer->tableModel()->rowCount(), kCount);
+    }
+
+    void completion()
+    {
+        QueryLineEdit edit;
+        edit.setFieldValues(QStringLiteral("host.name"), {QStringLiteral("host-1"), QStringLiteral("web server")});
+        QVERIFY(edit.completionsFor(QStringLiteral("priority:cr")).contains(QStringLiteral("priority:critical")));
+        QVERIFY(edit.completionsFor(QStringLiteral("a and host.name:")).contains(QStringLiteral("host.name:\"web server\"")));
+        QVERIFY(edit.completionsFor(QStringLiteral("(rule")).contains(QStringLiteral("rule.name:")));
+        QVERIFY(edit.completionsFor(QString()).isEmpty());
+    }
+
+    void facetsAndDetailFilterInAndOut()
+    {
+        FilterState state;
+        ExplorerView explorer(&state);
+        explorer.setDatabasePath(m_db);
+        explorer.waitUntilSettled();
+        QStandardItemModel *facets = explorer.facetPanel()->model();
+        QVERIFY(facets->rowCount() > 0);
+        QCOMPARE(facets->item(0)->text(), QStringLiteral("Priority"));
+        QVERIFY(facets->item(0)->rowCount() >= 2);
+
+        state.filterIn(QStringLiteral("host.name"), QStringLiteral("host-1"));
+        state.filterOut(QStringLiteral("rule.name"), QStringLiteral("Terminal shell in container"));
+        QCOMPARE(state.query(), QStringLiteral("host.name:host-1 and not rule.name:\"Terminal shell in container\""));
+        explorer.waitUntilSettled();
+        AlertStore reader;
+        QVERIFY(reader.open(m_db, AlertStore::OpenMode::ReadOnly));
+        QCOMPARE(qint64(explorer.tableModel()->rowCount()), reader.count({state.query()}));
+        // Flipping a clause replaces it instead of contradicting it.
+        state.filterIn(QStringLiteral("rule.name"), QStringLiteral("Terminal shell in container"));
+        QCOMPARE(state.query(), QStringLiteral("host.name:host-1 and rule.name:\"Terminal shell in container\""));
+        explorer.waitUntilSettled();
+        QVERIFY(explorer.tableModel()->rowCount() > 0);
+
+        // The detail pane shows the document as a field tree and the ancestry as a chain; text stays plain.
+        explorer.tableView()->selectRow(0);
+        explorer.detailPane()->waitForIdle();
+        const qint64 id = explorer.tableModel()->idAt(0);
+        QVERIFY(id > 0);
+        QCOMPARE(explorer.detailPane()->alertId(), id);
+        QVERIFY2(explorer.detailPane()->fieldModel()->rowCount() >= 3, explorer.detailPane()->document().constData());
+        QCOMPARE(explorer.detailPane()->ancestry(), (QStringList{QStringLiteral("bash -i"), QStringLiteral("sshd: root"),
+                                                                 QStringLiteral("systemd")}));
+    }
+
+    void triageFromTheExplorerPersists()
+    {
+        FilterState state;
+        ExplorerView explorer(&state);
+        explorer.setDatabasePath(m_db);
+        explorer.waitUntilSettled();
+        explorer.tableView()->selectRow(0);
+        explorer.tableView()->selectionModel()->select(explorer.tableModel()->index(1, 0),
+                                                       QItemSelectionModel::Select | QItemSelectionModel::Rows);
+        const qint64 a = explorer.tableModel()->idAt(0), b = explorer.tableModel()->idAt(1);
+        explorer.setStatusOfSelection(TriageStatus::FalsePositive);
+        AlertStore reader;
+        QVERIFY(reader.open(m_db, AlertStore::OpenMode::ReadOnly));
+        TriageStore triage(reader);
+        QTRY_COMPARE_WITH_TIMEOUT(triage.status(a), TriageStatus::FalsePositive, 10000);
+        QCOMPARE(triage.status(b), TriageStatus::FalsePositive);
+        QTRY_COMPARE_WITH_TIMEOUT(explorer.tableModel()->data(explorer.tableModel()->index(0, AlertTableModel::TriageColumn)).toString(),
+                                  QStringLiteral("False positive"), 10000);
+        state.setQuery(QStringLiteral("triage.status:false_positive"));
+        explorer.waitUntilSettled();
+        QCOMPARE(explorer.tableModel()->rowCount(), 2);
+    }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_mainwindow.moc"
