@@ -362,6 +362,7 @@ private:
         RawBatch batch;
         std::swap(batch, m_pending);
         m_pending.input = MapOptions::Input::Tcp;
+        m_pending.frames.reserve(m_config.maxBatchFrames);
         m_pendingBytes = 0;
         if (!m_pipeline->submit(std::move(batch))) {
             PipelineStats lost;
