@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ingest/ecsvalue.h"
 
+#include <array>
 #include <charconv>
+#include <cstring>
 #include <cmath>
 
 namespace fe {
@@ -33,14 +35,41 @@ void appendInteger(std::string &out, T v)
 
 } // namespace
 
+namespace {
+
+// Bytes that JSON strings must escape: '"', '\\' and the control characters.
+constexpr std::array<bool, 256> kNeedsEscape = [] {
+    std::array<bool, 256> table{};
+    for (int c = 0; c < 0x20; ++c)
+        table[size_t(c)] = true;
+    table['"'] = true;
+    table['\\'] = true;
+    return table;
+}();
+
+} // namespace
+
 void appendJsonString(std::string &out, std::string_view s)
 {
     static constexpr char hex[] = "0123456789abcdef";
+    size_t clean = 0;
+    while (clean < s.size() && !kNeedsEscape[static_cast<unsigned char>(s[clean])])
+        ++clean;
+    if (clean == s.size()) {
+        // The common case: one resize and one copy.
+        const size_t at = out.size();
+        out.resize(at + s.size() + 2);
+        char *p = out.data() + at;
+        *p = '"';
+        std::memcpy(p + 1, s.data(), s.size());
+        p[s.size() + 1] = '"';
+        return;
+    }
     out += '"';
     size_t start = 0;
-    for (size_t i = 0; i < s.size(); ++i) {
+    for (size_t i = clean; i < s.size(); ++i) {
         const auto c = static_cast<unsigned char>(s[i]);
-        if (c >= 0x20 && c != '"' && c != '\\')
+        if (!kNeedsEscape[c])
             continue;
         out.append(s.data() + start, i - start);
         start = i + 1;
@@ -223,7 +252,7 @@ void EcsValue::writeJson(std::string &out) const
                 out += ',';
             first = false;
             appendJsonString(out, m.first);
-            out += ':';
+            out.push_back(':');
             m.second.writeJson(out);
         }
         out += '}';
