@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <QByteArray>
+#include <QList>
+#include <QMetaType>
+#include <QPair>
+#include <QString>
+#include <QStringList>
+
+namespace fe {
+
+// Everything the Elasticsearch forwarder needs, as one value handed to the worker when it starts.
+// Secrets (password, apiKey) live only in memory: the GUI keeps them in the OS keyring and the CLI reads
+// them from environment variables; they are never written to QSettings.
+struct ForwardConfig
+{
+    enum class Mode {
+        Ecs,   // the mapped ECS documents, `create` with pipeline=_none: exactly what the integration indexes
+        Raw,   // the original Falco JSON, for the integration's own ingest pipeline to map (like Falcosidekick)
+    };
+
+    QStringList nodes;              // http(s)://host:port[/path-prefix]; round robin with failover
+    QString user;                   // basic auth (with password)
+    QString password;               // secret
+    QString apiKey;                 // secret: Elastic's base64 "encoded" API key; wins over basic auth
+    QString caFile;                 // PEM CA bundle; empty = the system store
+    bool verifyTls = true;          // off only on explicit request (warned about loudly)
+    QString clientCertFile;         // PEM client certificate (mutual TLS)
+    QString clientKeyFile;          // PEM private key of the client certificate
+    bool gzip = false;              // Content-Encoding: gzip request bodies
+    QList<QPair<QByteArray, QByteArray>> headers;   // custom request headers, applied last
+
+    Mode mode = Mode::Ecs;
+    QString namespaceName = QStringLiteral("default");   // data stream namespace
+    QString index;                  // custom index or data stream; empty = logs-falco.alerts-<namespace>
+
+    int maxBatchDocs = 5000;        // flush at this many documents...
+    qint64 maxBatchBytes = 10 * 1024 * 1024;   // ...or this many body bytes (uncompressed)...
+    int maxBatchAgeMs = 1000;       // ...or when the oldest waiting alert is this old
+    int requestTimeoutMs = 60000;
+    int backoffBaseMs = 500;
+    int backoffMaxMs = 60000;
+    int maxAttempts = 0;            // whole-request attempts before giving up on a batch; 0 = keep trying
+    int pollIntervalMs = 500;       // how often to look for new alerts when idle
+
+    // The data stream or index documents go to.
+    QString targetIndex() const;
+    // True when documents go to the integration's own data stream (logs-falco.alerts-<ns>).
+    bool isDefaultDataStream() const;
+    // The key of the delivery state in the outbox: one cursor per target index and mode.
+    QString targetKey() const;
+    // Empty when usable, else what is wrong (no node, bad URL, bad index or namespace name).
+    QString validate() const;
+
+    static QString modeName(Mode mode);
+    static bool modeFromName(const QString &name, Mode *mode);
+};
+
+} // namespace fe
+
+Q_DECLARE_METATYPE(fe::ForwardConfig)
