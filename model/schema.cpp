@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "model/schema.h"
 
+#include "model/forwardoutbox.h"
+
 #include <sqlite3.h>
 
 namespace fe {
@@ -53,6 +55,8 @@ CREATE TABLE alert_notes(id INTEGER PRIMARY KEY, alert_id INTEGER NOT NULL, auth
                          text TEXT NOT NULL);
 CREATE INDEX alert_notes_alert ON alert_notes(alert_id);
 )SQL"},
+    // Engineer F: the Elasticsearch forwarding outbox (the SQL lives beside its only user, model/forwardoutbox.h).
+    {2, "forwarding outbox: per-target cursor, retrying and dead-lettered alerts", forwardOutboxSql},
 };
 
 QString lastError(sqlite3 *db)
