@@ -1,15 +1,267 @@
 // SPDX-License-Identifier: Apache-2.0
-// Placeholder until the desktop application lands (engineer E).
+// The desktop application: opens (or creates) the alert store, fills an empty default store with demo alerts,
+// shows the main window with the explorer and the dashboard, and wires file imports to the ingest layer.
 #include "app/commands.h"
 
+#include "ingest/demogenerator.h"
+#include "ingest/ecsmapper.h"
+#include "ingest/fileimporter.h"
+#include "model/alertstore.h"
+#include "model/alerttablemodel.h"
+#include "ui/dashboardview.h"
+#include "ui/explorerview.h"
+#include "ui/filterstate.h"
+#include "ui/mainwindow.h"
+
+#include <QApplication>
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QLocale>
+#include <QMessageBox>
+#include <QPointer>
+#include <QTableView>
+#include <QThread>
+#include <QTimer>
+
+#include <atomic>
 #include <cstdio>
+#include <memory>
 
 namespace fe::cli {
 
-int runGui(int &, char **)
+namespace {
+
+struct GuiOptions
 {
-    std::fputs("falco-explorer: the desktop application is not available yet\n", stderr);
-    return 2;
+    QString db;
+    QString screenshot;
+    QString view = QStringLiteral("explorer");
+    QSize size{1600, 1000};
+    bool exitAfterFirstPaint = false;
+    bool demo = true;
+};
+
+bool parseOptions(const QStringList &args, GuiOptions *o, QString *error)
+{
+    for (int i = 1; i < args.size(); ++i) {
+        const QString a = args.at(i);
+        auto value = [&](QString *out) {
+            if (i + 1 >= args.size()) {
+                *error = QStringLiteral("%1 needs a value").arg(a);
+                return false;
+            }
+            *out = args.at(++i);
+            return true;
+        };
+        QString v;
+        if (a == u"--db") {
+            if (!value(&o->db))
+                return false;
+        } else if (a == u"--screenshot") {
+            if (!value(&o->screenshot))
+                return false;
+        } else if (a == u"--view") {
+            if (!value(&o->view))
+                return false;
+        } else if (a == u"--size") {
+            if (!value(&v))
+                return false;
+            const QStringList wh = v.split(u'x');
+            const int w = wh.value(0).toInt(), h = wh.value(1).toInt();
+            if (wh.size() != 2 || w < 200 || h < 150 || w > 8000 || h > 8000) {
+                *error = QStringLiteral("--size expects WIDTHxHEIGHT, e.g. 1600x1000");
+                return false;
+            }
+            o->size = QSize(w, h);
+        } else if (a == u"--exit-after-first-paint") {
+            o->exitAfterFirstPaint = true;
+        } else if (a == u"--no-demo") {
+            o->demo = false;
+        } else {
+            *error = QStringLiteral("unknown option %1 (GUI options: --db PATH, --screenshot FILE, --view explorer|dashboard, "
+                                    "--size WxH, --exit-after-first-paint, --no-demo)").arg(a);
+            return false;
+        }
+    }
+    return true;
+}
+
+// Generates count demo alerts into the store at path (worker thread). Returns the number stored.
+qint64 fillWithDemoData(const QString &path, qint64 count)
+{
+    AlertStore store;
+    if (!store.open(path))
+        return 0;
+    DemoOptions options;
+    options.count = count;
+    options.endMs = QDateTime::currentMSecsSinceEpoch();
+    DemoGenerator generator(options);
+    MapOptions mapOptions;
+    mapOptions.preserveOriginal = true;
+    AlertBatch batch;
+    qint64 stored = 0;
+    while (!generator.atEnd()) {
+        const QByteArray line = generator.next();
+        MapResult r = mapLine(line, mapOptions);
+        if (r.status == MapResult::Status::Alert)
+            batch.append(std::move(r.alert));
+        if (batch.size() >= 1000 || (generator.atEnd() && !batch.isEmpty())) {
+            stored += store.insert(batch).stored;
+            batch.clear();
+        }
+    }
+    store.optimize();
+    return stored;
+}
+
+} // namespace
+
+int runGui(int &argc, char **argv)
+{
+    QApplication app(argc, argv);
+    QCoreApplication::setOrganizationName(QStringLiteral("falco-explorer"));
+    QCoreApplication::setApplicationName(QStringLiteral("falco-explorer"));
+    qRegisterMetaType<fe::PipelineStats>();
+    qRegisterMetaType<fe::Diagnostic>();
+
+    GuiOptions options;
+    QString error;
+    if (!parseOptions(QCoreApplication::arguments(), &options, &error)) {
+        std::fprintf(stderr, "falco-explorer: %s\n", qPrintable(error));
+        return 2;
+    }
+    const bool isDefaultDb = options.db.isEmpty();
+    const QString dbPath = isDefaultDb ? AlertStore::defaultPath() : QFileInfo(options.db).absoluteFilePath();
+    qint64 existing = 0;
+    {
+        AlertStore store;
+        if (!store.open(dbPath, AlertStore::OpenMode::ReadWrite, &error)) {
+            std::fprintf(stderr, "falco-explorer: %s\n", qPrintable(error));
+            if (options.screenshot.isEmpty())
+                QMessageBox::critical(nullptr, QStringLiteral("Falco Explorer"), error);
+            return 1;
+        }
+        existing = store.count();
+    }
+
+    MainWindow window;
+    window.setDatabasePath(dbPath);
+    auto *dashboard = new DashboardView(window.filterState(), dbPath);
+    window.addView(dashboard, QObject::tr("Dashboard"));
+    window.setWindowIcon(QIcon(QStringLiteral(":/icons/falco-explorer.svg")));
+
+    // Demo data for a first run: an empty store (the default one, or any with --db and an empty file).
+    std::atomic<bool> demoRunning{false};
+    std::unique_ptr<QThread> demoThread;
+    if (existing == 0 && options.demo) {
+        demoRunning = true;
+        window.showStatus(QObject::tr("Generating 5,000 demo alerts…"));
+        demoThread.reset(QThread::create([&demoRunning, dbPath, &window]() {
+            const qint64 n = fillWithDemoData(dbPath, 5000);
+            QMetaObject::invokeMethod(&window, [&window, &demoRunning, n]() {
+                demoRunning = false;
+                window.showStatus(QObject::tr("%1 demo alerts stored").arg(QLocale().toString(n)));
+                Q_EMIT window.filterState()->changed();   // the explorer and the dashboard re-read
+            }, Qt::QueuedConnection);
+        }));
+        demoThread->start();
+    }
+
+    // File imports (menu, drag and drop): the FileImporter runs on a worker thread, progress comes back queued.
+    std::unique_ptr<FileImporter> importer;
+    std::unique_ptr<QThread> importThread;
+    QObject::connect(&window, &MainWindow::importRequested, &window, [&](const QStringList &paths) {
+        if (importThread && importThread->isRunning()) {
+            window.showStatus(QObject::tr("An import is already running"));
+            return;
+        }
+        if (importThread)
+            importThread->wait();
+        ImportOptions io;
+        io.dbPath = window.databasePath();
+        importer = std::make_unique<FileImporter>(io);
+        FileImporter *imp = importer.get();
+        QObject::connect(imp, &FileImporter::progress, &window, &MainWindow::setImportProgress, Qt::QueuedConnection);
+        QObject::connect(imp, &FileImporter::diagnostic, &window,
+                         [&window](const Diagnostic &d) { window.addDiagnostics({d}); }, Qt::QueuedConnection);
+        QObject::connect(imp, &FileImporter::finished, &window, [&window, imp](bool ok) {
+            const ImportSummary s = imp->summary();
+            const QLocale l;
+            window.importFinished(ok, QObject::tr("Import %1: %2 stored, %3 duplicates, %4 rejected, %5 skipped in %6 s")
+                                          .arg(s.cancelled ? QObject::tr("cancelled") : ok ? QObject::tr("done") : QObject::tr("failed"),
+                                               l.toString(s.stored), l.toString(s.duplicates), l.toString(s.rejected),
+                                               l.toString(s.skipped), QString::number(s.elapsedMs / 1000.0, 'f', 1)));
+        }, Qt::QueuedConnection);
+        importThread.reset(QThread::create([imp, paths]() { imp->run(paths); }));
+        importThread->start();
+    });
+    QObject::connect(&window, &MainWindow::importCancelRequested, &window, [&]() {
+        if (importer)
+            importer->cancel();
+    });
+    QObject::connect(&window, &MainWindow::openDatabaseRequested, &window, [&window](const QString &path) {
+        AlertStore store;
+        QString why;
+        if (!store.open(path, AlertStore::OpenMode::ReadWrite, &why)) {
+            QMessageBox::warning(&window, QObject::tr("Open database"), why);
+            return;
+        }
+        store.close();
+        window.setDatabasePath(path);
+    });
+    QObject::connect(dashboard, &DashboardView::alertActivated, &window, [&window](qint64 id) {
+        window.showView(QStringLiteral("Explorer"));
+        window.explorer()->showAlert(id);
+    });
+
+    window.resize(options.size);
+    if (options.view.compare(QStringLiteral("dashboard"), Qt::CaseInsensitive) == 0)
+        window.showView(QStringLiteral("Dashboard"));
+    window.show();
+
+    if (options.exitAfterFirstPaint) {
+        window.repaint();
+        QTimer::singleShot(0, &app, &QCoreApplication::quit);
+    }
+
+    // --screenshot: wait until the demo data, the table, the facets (and the dashboard) have settled, select the
+    // first alert so the detail pane shows something, then grab the window.
+    QTimer poll;
+    QElapsedTimer clock;
+    clock.start();
+    int stableTicks = 0;
+    bool selected = false;
+    if (!options.screenshot.isEmpty()) {
+        QObject::connect(&poll, &QTimer::timeout, &window, [&]() {
+            const bool dashboardShown = options.view.compare(QStringLiteral("dashboard"), Qt::CaseInsensitive) == 0;
+            const bool settled = !demoRunning && window.explorer()->isSettled() && (!dashboardShown || !dashboard->isBusy());
+            stableTicks = settled ? stableTicks + 1 : 0;
+            if (settled && !selected && window.explorer()->tableModel()->rowCount() > 0) {
+                QTableView *table = window.explorer()->tableView();
+                table->selectRow(0);
+                selected = true;
+                stableTicks = 0;
+            }
+            if (stableTicks < 5 && clock.elapsed() < 60000)
+                return;
+            poll.stop();
+            const QImage image = window.grab().toImage();
+            const bool ok = image.save(options.screenshot);
+            std::fprintf(ok ? stdout : stderr, "%s %s\n", ok ? "wrote" : "cannot write", qPrintable(options.screenshot));
+            QCoreApplication::exit(ok ? 0 : 1);
+        });
+        poll.start(100);
+    }
+
+    const int rc = app.exec();
+    if (importer)
+        importer->cancel();
+    if (importThread)
+        importThread->wait();
+    if (demoThread)
+        demoThread->wait();
+    return rc;
 }
 
 } // namespace fe::cli

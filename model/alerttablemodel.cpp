@@ -8,6 +8,7 @@
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QPointer>
+#include <QRegularExpression>
 
 #include <sqlite3.h>
 
@@ -539,7 +540,14 @@ QVariant AlertTableModel::data(const QModelIndex &index, int role) const
         case ProcessColumn:
             return role == Qt::ToolTipRole && !r->commandLine.isEmpty() ? r->commandLine : r->process;
         case UserColumn: return r->user;
-        case OutputColumn: return r->output;
+        case OutputColumn: {
+            if (role == Qt::ToolTipRole)
+                return r->output;
+            // Falco prefixes the output with its own time and priority, which the table already shows.
+            static const QRegularExpression prefix(QStringLiteral("^\\d{4}-\\d\\d-\\d\\dT[0-9:.]+[+-]?\\d*Z?:\\s+\\w+\\s+"));
+            const auto m = prefix.match(r->output);
+            return m.hasMatch() ? r->output.mid(m.capturedLength()) : r->output;
+        }
         case TriageColumn: {
             static const QStringList labels = {tr("New"), tr("Acknowledged"), tr("In progress"), tr("Closed"),
                                                tr("False positive")};

@@ -159,7 +159,7 @@ DetailPane::DetailPane(QWidget *parent)
     m_chainLayout = new QVBoxLayout(m_chainBox);
     m_chainLayout->addStretch();
     scroll->setWidget(m_chainBox);
-    m_tabs->addTab(scroll, tr("Process ancestry"));
+    m_tabs->addTab(scroll, tr("Ancestry"));
 
     // Original event and JSON
     QFont fixed(QStringLiteral("monospace"));
@@ -167,7 +167,7 @@ DetailPane::DetailPane(QWidget *parent)
     m_original = new QPlainTextEdit(m_tabs);
     m_original->setReadOnly(true);
     m_original->setFont(fixed);
-    m_tabs->addTab(m_original, tr("Original event"));
+    m_tabs->addTab(m_original, tr("Original"));
     auto *jsonPage = new QWidget(m_tabs);
     m_json = new QPlainTextEdit(jsonPage);
     m_json->setReadOnly(true);

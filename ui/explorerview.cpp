@@ -120,7 +120,7 @@ ExplorerView::ExplorerView(FilterState *filterState, QWidget *parent)
     m_splitter->setStretchFactor(0, 0);
     m_splitter->setStretchFactor(1, 1);
     m_splitter->setStretchFactor(2, 0);
-    m_splitter->setSizes({230, 900, 380});
+    m_splitter->setSizes({300, 900, 420});
 
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
