@@ -11,6 +11,9 @@
 //   digit-only strings are taken as nanoseconds like numbers.
 // * Renames and dot-expansion leave object-valued fields alone (Falco 0.42's object proc.exe_ino etc.).
 // * Non-string evt.category / evt.type / proc.env are treated as missing instead of failing.
+// * A TCP line without a syslog header is mapped like a file line (upstream: pipeline_error).
+// * --set extras (MapOptions::extraFields) are applied after the pipeline and stay strings ("42" is not
+//   turned into a number): the user's text is kept as typed, and a field never changes type by value.
 // * A document from Falcosidekick's Elasticsearch output (top-level "@timestamp" beside the alert keys) is
 //   the "Sidekick-direct" shape; any other JSON object is a Falco alert read from `message`.
 #include "ingest/ecsmapper.h"

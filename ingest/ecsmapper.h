@@ -23,6 +23,7 @@ struct MapOptions
     QString sourceAddress;              // log.source.address (tcp input: peer ip:port)
     qint64 readTimeMs = 0;              // the agent's read time: initial @timestamp when nothing better exists; 0 = now
     QList<QPair<QString, QString>> extraFields;   // --set FIELD=VALUE (dotted path), added to every document
+                                                  // last (overriding mapped fields), always as JSON strings
 };
 
 // Result of mapping one input line.
