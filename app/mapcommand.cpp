@@ -1,14 +1,81 @@
 // SPDX-License-Identifier: Apache-2.0
+// `falco-explorer map`: Falco alerts in, ECS documents out (NDJSON), nothing stored.
+#include "app/cliutil.h"
 #include "app/commands.h"
+#include "ingest/fileimporter.h"
+
+#include <QCommandLineOption>
 
 #include <cstdio>
 
 namespace fe::cli {
 
-int runMap(const QStringList &)
+namespace {
+const char s_description[] =
+    "Maps Falco JSON alerts (one per line; syslog-wrapped and Falcosidekick lines too) to ECS documents exactly\n"
+    "like Elastic's Falco integration and prints one document per alert on stdout (NDJSON). Nothing is stored.\n"
+    "Lines that are not alerts are skipped; bad lines are reported on stderr as FILE:LINE: reason.";
+}
+
+int runMap(const QStringList &args)
 {
-    std::fputs("falco-explorer: not available yet\n", stderr);
-    return 2;
+    QCommandLineParser parser;
+    const QCommandLineOption input(QStringLiteral("input"), QStringLiteral("The integration input to emulate: logfile (default) or tcp."),
+                                   QStringLiteral("logfile|tcp"), QStringLiteral("logfile"));
+    const QCommandLineOption preserveOriginal(QStringLiteral("preserve-original"),
+                                              QStringLiteral("Keep event.original (tag preserve_original_event)."));
+    const QCommandLineOption preserveFalco(QStringLiteral("preserve-falco-fields"),
+                                           QStringLiteral("Keep the falco.* fields (tag preserve_falco_fields)."));
+    const QCommandLineOption set(QStringLiteral("set"), QStringLiteral("Add FIELD=VALUE (dotted ECS path) to every document; repeatable."),
+                                 QStringLiteral("FIELD=VALUE"));
+    const QCommandLineOption threads(QStringLiteral("threads"), QStringLiteral("Mapper threads (default: one per core)."),
+                                     QStringLiteral("N"));
+    parser.addOptions({input, preserveOriginal, preserveFalco, set, threads});
+    parser.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("Input files (plain or .gz); - or nothing for stdin."),
+                                 QStringLiteral("[FILE|-]..."));
+    int exitCode = 0;
+    if (!parseCommandLine(parser, QStringLiteral("map"), QString::fromLatin1(s_description), args, &exitCode))
+        return exitCode;
+
+    ImportOptions options;
+    const QString inputName = parser.value(input).toLower();
+    if (inputName == QStringLiteral("tcp")) {
+        options.mapOptions.input = MapOptions::Input::Tcp;
+    } else if (inputName != QStringLiteral("logfile")) {
+        writeErr(QStringLiteral("falco-explorer map: --input must be logfile or tcp, not '%1'\n").arg(parser.value(input)));
+        return 2;
+    }
+    options.mapOptions.preserveOriginal = parser.isSet(preserveOriginal);
+    options.mapOptions.preserveFalcoFields = parser.isSet(preserveFalco);
+    for (const QString &assignment : parser.values(set)) {
+        const qsizetype eq = assignment.indexOf(QLatin1Char('='));
+        if (eq <= 0) {
+            writeErr(QStringLiteral("falco-explorer map: --set expects FIELD=VALUE, got '%1'\n").arg(assignment));
+            return 2;
+        }
+        options.mapOptions.extraFields.append({assignment.left(eq), assignment.mid(eq + 1)});
+    }
+    options.mapperThreads = parser.value(threads).toInt();
+    options.optimizeAfter = false;
+    options.alertSink = [](const AlertBatch &batch) {
+        QByteArray out;
+        for (const Alert &alert : batch) {
+            out.append(alert.ecsJson);
+            out.append('\n');
+        }
+        writeOut(out);
+        return std::ferror(stdout) == 0;   // stop when stdout is gone (e.g. piped into head)
+    };
+
+    QStringList paths = parser.positionalArguments();
+    if (paths.isEmpty())
+        paths << QStringLiteral("-");
+    FileImporter importer(options);
+    QObject::connect(&importer, &FileImporter::diagnostic, &importer,
+                     [](const Diagnostic &d) { writeErr(d.toString() + QLatin1Char('\n')); }, Qt::DirectConnection);
+    const bool ok = importer.run(paths);
+    std::fflush(stdout);
+    return ok ? 0 : 1;
 }
 
 } // namespace fe::cli

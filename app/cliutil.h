@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <QByteArray>
+#include <QCommandLineParser>
+#include <QString>
+#include <QStringList>
+
+#include <cstdio>
+
+// Small helpers shared by the CLI subcommands: argument parsing, time parsing, output.
+namespace fe::cli {
+
+// Parses args for `falco-explorer <command>`. Handles --help (prints help, *exitCode = 0) and errors
+// (prints them and the usage to stderr, *exitCode = 2). Returns false when the command should return *exitCode.
+bool parseCommandLine(QCommandLineParser &parser, const QString &command, const QString &description,
+                      const QStringList &args, int *exitCode);
+
+// T for --from/--to: ISO 8601 (date, date-time with optional fraction and Z/offset; no zone = UTC),
+// epoch milliseconds (digits), "now", or now-N / now+N with unit s, m, h, d, w. false + error when invalid.
+bool parseTime(const QString &text, qint64 nowMs, qint64 *outMs, QString *error = nullptr);
+
+// "2024-05-07T18:54:19.341Z"
+QString isoMs(qint64 ms);
+
+// --db or the default store path.
+QString databasePath(const QCommandLineParser &parser);
+
+// A JSON string literal (quotes included) for hand-written JSON output.
+QByteArray jsonString(const QString &text);
+
+bool isTerminal(std::FILE *stream);
+
+void writeOut(const QByteArray &bytes);
+void writeErr(const QString &text);   // adds nothing: pass the newline
+
+} // namespace fe::cli
