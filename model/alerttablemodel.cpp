@@ -383,6 +383,15 @@ void AlertTableModel::requestPage(int page) const
     if (m_requested.contains(page) || m_pages.contains(page) || m_path.isEmpty())
         return;
     auto *self = const_cast<AlertTableModel *>(this);
+    // A jump (scrollbar dragged far away) makes the pages still queued for the old position useless: drop them so
+    // the visible page is not stuck behind slow OFFSET queries. The snapshot job is done once rows exist.
+    bool nearPending = false;
+    for (int p : std::as_const(m_requested))
+        nearPending = nearPending || std::abs(p - page) <= 2;
+    if (!nearPending && !m_requested.isEmpty() && m_rows > 0) {
+        m_reader->clearPending();
+        m_requested.clear();
+    }
     m_requested.insert(page);
     PageQuery q;
     q.filter = FilterSql::build(m_filter, m_nowMs > 0 ? m_nowMs : QDateTime::currentMSecsSinceEpoch());
