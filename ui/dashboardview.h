@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "model/aggregates.h"
+
+#include <QPointer>
+#include <QWidget>
+
+class QAbstractItemModel;
+class QCheckBox;
+class QLabel;
+class QScrollArea;
+class QSortFilterProxyModel;
+class QStackedWidget;
+class QTableView;
+class QTimer;
+class QToolButton;
+
+namespace fe {
+
+class DashboardBarChart;
+class DashboardBucketModel;
+class DashboardPanel;
+class DashboardPriorityChart;
+class DashboardStreamModel;
+class DashboardTimeChart;
+class FilterState;
+class MitreMatrixWidget;
+
+// The "[Logs Falco] Alerts Overview" dashboard rebuilt natively (PIPELINE.md §6) plus a MITRE ATT&CK
+// matrix, sources, images and namespaces. Every panel follows the shared FilterState (query + time
+// range); clicking a bar, slice, row or cell adds a field:value clause to it (Alt+click: exclude), and
+// dragging across the time chart narrows the time range. Aggregates are computed on the thread pool
+// with a ReadOnly store of their own; a generation counter drops results for an outdated filter.
+// While visible, the view polls the store's newest id and refreshes when live ingest adds alerts.
+class DashboardView : public QWidget
+{
+    Q_OBJECT
+
+public:
+    DashboardView(FilterState *filterState, const QString &databasePath, QWidget *parent = nullptr);
+    ~DashboardView() override;
+
+    QString databasePath() const { return m_databasePath; }
+    // The last result shown (empty before the first one).
+    const DashboardData &data() const { return m_data; }
+    const QVector<AlertSummary> &streamAlerts() const { return m_stream; }
+    QString errorText() const { return m_error; }
+    bool isBusy() const { return m_running; }
+
+    // How often to check for new alerts while visible, in ms; 0 disables auto-refresh.
+    int autoRefreshInterval() const;
+    void setAutoRefreshInterval(int ms);
+
+    // Alerts shown in the "Alert Stream" panel.
+    static constexpr int s_streamRows = 50;
+
+public Q_SLOTS:
+    // Recomputes now (coalesced with a computation already running).
+    void refresh();
+    // Asks for a file name and writes the PDF or HTML report for the current filter off the GUI thread.
+    void exportReport();
+
+Q_SIGNALS:
+    // A new result is on screen (or an error: errorText()).
+    void updated();
+    // A row of the alert stream was double-clicked: the explorer may open that alert.
+    void alertActivated(qint64 id);
+    // A report export finished: ok, and the file or the error.
+    void reportExported(bool ok, const QString &pathOrError);
+
+protected:
+    void showEvent(QShowEvent *event) override;
+    void changeEvent(QEvent *event) override;
+
+private:
+    struct Result;
+    void onFilterChanged();
+    void start(bool onlyIfChanged);
+    void apply(const Result &result);
+    void applyPanels();
+    void filterOn(const QString &field, const QString &value, bool exclude);
+    // A clause FilterState::addClause cannot express (field existence, NOT of a pair), ANDed to the query.
+    void addRawClause(const QString &clause);
+    void pollForNewAlerts();
+    QTableView *makeTable(const QString &objectName, QAbstractItemModel *model, const QString &field, int sortColumn,
+                          Qt::SortOrder order);
+    DashboardPanel *addPanel(const QString &title, QWidget *content, int row, int column, int columnSpan);
+
+    QPointer<FilterState> m_filterState;
+    QString m_databasePath;
+
+    // Results, and the worker bookkeeping (GUI thread only).
+    DashboardData m_data;
+    QVector<AlertSummary> m_stream;
+    QString m_error;
+    AlertFilter m_shownFilter;
+    qint64 m_shownMaxId = -1;
+    quint64 m_generation = 0;
+    bool m_running = false;
+    bool m_pending = false;
+    bool m_pendingOnlyIfChanged = true;
+
+    QTimer *m_pollTimer;
+    QScrollArea *m_scroll;
+    QWidget *m_grid;
+    QLabel *m_summary;
+    QLabel *m_status;
+    QLabel *m_errorLabel;
+    QToolButton *m_exportButton;
+    QToolButton *m_stackedButton;
+    QToolButton *m_rulesBarsButton;
+    QCheckBox *m_liveCheck;
+
+    DashboardTimeChart *m_timeChart;
+    DashboardPriorityChart *m_priorityChart;
+    DashboardBarChart *m_rulesChart;
+    QStackedWidget *m_rulesStack;
+    MitreMatrixWidget *m_mitre;
+    DashboardBucketModel *m_hosts, *m_pods, *m_rules, *m_sources, *m_images, *m_namespaces;
+    DashboardStreamModel *m_streamModel;
+    DashboardPanel *m_timePanel;
+    DashboardPanel *m_mitrePanel;
+};
+
+} // namespace fe
