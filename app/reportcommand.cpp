@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "app/reportcommand.h"
+
+#include "app/cliutil.h"
+#include "model/alertstore.h"
+#include "ui/reportexporter.h"
+
+#include <QDateTime>
+#include <QFileInfo>
+#include <QGuiApplication>
+
+namespace fe::cli {
+
+namespace {
+
+const char s_description[] =
+    "Write the dashboard (all panels, the query and time range, the newest and the most severe alerts) as a PDF\n"
+    "or a self-contained HTML file for offline incident review. The format follows the file extension\n"
+    "(.pdf, .html, .htm).\n"
+    "\n"
+    "Example: falco-explorer report --from now-24h --query 'falco.priority >= warning' -o incident.pdf";
+
+} // namespace
+
+int runReport(int &argc, char **argv)
+{
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    QGuiApplication app(argc, argv);
+    QCoreApplication::setOrganizationName(QStringLiteral("falco-explorer"));
+    QCoreApplication::setApplicationName(QStringLiteral("falco-explorer"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(FE_VERSION));
+    QStringList args = QCoreApplication::arguments();
+    args.erase(args.begin(), args.begin() + qMin<qsizetype>(2, args.size()));
+
+    QCommandLineParser parser;
+    const QCommandLineOption db(QStringLiteral("db"), QStringLiteral("The store (default: %1).").arg(AlertStore::defaultPath()),
+                                QStringLiteral("PATH"));
+    const QCommandLineOption query(QStringLiteral("query"), QStringLiteral("Only alerts matching this KQL query."), QStringLiteral("Q"));
+    const QCommandLineOption from(QStringLiteral("from"), QStringLiteral("Start (inclusive): ISO 8601, epoch ms or now-7d."),
+                                  QStringLiteral("T"));
+    const QCommandLineOption to(QStringLiteral("to"), QStringLiteral("End (exclusive): ISO 8601, epoch ms or now."), QStringLiteral("T"));
+    const QCommandLineOption output(QStringList{QStringLiteral("o"), QStringLiteral("output")},
+                                    QStringLiteral("The report file: .pdf, .html or .htm (required)."), QStringLiteral("FILE"));
+    parser.addOptions({db, query, from, to, output});
+    int exitCode = 0;
+    if (!parseCommandLine(parser, QStringLiteral("report"), QString::fromLatin1(s_description), args, &exitCode))
+        return exitCode;
+
+    if (!parser.isSet(output)) {
+        writeErr(QStringLiteral("falco-explorer report: --output FILE is required (.pdf, .html or .htm)\n"));
+        return 2;
+    }
+    const QString file = parser.value(output);
+    if (ReportExporter::formatForFile(file) == ReportExporter::Format::Unknown) {
+        writeErr(QStringLiteral("falco-explorer report: %1: use a .pdf, .html or .htm file name\n").arg(file));
+        return 2;
+    }
+    const qint64 nowMs = QDateTime::currentMSecsSinceEpoch();
+    AlertFilter filter;
+    filter.query = parser.value(query);
+    QString error;
+    if (parser.isSet(from) && !parseTime(parser.value(from), nowMs, &filter.fromMs, &error)) {
+        writeErr(QStringLiteral("falco-explorer report: --from: %1\n").arg(error));
+        return 2;
+    }
+    if (parser.isSet(to) && !parseTime(parser.value(to), nowMs, &filter.toMs, &error)) {
+        writeErr(QStringLiteral("falco-explorer report: --to: %1\n").arg(error));
+        return 2;
+    }
+    const QString path = databasePath(parser);
+    if (!QFileInfo::exists(path)) {
+        writeErr(QStringLiteral("falco-explorer report: no store at %1\n").arg(path));
+        return 1;
+    }
+    if (!exportReport(path, filter, file, &error)) {
+        writeErr(QStringLiteral("falco-explorer report: %1\n").arg(error));
+        return 1;
+    }
+    writeErr(QStringLiteral("falco-explorer report: wrote %1\n").arg(file));
+    return 0;
+}
+
+} // namespace fe::cli
