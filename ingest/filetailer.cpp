@@ -28,6 +28,7 @@ namespace {
 constexpr qsizetype s_readChunk = 1024 * 1024;
 constexpr int s_fingerprintBytes = 256;
 constexpr int s_globEveryPolls = 4;
+constexpr int s_headBytes = 64;
 
 bool isGlob(const QString &path)
 {
@@ -90,6 +91,7 @@ private:
         qint64 lineStart = 0;   // offset of the first byte of partial: what is stored ends here
         QByteArray partial;     // a line without its newline yet
         qint64 discarded = 0;   // > 0 while skipping an oversized line
+        QByteArray head;        // the file's first bytes as read (up to s_headBytes): a rewrite changes them
         qint64 drainUntilMs = 0;
         bool waitingReported = false;
     };
@@ -159,29 +161,31 @@ private:
         struct stat st {};
         const bool exists = ::stat(path.toLocal8Bit().constData(), &st) == 0 && S_ISREG(st.st_mode);
         if (t.fd >= 0) {
-            readAvailable(t, true);
-            if (!exists || st.st_dev != t.dev || st.st_ino != t.ino) {
-                // Renamed away or deleted: keep reading the old file for a while, follow the new one.
-                auto old = std::make_unique<Tailed>(std::move(t));
-                t = Tailed();
-                t.path = path;
-                startDraining(std::move(old));
-                m_opened.insert(path);   // the new file is new: no resume from the checkpoint
-            } else if (st.st_size < t.readPos) {
-                m_pipeline->reportDiagnostic({Diagnostic::Severity::Info, QStringLiteral("tail"), path,
-                                              QStringLiteral("file truncated (%1 → %2 bytes): reading from the start")
-                                                  .arg(t.readPos)
-                                                  .arg(st.st_size),
-                                              1});
-                t.readPos = 0;
-                t.lineStart = 0;
-                t.partial.clear();
-                t.discarded = 0;
+            if (exists && st.st_dev == t.dev && st.st_ino == t.ino) {
+                // Same file. Truncated (copytruncate) when it shrank below our position or its first bytes
+                // changed (truncated and written again past our position between two polls): check before
+                // reading, and again after, so a rewrite racing with the read is not taken for appends.
+                if (st.st_size < t.readPos || !headUnchanged(t)) {
+                    restartTruncated(t, st.st_size);
+                    return;
+                }
+                const qsizetype before = m_batch.frames.size();
+                const qsizetype checkpointsBefore = m_batch.checkpoints.size();
                 readAvailable(t, true);
-                return;
-            } else {
+                if (!headUnchanged(t)) {
+                    m_batch.frames.resize(qMin(before, m_batch.frames.size()));
+                    m_batch.checkpoints.resize(qMin(checkpointsBefore, m_batch.checkpoints.size()));
+                    restartTruncated(t, -1);
+                }
                 return;
             }
+            // Renamed away or deleted: read the old file to its end (and for a grace period), follow the new one.
+            readAvailable(t, true);
+            auto old = std::make_unique<Tailed>(std::move(t));
+            t = Tailed();
+            t.path = path;
+            startDraining(std::move(old));
+            m_opened.insert(path);   // the new file is new: no resume from the checkpoint
         }
         if (!exists) {
             if (!t.waitingReported && m_patterns.contains(path)) {
@@ -241,10 +245,38 @@ private:
         if (parts.size() == 5 && offset <= opened.st_size && fingerprint(fd, fpLength) == parts.value(4)) {
             t.readPos = offset;
             t.lineStart = offset;
+            t.head = QByteArray(int(qMin<qint64>(offset, s_headBytes)), Qt::Uninitialized);
+            if (::pread(fd, t.head.data(), static_cast<size_t>(t.head.size()), 0) != t.head.size())
+                t.head.clear();
         } else {
             m_pipeline->reportDiagnostic({Diagnostic::Severity::Info, QStringLiteral("tail"), t.path,
                                           QStringLiteral("not the file read last time: reading from the start"), 1});
         }
+    }
+
+    void restartTruncated(Tailed &t, qint64 size)
+    {
+        m_pipeline->reportDiagnostic({Diagnostic::Severity::Info, QStringLiteral("tail"), t.path,
+                                      size >= 0 ? QStringLiteral("file truncated (%1 → %2 bytes): reading from the start")
+                                                      .arg(t.readPos)
+                                                      .arg(size)
+                                                : QStringLiteral("file rewritten: reading from the start"),
+                                      1});
+        t.readPos = 0;
+        t.lineStart = 0;
+        t.partial.clear();
+        t.discarded = 0;
+        t.head.clear();
+        readAvailable(t, true);
+    }
+
+    static bool headUnchanged(const Tailed &t)
+    {
+        if (t.head.isEmpty())
+            return true;
+        QByteArray now(t.head.size(), Qt::Uninitialized);
+        const ssize_t n = ::pread(t.fd, now.data(), static_cast<size_t>(now.size()), 0);
+        return n == now.size() && now == t.head;
     }
 
     static QByteArray fingerprint(int fd, int length)
@@ -274,6 +306,10 @@ private:
                 continue;
             if (n <= 0)
                 break;
+            if (t.head.size() < s_headBytes && t.readPos < s_headBytes) {
+                if (t.readPos == t.head.size())
+                    t.head.append(m_buffer.constData(), qMin<qsizetype>(n, s_headBytes - t.readPos));
+            }
             splitLines(t, QByteArrayView(m_buffer.constData(), n));
             t.readPos += n;
             progressed = true;

@@ -126,6 +126,8 @@ private Q_SLOTS:
         QTest::newRow("rename and create (logrotate create)") << QStringLiteral("rename") << 35;
         QTest::newRow("copytruncate") << QStringLiteral("copytruncate") << 27;
         QTest::newRow("delete and recreate") << QStringLiteral("recreate") << 27;
+        // The truncated file grows past the old read position before we look: its first bytes changed.
+        QTest::newRow("copytruncate, rewritten past the old position") << QStringLiteral("copytruncate-regrow") << 45;
     }
 
     void rotation()
@@ -150,6 +152,12 @@ private Q_SLOTS:
             QFile file(log);
             QVERIFY(file.resize(0));
             append(log, 100, 7);
+        } else if (kind == QLatin1String("copytruncate-regrow")) {
+            QVERIFY(QFile::copy(log, log + QStringLiteral(".1")));
+            QFile file(log);
+            QVERIFY(file.open(QIODevice::ReadWrite | QIODevice::Truncate));
+            for (int i = 1000; i < 1025; ++i)
+                file.write(alertJson(i) + '\n');
         } else {
             QVERIFY(QFile::remove(log));
             append(log, 100, 7);
