@@ -1,0 +1,475 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "support/fakeelasticsearch.h"
+
+#include <QHostAddress>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QUrl>
+#include <QUrlQuery>
+
+#include <nlohmann/json.hpp>
+#include <zlib.h>
+
+namespace fe::test {
+
+namespace {
+
+using Json = nlohmann::json;
+
+QByteArray reasonPhrase(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Request Entity Too Large";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    default: return "Status";
+    }
+}
+
+QByteArray errorBody(int status, const char *type, const std::string &reason)
+{
+    Json j = {{"error", {{"root_cause", Json::array({{{"type", type}, {"reason", reason}}})}, {"type", type}, {"reason", reason}}},
+              {"status", status}};
+    return QByteArray::fromStdString(j.dump());
+}
+
+bool isDataStreamName(const QString &index)
+{
+    // The built-in index templates make logs-*-*, metrics-*-*, traces-*-* data streams.
+    return index.startsWith(QLatin1String("logs-")) || index.startsWith(QLatin1String("metrics-"))
+        || index.startsWith(QLatin1String("traces-"));
+}
+
+} // namespace
+
+struct FakeElasticsearch::Connection
+{
+    QByteArray buffer;
+    bool dropArmed = false;   // DropMidRequest chosen for the request being received
+};
+
+FakeElasticsearch::FakeElasticsearch(QObject *parent)
+    : QObject(parent)
+    , m_server(new QTcpServer(this))
+{
+    connect(m_server, &QTcpServer::newConnection, this, &FakeElasticsearch::onNewConnection);
+}
+
+FakeElasticsearch::~FakeElasticsearch()
+{
+    qDeleteAll(m_connections);
+}
+
+bool FakeElasticsearch::listen(quint16 port)
+{
+    return m_server->listen(QHostAddress::LocalHost, port);
+}
+
+quint16 FakeElasticsearch::port() const
+{
+    return m_server->serverPort();
+}
+
+QString FakeElasticsearch::url() const
+{
+    return QStringLiteral("http://127.0.0.1:%1").arg(port());
+}
+
+void FakeElasticsearch::requireBasicAuth(const QString &user, const QString &password)
+{
+    m_expectedAuth = "Basic " + (user + QLatin1Char(':') + password).toUtf8().toBase64();
+}
+
+void FakeElasticsearch::requireApiKey(const QString &encodedKey)
+{
+    m_expectedAuth = "ApiKey " + encodedKey.toUtf8();
+}
+
+void FakeElasticsearch::failItem(const QByteArray &id, int status, int times)
+{
+    for (int i = 0; i < times; ++i)
+        m_itemFaults[id].append(status);
+}
+
+void FakeElasticsearch::rejectDocumentsContaining(const QByteArray &needle, const QString &reason)
+{
+    m_rejections.append({needle, reason});
+}
+
+void FakeElasticsearch::shutDown()
+{
+    m_server->close();
+    const auto sockets = m_connections.keys();
+    for (QTcpSocket *socket : sockets)
+        socket->abort();
+}
+
+QByteArray FakeElasticsearch::gunzip(const QByteArray &data, bool *ok)
+{
+    *ok = false;
+    z_stream zs{};
+    if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
+        return {};
+    QByteArray out;
+    zs.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(data.constData()));
+    zs.avail_in = uInt(data.size());
+    char chunk[65536];
+    int rc = Z_OK;
+    while (rc == Z_OK) {
+        zs.next_out = reinterpret_cast<Bytef *>(chunk);
+        zs.avail_out = sizeof chunk;
+        rc = inflate(&zs, Z_NO_FLUSH);
+        out.append(chunk, qsizetype(sizeof chunk - zs.avail_out));
+        if (rc == Z_BUF_ERROR && zs.avail_in == 0)
+            break;
+    }
+    inflateEnd(&zs);
+    *ok = rc == Z_STREAM_END;
+    return out;
+}
+
+void FakeElasticsearch::onNewConnection()
+{
+    while (QTcpSocket *socket = m_server->nextPendingConnection()) {
+        m_connections.insert(socket, new Connection);
+        connect(socket, &QTcpSocket::readyRead, this, [this, socket] { onReadyRead(socket); });
+        connect(socket, &QTcpSocket::disconnected, this, [this, socket] {
+            delete m_connections.take(socket);
+            socket->deleteLater();
+        });
+    }
+}
+
+void FakeElasticsearch::onReadyRead(QTcpSocket *socket)
+{
+    Connection *c = m_connections.value(socket);
+    if (!c)
+        return;
+    c->buffer += socket->readAll();
+    for (;;) {
+        const qsizetype headerEnd = c->buffer.indexOf("\r\n\r\n");
+        if (headerEnd < 0)
+            return;
+        Request request;
+        const QList<QByteArray> lines = c->buffer.left(headerEnd).split('\n');
+        const QList<QByteArray> requestLine = lines.value(0).trimmed().split(' ');
+        if (requestLine.size() != 3) {
+            reply(socket, 400, errorBody(400, "illegal_argument_exception", "bad request line"), false);
+            return;
+        }
+        request.method = requestLine[0];
+        request.target = requestLine[1];
+        for (qsizetype i = 1; i < lines.size(); ++i) {
+            const qsizetype colon = lines[i].indexOf(':');
+            if (colon > 0)
+                request.headers.insert(lines[i].left(colon).trimmed().toLower(), lines[i].mid(colon + 1).trimmed());
+        }
+        const bool keepAlive = request.headers.value("connection").toLower() != "close";
+        qsizetype consumed = headerEnd + 4;
+        const bool isBulk = request.target.contains("/_bulk");
+        if (isBulk && !c->dropArmed && !m_faults.isEmpty() && m_faults.first().kind == FaultKind::DropMidRequest
+            && c->buffer.size() > consumed) {
+            // Part of the body is here: hang up on the client mid-request.
+            m_faults.removeFirst();
+            ++m_bulkRequests;
+            socket->abort();
+            return;
+        }
+        if (request.headers.value("transfer-encoding").toLower().contains("chunked")) {
+            request.chunked = true;
+            qsizetype p = consumed;
+            QByteArray body;
+            for (;;) {
+                const qsizetype lineEnd = c->buffer.indexOf("\r\n", p);
+                if (lineEnd < 0)
+                    return;   // wait for more
+                bool ok = false;
+                const qint64 size = c->buffer.mid(p, lineEnd - p).split(';').value(0).trimmed().toLongLong(&ok, 16);
+                if (!ok) {
+                    reply(socket, 400, errorBody(400, "illegal_argument_exception", "bad chunk size"), false);
+                    return;
+                }
+                p = lineEnd + 2;
+                if (size == 0) {
+                    const qsizetype trailerEnd = c->buffer.indexOf("\r\n", p);
+                    if (trailerEnd < 0)
+                        return;
+                    p = trailerEnd + 2;
+                    break;
+                }
+                if (c->buffer.size() < p + size + 2)
+                    return;
+                body += c->buffer.mid(p, size);
+                p += size + 2;
+            }
+            request.body = body;
+            consumed = p;
+        } else {
+            const qint64 length = request.headers.value("content-length", "0").toLongLong();
+            if (c->buffer.size() < consumed + length)
+                return;   // wait for the rest of the body
+            request.body = c->buffer.mid(consumed, length);
+            consumed += length;
+        }
+        c->buffer.remove(0, consumed);
+        if (request.headers.value("content-encoding").toLower() == "gzip") {
+            bool ok = false;
+            request.body = gunzip(request.body, &ok);
+            request.gzipped = true;
+            if (!ok) {
+                reply(socket, 400, errorBody(400, "parse_exception", "cannot decompress the gzip body"), keepAlive);
+                continue;
+            }
+        }
+        if (m_recordRequests)
+            m_requests.append(request);
+        handle(socket, request, keepAlive);
+        if (!m_connections.contains(socket) || socket->state() != QAbstractSocket::ConnectedState)
+            return;
+    }
+}
+
+bool FakeElasticsearch::authorized(const Request &request) const
+{
+    return m_expectedAuth.isEmpty() || request.headers.value("authorization") == m_expectedAuth;
+}
+
+void FakeElasticsearch::reply(QTcpSocket *socket, int status, const QByteArray &body, bool keepAlive,
+                              const QList<QPair<QByteArray, QByteArray>> &extraHeaders)
+{
+    QByteArray out = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status) + "\r\n";
+    out += "content-type: application/json\r\n";
+    if (m_productHeader)
+        out += "X-elastic-product: Elasticsearch\r\n";
+    for (const auto &[name, value] : extraHeaders)
+        out += name + ": " + value + "\r\n";
+    out += "content-length: " + QByteArray::number(body.size()) + "\r\n";
+    if (!keepAlive)
+        out += "connection: close\r\n";
+    out += "\r\n";
+    out += body;
+    socket->write(out);
+    if (!keepAlive)
+        socket->disconnectFromHost();
+}
+
+void FakeElasticsearch::handle(QTcpSocket *socket, const Request &request, bool keepAlive)
+{
+    const QUrl url(QString::fromUtf8(request.target));
+    const QString path = url.path();
+    if (!authorized(request)) {
+        const std::string reason = request.headers.contains("authorization")
+            ? "unable to authenticate user for REST request [" + path.toStdString() + "]"
+            : "missing authentication credentials for REST request [" + path.toStdString() + "]";
+        reply(socket, 401, errorBody(401, "security_exception", reason), keepAlive,
+              {{"WWW-Authenticate", "Basic realm=\"security\" charset=\"UTF-8\""}, {"WWW-Authenticate", "ApiKey"}});
+        return;
+    }
+    if (path == QLatin1String("/") && (request.method == "GET" || request.method == "HEAD")) {
+        Json j = {{"name", "fake-node"},
+                  {"cluster_name", "fake-cluster"},
+                  {"cluster_uuid", "fAkEcLuStEr"},
+                  {"version", {{"number", m_version.toStdString()}, {"build_flavor", "default"}}},
+                  {"tagline", "You Know, for Search"}};
+        reply(socket, 200, QByteArray::fromStdString(j.dump()), keepAlive);
+        return;
+    }
+    if (path.startsWith(QLatin1String("/_index_template/"))) {
+        const QString name = path.mid(17);
+        if (request.method == "PUT") {
+            if (!Json::accept(request.body.constData(), request.body.constData() + request.body.size())) {
+                reply(socket, 400, errorBody(400, "x_content_parse_exception", "cannot parse the template"), keepAlive);
+                return;
+            }
+            m_templates.insert(name, request.body);
+            reply(socket, 200, "{\"acknowledged\":true}", keepAlive);
+            return;
+        }
+        if (request.method == "GET") {
+            if (!m_templates.contains(name)) {
+                reply(socket, 404, errorBody(404, "resource_not_found_exception", "index template matching [" + name.toStdString() + "] not found"), keepAlive);
+                return;
+            }
+            reply(socket, 200, "{\"index_templates\":[{\"name\":\"" + name.toUtf8() + "\",\"index_template\":" + m_templates.value(name) + "}]}", keepAlive);
+            return;
+        }
+    }
+    if (path == QLatin1String("/_bulk") || path.endsWith(QLatin1String("/_bulk"))) {
+        if (request.method != "POST" && request.method != "PUT") {
+            reply(socket, 405, errorBody(405, "method_not_allowed", "use POST"), keepAlive);
+            return;
+        }
+        ++m_bulkRequests;
+        m_bulkQueries.append(url.query(QUrl::FullyEncoded).toUtf8());
+        const QString pathIndex = path == QLatin1String("/_bulk") ? QString() : path.section(QLatin1Char('/'), 1, 1);
+        if (!m_faults.isEmpty() && m_faults.first().kind != FaultKind::DropMidRequest) {
+            const Fault fault = m_faults.takeFirst();
+            if (fault.kind == FaultKind::Status) {
+                const char *type = fault.status == 429 ? "es_rejected_execution_exception"
+                    : fault.status == 413             ? "content_too_long"
+                                                      : "unavailable_shards_exception";
+                reply(socket, fault.status, errorBody(fault.status, type, "scripted fault"), keepAlive);
+                return;
+            }
+            if (fault.kind == FaultKind::Stall)
+                return;
+            if (fault.kind == FaultKind::DropAfterApplying) {
+                int status = 0;
+                applyBulk(request, pathIndex, &status);
+                socket->abort();
+                return;
+            }
+        }
+        if (request.body.size() > m_maxBodyBytes) {
+            reply(socket, 413, QByteArray(), false);
+            return;
+        }
+        int status = 200;
+        const QByteArray body = applyBulk(request, pathIndex, &status);
+        reply(socket, status, body, keepAlive);
+        return;
+    }
+    reply(socket, 404, errorBody(404, "no_handler", "no handler found for uri [" + path.toStdString() + "]"), keepAlive);
+}
+
+QByteArray FakeElasticsearch::applyBulk(const Request &request, const QString &pathIndex, int *status)
+{
+    const QByteArray &body = request.body;
+    if (body.isEmpty() || !body.endsWith('\n')) {
+        *status = 400;
+        return errorBody(400, "illegal_argument_exception", "The bulk request must be terminated by a newline [\\n]");
+    }
+    // Validate the framing first: Elasticsearch refuses the whole request on a malformed action line.
+    struct Op
+    {
+        std::string action;
+        QString index;
+        QByteArray id;
+        QByteArray source;
+    };
+    std::vector<Op> ops;
+    qsizetype p = 0;
+    int line = 0;
+    while (p < body.size()) {
+        qsizetype end = body.indexOf('\n', p);
+        const QByteArray actionLine = body.mid(p, end - p);
+        ++line;
+        p = end + 1;
+        if (actionLine.trimmed().isEmpty())
+            continue;
+        const Json action = Json::parse(actionLine.constData(), actionLine.constData() + actionLine.size(), nullptr, false);
+        if (!action.is_object() || action.size() != 1 || !action.begin()->is_object()) {
+            *status = 400;
+            return errorBody(400, "illegal_argument_exception",
+                             "Malformed action/metadata line [" + std::to_string(line) + "], expected START_OBJECT");
+        }
+        Op op;
+        op.action = action.begin().key();
+        const Json &meta = action.begin().value();
+        op.index = meta.contains("_index") && meta["_index"].is_string() ? QString::fromStdString(meta["_index"].get<std::string>()) : pathIndex;
+        if (meta.contains("_id") && meta["_id"].is_string())
+            op.id = QByteArray::fromStdString(meta["_id"].get<std::string>());
+        if (op.action != "delete") {
+            if (p >= body.size()) {
+                *status = 400;
+                return errorBody(400, "illegal_argument_exception", "The bulk request must be terminated by a newline [\\n]");
+            }
+            end = body.indexOf('\n', p);
+            op.source = body.mid(p, end - p);
+            ++line;
+            p = end + 1;
+        }
+        ops.push_back(std::move(op));
+    }
+    bool errors = false;
+    std::string out;
+    out.reserve(ops.size() * 120 + 64);
+    out += "{\"took\":1,\"errors\":";
+    std::string items;
+    items.reserve(ops.size() * 120);
+    bool first = true;
+    for (Op &op : ops) {
+        int itemStatus = 201;
+        const char *errorType = nullptr;
+        std::string errorReason;
+        if (op.id.isEmpty())
+            op.id = "auto" + QByteArray::number(++m_autoId);
+        if (op.action == "create")
+            ++m_createAttempts;
+        if (op.index.isEmpty()) {
+            itemStatus = 400;
+            errorType = "action_request_validation_exception";
+            errorReason = "Validation Failed: 1: index is missing;";
+        } else if (op.action != "create" && isDataStreamName(op.index)) {
+            itemStatus = 400;
+            errorType = "illegal_argument_exception";
+            errorReason = "only write ops with an op_type of create are allowed in data streams";
+        } else if (op.action != "create" && op.action != "index") {
+            itemStatus = 400;
+            errorType = "illegal_argument_exception";
+            errorReason = "unsupported action in this fake";
+        } else if (auto fault = m_itemFaults.find(op.id); fault != m_itemFaults.end() && !fault->isEmpty()) {
+            itemStatus = fault->takeFirst();
+            errorType = itemStatus == 429 ? "es_rejected_execution_exception"
+                : itemStatus >= 500       ? "unavailable_shards_exception"
+                                          : "document_parsing_exception";
+            errorReason = "scripted item fault";
+        } else if (!Json::accept(op.source.constData(), op.source.constData() + op.source.size())
+                   || !op.source.trimmed().startsWith('{')) {
+            itemStatus = 400;
+            errorType = "document_parsing_exception";
+            errorReason = "[1:1] failed to parse: the document is not a JSON object";
+        } else {
+            for (const auto &[needle, reason] : m_rejections) {
+                if (op.source.contains(needle)) {
+                    itemStatus = 400;
+                    errorType = "document_parsing_exception";
+                    errorReason = reason.toStdString();
+                    break;
+                }
+            }
+        }
+        if (!errorType) {
+            QHash<QByteArray, QByteArray> &docs = m_docs[op.index];
+            if (op.action == "create" && docs.contains(op.id)) {
+                itemStatus = 409;
+                errorType = "version_conflict_engine_exception";
+                errorReason = "[" + op.id.toStdString() + "]: version conflict, document already exists (current version [1])";
+                ++m_conflicts;
+            } else {
+                if (!docs.contains(op.id))
+                    ++m_documentCount;
+                docs.insert(op.id, m_keepDocuments ? op.source : QByteArray());
+            }
+        }
+        if (!first)
+            items += ',';
+        first = false;
+        items += "{\"" + op.action + "\":{\"_index\":" + Json(op.index.toStdString()).dump() + ",\"_id\":"
+            + Json(op.id.toStdString()).dump();
+        if (errorType) {
+            errors = true;
+            items += ",\"status\":" + std::to_string(itemStatus) + ",\"error\":{\"type\":\"" + errorType
+                + "\",\"reason\":" + Json(errorReason).dump() + "}}}";
+        } else {
+            items += ",\"_version\":1,\"result\":\"created\",\"_shards\":{\"total\":1,\"successful\":1,\"failed\":0},"
+                     "\"_seq_no\":0,\"_primary_term\":1,\"status\":201}}";
+        }
+    }
+    out += errors ? "true" : "false";
+    out += ",\"items\":[" + items + "]}";
+    *status = 200;
+    return QByteArray::fromStdString(out);
+}
+
+} // namespace fe::test
