@@ -64,6 +64,7 @@ void DashboardBarChart::setBuckets(const QVector<Bucket> &buckets, const QColor 
     QChart *c = chart();
     c->setTheme(dark ? QChart::ChartThemeDark : QChart::ChartThemeLight);
     c->setBackgroundBrush(palette().color(QPalette::Base));
+    setBackgroundBrush(palette().color(QPalette::Base));
     const QColor text = palette().color(QPalette::Text);
     m_axisX->setLabelsColor(text);
     m_axisY->setLabelsColor(text);

@@ -148,6 +148,7 @@ void DashboardPriorityChart::setBuckets(const QVector<Bucket> &byPriority, bool 
     QChart *c = m_view->chart();
     c->setTheme(dark ? QChart::ChartThemeDark : QChart::ChartThemeLight);
     c->setBackgroundBrush(palette().color(QPalette::Base));
+    m_view->setBackgroundBrush(palette().color(QPalette::Base));
     m_series->clear();
 
     qint64 total = 0;

@@ -95,6 +95,7 @@ void DashboardTimeChart::rebuild()
     c->removeAllSeries();
     c->setTheme(m_dark ? QChart::ChartThemeDark : QChart::ChartThemeLight);
     c->setBackgroundBrush(palette().color(QPalette::Base));
+    setBackgroundBrush(palette().color(QPalette::Base));
     const QColor text = palette().color(QPalette::Text);
     for (QAbstractAxis *axis : {static_cast<QAbstractAxis *>(m_axisX), static_cast<QAbstractAxis *>(m_axisY)}) {
         axis->setLabelsColor(text);
