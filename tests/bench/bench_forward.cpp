@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: Apache-2.0
+// Figures for forwarding: docs/s from a store to the local fake _bulk server (tests/support), end to end —
+// SQLite read, encoding, HTTP over loopback, the server's NDJSON parsing and per-item answers, the outbox
+// commit. Documents are the conformance suite's expected ECS documents (~1.5-3 KB), cycled with unique
+// dedupe keys. Prints figures; never fails on speed. Usage: bench_forward [alerts] (default 50000).
+#include "ingest/esforwarder.h"
+#include "model/alertstore.h"
+#include "support/fakeelasticsearch.h"
+#include "testpaths.h"
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QFile>
+#include <QTemporaryDir>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+
+using namespace fe;
+using Json = nlohmann::json;
+
+namespace {
+
+QVector<QByteArray> sampleDocuments()
+{
+    QVector<QByteArray> docs;
+    QFile f(QStringLiteral(FE_CONFORMANCE_DIR "/test-falco.log-expected.json"));
+    if (f.open(QIODevice::ReadOnly)) {
+        const QByteArray text = f.readAll();
+        const Json j = Json::parse(text.constData(), text.constData() + text.size(), nullptr, false);
+        if (j.is_object() && j.contains("expected")) {
+            for (const Json &doc : j["expected"])
+                docs.append(QByteArray::fromStdString(doc.dump()));
+        }
+    }
+    if (docs.isEmpty())
+        docs.append(R"({"@timestamp":"2024-05-07T18:54:19.341Z","event":{"kind":"alert"},"falco":{"rule":"r"}})");
+    return docs;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    const int count = argc > 1 ? std::max(1000, atoi(argv[1])) : 50000;
+    QTemporaryDir dir;
+    const QString db = dir.filePath(QStringLiteral("bench.db"));
+    {
+        AlertStore store;
+        QString error;
+        if (!store.open(db, AlertStore::OpenMode::ReadWrite, &error)) {
+            std::fprintf(stderr, "bench_forward: %s\n", qPrintable(error));
+            return 1;
+        }
+        const QVector<QByteArray> docs = sampleDocuments();
+        AlertBatch batch;
+        for (int i = 0; i < count; ++i) {
+            Alert a;
+            a.timestampMs = 1700000000000LL + i;
+            a.rule = QStringLiteral("bench");
+            a.dedupeKey = "u:bench-" + QByteArray::number(i);
+            a.ecsJson = docs[i % docs.size()];
+            batch.append(a);
+            if (batch.size() == 5000) {
+                store.insert(batch);
+                batch.clear();
+            }
+        }
+        store.insert(batch);
+    }
+    qint64 bytesPerDoc = 0;
+    for (int batchDocs : {1000, 5000}) {
+        fe::test::FakeElasticsearch es;
+        es.setRecordRequests(false);
+        es.setKeepDocuments(false);
+        es.listen();
+        ForwardConfig config;
+        config.nodes = {es.url()};
+        config.maxBatchDocs = batchDocs;
+        config.namespaceName = QStringLiteral("bench%1").arg(batchDocs);   // a new target: starts from zero
+        EsForwarder forwarder(config, db);
+        QEventLoop loop;
+        bool ok = false;
+        QObject::connect(&forwarder, &EsForwarder::finished, &loop, [&](bool allDelivered) {
+            ok = allDelivered;
+            loop.quit();
+        });
+        QElapsedTimer timer;
+        timer.start();
+        forwarder.start(true);
+        loop.exec();
+        const double seconds = double(timer.nsecsElapsed()) / 1e9;
+        forwarder.stop();
+        if (!bytesPerDoc) {
+            for (const QByteArray &d : sampleDocuments())
+                bytesPerDoc += d.size();
+            bytesPerDoc /= sampleDocuments().size();
+        }
+        std::printf("bench_forward: %d docs (~%lld B each), batch %d docs (<= 10 MB), %d requests: %.2f s, %.0f docs/s%s\n",
+                    count, static_cast<long long>(bytesPerDoc), batchDocs, es.bulkRequests(), seconds,
+                    double(es.documentCount()) / seconds, ok && es.documentCount() == count ? "" : "  (INCOMPLETE)");
+        std::fflush(stdout);
+    }
+    return 0;
+}
