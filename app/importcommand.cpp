@@ -2,6 +2,7 @@
 // `falco-explorer import`: files, .gz, directories and stdin into the local store.
 #include "app/cliutil.h"
 #include "app/commands.h"
+#include "app/followcommand.h"
 #include "ingest/fileimporter.h"
 #include "model/alertstore.h"
 
@@ -10,10 +11,6 @@
 #include <QFileInfo>
 
 #include <cstdio>
-
-#if __has_include("ingest/filetailer.h")
-#define FE_HAVE_FILETAILER 1
-#endif
 
 namespace fe::cli {
 
@@ -65,12 +62,6 @@ int runImport(const QStringList &args)
         writeErr(QStringLiteral("falco-explorer import: no PATH given (use - for stdin)\n"));
         return 2;
     }
-#ifndef FE_HAVE_FILETAILER
-    if (parser.isSet(follow)) {
-        writeErr(QStringLiteral("falco-explorer import: --follow is not available in this build (no file tailer)\n"));
-        return 2;
-    }
-#endif
 
     ImportOptions options;
     options.dbPath = databasePath(parser);
@@ -130,9 +121,19 @@ int runImport(const QStringList &args)
         return 1;
 
     if (parser.isSet(follow)) {
-        // Live tail after the initial import: engineer D's FileTailer (ingest/filetailer.h) plugs in here.
-        writeErr(QStringLiteral("falco-explorer import: --follow is not wired yet\n"));
-        return 2;
+        // Live tail after the initial import (engineer D's FileTailer through runFollow): it resumes from the
+        // positions it keeps in the store and stores until SIGINT/SIGTERM; lines already imported dedupe.
+        QStringList files;
+        for (const QString &p : paths) {
+            if (p != QStringLiteral("-"))
+                files << p;
+        }
+        if (files.isEmpty()) {
+            writeErr(QStringLiteral("falco-explorer import: --follow needs files or directories, not stdin\n"));
+            return 2;
+        }
+        quitOnTerminationSignals();
+        return runFollow(files, options.dbPath);
     }
     return 0;
 }
