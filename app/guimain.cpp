@@ -2,6 +2,8 @@
 // The desktop application: opens (or creates) the alert store, fills an empty default store with demo alerts,
 // shows the main window with the explorer and the dashboard, and wires file imports to the ingest layer.
 #include "app/commands.h"
+#include "app/esforwardingcontroller.h"
+#include "app/livesources.h"
 
 #include "ingest/demogenerator.h"
 #include "ingest/ecsmapper.h"
@@ -150,6 +152,14 @@ int runGui(int &argc, char **argv)
     auto *dashboard = new DashboardView(window.filterState(), dbPath);
     window.addView(dashboard, QObject::tr("Dashboard"));
     window.setWindowIcon(QIcon(QStringLiteral(":/icons/falco-explorer.svg")));
+
+    // Live sources (syslog listener, watched files) from the sources pane, and Elasticsearch forwarding.
+    EsForwardingController forwarding(dbPath);
+    window.addForwarding(&forwarding);
+    if (options.screenshot.isEmpty())
+        forwarding.load();   // settings + keyring secrets; starts forwarding when enabled
+    LiveSources liveSources(&window);
+    QObject::connect(&liveSources, &LiveSources::alertsStored, &forwarding, &EsForwardingController::wake);
 
     // Demo data for a first run: an empty store (the default one, or any with --db and an empty file).
     std::atomic<bool> demoRunning{false};

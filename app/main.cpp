@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // falco-explorer: the desktop application when started without a subcommand, a headless CLI otherwise.
 #include "app/commands.h"
+#include "app/reportcommand.h"
 
 #include <QCoreApplication>
 #include <QString>
@@ -26,6 +27,7 @@ const char s_usage[] =
     "  listen    Receive Falco alerts over TCP/UDP syslog and store them\n"
     "  forward   Forward stored alerts to Elasticsearch\n"
     "  es-setup  Install the index template / data stream in Elasticsearch\n"
+    "  report    Export the dashboard (panels, query, time range, top alerts) as PDF or HTML\n"
     "\n"
     "  --help     Show this help (falco-explorer <command> --help for a command's options)\n"
     "  --version  Show the version\n";
@@ -64,6 +66,12 @@ int main(int argc, char **argv)
     if (first && (std::strcmp(first, "--version") == 0 || std::strcmp(first, "-v") == 0)) {
         std::printf("falco-explorer %s\n", FE_VERSION);
         return 0;
+    }
+
+    // report paints charts: it needs a QGuiApplication, which it creates itself (offscreen by default).
+    if (first && std::strcmp(first, "report") == 0) {
+        setIdentity();
+        return fe::cli::runReport(argc, argv);
     }
 
     for (const Command &command : s_commands) {

@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ui/mainwindow.h"
 
+#include "ui/deadletterview.h"
+#include "ui/forwardingcontroller.h"
+#include "ui/forwardingsettingspage.h"
+#include "ui/forwardingstatuswidget.h"
+
 #include "ui/explorerview.h"
 #include "ui/filterstate.h"
 #include "ui/sourcespane.h"
@@ -360,6 +365,43 @@ void MainWindow::dropEvent(QDropEvent *event)
         return;
     event->acceptProposedAction();
     Q_EMIT importRequested(paths);
+}
+
+} // namespace fe
+
+namespace fe {
+
+void MainWindow::addForwarding(ForwardingController *controller)
+{
+    auto *status = new ForwardingStatusWidget(this);
+    status->setController(controller);
+    statusBar()->addPermanentWidget(status);
+
+    auto *deadLetters = new DeadLetterView(this);
+    deadLetters->setController(controller);
+    addView(deadLetters, tr("Dead letters"));
+
+    auto openSettings = [this, controller] {
+        QDialog dialog(this);
+        dialog.setWindowTitle(tr("Elasticsearch forwarding"));
+        auto *page = new ForwardingSettingsPage(&dialog);
+        page->setController(controller);
+        auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, &dialog);
+        connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+        auto *layout = new QVBoxLayout(&dialog);
+        layout->addWidget(page);
+        layout->addWidget(buttons);
+        dialog.resize(640, 560);
+        dialog.exec();
+    };
+    connect(status, &ForwardingStatusWidget::activated, this, openSettings);
+    const QList<QAction *> menus = menuBar()->actions();
+    if (!menus.isEmpty() && menus.first()->menu()) {
+        QMenu *file = menus.first()->menu();
+        auto *action = new QAction(tr("&Forwarding to Elasticsearch…"), file);
+        connect(action, &QAction::triggered, this, openSettings);
+        file->insertAction(file->actions().value(2), action);
+    }
 }
 
 } // namespace fe

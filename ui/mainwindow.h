@@ -15,6 +15,7 @@ namespace fe {
 
 class ExplorerView;
 class FilterState;
+class ForwardingController;
 class SourcesPane;
 
 // The main window: a tab area (the Explorer first; other views such as the dashboard join with addView), the
@@ -38,6 +39,10 @@ public:
     void addView(QWidget *view, const QString &title);
     // Shows the tab whose title or object name matches ("Explorer", "Dashboard"); false if none.
     bool showView(const QString &name);
+
+    // Elasticsearch forwarding: a status indicator in the status bar (click: settings), a "Forwarding…"
+    // settings dialog in the File menu and a "Dead letters" tab. The controller must outlive the window.
+    void addForwarding(ForwardingController *controller);
 
     void setDatabasePath(const QString &path);
     QString databasePath() const { return m_dbPath; }

@@ -4,6 +4,7 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLocale>
+#include <QFileDialog>
 #include <QMenu>
 #include <QToolButton>
 #include <QTreeWidget>
@@ -41,7 +42,13 @@ SourcesPane::SourcesPane(QWidget *parent)
     add->setText(tr("Add"));
     add->setPopupMode(QToolButton::InstantPopup);
     auto *menu = new QMenu(add);
-    menu->addAction(tr("Watch a file…"), this, [this] { Q_EMIT addSourceRequested(QStringLiteral("file")); });
+    menu->addAction(tr("Watch a file…"), this, [this] {
+        Q_EMIT addSourceRequested(QStringLiteral("file"));
+        const QStringList paths = QFileDialog::getOpenFileNames(this, tr("Watch Falco log files"), QString(),
+                                                                tr("Falco logs (*.log *.json *.jsonl);;All files (*)"));
+        if (!paths.isEmpty())
+            Q_EMIT watchFilesRequested(paths);
+    });
     menu->addAction(tr("Listen for syslog (TCP)…"), this, [this] { Q_EMIT addSourceRequested(QStringLiteral("tcp")); });
     add->setMenu(menu);
 

@@ -34,6 +34,8 @@ Q_SIGNALS:
     void stopRequested(const QString &id);
     // "Add source…" was chosen: kind "file" or "tcp".
     void addSourceRequested(const QString &kind);
+    // "Watch a file…" was chosen and the user picked these files.
+    void watchFilesRequested(const QStringList &paths);
 
 private:
     QTreeWidgetItem *item(const QString &id) const;
