@@ -4,9 +4,11 @@
 #include "model/alertstore.h"
 
 #include <QDateTime>
+#include <QFileInfo>
 #include <QRegularExpression>
 
 #include <unistd.h>
+#include <utility>
 
 namespace fe::cli {
 
@@ -113,6 +115,35 @@ QString databasePath(const QCommandLineParser &parser)
 {
     const QString db = parser.value(QStringLiteral("db"));
     return db.isEmpty() ? AlertStore::defaultPath() : db;
+}
+
+bool filterFromOptions(const QCommandLineParser &parser, const QString &command, qint64 nowMs, AlertFilter *filter)
+{
+    filter->query = parser.value(QStringLiteral("query"));
+    QString error;
+    for (const auto &[name, target] : {std::pair{QStringLiteral("from"), &filter->fromMs}, std::pair{QStringLiteral("to"), &filter->toMs}}) {
+        if (parser.isSet(name) && !parseTime(parser.value(name), nowMs, target, &error)) {
+            writeErr(QStringLiteral("falco-explorer %1: --%2: %3\n").arg(command, name, error));
+            return false;
+        }
+    }
+    return true;
+}
+
+bool openStoreForReading(const QCommandLineParser &parser, const QString &command, AlertStore *store,
+                         const QString &missingHint)
+{
+    const QString path = databasePath(parser);
+    if (!QFileInfo::exists(path)) {
+        writeErr(QStringLiteral("falco-explorer %1: no store at %2%3\n").arg(command, path, missingHint));
+        return false;
+    }
+    QString error;
+    if (store && !store->open(path, AlertStore::OpenMode::ReadOnly, &error)) {
+        writeErr(QStringLiteral("falco-explorer %1: cannot open %2: %3\n").arg(command, path, error));
+        return false;
+    }
+    return true;
 }
 
 QByteArray jsonString(const QString &text)

@@ -9,6 +9,11 @@
 #include <cstdio>
 
 // Small helpers shared by the CLI subcommands: argument parsing, time parsing, output.
+namespace fe {
+struct AlertFilter;
+class AlertStore;
+}
+
 namespace fe::cli {
 
 // Parses args for `falco-explorer <command>`. Handles --help (prints help, *exitCode = 0) and errors
@@ -25,6 +30,15 @@ QString isoMs(qint64 ms);
 
 // --db or the default store path.
 QString databasePath(const QCommandLineParser &parser);
+
+// --query, --from and --to (options with those names) as a filter. On a bad time, prints
+// "falco-explorer <command>: --from: why" and returns false (a usage error).
+bool filterFromOptions(const QCommandLineParser &parser, const QString &command, qint64 nowMs, AlertFilter *filter);
+
+// Checks that the --db store exists (else prints "falco-explorer <command>: no store at PATH<missingHint>") and,
+// when store is given, opens it read-only (else prints why). false = the command fails (exit 1).
+bool openStoreForReading(const QCommandLineParser &parser, const QString &command, AlertStore *store,
+                         const QString &missingHint = QString());
 
 // A JSON string literal (quotes included) for hand-written JSON output.
 QByteArray jsonString(const QString &text);

@@ -113,27 +113,13 @@ int runExport(const QStringList &args)
     }
     const qint64 nowMs = QDateTime::currentMSecsSinceEpoch();
     AlertFilter filter;
-    filter.query = parser.value(query);
+    if (!filterFromOptions(parser, QStringLiteral("export"), nowMs, &filter))
+        return 2;
     QString error;
-    if (parser.isSet(from) && !parseTime(parser.value(from), nowMs, &filter.fromMs, &error)) {
-        writeErr(QStringLiteral("falco-explorer export: --from: %1\n").arg(error));
-        return 2;
-    }
-    if (parser.isSet(to) && !parseTime(parser.value(to), nowMs, &filter.toMs, &error)) {
-        writeErr(QStringLiteral("falco-explorer export: --to: %1\n").arg(error));
-        return 2;
-    }
 
-    const QString path = databasePath(parser);
-    if (!QFileInfo::exists(path)) {
-        writeErr(QStringLiteral("falco-explorer export: no store at %1\n").arg(path));
-        return 1;
-    }
     AlertStore store;
-    if (!store.open(path, AlertStore::OpenMode::ReadOnly, &error)) {
-        writeErr(QStringLiteral("falco-explorer export: cannot open %1: %2\n").arg(path, error));
+    if (!openStoreForReading(parser, QStringLiteral("export"), &store))
         return 1;
-    }
 
     QFile out;
     const bool toFile = parser.isSet(output) && parser.value(output) != QStringLiteral("-");

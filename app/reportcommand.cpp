@@ -58,21 +58,12 @@ int runReport(int &argc, char **argv)
     }
     const qint64 nowMs = QDateTime::currentMSecsSinceEpoch();
     AlertFilter filter;
-    filter.query = parser.value(query);
+    if (!filterFromOptions(parser, QStringLiteral("report"), nowMs, &filter))
+        return 2;
     QString error;
-    if (parser.isSet(from) && !parseTime(parser.value(from), nowMs, &filter.fromMs, &error)) {
-        writeErr(QStringLiteral("falco-explorer report: --from: %1\n").arg(error));
-        return 2;
-    }
-    if (parser.isSet(to) && !parseTime(parser.value(to), nowMs, &filter.toMs, &error)) {
-        writeErr(QStringLiteral("falco-explorer report: --to: %1\n").arg(error));
-        return 2;
-    }
-    const QString path = databasePath(parser);
-    if (!QFileInfo::exists(path)) {
-        writeErr(QStringLiteral("falco-explorer report: no store at %1\n").arg(path));
+    if (!openStoreForReading(parser, QStringLiteral("report"), nullptr))
         return 1;
-    }
+    const QString path = databasePath(parser);
     if (!exportReport(path, filter, file, &error)) {
         writeErr(QStringLiteral("falco-explorer report: %1\n").arg(error));
         return 1;

@@ -67,16 +67,9 @@ int runStats(const QStringList &args)
 
     const qint64 nowMs = QDateTime::currentMSecsSinceEpoch();
     AlertFilter filter;
-    filter.query = parser.value(query);
+    if (!filterFromOptions(parser, QStringLiteral("stats"), nowMs, &filter))
+        return 2;
     QString error;
-    if (parser.isSet(from) && !parseTime(parser.value(from), nowMs, &filter.fromMs, &error)) {
-        writeErr(QStringLiteral("falco-explorer stats: --from: %1\n").arg(error));
-        return 2;
-    }
-    if (parser.isSet(to) && !parseTime(parser.value(to), nowMs, &filter.toMs, &error)) {
-        writeErr(QStringLiteral("falco-explorer stats: --to: %1\n").arg(error));
-        return 2;
-    }
     bool topOk = false;
     AggregateOptions options;
     options.topN = parser.value(top).toInt(&topOk);
@@ -86,16 +79,9 @@ int runStats(const QStringList &args)
         return 2;
     }
 
-    const QString path = databasePath(parser);
-    if (!QFileInfo::exists(path)) {
-        writeErr(QStringLiteral("falco-explorer stats: no store at %1 (import or demo first)\n").arg(path));
-        return 1;
-    }
     AlertStore store;
-    if (!store.open(path, AlertStore::OpenMode::ReadOnly, &error)) {
-        writeErr(QStringLiteral("falco-explorer stats: cannot open %1: %2\n").arg(path, error));
+    if (!openStoreForReading(parser, QStringLiteral("stats"), &store, QStringLiteral(" (import or demo first)")))
         return 1;
-    }
     DashboardData data;
     if (!computeDashboard(store, filter, options, &data, &error)) {
         writeErr(QStringLiteral("falco-explorer stats: %1\n").arg(error));
