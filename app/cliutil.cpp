@@ -117,6 +117,18 @@ QString databasePath(const QCommandLineParser &parser)
     return db.isEmpty() ? AlertStore::defaultPath() : db;
 }
 
+void addStoreFilterOptions(QCommandLineParser &parser)
+{
+    parser.addOptions({
+        QCommandLineOption(QStringLiteral("db"), QStringLiteral("The store (default: %1).").arg(AlertStore::defaultPath()),
+                           QStringLiteral("PATH")),
+        QCommandLineOption(QStringLiteral("query"), QStringLiteral("Only alerts matching this KQL query."), QStringLiteral("Q")),
+        QCommandLineOption(QStringLiteral("from"), QStringLiteral("Start (inclusive): ISO 8601, epoch ms or now-7d."),
+                           QStringLiteral("T")),
+        QCommandLineOption(QStringLiteral("to"), QStringLiteral("End (exclusive): ISO 8601, epoch ms or now."), QStringLiteral("T")),
+    });
+}
+
 bool filterFromOptions(const QCommandLineParser &parser, const QString &command, qint64 nowMs, AlertFilter *filter)
 {
     filter->query = parser.value(QStringLiteral("query"));

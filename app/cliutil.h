@@ -31,6 +31,9 @@ QString isoMs(qint64 ms);
 // --db or the default store path.
 QString databasePath(const QCommandLineParser &parser);
 
+// Adds the options every store-reading command shares: --db PATH, --query Q, --from T, --to T.
+void addStoreFilterOptions(QCommandLineParser &parser);
+
 // --query, --from and --to (options with those names) as a filter. On a bad time, prints
 // "falco-explorer <command>: --from: why" and returns false (a usage error).
 bool filterFromOptions(const QCommandLineParser &parser, const QString &command, qint64 nowMs, AlertFilter *filter);

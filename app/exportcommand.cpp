@@ -91,17 +91,12 @@ QByteArray csvCell(const QString &value)
 int runExport(const QStringList &args)
 {
     QCommandLineParser parser;
-    const QCommandLineOption db(QStringLiteral("db"), QStringLiteral("The store (default: %1).").arg(AlertStore::defaultPath()),
-                                QStringLiteral("PATH"));
-    const QCommandLineOption query(QStringLiteral("query"), QStringLiteral("Only alerts matching this KQL query."), QStringLiteral("Q"));
-    const QCommandLineOption from(QStringLiteral("from"), QStringLiteral("Start (inclusive): ISO 8601, epoch ms or now-7d."),
-                                  QStringLiteral("T"));
-    const QCommandLineOption to(QStringLiteral("to"), QStringLiteral("End (exclusive): ISO 8601, epoch ms or now."), QStringLiteral("T"));
+    addStoreFilterOptions(parser);   // --db, --query, --from, --to
     const QCommandLineOption format(QStringLiteral("format"), QStringLiteral("ndjson (default) or csv."), QStringLiteral("FORMAT"),
                                     QStringLiteral("ndjson"));
     const QCommandLineOption output(QStringList{QStringLiteral("o"), QStringLiteral("output")},
                                     QStringLiteral("Write to FILE instead of stdout."), QStringLiteral("FILE"));
-    parser.addOptions({db, query, from, to, format, output});
+    parser.addOptions({format, output});
     int exitCode = 0;
     if (!parseCommandLine(parser, QStringLiteral("export"), QString::fromLatin1(s_description), args, &exitCode))
         return exitCode;

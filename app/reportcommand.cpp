@@ -34,15 +34,10 @@ int runReport(int &argc, char **argv)
     args.erase(args.begin(), args.begin() + qMin<qsizetype>(2, args.size()));
 
     QCommandLineParser parser;
-    const QCommandLineOption db(QStringLiteral("db"), QStringLiteral("The store (default: %1).").arg(AlertStore::defaultPath()),
-                                QStringLiteral("PATH"));
-    const QCommandLineOption query(QStringLiteral("query"), QStringLiteral("Only alerts matching this KQL query."), QStringLiteral("Q"));
-    const QCommandLineOption from(QStringLiteral("from"), QStringLiteral("Start (inclusive): ISO 8601, epoch ms or now-7d."),
-                                  QStringLiteral("T"));
-    const QCommandLineOption to(QStringLiteral("to"), QStringLiteral("End (exclusive): ISO 8601, epoch ms or now."), QStringLiteral("T"));
+    addStoreFilterOptions(parser);   // --db, --query, --from, --to
     const QCommandLineOption output(QStringList{QStringLiteral("o"), QStringLiteral("output")},
                                     QStringLiteral("The report file: .pdf, .html or .htm (required)."), QStringLiteral("FILE"));
-    parser.addOptions({db, query, from, to, output});
+    parser.addOptions({output});
     int exitCode = 0;
     if (!parseCommandLine(parser, QStringLiteral("report"), QString::fromLatin1(s_description), args, &exitCode))
         return exitCode;

@@ -51,16 +51,11 @@ QString table(const QString &title, const QVector<Bucket> &buckets)
 int runStats(const QStringList &args)
 {
     QCommandLineParser parser;
-    const QCommandLineOption db(QStringLiteral("db"), QStringLiteral("The store (default: %1).").arg(AlertStore::defaultPath()),
-                                QStringLiteral("PATH"));
-    const QCommandLineOption query(QStringLiteral("query"), QStringLiteral("Only alerts matching this KQL query."), QStringLiteral("Q"));
-    const QCommandLineOption from(QStringLiteral("from"), QStringLiteral("Start (inclusive): ISO 8601, epoch ms or now-7d."),
-                                  QStringLiteral("T"));
-    const QCommandLineOption to(QStringLiteral("to"), QStringLiteral("End (exclusive): ISO 8601, epoch ms or now."), QStringLiteral("T"));
+    addStoreFilterOptions(parser);   // --db, --query, --from, --to
     const QCommandLineOption top(QStringLiteral("top"), QStringLiteral("Rows per top list (default 10, 0 = all)."), QStringLiteral("N"),
                                  QStringLiteral("10"));
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print JSON on stdout."));
-    parser.addOptions({db, query, from, to, top, json});
+    parser.addOptions({top, json});
     int exitCode = 0;
     if (!parseCommandLine(parser, QStringLiteral("stats"), QString::fromLatin1(s_description), args, &exitCode))
         return exitCode;
