@@ -4,7 +4,6 @@
 #include "model/filtersql.h"
 #include "model/schema.h"
 
-#include <QCoreApplication>
 #include <QCryptographicHash>
 #include <QDateTime>
 #include <QDir>
@@ -375,11 +374,12 @@ int AlertStore::schemaVersion() const
 
 QString AlertStore::defaultPath()
 {
-    QString dir;
-    if (!QCoreApplication::applicationName().isEmpty())
-        dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
-    if (dir.isEmpty())
-        dir = QDir::homePath() + QStringLiteral("/.local/share/falco-explorer");
+    // $XDG_DATA_HOME/falco-explorer (~/.local/share/falco-explorer), whatever the application's org/name are:
+    // the CLI, the GUI and the docs agree on one place.
+    QString base = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation);
+    if (base.isEmpty())
+        base = QDir::homePath() + QStringLiteral("/.local/share");
+    const QString dir = base + QStringLiteral("/falco-explorer");
     QDir().mkpath(dir);
     return dir + QStringLiteral("/alerts.db");
 }

@@ -56,7 +56,7 @@ public:
     QString path() const;
     int schemaVersion() const;
 
-    // The embedded default: $XDG_DATA_HOME/falco-explorer/alerts.db (QStandardPaths::AppDataLocation).
+    // The embedded default: $XDG_DATA_HOME/falco-explorer/alerts.db (~/.local/share/falco-explorer/alerts.db).
     static QString defaultPath();
 
     // Stores a batch in one transaction: dedupe on Alert::dedupeKey (also within the batch), the document (as is,
