@@ -7,6 +7,7 @@
 #include <QCommandLineOption>
 
 #include <cstdio>
+#include <string>
 
 namespace fe::cli {
 
@@ -57,13 +58,22 @@ int runMap(const QStringList &args)
     }
     options.mapperThreads = parser.value(threads).toInt();
     options.optimizeAfter = false;
+    // Nothing is stored, so nothing needs large batches: small ones keep the writer's pending alerts (and so
+    // the peak memory) small, independent of the input size.
+    options.batchSize = 1024;
     options.alertSink = [](const AlertBatch &batch) {
-        QByteArray out;
+        // One reused buffer, written out in pieces: a batch is never copied whole.
+        thread_local std::string out;
         for (const Alert &alert : batch) {
-            out.append(alert.ecsJson);
-            out.append('\n');
+            out.append(alert.ecsJson.constData(), size_t(alert.ecsJson.size()));
+            out.push_back('\n');
+            if (out.size() >= (256u << 10)) {
+                std::fwrite(out.data(), 1, out.size(), stdout);
+                out.clear();
+            }
         }
-        writeOut(out);
+        std::fwrite(out.data(), 1, out.size(), stdout);
+        out.clear();
         return std::ferror(stdout) == 0;   // stop when stdout is gone (e.g. piped into head)
     };
 

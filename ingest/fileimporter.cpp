@@ -24,6 +24,11 @@ namespace fe {
 
 namespace {
 
+// Raw bytes per unit of work. Small enough that the chunks in flight (a few per mapper) and their mapped
+// alerts (ECS JSON plus the columns, ~3x the raw size) stay at a few tens of MB whatever the input size;
+// large enough that handing a chunk between threads costs nothing next to mapping its ~300 lines.
+constexpr qint64 s_chunkBytes = 512 << 10;
+
 struct InputFile
 {
     QString path;    // as opened ("-" for stdin)
@@ -245,11 +250,12 @@ bool FileImporter::run(const QStringList &paths)
             mapped.alerts.reserve(item->chunk.lines.size());
             for (const LineChunk::Line &line : std::as_const(item->chunk.lines)) {
                 ++mapped.lines;
-                const QString location = item->input->label + QLatin1Char(':') + QString::number(line.number);
+                // Built only for a diagnostic: most lines never need it.
+                const auto location = [&] { return item->input->label + QLatin1Char(':') + QString::number(line.number); };
                 if (line.tooLong) {
                     ++mapped.rejected;
                     mapped.rejectedByReason[QStringLiteral("line too long")] += 1;
-                    mapped.diagnostics.append(makeDiagnostic(Diagnostic::Severity::Warning, location, tooLongReason));
+                    mapped.diagnostics.append(makeDiagnostic(Diagnostic::Severity::Warning, location(), tooLongReason));
                     continue;
                 }
                 options.logOffset = logfileInput && !item->input->logPath.isEmpty() ? line.offset : -1;
@@ -261,7 +267,7 @@ bool FileImporter::run(const QStringList &paths)
                 case MapResult::Status::Rejected:
                     ++mapped.rejected;
                     mapped.rejectedByReason[result.error] += 1;
-                    mapped.diagnostics.append(makeDiagnostic(Diagnostic::Severity::Warning, location, result.error));
+                    mapped.diagnostics.append(makeDiagnostic(Diagnostic::Severity::Warning, location(), result.error));
                     break;
                 }
             }
@@ -404,7 +410,7 @@ bool FileImporter::run(const QStringList &paths)
         for (;;) {
             auto item = std::make_unique<WorkItem>();
             item->input = &input;
-            const int n = reader.read(&item->chunk);
+            const int n = reader.read(&item->chunk, s_chunkBytes);
             if (reader.atEnd() && !reader.errorString().isEmpty()) {
                 item->readError = true;
                 item->readErrorText = reader.errorString();

@@ -131,6 +131,9 @@ int LineReader::read(LineChunk *chunk, qint64 targetBytes, int maxLines)
         ++added;
     };
 
+    // Room for the target and a typical last line, so the buffer is not doubled past it.
+    if (chunk->data.isEmpty())
+        chunk->data.reserve(qsizetype(targetBytes) + (64 << 10));
     while (added < maxLines && chunk->data.size() < targetBytes) {
         const char *base = d->buffer.constData();
         const qsizetype size = d->buffer.size();
