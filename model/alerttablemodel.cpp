@@ -7,14 +7,19 @@
 
 #include <QCoreApplication>
 #include <QDateTime>
+#include <QElapsedTimer>
+#include <QLoggingCategory>
 #include <QPointer>
 #include <QRegularExpression>
 
 #include <sqlite3.h>
 
 #include <atomic>
+#include <functional>
 
 namespace fe {
+
+Q_LOGGING_CATEGORY(lcTable, "fe.model.table")
 
 namespace {
 
@@ -80,6 +85,49 @@ bool bindValue(sqlite3_stmt *st, int index, const QVariant &v)
     return sqlite3_bind_int64(st, index, v.toLongLong()) == SQLITE_OK;
 }
 
+QString joined(const QStringList &keys)
+{
+    return keys.join(QStringLiteral(", "));
+}
+
+// " AND (k1, k2) < (?, ?)": the rows after an anchor in the scan direction.
+QString anchorClause(const QStringList &keys, bool desc)
+{
+    QStringList marks;
+    for (int i = 0; i < keys.size(); ++i)
+        marks << QStringLiteral("?");
+    return QStringLiteral(" AND (%1) %2 (%3)").arg(joined(keys), desc ? QStringLiteral("<") : QStringLiteral(">"), joined(marks));
+}
+
+QString orderBy(const QStringList &keys, bool desc)
+{
+    QStringList order;
+    for (const QString &k : keys)
+        order << k + (desc ? QStringLiteral(" DESC") : QStringLiteral(" ASC"));
+    return QStringLiteral(" ORDER BY ") + joined(order);
+}
+
+// A prepared statement that finalizes itself.
+class Statement
+{
+public:
+    Statement(sqlite3 *db, const QString &sql, QString *error)
+    {
+        const QByteArray utf8 = sql.toUtf8();
+        if (sqlite3_prepare_v2(db, utf8.constData(), int(utf8.size()), &m_st, nullptr) != SQLITE_OK) {
+            *error = QString::fromUtf8(sqlite3_errmsg(db));
+            m_st = nullptr;
+        }
+    }
+    ~Statement() { sqlite3_finalize(m_st); }
+    Statement(const Statement &) = delete;
+    Statement &operator=(const Statement &) = delete;
+    sqlite3_stmt *get() const { return m_st; }
+
+private:
+    sqlite3_stmt *m_st = nullptr;
+};
+
 struct PageQuery
 {
     FilterSql filter;
@@ -87,9 +135,9 @@ struct PageQuery
     int sortColumn = AlertTableModel::TimeColumn;
     bool descending = true;
     int limit = 200;
-    qint64 offset = 0;
+    qint64 offset = 0;        // rows skipped after the anchor (or from the start / the end); < the anchor stride
     QVariantList anchor;      // sort key of the row before (forward) or after (backward) the page
-    bool backward = false;    // anchor is the first row of the next page
+    bool backward = false;    // read in reverse order: from anchor (the first row of the next page), or from the end
 };
 
 // Runs one page query on the reader's connection.
@@ -100,47 +148,154 @@ QVector<AlertRow> fetchPage(sqlite3 *db, const PageQuery &q, QString *error)
     const bool desc = q.backward ? !q.descending : q.descending;
     QString sql = QStringLiteral("SELECT ") + QLatin1String(kRowColumns) + QStringLiteral(" FROM ") + q.filter.from()
         + QStringLiteral(" WHERE (") + q.filter.where() + QStringLiteral(") AND a.id <= ?");
-    if (!q.anchor.isEmpty()) {
-        QStringList marks;
-        for (int i = 0; i < keys.size(); ++i)
-            marks << QStringLiteral("?");
-        sql += QStringLiteral(" AND (%1) %2 (%3)").arg(keys.join(QStringLiteral(", ")), desc ? QStringLiteral("<") : QStringLiteral(">"),
-                                                        marks.join(QStringLiteral(", ")));
-    }
-    QStringList order;
-    for (const QString &k : keys)
-        order << k + (desc ? QStringLiteral(" DESC") : QStringLiteral(" ASC"));
-    sql += QStringLiteral(" ORDER BY ") + order.join(QStringLiteral(", ")) + QStringLiteral(" LIMIT ?");
-    if (q.anchor.isEmpty() && q.offset > 0)
+    if (!q.anchor.isEmpty())
+        sql += anchorClause(keys, desc);
+    sql += orderBy(keys, desc) + QStringLiteral(" LIMIT ?");
+    if (q.offset > 0)
         sql += QStringLiteral(" OFFSET ?");
-    sqlite3_stmt *st = nullptr;
-    const QByteArray utf8 = sql.toUtf8();
-    if (sqlite3_prepare_v2(db, utf8.constData(), int(utf8.size()), &st, nullptr) != SQLITE_OK) {
-        *error = QString::fromUtf8(sqlite3_errmsg(db));
+    Statement st(db, sql, error);
+    if (!st.get())
         return rows;
-    }
-    int index = q.filter.bind(st, 1);
-    bool ok = index > 0 && sqlite3_bind_int64(st, index++, q.maxId) == SQLITE_OK;
+    int index = q.filter.bind(st.get(), 1);
+    bool ok = index > 0 && sqlite3_bind_int64(st.get(), index++, q.maxId) == SQLITE_OK;
     for (const QVariant &v : q.anchor)
-        ok = ok && bindValue(st, index++, v);
-    ok = ok && sqlite3_bind_int(st, index++, q.limit) == SQLITE_OK;
-    if (q.anchor.isEmpty() && q.offset > 0)
-        ok = ok && sqlite3_bind_int64(st, index++, q.offset) == SQLITE_OK;
+        ok = ok && bindValue(st.get(), index++, v);
+    ok = ok && sqlite3_bind_int(st.get(), index++, q.limit) == SQLITE_OK;
+    if (q.offset > 0)
+        ok = ok && sqlite3_bind_int64(st.get(), index++, q.offset) == SQLITE_OK;
     if (!ok) {
         *error = QString::fromUtf8(sqlite3_errmsg(db));
-        sqlite3_finalize(st);
         return rows;
     }
     rows.reserve(q.limit);
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        rows.append(readRow(st));
+    while ((rc = sqlite3_step(st.get())) == SQLITE_ROW)
+        rows.append(readRow(st.get()));
     if (rc != SQLITE_DONE)
         *error = QString::fromUtf8(sqlite3_errmsg(db));
-    sqlite3_finalize(st);
     if (q.backward)
         std::reverse(rows.begin(), rows.end());
     return rows;
+}
+
+struct AnchorScan
+{
+    FilterSql filter;
+    qint64 maxId = 0;
+    int sortColumn = AlertTableModel::TimeColumn;
+    bool descending = true;
+    int stride = 2048;
+};
+
+QVariantList readKeys(sqlite3_stmt *st, int count)
+{
+    QVariantList keys;
+    keys.reserve(count);
+    for (int i = 0; i < count; ++i) {
+        if (sqlite3_column_type(st, i) == SQLITE_TEXT)
+            keys.append(text(st, i));
+        else
+            keys.append(qint64(sqlite3_column_int64(st, i)));
+    }
+    return keys;
+}
+
+// True when the query is one range over one index: no sort, no subquery (FTS), no join.
+bool isPlainIndexRange(sqlite3 *db, const QString &sql)
+{
+    QString error;
+    Statement plan(db, QStringLiteral("EXPLAIN QUERY PLAN ") + sql, &error);
+    if (!plan.get())
+        return false;
+    QStringList steps;
+    while (sqlite3_step(plan.get()) == SQLITE_ROW)
+        steps << text(plan.get(), 3);
+    return steps.size() == 1 && steps.first().contains(QLatin1String("INDEX")) && !steps.first().contains(QLatin1String("TEMP"));
+}
+
+// The sort keys of rows stride-1, 2*stride-1, ... of the snapshot, in order, handed to emit() in batches about every
+// 100 ms (the last with complete = true). Stops (false, no error) as soon as stale() says so.
+bool scanAnchors(sqlite3 *db, const AnchorScan &s, const std::function<bool()> &stale,
+                 const std::function<void(const QVector<QVariantList> &, bool)> &emitBatch, QString *error)
+{
+    const QStringList keys = sortKeyColumns(s.sortColumn);
+    const QString base = QStringLiteral("SELECT ") + joined(keys) + QStringLiteral(" FROM ") + s.filter.from()
+        + QStringLiteral(" WHERE (") + s.filter.where() + QStringLiteral(") AND a.id <= ?");
+    const QString order = orderBy(keys, s.descending);
+    const QString chainSql = base + anchorClause(keys, s.descending) + order + QStringLiteral(" LIMIT 1 OFFSET ?");
+    QVector<QVariantList> batch;
+    QElapsedTimer sinceBatch;
+    sinceBatch.start();
+    auto flushIfDue = [&] {
+        if (sinceBatch.elapsed() >= 100) {
+            emitBatch(batch, false);
+            batch.clear();
+            sinceBatch.restart();
+        }
+    };
+    auto bindBase = [&](sqlite3_stmt *st) {
+        const int index = s.filter.bind(st, 1);
+        return index > 0 && sqlite3_bind_int64(st, index, s.maxId) == SQLITE_OK ? index + 1 : -1;
+    };
+
+    // The chain (one short keyset query per anchor, SQLite skipping stride - 1 rows inside) is about twice as fast as
+    // stepping through every row, but only when each query is a plain index range: a plan that sorts or evaluates a
+    // subquery (FTS) would redo that work for every anchor. Then one pass reads every row instead.
+    if (isPlainIndexRange(db, chainSql)) {
+        Statement first(db, base + order + QStringLiteral(" LIMIT 1 OFFSET ?"), error);
+        Statement next(db, chainSql, error);
+        if (!first.get() || !next.get())
+            return false;
+        QVariantList anchor;
+        for (;;) {
+            if (stale())
+                return false;
+            sqlite3_stmt *st = anchor.isEmpty() ? first.get() : next.get();
+            sqlite3_reset(st);
+            int index = bindBase(st);
+            for (const QVariant &v : std::as_const(anchor))
+                index = index > 0 && bindValue(st, index, v) ? index + 1 : -1;
+            if (index < 0 || sqlite3_bind_int(st, index, s.stride - 1) != SQLITE_OK) {
+                *error = QString::fromUtf8(sqlite3_errmsg(db));
+                return false;
+            }
+            const int rc = sqlite3_step(st);
+            if (rc == SQLITE_DONE)
+                break;
+            if (rc != SQLITE_ROW) {
+                *error = QString::fromUtf8(sqlite3_errmsg(db));
+                return false;
+            }
+            anchor = readKeys(st, int(keys.size()));
+            batch.append(anchor);
+            flushIfDue();
+        }
+    } else {
+        Statement all(db, base + order, error);
+        if (!all.get())
+            return false;
+        if (bindBase(all.get()) < 0) {
+            *error = QString::fromUtf8(sqlite3_errmsg(db));
+            return false;
+        }
+        qint64 n = 0;
+        int rc;
+        while ((rc = sqlite3_step(all.get())) == SQLITE_ROW) {
+            if (++n % s.stride == 0)
+                batch.append(readKeys(all.get(), int(keys.size())));
+            if (n % 4096 == 0) {
+                if (stale())
+                    return false;
+                flushIfDue();
+            }
+        }
+        if (rc != SQLITE_DONE) {
+            *error = QString::fromUtf8(sqlite3_errmsg(db));
+            return false;
+        }
+    }
+    emitBatch(batch, true);
+    return true;
 }
 
 qint64 scalar(sqlite3 *db, const QString &sql, const FilterSql *filter, const QVariantList &extra, QString *error)
@@ -177,6 +332,7 @@ AlertTableModel::AlertTableModel(QObject *parent)
     : QAbstractTableModel(parent)
     , m_reader(std::make_unique<StoreReader>())
     , m_countReader(std::make_unique<StoreReader>())
+    , m_currentSnapshot(std::make_shared<std::atomic<quint64>>(0))
 {
     qRegisterMetaType<fe::AlertRow>();
 }
@@ -202,6 +358,17 @@ void AlertTableModel::setPageSize(int rows)
 {
     m_pageSize = std::max(10, rows);
     restart();
+}
+
+void AlertTableModel::setAnchorStride(int rows)
+{
+    m_anchorStride = std::max(2, rows);
+    restart();
+}
+
+void AlertTableModel::setInsertChunk(int rows)
+{
+    m_insertChunk = std::max(1, rows);
 }
 
 void AlertTableModel::setFollowLive(bool on)
@@ -242,14 +409,23 @@ void AlertTableModel::invalidateRows()
 void AlertTableModel::restart()
 {
     ++m_generation;
+    m_snapshotGeneration = m_generation;
+    m_currentSnapshot->store(m_generation);
+    // Whatever the readers hold or run now is for the old snapshot: a count or a first page of a selective query can
+    // take seconds on a big store, and the new one must not wait behind it.
     m_reader->clearPending();
     m_countReader->clearPending();
+    m_reader->cancelRunning();
+    m_countReader->cancelRunning();
     beginResetModel();
     m_pages.clear();
     m_pageUse.clear();
     m_requested.clear();
     m_rows = 0;
+    m_targetRows = 0;
     m_total = -1;
+    m_anchors.clear();
+    m_anchorsComplete = false;
     endResetModel();
     if (m_newCount != 0) {
         m_newCount = 0;
@@ -259,6 +435,7 @@ void AlertTableModel::restart()
     m_checkingNew = false;
     if (m_path.isEmpty()) {
         m_total = 0;
+        m_anchorsComplete = true;
         Q_EMIT totalCountChanged(0);
         setLoading(false);
         return;
@@ -269,6 +446,7 @@ void AlertTableModel::restart()
     if (!filterSql.ok()) {
         m_error = filterSql.error();
         m_total = 0;
+        m_anchorsComplete = true;
         Q_EMIT totalCountChanged(0);
         setLoading(false);
         Q_EMIT queryFailed(m_error);
@@ -333,6 +511,7 @@ void AlertTableModel::pageArrived(quint64 generation, int page, const QVector<Al
     m_requested.remove(page);
     if (!error.isEmpty()) {
         m_error = error;
+        m_anchorsComplete = true;
         setLoading(false);
         Q_EMIT queryFailed(error);
         return;
@@ -346,6 +525,7 @@ void AlertTableModel::pageArrived(quint64 generation, int page, const QVector<Al
     if (page == 0 && m_rows == 0 && !rows.isEmpty()) {
         beginInsertRows(QModelIndex(), 0, int(rows.size()) - 1);
         m_rows = int(rows.size());
+        m_targetRows = std::max(m_targetRows, m_rows);
         endInsertRows();
     } else if (!rows.isEmpty() && first < m_rows) {
         const int last = std::min(m_rows - 1, first + int(rows.size()) - 1);
@@ -356,26 +536,94 @@ void AlertTableModel::pageArrived(quint64 generation, int page, const QVector<Al
 
 void AlertTableModel::countArrived(quint64 generation, qint64 total, const QString &error)
 {
-    if (generation != m_generation)
+    if (generation != m_snapshotGeneration)
         return;
     setLoading(false);
     if (!error.isEmpty() || total < 0) {
         m_error = error;
+        m_anchorsComplete = true;
         Q_EMIT queryFailed(error);
         return;
     }
     m_total = total;
-    const int rows = int(std::min<qint64>(total, std::numeric_limits<int>::max()));
-    if (rows > m_rows) {
-        beginInsertRows(QModelIndex(), m_rows, rows - 1);
-        m_rows = rows;
-        endInsertRows();
-    } else if (rows < m_rows) {
-        beginRemoveRows(QModelIndex(), rows, m_rows - 1);
-        m_rows = rows;
+    m_targetRows = int(std::min<qint64>(total, maxRows()));
+    if (m_targetRows < m_rows) {
+        beginRemoveRows(QModelIndex(), m_targetRows, m_rows - 1);
+        m_rows = m_targetRows;
         endRemoveRows();
     }
+    growRows();
     Q_EMIT totalCountChanged(total);
+    startAnchorScan();
+}
+
+void AlertTableModel::growRows()
+{
+    if (m_rows >= m_targetRows)
+        return;
+    const int last = int(std::min<qint64>(m_targetRows, qint64(m_rows) + m_insertChunk)) - 1;
+    beginInsertRows(QModelIndex(), m_rows, last);
+    m_rows = last + 1;
+    endInsertRows();
+    if (m_rows < m_targetRows) {
+        // The next step after the event loop had its turn (paint, input).
+        const quint64 generation = m_snapshotGeneration;
+        QMetaObject::invokeMethod(this, [this, generation]() {
+            if (generation == m_snapshotGeneration)
+                growRows();
+        }, Qt::QueuedConnection);
+    }
+}
+
+void AlertTableModel::startAnchorScan()
+{
+    if (m_total <= m_anchorStride) {   // every row is less than a stride from the start
+        m_anchorsComplete = true;
+        Q_EMIT anchorsChanged(0, true);
+        return;
+    }
+    AnchorScan scan;
+    scan.filter = FilterSql::build(m_filter, m_nowMs > 0 ? m_nowMs : QDateTime::currentMSecsSinceEpoch());
+    scan.maxId = m_snapshotMaxId;
+    scan.sortColumn = m_sortColumn;
+    scan.descending = m_sortOrder == Qt::DescendingOrder;
+    scan.stride = m_anchorStride;
+    const quint64 generation = m_snapshotGeneration;
+    const std::shared_ptr<std::atomic<quint64>> current = m_currentSnapshot;
+    QPointer<AlertTableModel> self(this);
+    m_countReader->post([self, generation, current, scan](const AlertStore &store) {
+        auto stale = [&current, generation] { return current->load(std::memory_order_relaxed) != generation; };
+        auto emitBatch = [self, generation](const QVector<QVariantList> &keys, bool complete) {
+            deliver(self, [self, generation, keys, complete]() {
+                if (self)
+                    self->anchorsArrived(generation, keys, complete, QString());
+            });
+        };
+        QString error;
+        if (!store.handle())
+            error = QStringLiteral("the alert store is not open");
+        else if (!scanAnchors(store.handle(), scan, stale, emitBatch, &error) && error.isEmpty())
+            return;   // stale: nobody waits for it
+        if (!error.isEmpty()) {
+            deliver(self, [self, generation, error]() {
+                if (self)
+                    self->anchorsArrived(generation, {}, true, error);
+            });
+        }
+    }, QStringLiteral("anchors"));
+}
+
+void AlertTableModel::anchorsArrived(quint64 generation, const QVector<QVariantList> &keys, bool complete,
+                                     const QString &error)
+{
+    if (generation != m_snapshotGeneration)
+        return;
+    // Without anchors far jumps still work (from the last anchor or the end, with a longer OFFSET): not fatal.
+    if (!error.isEmpty())
+        qCWarning(lcTable) << "anchor scan failed:" << error;
+    m_anchors += keys;
+    m_anchorsComplete = complete;
+    Q_EMIT anchorsChanged(int(m_anchors.size()), complete);
 }
 
 void AlertTableModel::requestPage(int page) const
@@ -405,10 +653,28 @@ void AlertTableModel::requestPage(int page) const
         q.anchor = sortKeyValues(m_sortColumn, nextPage->first());
         q.backward = true;
     } else {
-        q.offset = qint64(page) * m_pageSize;
+        // A far jump: from the anchor before the page (OFFSET < stride), or backwards from the end of the snapshot
+        // when that skips fewer rows (the last pages; End while the anchor scan has not got there yet). Before the
+        // scan reaches the page, from the last anchor known.
+        const qint64 first = qint64(page) * m_pageSize;
+        const qint64 block = std::min<qint64>(first / m_anchorStride, m_anchors.size());
+        if (block > 0)
+            q.anchor = m_anchors.at(block - 1);
+        q.offset = first - block * m_anchorStride;
+        if (m_total >= 0) {
+            const qint64 count = std::min<qint64>(m_pageSize, m_total - first);
+            const qint64 fromEnd = m_total - first - count;
+            if (count > 0 && fromEnd < q.offset) {
+                q.anchor.clear();
+                q.offset = fromEnd;
+                q.limit = int(count);
+                q.backward = true;
+            }
+        }
     }
     const quint64 generation = m_generation;
     QPointer<AlertTableModel> guard(self);
+    // (A page job made stale by restart() is interrupted there; one made stale by invalidateRows() is short.)
     m_reader->post([guard, generation, page, q](const AlertStore &store) {
         QString error;
         const QVector<AlertRow> rows = store.handle() ? fetchPage(store.handle(), q, &error) : QVector<AlertRow>();
@@ -426,7 +692,7 @@ void AlertTableModel::checkForNewAlerts()
     m_checkingNew = true;
     const FilterSql filterSql = FilterSql::build(m_filter, m_nowMs > 0 ? m_nowMs : QDateTime::currentMSecsSinceEpoch());
     const qint64 snapshot = m_snapshotMaxId;
-    const quint64 generation = m_generation;
+    const quint64 generation = m_snapshotGeneration;
     QPointer<AlertTableModel> self(this);
     m_countReader->post([self, generation, filterSql, snapshot](const AlertStore &store) {
         QString error;
@@ -443,7 +709,7 @@ void AlertTableModel::checkForNewAlerts()
             if (!self)
                 return;
             self->m_checkingNew = false;
-            if (generation != self->m_generation)
+            if (generation != self->m_snapshotGeneration)
                 return;
             if (n > 0 && self->m_followLive) {
                 self->refresh();
@@ -475,6 +741,14 @@ const AlertRow *AlertTableModel::rowAt(int row) const
         m_pageUse.append(page);
     }
     return &it->at(offset);
+}
+
+bool AlertTableModel::isRowLoaded(int row) const
+{
+    if (row < 0 || row >= m_rows)
+        return false;
+    const auto it = m_pages.constFind(row / m_pageSize);
+    return it != m_pages.cend() && row % m_pageSize < it->size();
 }
 
 qint64 AlertTableModel::idAt(int row) const
@@ -621,7 +895,7 @@ void AlertTableModel::waitForIdle()
         QCoreApplication::processEvents();
         m_reader->waitForIdle();
         m_countReader->waitForIdle();
-        if (!m_loading && m_requested.isEmpty() && !m_checkingNew)
+        if (!m_loading && m_requested.isEmpty() && !m_checkingNew && m_rows == m_targetRows && m_anchorsComplete)
             return;
     }
 }

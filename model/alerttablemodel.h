@@ -8,7 +8,10 @@
 #include <QHash>
 #include <QList>
 #include <QSet>
+#include <QVariantList>
+#include <QVector>
 
+#include <atomic>
 #include <memory>
 
 namespace fe {
@@ -29,9 +32,17 @@ struct AlertRow
 // The alert table: a QAbstractTableModel over SQLite that never queries on the GUI thread. The matching rows
 // are a snapshot (ids up to the newest alert when the filter was applied), so alerts arriving later never move
 // the analyst's view: they are counted (newAlertCount()) until refresh() takes them in. Rows load lazily in
-// pages of pageSize() through keyset queries on the sort key ((ts, id), or (priority|rule|host, ts, id)), a page
-// next to a cached one continuing from its edge and a far jump falling back to OFFSET; at most maxCachedPages()
-// pages are kept. Stale results (an older filter or sort) are dropped by a generation counter.
+// pages of pageSize() through keyset queries on the sort key ((ts, id), or (priority|rule|host, ts, id)); OFFSET
+// is only ever used for less than anchorStride() rows:
+//  - a page next to a cached one continues from its edge (keyset, forwards or backwards);
+//  - a far jump (scrollbar dragged anywhere, End) starts from the nearest anchor: after the count, a background
+//    scan records the sort key of every anchorStride()-th row of the snapshot (delivered as it goes), so any row
+//    is "after anchor k, skip < stride"; until the scan has reached a row, the jump starts from the last anchor
+//    or from the end of the snapshot, whichever is closer.
+// At most maxCachedPages() pages are kept. Stale results (an older filter or sort) are dropped by a generation
+// counter, and the stale query still running on a reader thread is interrupted. The row count reaches views in
+// steps of at most insertChunk() rows, one step per event-loop turn: QHeaderView spends O(rows) per insertion,
+// and one insertion of 10M rows would block the GUI thread for most of a second.
 class AlertTableModel : public QAbstractTableModel
 {
     Q_OBJECT
@@ -83,8 +94,22 @@ public:
     void setPageSize(int rows);
     int maxCachedPages() const { return m_maxPages; }
 
+    // Far jumps: the sort key of every anchorStride()-th row is scanned after the count (see above).
+    int anchorStride() const { return m_anchorStride; }
+    void setAnchorStride(int rows);   // re-scans; tests use small strides
+    int anchorCount() const { return int(m_anchors.size()); }
+    bool anchorsComplete() const { return m_anchorsComplete; }
+    // Rows announced to views per event-loop turn (default 1M: ~25 ms of QHeaderView work at 10M rows).
+    int insertChunk() const { return m_insertChunk; }
+    void setInsertChunk(int rows);
+    // Views cannot place more rows than fit in int pixels (QHeaderView, ~70M rows at 30 px): rowCount() stops here
+    // (totalCount() still tells the truth; the oldest rows are reached by reversing the sort).
+    static constexpr int maxRows() { return 30000000; }
+
     // The row if its page is loaded, else nullptr (and the page is requested).
     const AlertRow *rowAt(int row) const;
+    // Whether the row's page is loaded; requests nothing (benchmarks and tests).
+    bool isRowLoaded(int row) const;
     qint64 idAt(int row) const;
     // The row index of an alert id among the loaded rows, or -1.
     int rowOfId(qint64 id) const;
@@ -110,26 +135,39 @@ Q_SIGNALS:
     void queryFailed(const QString &error);
     // A page arrived (for benchmarks and tests).
     void pageLoaded(int page);
+    // More anchors for far jumps arrived; complete when the scan reached the end of the snapshot.
+    void anchorsChanged(int count, bool complete);
 
 private:
     void restart();
     void requestPage(int page) const;
     void pageArrived(quint64 generation, int page, const QVector<AlertRow> &rows, const QString &error);
     void countArrived(quint64 generation, qint64 total, const QString &error);
+    void startAnchorScan();
+    void anchorsArrived(quint64 generation, const QVector<QVariantList> &keys, bool complete, const QString &error);
+    void growRows();
     void setLoading(bool loading);
 
     std::unique_ptr<StoreReader> m_reader;
-    std::unique_ptr<StoreReader> m_countReader;   // counts may be slow on big stores: they never delay pages
+    std::unique_ptr<StoreReader> m_countReader;   // counts and anchor scans may be slow: they never delay pages
+    // The current snapshot generation, read by background jobs to stop early once they are stale.
+    std::shared_ptr<std::atomic<quint64>> m_currentSnapshot;
     QString m_path;
     AlertFilter m_filter;
     qint64 m_nowMs = 0;
     qint64 m_snapshotMaxId = 0;
-    quint64 m_generation = 0;
+    quint64 m_generation = 0;          // pages (also bumped when loaded rows are re-read)
+    quint64 m_snapshotGeneration = 0;  // the snapshot: count, anchors, row growth
     int m_sortColumn = TimeColumn;
     Qt::SortOrder m_sortOrder = Qt::DescendingOrder;
     int m_pageSize = 200;
     int m_maxPages = 64;
     int m_rows = 0;             // rows announced to views
+    int m_targetRows = 0;       // rows to announce (growRows() gets there in steps of insertChunk())
+    int m_insertChunk = 1000000;
+    int m_anchorStride = 2048;
+    QVector<QVariantList> m_anchors;   // m_anchors[k]: sort key of row (k + 1) * m_anchorStride - 1
+    bool m_anchorsComplete = false;
     qint64 m_total = -1;
     qint64 m_newCount = 0;
     bool m_followLive = false;

@@ -8,6 +8,8 @@
 #include <QThread>
 #include <QWaitCondition>
 
+#include <sqlite3.h>
+
 #include <deque>
 
 namespace fe {
@@ -28,6 +30,7 @@ struct StoreReader::Private
     QString path;              // guarded by mutex
     bool pathChanged = false;  // guarded by mutex
     bool running = false;      // a job is running; guarded by mutex
+    sqlite3 *runningDb = nullptr;   // the connection of the running job (open while running); guarded by mutex
     bool quit = false;         // guarded by mutex
     std::unique_ptr<QThread> thread;
 
@@ -55,10 +58,12 @@ struct StoreReader::Private
                 job = std::move(queue.front().job);
                 queue.pop_front();
                 running = true;
+                runningDb = store.handle();
             }
             job(store);
             QMutexLocker lock(&mutex);
             running = false;
+            runningDb = nullptr;
             if (queue.empty())
                 idle.wakeAll();
         }
@@ -121,6 +126,15 @@ void StoreReader::clearPending()
     d->queue.clear();
     if (!d->running)
         d->idle.wakeAll();
+}
+
+void StoreReader::cancelRunning()
+{
+    // Under the mutex the connection cannot be closed: only the reader thread closes it, between jobs. An interrupt
+    // that lands between two statements of the job is a no-op (SQLite ignores it when nothing runs).
+    QMutexLocker lock(&d->mutex);
+    if (d->running && d->runningDb)
+        sqlite3_interrupt(d->runningDb);
 }
 
 void StoreReader::waitForIdle()

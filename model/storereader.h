@@ -32,6 +32,10 @@ public:
     void post(Job job, const QString &key = QString());
     // Drops every job not yet started.
     void clearPending();
+    // Interrupts the SQL statement of the job running now (sqlite3_interrupt: it fails with "interrupted" and returns
+    // early). For a caller that knows the running job's result is stale, e.g. a count for a filter that was replaced;
+    // the job's own generation check must still drop whatever it delivers.
+    void cancelRunning();
     // Blocks until every job posted so far has run (tests and benchmarks only).
     void waitForIdle();
 

@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "model/alertstore.h"
 #include "model/alerttablemodel.h"
+#include "model/storereader.h"
 
 #include <QAbstractItemModelTester>
+#include <QElapsedTimer>
+#include <QSemaphore>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <sqlite3.h>
+
 #include <algorithm>
+#include <atomic>
 
 using namespace fe;
 
@@ -54,6 +60,39 @@ QVector<Ref> reference(int n)
     for (int i = 0; i < n; ++i)
         refs.append({i + 1, batch.at(i).timestampMs, int(batch.at(i).priority), batch.at(i).rule, batch.at(i).hostname});
     return refs;
+}
+
+// The ids of the reference alerts (optionally only those of one host) in the model's order for a sort.
+QVector<qint64> expectedOrder(int n, int column, Qt::SortOrder order, const QString &host = QString())
+{
+    QVector<Ref> refs = reference(n);
+    if (!host.isEmpty())
+        refs.erase(std::remove_if(refs.begin(), refs.end(), [&](const Ref &r) { return r.host != host; }), refs.end());
+    const bool desc = order == Qt::DescendingOrder;
+    std::sort(refs.begin(), refs.end(), [&](const Ref &a, const Ref &b) {
+        auto key = [&](const Ref &r) {
+            switch (column) {
+            case AlertTableModel::PriorityColumn: return std::make_tuple(QString::number(r.priority), r.ts, r.id);
+            case AlertTableModel::RuleColumn: return std::make_tuple(r.rule, r.ts, r.id);
+            case AlertTableModel::HostColumn: return std::make_tuple(r.host, r.ts, r.id);
+            default: return std::make_tuple(QString(), r.ts, r.id);
+            }
+        };
+        return desc ? key(b) < key(a) : key(a) < key(b);
+    });
+    QVector<qint64> ids;
+    for (const Ref &r : refs)
+        ids.append(r.id);
+    return ids;
+}
+
+// Loads one row on its own (the model's cache holds nothing near it) and returns its id, or -1.
+qint64 jumpTo(AlertTableModel &model, int row)
+{
+    model.rowAt(row);
+    model.waitForIdle();
+    const AlertRow *r = model.rowAt(row);
+    return r ? r->id : -1;
 }
 
 QVector<qint64> allIds(AlertTableModel &model)
@@ -228,6 +267,142 @@ private Q_SLOTS:
         model.waitForIdle();
         QCOMPARE(model.rowCount(), 330);
         QCOMPARE(model.newAlertCount(), qint64(0));
+    }
+
+    void farJumps_data()
+    {
+        QTest::addColumn<int>("column");
+        QTest::addColumn<int>("order");
+        QTest::addColumn<int>("pageSize");
+        QTest::addColumn<int>("stride");
+        QTest::addColumn<QString>("query");
+        QTest::addColumn<QString>("host");
+        QTest::addColumn<bool>("waitForAnchors");
+        const QString all;
+        QTest::newRow("time newest first, anchors every 100 rows") << int(AlertTableModel::TimeColumn) << int(Qt::DescendingOrder) << 40 << 100 << all << all << true;
+        QTest::newRow("time oldest first, stride not a multiple of the page") << int(AlertTableModel::TimeColumn) << int(Qt::AscendingOrder) << 64 << 77 << all << all << true;
+        QTest::newRow("priority ascending") << int(AlertTableModel::PriorityColumn) << int(Qt::AscendingOrder) << 25 << 60 << all << all << true;
+        QTest::newRow("rule descending") << int(AlertTableModel::RuleColumn) << int(Qt::DescendingOrder) << 50 << 90 << all << all << true;
+        QTest::newRow("host ascending") << int(AlertTableModel::HostColumn) << int(Qt::AscendingOrder) << 30 << 45 << all << all << true;
+        QTest::newRow("filtered by host, time newest first") << int(AlertTableModel::TimeColumn) << int(Qt::DescendingOrder) << 20 << 33 << QStringLiteral("host.name:host-2") << QStringLiteral("host-2") << true;
+        QTest::newRow("free text (scan reads every row), rule ascending") << int(AlertTableModel::RuleColumn) << int(Qt::AscendingOrder) << 30 << 70 << QStringLiteral("alert") << all << true;
+        QTest::newRow("stride wider than the result: no anchors") << int(AlertTableModel::TimeColumn) << int(Qt::DescendingOrder) << 50 << 5000 << all << all << true;
+        QTest::newRow("jumps while the anchors are still being scanned") << int(AlertTableModel::HostColumn) << int(Qt::DescendingOrder) << 20 << 50 << all << all << false;
+    }
+
+    // A far jump (scrollbar dragged anywhere, End) lands on the right rows, whether it starts from an anchor, from the
+    // last anchor scanned so far, from the start or backwards from the end, for every sort and with filters.
+    void farJumps()
+    {
+        QFETCH(int, column);
+        QFETCH(int, order);
+        QFETCH(int, pageSize);
+        QFETCH(int, stride);
+        QFETCH(QString, query);
+        QFETCH(QString, host);
+        QFETCH(bool, waitForAnchors);
+        AlertTableModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QSignalSpy anchors(&model, &AlertTableModel::anchorsChanged);
+        model.setPageSize(pageSize);
+        model.setAnchorStride(stride);
+        model.sort(column, Qt::SortOrder(order));
+        AlertFilter filter;
+        filter.query = query;
+        model.setFilter(filter);
+        model.setDatabasePath(path());
+        const QVector<qint64> expected = expectedOrder(kCount, column, Qt::SortOrder(order), host);
+        if (!waitForAnchors) {
+            // Only the first page and the count: the jumps race the anchor scan (the rows must be right either way).
+            QTRY_VERIFY(model.totalCount() >= 0);
+        } else {
+            model.waitForIdle();
+            QVERIFY(model.anchorsComplete());
+            QCOMPARE(model.anchorCount(), int(expected.size()) / stride);
+            QVERIFY(!anchors.isEmpty());
+            QCOMPARE(anchors.last().at(1).toBool(), true);
+        }
+        QCOMPARE(model.totalCount(), qint64(expected.size()));
+        QCOMPARE(model.rowCount(), int(expected.size()));
+        const int n = int(expected.size());
+        // Far apart, so that no neighbouring page is cached: each one is a far jump.
+        const QVector<int> targets = {n - 1, n / 2, 3 * stride + 1, n - pageSize - 3, n / 3, 2 * stride - 1, 2 * stride,
+                                      n - 2 * pageSize - 1, (2 * n) / 3, stride - 1};
+        for (int row : targets) {
+            if (row < 0 || row >= n)
+                continue;
+            QCOMPARE(jumpTo(model, row), expected.at(row));
+        }
+        model.waitForIdle();
+        QCOMPARE(model.anchorCount(), n / stride);
+        // And every row once, in order, reached page by page from there.
+        QCOMPARE(allIds(model), expected);
+    }
+
+    // The row count reaches views in steps (one per event-loop turn) that a view follows row for row.
+    void rowsArriveInSteps()
+    {
+        AlertTableModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setPageSize(100);
+        model.setInsertChunk(300);
+        QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+        model.setDatabasePath(path());
+        model.waitForIdle();
+        QCOMPARE(model.rowCount(), kCount);
+        // The first page (100 rows), then 300, 300, 300 and the remaining 234.
+        QCOMPARE(inserted.count(), 5);
+        QCOMPARE(inserted.at(0).at(1).toInt(), 0);
+        QCOMPARE(inserted.at(0).at(2).toInt(), 99);
+        QCOMPARE(inserted.at(1).at(1).toInt(), 100);
+        QCOMPARE(inserted.at(1).at(2).toInt(), 399);
+        QCOMPARE(inserted.last().at(2).toInt(), kCount - 1);
+        QCOMPARE(allIds(model), expectedOrder(kCount, AlertTableModel::TimeColumn, Qt::DescendingOrder));
+
+        // A new filter while rows are still being announced: the old steps stop, the new row set is right.
+        inserted.clear();
+        AlertFilter f;
+        f.query = QStringLiteral("host.name:host-3");
+        model.setFilter(f);
+        model.waitForIdle();
+        QCOMPARE(model.rowCount(), int(expectedOrder(kCount, AlertTableModel::TimeColumn, Qt::DescendingOrder,
+                                                     QStringLiteral("host-3")).size()));
+    }
+
+    // The query a reader runs for a replaced filter is interrupted, so the new one does not wait behind it.
+    void staleQueriesAreInterrupted()
+    {
+        StoreReader reader;
+        reader.setPath(path());
+        QSemaphore started;
+        std::atomic<int> result{-1};
+        reader.post([&](const AlertStore &store) {
+            sqlite3_stmt *st = nullptr;
+            // Minutes of work unless interrupted.
+            sqlite3_prepare_v2(store.handle(),
+                               "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 4000000000) "
+                               "SELECT count(*) FROM n",
+                               -1, &st, nullptr);
+            started.release();
+            result = sqlite3_step(st);
+            sqlite3_finalize(st);
+        });
+        started.acquire();
+        QElapsedTimer clock;
+        clock.start();
+        // The first interrupt may land before the statement starts (a no-op): repeat until the job has ended.
+        while (result.load() == -1 && clock.elapsed() < 30000) {
+            reader.cancelRunning();
+            QTest::qWait(10);
+        }
+        reader.waitForIdle();
+        QCOMPARE(result.load(), SQLITE_INTERRUPT);
+
+        // The reader goes on with the next job.
+        std::atomic<qint64> count{-1};
+        reader.post([&](const AlertStore &store) { count = store.count(); });
+        reader.waitForIdle();
+        QCOMPARE(count.load(), qint64(kCount));
     }
 
     void noDatabase()
