@@ -14,6 +14,7 @@
 #include "ui/explorerview.h"
 #include "ui/filterstate.h"
 #include "ui/mainwindow.h"
+#include "ui/sourcespane.h"
 
 #include <QApplication>
 #include <QDateTime>
@@ -150,7 +151,7 @@ int runGui(int &argc, char **argv)
     MainWindow window;
     window.setDatabasePath(dbPath);
     auto *dashboard = new DashboardView(window.filterState(), dbPath);
-    window.addView(dashboard, QObject::tr("Dashboard"));
+    window.addDashboard(dashboard);   // it follows the window's database from now on
     window.setWindowIcon(QIcon(QStringLiteral(":/icons/falco-explorer.svg")));
 
     // Live sources (syslog listener, watched files) from the sources pane, and Elasticsearch forwarding.
@@ -210,19 +211,35 @@ int runGui(int &argc, char **argv)
         if (importer)
             importer->cancel();
     });
-    QObject::connect(&window, &MainWindow::openDatabaseRequested, &window, [&window](const QString &path) {
+    // File > Open, recent databases: create/migrate the file, then point the window (table, facets, detail pane,
+    // triage, dashboard) and the running live sources at it. A source resumes from the new store's own checkpoint.
+    QObject::connect(&window, &MainWindow::openDatabaseRequested, &window, [&window, &liveSources](const QString &path) {
+        const QString absolute = QFileInfo(path).absoluteFilePath();
         AlertStore store;
         QString why;
-        if (!store.open(path, AlertStore::OpenMode::ReadWrite, &why)) {
+        if (!store.open(absolute, AlertStore::OpenMode::ReadWrite, &why)) {
             QMessageBox::warning(&window, QObject::tr("Open database"), why);
             return;
         }
         store.close();
-        window.setDatabasePath(path);
-    });
-    QObject::connect(dashboard, &DashboardView::alertActivated, &window, [&window](qint64 id) {
-        window.showView(QStringLiteral("Explorer"));
-        window.explorer()->showAlert(id);
+        if (absolute == window.databasePath()) {
+            window.explorer()->refresh();
+            return;
+        }
+        QStringList running;
+        const QStringList ids = window.sourcesPane()->sourceIds();
+        for (const QString &id : ids) {
+            if (window.sourcesPane()->isRunning(id))
+                running << id;
+        }
+        for (const QString &id : std::as_const(running))
+            liveSources.stop(id);   // stores what the source already read, into the old store
+        window.setDatabasePath(absolute);
+        for (const QString &id : std::as_const(running)) {
+            QString error;
+            if (!liveSources.start(id, &error))
+                window.showStatus(QObject::tr("Could not restart %1 on the new database: %2").arg(id, error));
+        }
     });
 
     window.resize(options.size);

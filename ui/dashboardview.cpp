@@ -401,6 +401,16 @@ void DashboardView::addRawClause(const QString &clause)
         m_filterState->setQuery(QStringLiteral("(%1) and %2").arg(query, clause));
 }
 
+void DashboardView::setDatabasePath(const QString &path)
+{
+    if (path == m_databasePath)
+        return;
+    m_databasePath = path;
+    ++m_generation;
+    m_shownMaxId = -1;
+    start(false);
+}
+
 void DashboardView::onFilterChanged()
 {
     ++m_generation;

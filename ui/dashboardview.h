@@ -42,6 +42,8 @@ public:
     ~DashboardView() override;
 
     QString databasePath() const { return m_databasePath; }
+    // Points the view at another store (File > Open): recomputes at once; a result for the old store is dropped.
+    void setDatabasePath(const QString &path);
     // The last result shown (empty before the first one).
     const DashboardData &data() const { return m_data; }
     const QVector<AlertSummary> &streamAlerts() const { return m_stream; }

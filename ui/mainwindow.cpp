@@ -6,6 +6,7 @@
 #include "ui/forwardingsettingspage.h"
 #include "ui/forwardingstatuswidget.h"
 
+#include "ui/dashboardview.h"
 #include "ui/explorerview.h"
 #include "ui/filterstate.h"
 #include "ui/sourcespane.h"
@@ -150,6 +151,20 @@ void MainWindow::addView(QWidget *view, const QString &title)
     m_tabs->addTab(view, title);
 }
 
+void MainWindow::addDashboard(DashboardView *dashboard)
+{
+    m_dashboard = dashboard;
+    if (dashboard->objectName().isEmpty())
+        dashboard->setObjectName(QStringLiteral("Dashboard"));
+    addView(dashboard, tr("Dashboard"));
+    if (!m_dbPath.isEmpty())
+        dashboard->setDatabasePath(m_dbPath);
+    connect(dashboard, &DashboardView::alertActivated, this, [this](qint64 id) {
+        m_tabs->setCurrentWidget(m_explorer);
+        m_explorer->showAlert(id);
+    });
+}
+
 bool MainWindow::showView(const QString &name)
 {
     for (int i = 0; i < m_tabs->count(); ++i) {
@@ -164,8 +179,13 @@ bool MainWindow::showView(const QString &name)
 
 void MainWindow::setDatabasePath(const QString &path)
 {
+    const bool changed = path != m_dbPath;
     m_dbPath = path;
     m_dbLabel->setText(path);
+    if (changed) {   // the counters of the previous store's sources and its match count are not this store's
+        m_pipelineLabel->clear();
+        m_countLabel->clear();
+    }
     setWindowTitle(tr("%1 — Falco Explorer").arg(QFileInfo(path).fileName()));
     QSettings settings;
     QStringList recent = settings.value(kRecentKey).toStringList();
@@ -176,6 +196,10 @@ void MainWindow::setDatabasePath(const QString &path)
     settings.setValue(kRecentKey, recent);
     updateRecentMenu();
     m_explorer->setDatabasePath(path);
+    if (m_dashboard)
+        m_dashboard->setDatabasePath(path);
+    if (changed)
+        Q_EMIT databaseChanged(path);
 }
 
 QStringList MainWindow::recentDatabases() const

@@ -13,6 +13,7 @@ class QTabWidget;
 
 namespace fe {
 
+class DashboardView;
 class ExplorerView;
 class FilterState;
 class ForwardingController;
@@ -35,8 +36,12 @@ public:
     SourcesPane *sourcesPane() const { return m_sources; }
     QTabWidget *tabs() const { return m_tabs; }
 
-    // Adds a view (e.g. the dashboard) as a tab after the Explorer.
+    // Adds a view as a tab after the Explorer.
     void addView(QWidget *view, const QString &title);
+    // Adds the dashboard tab. It follows the window's database (setDatabasePath), and an alert activated in it is
+    // shown in the Explorer.
+    void addDashboard(DashboardView *dashboard);
+    DashboardView *dashboard() const { return m_dashboard; }
     // Shows the tab whose title or object name matches ("Explorer", "Dashboard"); false if none.
     bool showView(const QString &name);
 
@@ -44,6 +49,8 @@ public:
     // settings dialog in the File menu and a "Dead letters" tab. The controller must outlive the window.
     void addForwarding(ForwardingController *controller);
 
+    // Points every view at the store at path (table, facets, detail pane, triage, dashboard), clears what belonged to
+    // the previous one and records it in the recent databases. What app/ owns (live sources) follows databaseChanged.
     void setDatabasePath(const QString &path);
     QString databasePath() const { return m_dbPath; }
     QStringList recentDatabases() const;
@@ -60,6 +67,8 @@ Q_SIGNALS:
     void openDatabaseRequested(const QString &path);
     void importRequested(const QStringList &paths);
     void importCancelRequested();
+    // setDatabasePath() switched to another store.
+    void databaseChanged(const QString &path);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -77,6 +86,7 @@ private:
 
     FilterState *m_filterState = nullptr;
     ExplorerView *m_explorer = nullptr;
+    DashboardView *m_dashboard = nullptr;
     SourcesPane *m_sources = nullptr;
     QTabWidget *m_tabs = nullptr;
     QLabel *m_dbLabel = nullptr;

@@ -2,6 +2,7 @@
 #include "model/alertstore.h"
 #include "model/alerttablemodel.h"
 #include "model/triagestore.h"
+#include "ui/dashboardview.h"
 #include "ui/detailpane.h"
 #include "ui/explorerview.h"
 #include "ui/facetpanel.h"
@@ -10,6 +11,11 @@
 #include "ui/querylineedit.h"
 
 #include <QAbstractItemModelTester>
+#include <QAction>
+#include <QLabel>
+#include <QMenu>
+#include <QMenuBar>
+#include <QStatusBar>
 #include <QSignalSpy>
 #include <QStandardItemModel>
 #include <QStandardPaths>
@@ -20,6 +26,29 @@
 using namespace fe;
 
 namespace {
+
+// A second store with other alerts: other hosts, another rule, "D" documents.
+AlertBatch makeOtherAlerts(int n)
+{
+    AlertBatch batch;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    for (int i = 0; i < n; ++i) {
+        Alert a;
+        a.timestampMs = now - (n - i) * 30000;
+        a.priority = Priority::Notice;
+        a.severity = severityForPriority(a.priority);
+        a.rule = QStringLiteral("Other rule");
+        a.hostname = QStringLiteral("other-%1").arg(i % 2);
+        a.source = QStringLiteral("k8s_audit");
+        a.processName = QStringLiteral("kubectl");
+        a.output = QStringLiteral("other alert %1").arg(i);
+        a.dedupeKey = "o:" + QByteArray::number(i);
+        a.ecsJson = QStringLiteral(R"({"rule":{"name":"Other rule"},"host":{"name":"%1"},"labels":{"store":"D"}})")
+                        .arg(a.hostname).toUtf8();
+        batch.append(a);
+    }
+    return batch;
+}
 
 AlertBatch makeAlerts(int n)
 {
@@ -52,7 +81,9 @@ class TestMainWindow : public QObject
 private:
     QTemporaryDir m_dir;
     QString m_db;
+    QString m_otherDb;
     static constexpr int kCount = 120;
+    static constexpr int kOtherCount = 37;
 
 private Q_SLOTS:
     void initTestCase()
@@ -65,6 +96,95 @@ private Q_SLOTS:
         AlertStore store;
         QVERIFY(store.open(m_db));
         QCOMPARE(store.insert(makeAlerts(kCount)).stored, qint64(kCount));
+        m_otherDb = m_dir.filePath(QStringLiteral("other.db"));
+        AlertStore other;
+        QVERIFY(other.open(m_otherDb));
+        QCOMPARE(other.insert(makeOtherAlerts(kOtherCount)).stored, qint64(kOtherCount));
+    }
+
+    // File > Open / Open recent: every view follows the new store, and triage writes go to it (alert ids overlap
+    // between the two files, so a write to the wrong one would show).
+    void openingAnotherDatabaseRepointsEverything()
+    {
+        MainWindow window;
+        auto *dashboard = new DashboardView(window.filterState(), QString());
+        window.addDashboard(dashboard);
+        // What app/ does with the request once the file is open.
+        connect(&window, &MainWindow::openDatabaseRequested, &window, &MainWindow::setDatabasePath);
+        QSignalSpy changed(&window, &MainWindow::databaseChanged);
+        window.setDatabasePath(m_db);
+        window.resize(1400, 900);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        ExplorerView *explorer = window.explorer();
+        QAbstractItemModelTester tableTester(explorer->tableModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        explorer->waitUntilSettled();
+        QCOMPARE(explorer->tableModel()->rowCount(), kCount);
+        QTRY_VERIFY_WITH_TIMEOUT(!dashboard->isBusy() && dashboard->data().total == kCount, 20000);
+        explorer->tableView()->selectRow(0);
+        explorer->detailPane()->waitForIdle();
+        QVERIFY(explorer->detailPane()->alertId() > 0);
+
+        window.setDatabasePath(m_otherDb);
+        QCOMPARE(changed.count(), 2);
+        QCOMPARE(changed.last().at(0).toString(), m_otherDb);
+        QVERIFY(window.windowTitle().startsWith(QStringLiteral("other.db")));
+        QCOMPARE(explorer->databasePath(), m_otherDb);
+        // The detail pane shows nothing of the old store.
+        QCOMPARE(explorer->detailPane()->alertId(), qint64(0));
+        QVERIFY(explorer->detailPane()->document().isEmpty());
+        explorer->waitUntilSettled();
+        // Table, facets and dashboard count the new store.
+        QCOMPARE(explorer->tableModel()->rowCount(), kOtherCount);
+        for (int r = 0; r < kOtherCount; ++r)
+            QVERIFY(explorer->tableModel()->index(r, AlertTableModel::HostColumn).data().toString().startsWith(QStringLiteral("other-")));
+        QCOMPARE(explorer->facetPanel()->data().total, qint64(kOtherCount));
+        QCOMPARE(explorer->facetPanel()->data().byRule.size(), 1);
+        QCOMPARE(explorer->facetPanel()->data().byRule.at(0).key, QStringLiteral("Other rule"));
+        QCOMPARE(dashboard->databasePath(), m_otherDb);
+        QTRY_VERIFY_WITH_TIMEOUT(!dashboard->isBusy() && dashboard->data().total == kOtherCount, 20000);
+        QCOMPARE(dashboard->data().byRule.value(0).key, QStringLiteral("Other rule"));
+        bool dbShown = false;
+        for (const QLabel *label : window.statusBar()->findChildren<QLabel *>())
+            dbShown = dbShown || label->text() == m_otherDb;
+        QVERIFY(dbShown);
+
+        // The detail pane reads the new store.
+        explorer->tableView()->selectRow(0);
+        explorer->detailPane()->waitForIdle();
+        const qint64 id = explorer->tableModel()->idAt(0);
+        QCOMPARE(explorer->detailPane()->alertId(), id);
+        QVERIFY2(explorer->detailPane()->document().contains("\"store\":\"D\""), explorer->detailPane()->document().constData());
+
+        // Triage writes go to the new store only.
+        explorer->setStatusOfSelection(TriageStatus::Closed);
+        AlertStore other, first;
+        QVERIFY(other.open(m_otherDb, AlertStore::OpenMode::ReadOnly));
+        QVERIFY(first.open(m_db, AlertStore::OpenMode::ReadOnly));
+        QTRY_COMPARE_WITH_TIMEOUT(TriageStore(other).status(id), TriageStatus::Closed, 10000);
+        QCOMPARE(TriageStore(first).status(id), TriageStatus::New);
+
+        // Open recent lists both, newest first, and choosing one goes back to it.
+        QCOMPARE(window.recentDatabases().mid(0, 2), (QStringList{m_otherDb, m_db}));
+        QMenu *recent = nullptr;
+        for (QMenu *menu : window.menuBar()->findChildren<QMenu *>()) {
+            if (menu->title().remove(u'&') == QStringLiteral("Open recent"))
+                recent = menu;
+        }
+        QVERIFY(recent);
+        QAction *back = nullptr;
+        for (QAction *a : recent->actions()) {
+            if (a->text() == m_db)
+                back = a;
+        }
+        QVERIFY(back);
+        back->trigger();
+        QCOMPARE(window.databasePath(), m_db);
+        explorer->waitUntilSettled();
+        QCOMPARE(explorer->tableModel()->rowCount(), kCount);
+        QCOMPARE(explorer->facetPanel()->data().total, qint64(kCount));
+        QTRY_VERIFY_WITH_TIMEOUT(!dashboard->isBusy() && dashboard->data().total == kCount, 20000);
+        QCOMPARE(dashboard->databasePath(), m_db);
     }
 
     void filterBarDrivesTheTable()
