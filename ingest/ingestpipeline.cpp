@@ -9,6 +9,7 @@
 #include <QThread>
 #include <QTimer>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -79,6 +80,8 @@ struct IngestPipeline::Private
     qint64 rawBytes = 0;                            // guarded by rawMutex
     quint64 nextSeq = 0;                            // guarded by rawMutex
     bool rawClosed = true;                          // guarded by rawMutex
+    // Committed alerts, freed by a mapper: tens of thousands of strings are not the writer's job.
+    std::vector<AlertBatch> garbage;                // guarded by rawMutex
 
     // Mapped queue: mappers → writer. Bounded by batches.
     std::mutex mappedMutex;
@@ -101,6 +104,8 @@ struct IngestPipeline::Private
     qint64 droppedDiagnostics = 0;                // guarded by statsMutex
     qint64 storedFirstId = 0;                     // guarded by statsMutex: since the last emission
     qint64 storedLastId = 0;                      // guarded by statsMutex
+
+    std::atomic<qint64> commits = 0;
 
     std::vector<QThread *> mappers;
     QThread *writer = nullptr;
@@ -134,18 +139,44 @@ struct IngestPipeline::Private
             freshDiagnostics.insert(key, diagnostic);
     }
 
+    // The next raw batch for a mapper; false when the queue is closed and empty. Frees the writer's
+    // committed batches on the way (outside the lock).
     bool popRaw(quint64 *seq, RawBatch *batch)
     {
-        std::unique_lock lock(rawMutex);
-        rawNotEmpty.wait(lock, [this] { return !raw.empty() || rawClosed; });
-        if (raw.empty())
-            return false;
-        *seq = raw.front().first;
-        *batch = std::move(raw.front().second);
-        raw.pop_front();
-        rawBytes -= frameBytes(*batch);
-        rawNotFull.notify_all();
-        return true;
+        while (true) {
+            std::vector<AlertBatch> reclaim;
+            std::unique_lock lock(rawMutex);
+            rawNotEmpty.wait(lock, [this] { return !raw.empty() || rawClosed || !garbage.empty(); });
+            reclaim.swap(garbage);
+            if (!raw.empty()) {
+                *seq = raw.front().first;
+                *batch = std::move(raw.front().second);
+                raw.pop_front();
+                rawBytes -= frameBytes(*batch);
+                lock.unlock();
+                rawNotFull.notify_all();
+                return true;
+            }
+            if (reclaim.empty())
+                return false;
+            lock.unlock();
+            reclaim.clear();
+        }
+    }
+
+    // Writer: hands a committed batch to the mappers to free. One waiting batch at most: when the mappers
+    // have not taken the previous one yet, the writer frees this one itself (memory stays bounded).
+    void discard(AlertBatch batch)
+    {
+        {
+            std::lock_guard lock(rawMutex);
+            if (garbage.empty() && !rawClosed) {
+                garbage.push_back(std::move(batch));
+                rawNotEmpty.notify_one();
+                return;
+            }
+        }
+        batch.clear();
     }
 
     void pushMapped(MappedBatch batch, int maxBatches)
@@ -240,6 +271,7 @@ struct IngestPipeline::Private
                     QThread::msleep(200 * attempt);
             }
             if (ok) {
+                commits.fetch_add(1, std::memory_order_relaxed);
                 delta.stored = result.stored;
                 delta.duplicates = result.duplicates;
                 for (const auto &[key, value] : std::as_const(pendingCheckpoints))
@@ -258,7 +290,8 @@ struct IngestPipeline::Private
                     storedLastId = result.lastId;
                 }
             }
-            pending.clear();
+            discard(std::move(pending));
+            pending = AlertBatch();
             pendingCheckpoints.clear();
             havePending = false;
             {
@@ -297,7 +330,10 @@ struct IngestPipeline::Private
                         havePending = true;
                         age.start();
                     }
-                    pending.append(std::move(it->second.alerts));
+                    if (pending.isEmpty())
+                        pending = std::move(it->second.alerts);   // the usual case: no per-alert move
+                    else
+                        pending.append(std::move(it->second.alerts));
                     pendingCheckpoints.append(std::move(it->second.checkpoints));
                     early.erase(it);
                     pendingThrough = ++next;
@@ -344,8 +380,11 @@ bool IngestPipeline::start(QString *error)
         d->rawClosed = false;
     }
     int mapperCount = m_config.mapperThreads;
+    // One mapper per core: the writer spends much of its time in SQLite's I/O, and the mappers are what
+    // keeps up with it; the scheduler shares the cores.
     if (mapperCount <= 0)
-        mapperCount = qBound(1, QThread::idealThreadCount() - 1, 8);
+        mapperCount = qBound(1, QThread::idealThreadCount(), 8);
+    m_mapperThreads = mapperCount;
     {
         std::lock_guard lock(d->mappedMutex);
         d->mappersRunning = mapperCount;
@@ -407,6 +446,7 @@ void IngestPipeline::stop()
     d->writer->wait();
     delete d->writer;
     d->writer = nullptr;
+    d->garbage.clear();   // the mappers are gone (guarded by rawMutex: no other thread runs now)
     d->running = false;
     d->statsTimer.stop();
     emitStats();
@@ -475,6 +515,16 @@ PipelineStats IngestPipeline::stats() const
     }
     snapshot.queued = queuedFrames;
     return snapshot;
+}
+
+qint64 IngestPipeline::commits() const
+{
+    return d->commits.load(std::memory_order_relaxed);
+}
+
+int IngestPipeline::mapperThreads() const
+{
+    return m_mapperThreads;
 }
 
 QVector<Diagnostic> IngestPipeline::diagnostics() const

@@ -25,6 +25,7 @@
 #include <functional>
 #include <memory>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -35,6 +36,8 @@ namespace {
 constexpr qsizetype s_readChunk = 256 * 1024;
 // Per notifier activation: then other connections get their turn.
 constexpr qsizetype s_maxReadPerWakeup = 4 * 1024 * 1024;
+// Descriptors the process needs besides connections: the store, its WAL, the event loop, TLS files, ...
+constexpr rlim_t s_reservedDescriptors = 256;
 
 QString peerString(const QHostAddress &address, quint16 port)
 {
@@ -99,6 +102,7 @@ public:
         m_flushTimer.setInterval(0);
         QObject::connect(&m_flushTimer, &QTimer::timeout, this, [this] { flush(); });
         if (m_config.tcpPort >= 0) {
+            raiseFileLimit();
             m_acceptor = std::make_unique<Acceptor>();
             m_acceptor->onDescriptor = [this](qintptr fd) { accept(fd); };
             m_acceptor->setListenBacklogSize(4096);
@@ -109,6 +113,17 @@ public:
                     .arg(m_acceptor->errorString());
             }
             *tcpPort = m_acceptor->serverPort();
+            // Out of descriptors (EMFILE): QTcpServer pauses accepting; resume once some are free again.
+            QObject::connect(m_acceptor.get(), &QTcpServer::acceptError, this, [this](QAbstractSocket::SocketError) {
+                m_pipeline->reportDiagnostic({Diagnostic::Severity::Warning, QStringLiteral("listener"), QString(),
+                                              QStringLiteral("cannot accept connections: %1 (retrying every second)")
+                                                  .arg(m_acceptor->errorString()),
+                                              1});
+                QTimer::singleShot(1000, this, [this] {
+                    if (m_acceptor)
+                        m_acceptor->resumeAccepting();
+                });
+            });
         }
         if (m_config.udpPort >= 0) {
             m_udp = std::make_unique<QUdpSocket>();
@@ -201,6 +216,33 @@ private:
         if (!QSslSocket::supportsSsl())
             return QStringLiteral("TLS is not available (no TLS backend in this Qt build)");
         return QString();
+    }
+
+    // Every connection is a descriptor: the soft limit (often 1024) is raised towards maxConnections, as far
+    // as the hard limit allows; when that is not enough, the user learns why connections are refused.
+    void raiseFileLimit()
+    {
+        rlimit limit {};
+        if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
+            return;
+        const rlim_t wanted = rlim_t(m_config.maxConnections) + s_reservedDescriptors;
+        if (limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur >= wanted)
+            return;
+        const rlim_t hard = limit.rlim_max;
+        limit.rlim_cur = hard == RLIM_INFINITY ? wanted : qMin(wanted, hard);
+        if (setrlimit(RLIMIT_NOFILE, &limit) != 0)
+            getrlimit(RLIMIT_NOFILE, &limit);
+        if (limit.rlim_cur < wanted) {
+            m_pipeline->reportDiagnostic(
+                {Diagnostic::Severity::Warning, QStringLiteral("listener"), QString(),
+                 QStringLiteral("the open-file limit is %1 (hard limit %2): about %3 connections can be open, fewer "
+                                "than the %4 allowed by --max-connections; raise it with ulimit -n")
+                     .arg(qulonglong(limit.rlim_cur))
+                     .arg(qulonglong(hard))
+                     .arg(qMax<qint64>(0, qint64(limit.rlim_cur) - s_reservedDescriptors))
+                     .arg(m_config.maxConnections),
+                 1});
+        }
     }
 
     void accept(qintptr descriptor)

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // Figures for live ingest (prints, never fails on speed):
-//  1. Sustained loopback ingest, stored and committed: N Falcosidekick-style syslog lines (~1 KB) sent over C
-//     connections to the in-process SyslogListener → IngestPipeline → SQLite, and the same bytes to
-//     `rsyslogd -n` with imtcp → omfile (%rawmsg%) in the same run. Time = first byte until all N are durable
-//     (our stored counter; rsyslog's output file size). ratio = t_rsyslog / t_ours.
-//  2. Idle cost: 10,000 connections to `falco-explorer listen` (a separate process), each sending one alert and
-//     left open like Falcosidekick does: RSS before/after and CPU used over an idle window.
-// Environment: FE_BENCH_LISTENER_ALERTS (default 200000), FE_BENCH_LISTENER_CONNECTIONS (default 4),
-// FE_BENCH_IDLE_CONNECTIONS (default 10000).
+//  1. Sustained loopback ingest, stored and committed: N Falcosidekick-style syslog lines (~940 B) sent over C
+//     connections (one sender thread each) to the in-process SyslogListener → IngestPipeline → SQLite, and the
+//     same bytes to `rsyslogd -n` with imtcp → omfile (%rawmsg%) in the same run, alternating for R rounds.
+//     Time = first byte sent until all N are durable (our stored counter after the commit; rsyslog's output file
+//     size). ratio = our alerts/s / rsyslog msgs/s. CPU per thread group shows where the time goes.
+//  2. Idle cost: connections to `falco-explorer listen` (a separate process started with the shell's fd limits:
+//     it raises its own), first bare, then each sending one alert and left open as Falcosidekick does: RSS per
+//     connection and CPU used over a 10 s idle window.
+// Environment: FE_BENCH_LISTENER_ALERTS (default 200000), FE_BENCH_LISTENER_CONNECTIONS (default 8),
+// FE_BENCH_LISTENER_ROUNDS (default 2), FE_BENCH_IDLE_CONNECTIONS (default 10000).
 #include "ingest/ingestpipeline.h"
 #include "ingest/sysloglistener.h"
 
@@ -16,7 +18,9 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QMap>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTcpServer>
 #include <QTemporaryDir>
@@ -25,6 +29,7 @@
 #include <arpa/inet.h>
 #include <cstdio>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <thread>
@@ -65,6 +70,8 @@ QByteArray sidekickLine(int i)
 int connectTo(quint16 port)
 {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
     sockaddr_in address {};
     address.sin_family = AF_INET;
     address.sin_port = htons(port);
@@ -88,17 +95,20 @@ bool writeAll(int fd, const QByteArray &data)
     return true;
 }
 
-// Sends each slice over its own connection, in parallel; returns when everything is written.
+// Sends each slice over its own connection, one thread each, in parallel; returns when everything is written.
 void send(quint16 port, const std::vector<QByteArray> &slices)
 {
     std::vector<std::thread> senders;
     for (const QByteArray &slice : slices) {
         senders.emplace_back([port, &slice] {
+            pthread_setname_np(pthread_self(), "bench-sender");
             const int fd = connectTo(port);
             if (fd < 0 || !writeAll(fd, slice))
                 std::fprintf(stderr, "sender: connection to %u failed\n", unsigned(port));
-            ::shutdown(fd, SHUT_WR);
-            ::close(fd);
+            if (fd >= 0) {
+                ::shutdown(fd, SHUT_WR);
+                ::close(fd);
+            }
         });
     }
     for (std::thread &t : senders)
@@ -112,15 +122,36 @@ quint16 freePort()
     return probe.serverPort();
 }
 
+double ticksToSeconds(const QByteArray &statLine)
+{
+    const QList<QByteArray> fields = statLine.mid(statLine.lastIndexOf(')') + 2).split(' ');
+    return (fields.value(11).toDouble() + fields.value(12).toDouble()) / double(sysconf(_SC_CLK_TCK));   // utime + stime
+}
+
 double processCpuSeconds(qint64 pid)
 {
     QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
     if (!stat.open(QIODevice::ReadOnly))
         return -1;
-    const QByteArray text = stat.readAll();
-    const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
-    const double ticks = double(sysconf(_SC_CLK_TCK));
-    return (fields.value(11).toDouble() + fields.value(12).toDouble()) / ticks;   // utime + stime
+    return ticksToSeconds(stat.readAll());
+}
+
+// CPU seconds of this process's live threads, by thread group: the name without a trailing "-<n>".
+QMap<QString, double> threadCpuSeconds()
+{
+    QMap<QString, double> groups;
+    const QDir tasks(QStringLiteral("/proc/self/task"));
+    for (const QString &tid : tasks.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        QFile stat(tasks.filePath(tid + QStringLiteral("/stat")));
+        if (!stat.open(QIODevice::ReadOnly))
+            continue;
+        const QByteArray line = stat.readAll();
+        const qsizetype open = line.indexOf('(');
+        QString name = QString::fromUtf8(line.mid(open + 1, line.lastIndexOf(')') - open - 1));
+        name.remove(QRegularExpression(QStringLiteral("-\\d+$")));
+        groups[name] += ticksToSeconds(line);
+    }
+    return groups;
 }
 
 qint64 rssKiB(qint64 pid)
@@ -143,56 +174,65 @@ double selfCpuSeconds()
         + double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
-void throughput(int alerts, int connections)
+struct Stream
 {
-    std::vector<QByteArray> slices(static_cast<size_t>(connections));
-    qint64 totalBytes = 0;
-    for (int i = 0; i < alerts; ++i) {
-        const QByteArray line = sidekickLine(i);
-        slices[size_t(i % connections)] += line;
-        totalBytes += line.size();
-    }
-    std::printf("throughput: %d alerts, %d connections, %.1f MiB, %.0f bytes/alert\n", alerts, connections,
-                double(totalBytes) / (1 << 20), double(totalBytes) / alerts);
+    std::vector<QByteArray> slices;   // one per connection
+    int alerts = 0;
+    qint64 bytes = 0;
+};
 
-    // Ours.
-    double ourSeconds = 0;
-    {
-        QTemporaryDir dir;
-        IngestConfig config;
-        config.dbPath = dir.filePath(QStringLiteral("bench.db"));
-        IngestPipeline pipeline(config);
-        if (!pipeline.start())
-            return;
-        ListenerConfig listen;
-        listen.tcpPort = 0;
-        SyslogListener listener(listen, &pipeline);
-        if (!listener.start())
-            return;
-        const double cpu0 = selfCpuSeconds();
-        QElapsedTimer timer;
-        timer.start();
-        std::thread sender([&] { send(listener.tcpPort(), slices); });
-        while (pipeline.stats().stored + pipeline.stats().duplicates + pipeline.stats().rejected < alerts
-               && timer.elapsed() < 600000)
-            QThread::msleep(5);
-        ourSeconds = double(timer.nsecsElapsed()) / 1e9;
-        sender.join();
-        const PipelineStats stats = pipeline.stats();
-        std::printf("  falco-explorer: %.2f s  %.0f alerts/s  %.1f MiB/s  stored %lld  rejected %lld  CPU %.2f s "
-                    "(sender included)\n",
-                    ourSeconds, alerts / ourSeconds, double(totalBytes) / (1 << 20) / ourSeconds,
-                    static_cast<long long>(stats.stored), static_cast<long long>(stats.rejected), selfCpuSeconds() - cpu0);
-        listener.stop();
-        pipeline.stop();
+// Ours: listener → mappers → one writer → SQLite, all in this process. Alerts/s stored and committed.
+double runOurs(const Stream &stream)
+{
+    QTemporaryDir dir;
+    IngestConfig config;
+    config.dbPath = dir.filePath(QStringLiteral("bench.db"));
+    IngestPipeline pipeline(config);
+    if (!pipeline.start())
+        return 0;
+    ListenerConfig listen;
+    listen.tcpPort = 0;
+    SyslogListener listener(listen, &pipeline);
+    if (!listener.start())
+        return 0;
+    const QMap<QString, double> threads0 = threadCpuSeconds();
+    const double cpu0 = selfCpuSeconds();
+    QElapsedTimer timer;
+    timer.start();
+    std::thread sender([&] { send(listener.tcpPort(), stream.slices); });
+    PipelineStats stats;
+    do {
+        QThread::msleep(2);
+        stats = pipeline.stats();
+    } while (stats.stored + stats.duplicates + stats.rejected < stream.alerts && timer.elapsed() < 600000);
+    const double seconds = double(timer.nsecsElapsed()) / 1e9;
+    const QMap<QString, double> threads1 = threadCpuSeconds();
+    const double cpu = selfCpuSeconds() - cpu0;
+    sender.join();
+    const double rate = double(stats.stored) / seconds;
+    std::printf("  falco-explorer listener: %.2f s  %.0f alerts/s stored+committed  %.1f MiB/s  stored %lld  rejected %lld"
+                "  %lld txns (%.0f rows/txn)\n",
+                seconds, rate, double(stream.bytes) / (1 << 20) / seconds, static_cast<long long>(stats.stored),
+                static_cast<long long>(stats.rejected), static_cast<long long>(pipeline.commits()),
+                double(stats.stored) / double(qMax<qint64>(1, pipeline.commits())));
+    QString split;
+    double listed = 0;
+    for (auto it = threads1.cbegin(); it != threads1.cend(); ++it) {
+        const double used = it.value() - threads0.value(it.key());
+        if (it.key() == QLatin1String("bench_listener") || used < 0.005)
+            continue;
+        listed += used;
+        split += QStringLiteral("%1 %2 s (%3 us/alert)  ").arg(it.key()).arg(used, 0, 'f', 2).arg(used * 1e6 / stream.alerts, 0, 'f', 1);
     }
+    std::printf("    CPU %.2f s in %.2f s wall: %ssenders+bench %.2f s\n", cpu, seconds, qPrintable(split), cpu - listed);
+    listener.stop();
+    pipeline.stop();
+    return rate;
+}
 
-    // rsyslog imtcp → omfile, the same bytes.
-    const QString rsyslogd = QStandardPaths::findExecutable(QStringLiteral("rsyslogd"), {QStringLiteral("/usr/sbin")});
-    if (rsyslogd.isEmpty()) {
-        std::printf("  rsyslogd: not installed, no ratio\n");
-        return;
-    }
+// rsyslog imtcp → omfile, the same bytes. Messages/s written to the file.
+double runRsyslog(const QString &rsyslogd, const Stream &stream)
+{
     QTemporaryDir dir;
     const quint16 port = freePort();
     const QString out = dir.filePath(QStringLiteral("out.log"));
@@ -210,8 +250,7 @@ void throughput(int alerts, int connections)
     rsyslog.start(rsyslogd, {QStringLiteral("-n"), QStringLiteral("-f"), conf.fileName(), QStringLiteral("-i"),
                              dir.filePath(QStringLiteral("rsyslogd.pid"))});
     rsyslog.waitForStarted();
-    // Wait until it listens.
-    for (int i = 0; i < 100; ++i) {
+    for (int i = 0; i < 100; ++i) {   // until it listens
         const int fd = connectTo(port);
         if (fd >= 0) {
             ::close(fd);
@@ -219,74 +258,154 @@ void throughput(int alerts, int connections)
         }
         QThread::msleep(50);
     }
+    const double cpu0 = processCpuSeconds(rsyslog.processId());
     QElapsedTimer timer;
     timer.start();
-    std::thread sender([&] { send(port, slices); });
-    while (QFileInfo(out).size() < totalBytes && timer.elapsed() < 600000) {
-        QThread::msleep(5);
-    }
-    const double rsyslogSeconds = double(timer.nsecsElapsed()) / 1e9;
+    std::thread sender([&] { send(port, stream.slices); });
+    while (QFileInfo(out).size() < stream.bytes && timer.elapsed() < 600000)
+        QThread::msleep(2);
+    const double seconds = double(timer.nsecsElapsed()) / 1e9;
     sender.join();
-    const double rsyslogCpu = processCpuSeconds(rsyslog.processId());
+    const double cpu = processCpuSeconds(rsyslog.processId()) - cpu0;
     const qint64 written = QFileInfo(out).size();
     rsyslog.terminate();
     rsyslog.waitForFinished(10000);
-    std::printf("  rsyslogd imtcp->omfile: %.2f s  %.0f msg/s  %.1f MiB/s  written %lld of %lld bytes  CPU %.2f s\n",
-                rsyslogSeconds, alerts / rsyslogSeconds, double(totalBytes) / (1 << 20) / rsyslogSeconds,
-                static_cast<long long>(written), static_cast<long long>(totalBytes), rsyslogCpu);
-    std::printf("  ratio t_rsyslog / t_ours = %.2f (>= 1.0: we parse, map and commit to SQLite faster than rsyslog "
-                "writes raw lines to a file)\n",
-                rsyslogSeconds / ourSeconds);
+    const double rate = stream.alerts / seconds;
+    std::printf("  rsyslogd imtcp->omfile:  %.2f s  %.0f msgs/s written  %.1f MiB/s  %lld of %lld bytes  rsyslogd CPU %.2f s\n",
+                seconds, rate, double(stream.bytes) / (1 << 20) / seconds, static_cast<long long>(written),
+                static_cast<long long>(stream.bytes), cpu);
+    return rate;
+}
+
+void throughput(int alerts, int connections, int rounds)
+{
+    Stream stream;
+    stream.alerts = alerts;
+    stream.slices.resize(static_cast<size_t>(connections));
+    for (int i = 0; i < alerts; ++i) {
+        const QByteArray line = sidekickLine(i);
+        stream.slices[size_t(i % connections)] += line;
+        stream.bytes += line.size();
+    }
+    IngestConfig defaults;
+    ListenerConfig listenDefaults;
+    const int mappers = defaults.mapperThreads > 0 ? defaults.mapperThreads : qBound(1, QThread::idealThreadCount(), 8);
+    std::printf("throughput: %d alerts, %d connections (one sender thread each, in this process), %.1f MiB, %.0f bytes/alert; "
+                "%d cores\n",
+                alerts, connections, double(stream.bytes) / (1 << 20), double(stream.bytes) / alerts,
+                QThread::idealThreadCount());
+    std::printf("  ours: 1 listener thread (frames of up to %d per hand-off), %d mapper threads, 1 writer thread "
+                "(<= %d rows/txn or %d ms), queue <= %lld MiB raw + %d mapped batches\n",
+                listenDefaults.maxBatchFrames, mappers, defaults.maxBatchAlerts, defaults.maxBatchAgeMs,
+                static_cast<long long>(defaults.maxQueuedBytes >> 20), defaults.maxQueuedBatches);
+    const QString rsyslogd = QStandardPaths::findExecutable(QStringLiteral("rsyslogd"), {QStringLiteral("/usr/sbin")});
+    double bestOurs = 0;
+    double bestRsyslog = 0;
+    for (int round = 1; round <= rounds; ++round) {
+        std::printf(" round %d\n", round);
+        const double ours = runOurs(stream);
+        bestOurs = qMax(bestOurs, ours);
+        if (rsyslogd.isEmpty())
+            continue;
+        const double theirs = runRsyslog(rsyslogd, stream);
+        bestRsyslog = qMax(bestRsyslog, theirs);
+        std::printf("  ratio ours/rsyslog = %.2f\n", theirs > 0 ? ours / theirs : 0.0);
+    }
+    if (rsyslogd.isEmpty()) {
+        std::printf("  rsyslogd: not installed, no ratio; best ours %.0f alerts/s\n", bestOurs);
+        return;
+    }
+    std::printf("  best of %d: falco-explorer %.0f alerts/s stored+committed, rsyslogd %.0f msgs/s to a file: ratio %.2f "
+                "(>= 1.0: we parse, map and commit to SQLite faster than rsyslog writes raw lines to a file)\n",
+                rounds, bestOurs, bestRsyslog, bestRsyslog > 0 ? bestOurs / bestRsyslog : 0.0);
+}
+
+// Reads `falco-explorer listen` stats lines (stderr) until one satisfies done, or timeout.
+bool waitForStats(QProcess &listen, const char *counter, qint64 value, int timeoutMs)
+{
+    const QRegularExpression pattern(QStringLiteral("\\b%1 (\\d+)").arg(QLatin1String(counter)));
+    QElapsedTimer timer;
+    timer.start();
+    while (timer.elapsed() < timeoutMs) {
+        if (!listen.canReadLine() && !listen.waitForReadyRead(500))
+            continue;
+        while (listen.canReadLine()) {
+            const QString line = QString::fromUtf8(listen.readLine());
+            const QRegularExpressionMatch match = pattern.match(line);
+            if (match.hasMatch() && match.captured(1).toLongLong() >= value)
+                return true;
+        }
+    }
+    return false;
 }
 
 void idleCost(int connections)
 {
-    rlimit limit {};
-    getrlimit(RLIMIT_NOFILE, &limit);
-    limit.rlim_cur = limit.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &limit);
-    if (limit.rlim_cur < rlim_t(connections) + 100) {
-        connections = int(limit.rlim_cur) - 100;
-        std::printf("idle: RLIMIT_NOFILE is %llu: using %d connections\n", static_cast<unsigned long long>(limit.rlim_cur),
-                    connections);
+    // The sender (this process) needs one descriptor per connection; the listener raises its own limit.
+    rlimit original {};
+    getrlimit(RLIMIT_NOFILE, &original);
+    rlimit raised = original;
+    raised.rlim_cur = raised.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &raised);
+    if (raised.rlim_cur != RLIM_INFINITY && raised.rlim_cur < rlim_t(connections) + 100) {
+        connections = int(raised.rlim_cur) - 100;
+        std::printf("idle: RLIMIT_NOFILE hard limit is %llu: using %d connections\n",
+                    static_cast<unsigned long long>(raised.rlim_cur), connections);
     }
     QTemporaryDir dir;
     const quint16 port = freePort();
     QProcess listen;
-    listen.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    listen.start(QStringLiteral(FE_EXPLORER_BIN),
-                 {QStringLiteral("listen"), QStringLiteral("--db"), dir.filePath(QStringLiteral("idle.db")),
-                  QStringLiteral("--port"), QString::number(port), QStringLiteral("--quiet"),
-                  QStringLiteral("--max-connections"), QString::number(connections + 10), QStringLiteral("--idle-timeout"),
-                  QStringLiteral("0")});
-    if (!listen.waitForStarted() || !listen.waitForReadyRead(10000)) {
+    listen.setReadChannel(QProcess::StandardError);
+    listen.setChildProcessModifier([original] { setrlimit(RLIMIT_NOFILE, &original); });
+    QStringList args {QStringLiteral("listen"), QStringLiteral("--db"), dir.filePath(QStringLiteral("idle.db")),
+                      QStringLiteral("--port"), QString::number(port), QStringLiteral("--stats-interval"),
+                      QStringLiteral("1"), QStringLiteral("--idle-timeout"), QStringLiteral("0")};
+    if (connections > ListenerConfig().maxConnections)
+        args << QStringLiteral("--max-connections") << QString::number(connections);
+    listen.start(QStringLiteral(FE_EXPLORER_BIN), args);
+    if (!listen.waitForStarted() || !waitForStats(listen, "connections", 0, 10000)) {
         std::printf("idle: falco-explorer listen did not start\n");
         return;
     }
-    QThread::msleep(300);
     const qint64 pid = listen.processId();
-    const qint64 rssBefore = rssKiB(pid);
+    std::printf("idle: falco-explorer listen (pid %lld) started with RLIMIT_NOFILE %llu/%llu; %d connections, "
+                "--max-connections %s\n",
+                pid, static_cast<unsigned long long>(original.rlim_cur), static_cast<unsigned long long>(original.rlim_max),
+                connections, connections > ListenerConfig().maxConnections ? "raised" : "default");
+    const qint64 rss0 = rssKiB(pid);
     std::vector<int> fds;
     fds.reserve(size_t(connections));
     QElapsedTimer timer;
     timer.start();
     for (int i = 0; i < connections; ++i) {
         const int fd = connectTo(port);
-        if (fd < 0)
+        if (fd < 0) {
+            std::printf("idle: connect #%d failed\n", i + 1);
             break;
-        writeAll(fd, sidekickLine(i));   // one alert per connection, never closed: Falcosidekick's pattern
+        }
         fds.push_back(fd);
     }
+    const int open = int(fds.size());
+    const bool accepted = waitForStats(listen, "connections", open, 60000);
     const double connectSeconds = double(timer.nsecsElapsed()) / 1e9;
-    QThread::msleep(5000);   // let the listener store the alerts: the window below measures idling only
-    const qint64 rssAfter = rssKiB(pid);
+    QThread::msleep(500);
+    const qint64 rss1 = rssKiB(pid);
+    for (int i = 0; i < open; ++i)
+        writeAll(fds[size_t(i)], sidekickLine(i));   // one alert per connection, never closed: Falcosidekick's pattern
+    const bool stored = waitForStats(listen, "stored", open, 120000);
+    QThread::msleep(1500);   // the idle window below measures idling only
+    const qint64 rss2 = rssKiB(pid);
     const double cpu0 = processCpuSeconds(pid);
-    QThread::msleep(5000);
+    QThread::msleep(10000);
     const double idleCpu = processCpuSeconds(pid) - cpu0;
-    std::printf("idle: %zu connections opened (one alert each) in %.2f s; falco-explorer listen RSS %lld KiB -> %lld KiB "
-                "(%.1f KiB per connection); CPU over 5 s idle: %.3f s (%.2f%%)\n",
-                fds.size(), connectSeconds, static_cast<long long>(rssBefore), static_cast<long long>(rssAfter),
-                double(rssAfter - rssBefore) / double(qMax<size_t>(1, fds.size())), idleCpu, idleCpu / 5.0 * 100);
+    const qint64 rss3 = rssKiB(pid);
+    std::printf("idle: %d connections %s in %.2f s; RSS %lld KiB before -> %lld KiB bare (%.2f KiB per connection) -> %lld "
+                "KiB after one alert each (%s; %.2f KiB per connection over the start)\n",
+                open, accepted ? "accepted" : "NOT all accepted", connectSeconds, static_cast<long long>(rss0),
+                static_cast<long long>(rss1), double(rss1 - rss0) / qMax(1, open), static_cast<long long>(rss2),
+                stored ? "all stored" : "NOT all stored", double(rss2 - rss0) / qMax(1, open));
+    std::printf("idle: CPU over 10 s with %d idle connections: %.3f s (%.2f%% of a core); RSS after %lld KiB\n", open,
+                idleCpu, idleCpu / 10.0 * 100, static_cast<long long>(rss3));
     for (int fd : fds)
         ::close(fd);
     listen.terminate();
@@ -298,7 +417,8 @@ void idleCost(int connections)
 int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
-    throughput(envInt("FE_BENCH_LISTENER_ALERTS", 200000), envInt("FE_BENCH_LISTENER_CONNECTIONS", 4));
+    throughput(envInt("FE_BENCH_LISTENER_ALERTS", 200000), envInt("FE_BENCH_LISTENER_CONNECTIONS", 8),
+               envInt("FE_BENCH_LISTENER_ROUNDS", 2));
     idleCost(envInt("FE_BENCH_IDLE_CONNECTIONS", 10000));
     return 0;
 }

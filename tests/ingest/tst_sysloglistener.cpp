@@ -22,6 +22,12 @@
 
 #include <memory>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 using namespace fe;
 
 namespace {
@@ -117,6 +123,23 @@ bool run(const QString &program, const QStringList &args, QByteArray *output = n
         return false;
     }
     return true;
+}
+
+// A bare blocking client socket: hundreds of them are cheaper than QTcpSockets.
+int connectTo(quint16 port)
+{
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    sockaddr_in address {};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof(address)) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
 }
 
 } // namespace
@@ -421,6 +444,45 @@ private Q_SLOTS:
         QCOMPARE(h.countInStore(), qint64(connections * perConnection));
     }
 
+    // Several mappers map batches in parallel; the writer still stores them in the order they arrived.
+    void parallelMappersStoreInArrivalOrder_data()
+    {
+        QTest::addColumn<int>("mappers");
+        QTest::newRow("one mapper") << 1;
+        QTest::newRow("three mappers, small batches") << 3;
+    }
+
+    void parallelMappersStoreInArrivalOrder()
+    {
+        QFETCH(int, mappers);
+        Harness h;
+        IngestConfig config;
+        config.mapperThreads = mappers;
+        config.maxBatchAlerts = 500;
+        ListenerConfig listen;
+        listen.maxBatchFrames = 16;
+        QVERIFY(h.start(listen, config));
+        QCOMPARE(h.pipeline->mapperThreads(), mappers);
+        constexpr int n = 3000;
+        QTcpSocket client;
+        client.connectToHost(QHostAddress::LocalHost, h.listener->tcpPort());
+        QVERIFY(client.waitForConnected(5000));
+        for (int i = 0; i < n; ++i)
+            client.write(sidekickLine(i) + '\n');
+        while (client.bytesToWrite() > 0)
+            QVERIFY(client.waitForBytesWritten(10000));
+        QTRY_COMPARE_WITH_TIMEOUT(h.stored(), qint64(n), 30000);
+        QVERIFY(h.pipeline->commits() > 1);   // several transactions of about maxBatchAlerts
+        AlertStore store;
+        QVERIFY(store.open(h.dir.filePath(QStringLiteral("alerts.db")), AlertStore::OpenMode::ReadOnly));
+        const AlertBatch stored = store.alertsAfter(0, n + 1);
+        QCOMPARE(stored.size(), n);
+        for (int i = 0; i < n; ++i) {
+            const QString expected = QStringLiteral("00000000-0000-4000-8000-%1").arg(i, 12, 10, QLatin1Char('0'));
+            QCOMPARE(stored.at(i).uuid, expected);
+        }
+    }
+
     void idleConnectionsAreClosed()
     {
         Harness h;
@@ -458,6 +520,67 @@ private Q_SLOTS:
         }
         QCOMPARE(h.pipeline->stats().connections, 3);
         QCOMPARE(h.pipeline->stats().rejectedByReason.value(QStringLiteral("connection limit")), 2);
+    }
+
+    // Every connection is a descriptor. `listen` raises its soft RLIMIT_NOFILE towards --max-connections (the
+    // hard limit allows it); when the hard limit is too low it says so, and still serves what it can.
+    void cliFileLimit_data()
+    {
+        QTest::addColumn<bool>("hardLimitTooLow");
+        QTest::addColumn<int>("connections");
+        QTest::newRow("soft limit 128, raised for 400 connections") << false << 400;
+        QTest::newRow("hard limit 128, below --max-connections") << true << 40;
+    }
+
+    void cliFileLimit()
+    {
+        QFETCH(bool, hardLimitTooLow);
+        QFETCH(int, connections);
+        rlimit own {};
+        QVERIFY(getrlimit(RLIMIT_NOFILE, &own) == 0);
+        if (own.rlim_cur < rlim_t(connections) + 100) {   // the test's own clients need descriptors too
+            rlimit raised = own;
+            raised.rlim_cur = qMin<rlim_t>(raised.rlim_max, rlim_t(connections) + 100);
+            QVERIFY(setrlimit(RLIMIT_NOFILE, &raised) == 0);
+        }
+        QTemporaryDir dir;
+        const QString db = dir.filePath(QStringLiteral("limit.db"));
+        QProcess listen;
+        listen.setChildProcessModifier([hardLimitTooLow] {
+            rlimit limit {};
+            getrlimit(RLIMIT_NOFILE, &limit);
+            limit.rlim_cur = 128;
+            if (hardLimitTooLow)
+                limit.rlim_max = 128;
+            setrlimit(RLIMIT_NOFILE, &limit);
+        });
+        listen.start(QStringLiteral(FE_EXPLORER_BIN),
+                     {QStringLiteral("listen"), QStringLiteral("--db"), db, QStringLiteral("--port"), QStringLiteral("0"),
+                      QStringLiteral("--max-connections"), QStringLiteral("600"), QStringLiteral("--quiet")});
+        QVERIFY(listen.waitForStarted(5000));
+        QTRY_VERIFY_WITH_TIMEOUT(listen.canReadLine(), 10000);
+        const QByteArray first = listen.readLine();
+        QVERIFY2(first.startsWith("listening on tcp 127.0.0.1:"), first.constData());
+        const quint16 port = quint16(first.trimmed().mid(first.lastIndexOf(':') + 1).toUInt());
+        std::vector<int> fds;
+        for (int i = 0; i < connections; ++i) {
+            const int fd = connectTo(port);
+            QVERIFY(fd >= 0);
+            fds.push_back(fd);
+            const QByteArray line = sidekickLine(i) + '\n';
+            QCOMPARE(::write(fd, line.constData(), size_t(line.size())), ssize_t(line.size()));
+        }
+        QTest::qWait(1500);   // accepted and read (the listener reads each connection as it accepts it)
+        listen.terminate();
+        QVERIFY(listen.waitForFinished(20000));
+        for (int fd : fds)
+            ::close(fd);
+        QCOMPARE(listen.exitCode(), 0);
+        const QByteArray errors = listen.readAllStandardError();
+        QCOMPARE(errors.contains("the open-file limit is 128 (hard limit 128)"), hardLimitTooLow);
+        AlertStore store;
+        QVERIFY(store.open(db, AlertStore::OpenMode::ReadOnly));
+        QCOMPARE(store.count(), qint64(connections));
     }
 
     // The CLI: `falco-explorer listen --port 0`, alerts sent, SIGTERM: everything received is stored.
