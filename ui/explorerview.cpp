@@ -210,6 +210,23 @@ ExplorerView::ExplorerView(FilterState *filterState, QWidget *parent)
         shortcut(QKeySequence(Qt::ALT | Qt::Key(Qt::Key_1 + s)), [this, s] { setStatusOfSelection(TriageStatus(s)); });
     shortcut(QKeySequence(Qt::CTRL | Qt::Key_M), [this] { addNoteToSelection(); });
     shortcut(QKeySequence(Qt::Key_Escape), [this] { m_table->setFocus(); });
+    // In the table, Home and End go to the first and last alert (QTableView's own go to the first/last column, which
+    // is of no use in a row-per-alert table); the far jump is cheap (AlertTableModel's anchors).
+    auto rowJump = [this](const QKeySequence &keys, bool last) {
+        auto *s = new QShortcut(keys, m_table);
+        s->setContext(Qt::WidgetShortcut);
+        connect(s, &QShortcut::activated, this, [this, last] {
+            const int rows = m_model->rowCount();
+            if (rows == 0)
+                return;
+            const int column = m_table->currentIndex().isValid() ? m_table->currentIndex().column() : 0;
+            const QModelIndex target = m_model->index(last ? rows - 1 : 0, column);
+            m_table->setCurrentIndex(target);
+            m_table->scrollTo(target, last ? QAbstractItemView::PositionAtBottom : QAbstractItemView::PositionAtTop);
+        });
+    };
+    rowJump(QKeySequence(Qt::Key_End), true);
+    rowJump(QKeySequence(Qt::Key_Home), false);
 
     syncFromState();
 }

@@ -237,6 +237,40 @@ private Q_SLOTS:
         QCOMPARE(explorer->tableModel()->rowCount(), kCount);
     }
 
+    // End and Home in the table go to the last and the first alert (far jumps through the model's anchors).
+    void endAndHomeGoToTheLastAndFirstAlert()
+    {
+        FilterState state;
+        ExplorerView explorer(&state);
+        AlertTableModel *model = explorer.tableModel();
+        model->setPageSize(10);
+        model->setAnchorStride(25);
+        explorer.setDatabasePath(m_db);
+        explorer.resize(1200, 700);
+        explorer.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&explorer));
+        explorer.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&explorer));
+        explorer.waitUntilSettled();
+        QCOMPARE(model->rowCount(), kCount);
+        QCOMPARE(model->anchorCount(), kCount / 25);
+        QTableView *table = explorer.tableView();
+        table->setFocus();
+        table->setCurrentIndex(model->index(3, AlertTableModel::RuleColumn));
+        // Newest first: the last row is the oldest alert (id 1), the first the newest (id kCount).
+        QTest::keyClick(table, Qt::Key_End);
+        explorer.waitUntilSettled();
+        QCOMPARE(table->currentIndex().row(), kCount - 1);
+        QCOMPARE(table->currentIndex().column(), int(AlertTableModel::RuleColumn));
+        QTRY_COMPARE(model->idAt(kCount - 1), qint64(1));
+        QTest::keyClick(table, Qt::Key_Home);
+        explorer.waitUntilSettled();
+        QCOMPARE(table->currentIndex().row(), 0);
+        QTRY_COMPARE(model->idAt(0), qint64(kCount));
+        explorer.detailPane()->waitForIdle();
+        QCOMPARE(explorer.detailPane()->alertId(), qint64(kCount));
+    }
+
     void completion()
     {
         QueryLineEdit edit;
