@@ -213,35 +213,47 @@ QByteArray BulkEncoder::bulkPath() const
     return path;
 }
 
-QByteArray BulkEncoder::actionLine(const QByteArray &documentId) const
+void BulkEncoder::appendActionLine(const QByteArray &documentId, QByteArray *body) const
 {
-    QByteArray line;
-    line.reserve(48 + m_indexJson.size() + documentId.size());
-    line += QByteArrayLiteral("{\"create\":{\"_index\":");
-    line += m_indexJson;
-    line += QByteArrayLiteral(",\"_id\":\"");
-    line += documentId;
-    line += QByteArrayLiteral("\"}}\n");
-    return line;
+    *body += QByteArrayLiteral("{\"create\":{\"_index\":");
+    *body += m_indexJson;
+    *body += QByteArrayLiteral(",\"_id\":\"");
+    *body += documentId;
+    *body += QByteArrayLiteral("\"}}\n");
 }
 
 QByteArray BulkEncoder::encodeDocument(QByteArrayView ecsJson, QString *error) const
 {
-    if (m_mode == ForwardConfig::Mode::Raw)
-        return rawFalcoJson(ecsJson, error);
+    QByteArray out;
+    if (!appendDocument(ecsJson, &out, error))
+        return {};
+    return out;
+}
+
+bool BulkEncoder::appendDocument(QByteArrayView ecsJson, QByteArray *body, QString *error) const
+{
+    const qsizetype start = body->size();
+    if (m_mode == ForwardConfig::Mode::Raw) {
+        const QByteArray raw = rawFalcoJson(ecsJson, error);
+        if (raw.isEmpty())
+            return false;
+        *body += raw;
+        return true;
+    }
 
     qsizetype open = 0;
     QVector<Member> members;
+    members.reserve(32);
     if (!scanObject(ecsJson, 0, &open, &members)) {
         if (error)
             *error = QStringLiteral("the stored document is not a JSON object");
-        return {};
+        return false;
     }
-    QByteArray out;
+    // The stored bytes are copied as they are (no re-serialisation): at most a few members are spliced in.
+    QByteArray &out = *body;
     if (!m_addDataStream) {
-        out = ecsJson.toByteArray();
+        out += ecsJson;
     } else {
-        out.reserve(ecsJson.size() + 160);
         const bool empty = members.isEmpty();
         QByteArray head;   // inserted right after the opening brace
         if (!hasKey(members, "data_stream") && !hasKey(members, "data_stream.dataset"))
@@ -287,11 +299,12 @@ QByteArray BulkEncoder::encodeDocument(QByteArrayView ecsJson, QString *error) c
         }
     }
     // NDJSON: a document is one line. Raw newlines can only be whitespace between tokens in valid JSON.
-    if (out.contains('\n') || out.contains('\r')) {
-        out.replace('\n', ' ');
-        out.replace('\r', ' ');
+    const qsizetype end = out.size();
+    if (QByteArrayView(out).sliced(start).indexOf('\n') >= 0 || QByteArrayView(out).sliced(start).indexOf('\r') >= 0) {
+        char *data = out.data();
+        std::replace_if(data + start, data + end, [](char c) { return c == '\n' || c == '\r'; }, ' ');
     }
-    return out;
+    return true;
 }
 
 QByteArray BulkEncoder::rawFalcoJson(QByteArrayView ecsJson, QString *error)
@@ -350,24 +363,34 @@ QByteArray BulkEncoder::rawFalcoJson(QByteArrayView ecsJson, QString *error)
 qsizetype BulkEncoder::encode(const QVector<BulkSource> &sources, qsizetype from, int maxDocs, qint64 maxBytes,
                               BulkRequest *request, QVector<BulkEncodeFailure> *failures) const
 {
+    return encode(sources, from, sources.size(), maxDocs, maxBytes, request, failures);
+}
+
+qsizetype BulkEncoder::encode(const QVector<BulkSource> &sources, qsizetype from, qsizetype to, int maxDocs,
+                              qint64 maxBytes, BulkRequest *request, QVector<BulkEncodeFailure> *failures) const
+{
+    QByteArray &body = request->body;
+    if (body.capacity() < std::min<qint64>(maxBytes, 64LL * 1024 * 1024))
+        body.reserve(qsizetype(std::min<qint64>(maxBytes, 64LL * 1024 * 1024)) + 4096);
     qsizetype i = from;
-    for (; i < sources.size() && request->size() < maxDocs; ++i) {
+    to = std::min(to, sources.size());
+    for (; i < to && request->size() < maxDocs; ++i) {
         const BulkSource &source = sources[i];
+        const qsizetype before = body.size();
+        const QByteArray id = documentId(source.dedupeKey);
+        appendActionLine(id, &body);
         QString error;
-        const QByteArray document = encodeDocument(source.ecsJson, &error);
-        if (document.isEmpty()) {
+        if (!appendDocument(source.ecsJson, &body, &error)) {
+            body.truncate(before);
             if (failures)
                 failures->append({source.alertId, error});
             continue;
         }
-        const QByteArray id = documentId(source.dedupeKey);
-        const QByteArray action = actionLine(id);
-        const qint64 added = action.size() + document.size() + 1;
-        if (request->size() > 0 && request->body.size() + added > maxBytes)
+        body += '\n';
+        if (request->size() > 0 && body.size() > maxBytes) {
+            body.truncate(before);
             break;
-        request->body += action;
-        request->body += document;
-        request->body += '\n';
+        }
         request->alertIds.append(source.alertId);
         request->documentIds.append(id);
     }

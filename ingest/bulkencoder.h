@@ -58,11 +58,17 @@ public:
 
     // The document line for one alert (no trailing newline), or empty + error.
     QByteArray encodeDocument(QByteArrayView ecsJson, QString *error) const;
+    // The same, appended to body (the stored bytes are copied, never re-serialised); false + error, with body
+    // possibly holding a partial line the caller truncates, when the alert cannot be encoded.
+    bool appendDocument(QByteArrayView ecsJson, QByteArray *body, QString *error) const;
 
     // Appends sources[from..] to a request until maxDocs documents or maxBytes of body would be exceeded
     // (a single document larger than maxBytes is still sent alone: the server decides with a 413).
     // Unencodable alerts go to failures. Returns the index of the first source not consumed.
     qsizetype encode(const QVector<BulkSource> &sources, qsizetype from, int maxDocs, qint64 maxBytes,
+                     BulkRequest *request, QVector<BulkEncodeFailure> *failures) const;
+    // The same over sources[from, to) only.
+    qsizetype encode(const QVector<BulkSource> &sources, qsizetype from, qsizetype to, int maxDocs, qint64 maxBytes,
                      BulkRequest *request, QVector<BulkEncodeFailure> *failures) const;
 
     // Raw mode's document: event.original when it holds a Falco JSON object (also behind a syslog or CRI
@@ -76,7 +82,7 @@ public:
     static QByteArray rawFalcoJson(QByteArrayView ecsJson, QString *error);
 
 private:
-    QByteArray actionLine(const QByteArray &documentId) const;
+    void appendActionLine(const QByteArray &documentId, QByteArray *body) const;
 
     ForwardConfig::Mode m_mode;
     QString m_index;

@@ -7,6 +7,7 @@
 #include "ingest/esclient.h"
 
 #include <QDateTime>
+#include <QSet>
 #include <QTimer>
 
 #include <algorithm>
@@ -34,8 +35,10 @@ Diagnostic forwarderDiagnostic(Diagnostic::Severity severity, const QString &loc
 
 } // namespace
 
-// The worker: everything here runs in the forwarder's thread. One request in flight at a time, so a batch's
-// outcome is committed before the next batch is taken (the cursor then never runs ahead of the answers).
+// The worker: everything here runs in the forwarder's thread. Up to maxInFlight requests are in flight (one
+// after a failure until a request succeeds); batches are handed out in id order, and each answer is
+// committed as it arrives, so an alert answered 201/409 is never sent again (see ForwardOutbox for the spans
+// that keep the cursor exact when answers come back out of order).
 class ForwarderWorker : public QObject
 {
     Q_OBJECT
@@ -48,6 +51,7 @@ public:
         , m_retryDeadLettersFirst(retryDeadLetters)
         , m_encoder(config)
         , m_backoff(config.backoffBaseMs, config.backoffMaxMs)
+        , m_maxInFlight(std::clamp(config.maxInFlight, 1, 6))
         , m_splitLimit(config.maxBatchDocs)
     {
     }
@@ -70,17 +74,37 @@ private:
     {
         int attempts = 0;
         bool isRetry = false;
+        qint64 prev = 0;   // new alerts: the id handed out just before this one (the chain a span covers)
     };
+    // One _bulk request: the alerts it covers, in queue order, and its state.
+    struct Batch
+    {
+        QVector<BulkSource> sources;
+        QVector<Meta> meta;
+        BulkRequest request;
+        QVector<BulkEncodeFailure> failures;
+        qint64 after = -1;   // the new alerts cover (after, hi]; -1 when the batch holds only retries
+        qint64 hi = -1;
+        int attempt = 0;     // whole-request attempts so far
+        qint64 dueMs = 0;    // when waiting to be sent again
+    };
+    using BatchPtr = std::shared_ptr<Batch>;
 
     void pump();
+    void pumpOnce();
     void fill();
-    void sendBatch();
-    void onReply(const EsClient::Reply &reply);
-    void commit(const ForwardOutbox::Outcome &outcome);
+    bool sendNewBatch();
+    void send(const BatchPtr &batch);
+    void onReply(const BatchPtr &batch, const EsClient::Reply &reply);
+    bool commit(const ForwardOutbox::Outcome &outcome, const BatchPtr &batch);
+    bool commitPending();
+    void release(const Batch &batch);
+    void finishIfDrained();
     void scheduleAt(qint64 delayMs);
     void fail(const QString &error);
     void markDirty(bool deadLettersChanged = false);
     void publish();
+    void updateState();
     void setState(ForwardStatus::State state);
     void emitDeadLetters();
 
@@ -94,17 +118,23 @@ private:
     EsClient *m_client = nullptr;
     QTimer *m_timer = nullptr;     // the next pump (age, poll, backoff, due retry)
     QTimer *m_publish = nullptr;   // throttles statusChanged
-    QVector<BulkSource> m_queue;   // handed out, not yet answered, in order (due retries first)
+    QVector<BulkSource> m_queue;   // taken from the outbox, not in a request yet, in order
     QVector<Meta> m_meta;
+    QSet<qint64> m_retriesOut;     // retry rows taken and not committed yet (queued, in flight, waiting)
     qint64 m_handedAfter = 0;      // the highest new alert id taken into the queue
     qint64 m_queuedSinceMs = 0;
-    BulkRequest m_request;         // in flight
-    qsizetype m_consumed = 0;      // queue items the request covers (some may have failed to encode)
-    QVector<BulkEncodeFailure> m_encodeFailures;
-    bool m_inFlight = false;
+    QList<BatchPtr> m_inFlight;
+    QList<BatchPtr> m_resend;      // whole-request failures waiting for their backoff, oldest first
+    // Answered, but the outbox write failed: written again, never re-sent.
+    QList<QPair<ForwardOutbox::Outcome, BatchPtr>> m_uncommitted;
+    int m_commitAttempt = 0;
+    int m_maxInFlight;
+    int m_window = 1;              // requests allowed in flight now: 1 at start and after a failure
     bool m_stopped = true;
     bool m_finished = false;
-    int m_attempt = 0;             // whole-request attempts of the current batch
+    bool m_pumping = false;
+    bool m_giveUp = false;         // failed: waiting for the answers in flight before stopping
+    QString m_failure;
     int m_splitLimit;
     bool m_deadLettersDirty = false;
     qint64 m_lastDeadCount = -1;
@@ -159,18 +189,18 @@ void ForwarderWorker::stop()
     m_stopped = true;
     if (m_timer)
         m_timer->stop();
-    // A request in flight is abandoned with the client; its batch was not committed, so the next run re-sends
-    // it and the 409s make that harmless.
+    // Requests in flight are abandoned with the client; their batches were not committed, so the next run
+    // re-sends them and the 409s make that harmless. Answered batches were committed as they came.
     delete m_client;
     m_client = nullptr;
-    m_inFlight = false;
+    m_inFlight.clear();
     setState(ForwardStatus::State::Stopped);
     publish();
 }
 
 void ForwarderWorker::wake()
 {
-    if (!m_stopped && !m_inFlight && m_status.state == ForwardStatus::State::Idle)
+    if (!m_stopped && m_inFlight.isEmpty() && m_status.state == ForwardStatus::State::Idle)
         scheduleAt(0);
 }
 
@@ -241,6 +271,16 @@ void ForwarderWorker::publish()
 
 void ForwarderWorker::fail(const QString &error)
 {
+    // Answers already on their way are recorded first, so that what Elasticsearch accepted is never sent again.
+    if (!m_inFlight.isEmpty() && !m_stopped) {
+        if (!m_giveUp) {
+            m_giveUp = true;
+            m_failure = error;
+        }
+        if (m_timer)
+            m_timer->stop();
+        return;
+    }
     m_stopped = true;
     if (m_timer)
         m_timer->stop();
@@ -254,108 +294,239 @@ void ForwarderWorker::fail(const QString &error)
     }
 }
 
+void ForwarderWorker::updateState()
+{
+    if (!m_inFlight.isEmpty())
+        setState(ForwardStatus::State::Sending);
+    else if (!m_resend.isEmpty() || !m_uncommitted.isEmpty())
+        setState(ForwardStatus::State::Backoff);
+}
+
 void ForwarderWorker::fill()
 {
     const int room = m_config.maxBatchDocs - int(m_queue.size());
     if (room <= 0)
         return;
+    // Due retries not already taken (rows taken are not committed yet and would come back).
     QVector<ForwardOutbox::Item> items;
-    // Due retries only into an empty queue: rows already queued are not committed yet and would come back.
-    if (m_queue.isEmpty())
-        items = m_outbox.takeDue(room, nowMs());
+    for (ForwardOutbox::Item &item : m_outbox.takeDue(room + int(m_retriesOut.size()), nowMs())) {
+        if (!m_retriesOut.contains(item.alertId) && items.size() < room)
+            items.append(std::move(item));
+    }
     items += m_outbox.takeNew(m_handedAfter, room - int(items.size()));
     if (items.isEmpty())
         return;
     if (m_queue.isEmpty())
         m_queuedSinceMs = nowMs();
     for (ForwardOutbox::Item &item : items) {
-        if (!item.isRetry)
+        Meta meta{item.attempts, item.isRetry, 0};
+        if (item.isRetry) {
+            m_retriesOut.insert(item.alertId);
+        } else {
+            meta.prev = m_handedAfter;
             m_handedAfter = std::max(m_handedAfter, item.alertId);
+        }
         m_queue.append({item.alertId, std::move(item.dedupeKey), std::move(item.document)});
-        m_meta.append({item.attempts, item.isRetry});
+        m_meta.append(meta);
     }
 }
 
 void ForwarderWorker::pump()
 {
-    if (m_stopped || m_inFlight)
+    // A batch that needed no request is answered inside the loop below, and its answer pumps again: the loop
+    // goes on instead.
+    if (m_stopped || m_pumping || m_giveUp)
         return;
-    fill();
-    if (m_queue.isEmpty()) {
-        const ForwardOutbox::Counts c = m_outbox.counts();
-        const qint64 nextRetry = m_outbox.nextRetryMs();
-        setState(ForwardStatus::State::Idle);
-        markDirty();
-        if (m_once) {
-            if (nextRetry >= 0) {
-                scheduleAt(nextRetry - nowMs());
-                return;
-            }
-            publish();
-            m_finished = true;
-            m_stopped = true;
-            Q_EMIT finished(c.pending == 0 && c.retrying == 0 && c.deadLettered == 0);
-            return;
-        }
-        qint64 delay = m_config.pollIntervalMs;
-        if (nextRetry >= 0)
-            delay = std::min(delay, std::max<qint64>(0, nextRetry - nowMs()));
-        scheduleAt(delay);
-        return;
-    }
-    // Batching by age: a short queue waits for more alerts, but never longer than maxBatchAgeMs.
-    if (!m_once && m_queue.size() < m_config.maxBatchDocs) {
-        const qint64 age = nowMs() - m_queuedSinceMs;
-        if (age < m_config.maxBatchAgeMs) {
-            scheduleAt(std::min<qint64>(m_config.maxBatchAgeMs - age, m_config.pollIntervalMs));
-            return;
-        }
-    }
-    sendBatch();
+    m_pumping = true;
+    pumpOnce();
+    m_pumping = false;
 }
 
-void ForwarderWorker::sendBatch()
+void ForwarderWorker::pumpOnce()
 {
-    m_request = BulkRequest();
-    m_encodeFailures.clear();
-    m_consumed = m_encoder.encode(m_queue, 0, std::min(m_splitLimit, m_config.maxBatchDocs), m_config.maxBatchBytes,
-                                  &m_request, &m_encodeFailures);
-    if (m_request.size() == 0) {
-        // Everything taken was unencodable: record those as dead letters and go on.
-        onReply(EsClient::Reply{200, QByteArrayLiteral("{\"errors\":false,\"items\":[]}"), {}, {}, {}});
+    // 1. Answers whose outbox write failed are written first; nothing new goes out before.
+    if (!m_uncommitted.isEmpty() && !commitPending())
+        return;
+    // 2. Whole-request failures are sent again when due, before anything new, one at a time.
+    const qint64 now = nowMs();
+    while (!m_resend.isEmpty() && int(m_inFlight.size()) < m_window && m_resend.first()->dueMs <= now) {
+        const BatchPtr batch = m_resend.takeFirst();
+        send(batch);
+    }
+    if (!m_resend.isEmpty()) {
+        if (int(m_inFlight.size()) < m_window)
+            scheduleAt(m_resend.first()->dueMs - now);
+        updateState();
         return;
     }
-    m_inFlight = true;
+    // 3. New batches while there is room in the window.
+    while (!m_stopped && m_uncommitted.isEmpty() && int(m_inFlight.size()) < m_window) {
+        fill();
+        if (m_queue.isEmpty())
+            break;
+        // Batching by age: a short queue waits for more alerts, but never longer than maxBatchAgeMs.
+        if (!m_once && m_queue.size() < m_config.maxBatchDocs) {
+            const qint64 age = nowMs() - m_queuedSinceMs;
+            if (age < m_config.maxBatchAgeMs) {
+                if (m_inFlight.isEmpty())
+                    scheduleAt(std::min<qint64>(m_config.maxBatchAgeMs - age, m_config.pollIntervalMs));
+                updateState();
+                return;
+            }
+        }
+        if (!sendNewBatch())
+            return;
+    }
+    if (!m_inFlight.isEmpty() || m_stopped || !m_uncommitted.isEmpty()) {
+        updateState();
+        return;
+    }
+    finishIfDrained();
+}
+
+void ForwarderWorker::finishIfDrained()
+{
+    const ForwardOutbox::Counts c = m_outbox.counts();
+    const qint64 nextRetry = m_outbox.nextRetryMs();
+    setState(ForwardStatus::State::Idle);
+    markDirty();
+    if (m_once) {
+        if (nextRetry >= 0) {
+            scheduleAt(nextRetry - nowMs());
+            return;
+        }
+        publish();
+        m_finished = true;
+        m_stopped = true;
+        Q_EMIT finished(c.pending == 0 && c.retrying == 0 && c.deadLettered == 0);
+        return;
+    }
+    qint64 delay = m_config.pollIntervalMs;
+    if (nextRetry >= 0)
+        delay = std::min(delay, std::max<qint64>(0, nextRetry - nowMs()));
+    scheduleAt(delay);
+}
+
+bool ForwarderWorker::sendNewBatch()
+{
+    // A batch's new alerts must be one unbroken stretch of the hand-out chain (items put back by a split may
+    // precede later ones), so that its outcome can say "everything in (after, hi] is answered".
+    qsizetype end = 0;
+    qint64 lastNew = -1;
+    for (; end < m_queue.size(); ++end) {
+        if (m_meta[end].isRetry)
+            continue;
+        if (lastNew >= 0 && m_meta[end].prev != lastNew)
+            break;
+        lastNew = m_queue[end].alertId;
+    }
+    auto batch = std::make_shared<Batch>();
+    const qsizetype consumed = m_encoder.encode(m_queue, 0, end, std::min(m_splitLimit, m_config.maxBatchDocs),
+                                                m_config.maxBatchBytes, &batch->request, &batch->failures);
+    batch->sources = m_queue.mid(0, consumed);
+    batch->meta = m_meta.mid(0, consumed);
+    m_queue.remove(0, consumed);
+    m_meta.remove(0, consumed);
+    for (qsizetype j = 0; j < consumed; ++j) {
+        if (batch->meta[j].isRetry)
+            continue;
+        if (batch->after < 0)
+            batch->after = batch->meta[j].prev;
+        batch->hi = batch->sources[j].alertId;
+    }
+    if (!m_queue.isEmpty())
+        m_queuedSinceMs = nowMs();
+    if (batch->request.size() == 0) {
+        // Everything taken was unencodable: record those as dead letters and go on.
+        onReply(batch, EsClient::Reply{200, QByteArrayLiteral("{\"errors\":false,\"items\":[]}"), {}, {}, {}});
+        return !m_stopped;
+    }
+    send(batch);
+    return true;
+}
+
+void ForwarderWorker::send(const BatchPtr &batch)
+{
+    m_inFlight.append(batch);
     setState(ForwardStatus::State::Sending);
     ++m_status.requests;
-    m_client->send("POST", m_encoder.bulkPath(), m_request.body, [this](const EsClient::Reply &reply) {
-        m_inFlight = false;
+    m_client->send("POST", m_encoder.bulkPath(), batch->request.body, [this, batch](const EsClient::Reply &reply) {
+        if (m_stopped)
+            return;
+        m_inFlight.removeOne(batch);
         m_status.node = reply.node;
-        onReply(reply);
+        onReply(batch, reply);
+        if (m_giveUp && m_inFlight.isEmpty() && !m_stopped) {
+            m_giveUp = false;
+            fail(m_failure);
+        }
     });
 }
 
-void ForwarderWorker::onReply(const EsClient::Reply &reply)
+// The batch's alerts are answered for good: their retry rows may be taken again.
+void ForwarderWorker::release(const Batch &batch)
+{
+    for (qsizetype j = 0; j < batch.sources.size(); ++j) {
+        if (batch.meta[j].isRetry)
+            m_retriesOut.remove(batch.sources[j].alertId);
+    }
+}
+
+bool ForwarderWorker::commit(const ForwardOutbox::Outcome &outcome, const BatchPtr &batch)
+{
+    QString error;
+    if (m_outbox.commit(outcome, &error)) {
+        release(*batch);
+        return true;
+    }
+    // Delivered but not recorded: keep the outcome and write it again (re-sending would duplicate documents
+    // that a data-stream rollover moved out of reach of the 409).
+    m_status.lastError = error;
+    Q_EMIT diagnostic(forwarderDiagnostic(Diagnostic::Severity::Error, m_dbPath, error));
+    m_uncommitted.append({outcome, batch});
+    setState(ForwardStatus::State::Backoff);
+    scheduleAt(m_backoff.delayMs(++m_commitAttempt));
+    return false;
+}
+
+bool ForwarderWorker::commitPending()
+{
+    while (!m_uncommitted.isEmpty()) {
+        QString error;
+        if (!m_outbox.commit(m_uncommitted.first().first, &error)) {
+            m_status.lastError = error;
+            setState(ForwardStatus::State::Backoff);
+            scheduleAt(m_backoff.delayMs(++m_commitAttempt));
+            return false;
+        }
+        release(*m_uncommitted.takeFirst().second);
+    }
+    m_commitAttempt = 0;
+    return true;
+}
+
+void ForwarderWorker::onReply(const BatchPtr &batch, const EsClient::Reply &reply)
 {
     if (m_stopped)
         return;
-    const BulkResponse decision = BulkResponse::decide(reply.status, reply.body, m_request.size(), reply.networkError);
+    const BulkRequest &request = batch->request;
+    const BulkResponse decision = BulkResponse::decide(reply.status, reply.body, request.size(), reply.networkError);
     switch (decision.action) {
     case BulkResponse::Action::Items: {
         ForwardOutbox::Outcome outcome;
+        outcome.cursor = batch->hi;
+        outcome.spanAfter = batch->after;
         const qint64 now = nowMs();
         qsizetype k = 0;   // index into the request's items
         QString firstProblem;
-        for (qsizetype j = 0; j < m_consumed; ++j) {
-            const BulkSource &source = m_queue[j];
-            const Meta &meta = m_meta[j];
-            if (!meta.isRetry)
-                outcome.cursor = std::max(outcome.cursor, source.alertId);
+        for (qsizetype j = 0; j < batch->sources.size(); ++j) {
+            const BulkSource &source = batch->sources[j];
+            const Meta &meta = batch->meta[j];
             ForwardOutbox::Failure failure;
             failure.alertId = source.alertId;
             failure.attempts = meta.attempts + 1;
             failure.isRetry = meta.isRetry;
-            if (k < m_request.size() && m_request.alertIds[k] == source.alertId) {
+            if (k < request.size() && request.alertIds[k] == source.alertId) {
                 const BulkResponse::Item &item = decision.items[k++];
                 switch (item.outcome) {
                 case BulkResponse::ItemOutcome::Created:
@@ -382,84 +553,86 @@ void ForwarderWorker::onReply(const EsClient::Reply &reply)
                 }
             }
             // Not in the request: it failed to encode.
-            const auto it = std::find_if(m_encodeFailures.cbegin(), m_encodeFailures.cend(),
+            const auto it = std::find_if(batch->failures.cbegin(), batch->failures.cend(),
                                          [&](const BulkEncodeFailure &f) { return f.alertId == source.alertId; });
-            failure.reason = it != m_encodeFailures.cend() ? it->reason : QStringLiteral("could not be encoded");
+            failure.reason = it != batch->failures.cend() ? it->reason : QStringLiteral("could not be encoded");
             outcome.dead.append(failure);
             if (firstProblem.isEmpty())
                 firstProblem = QStringLiteral("alert %1: %2").arg(source.alertId).arg(failure.reason);
         }
-        QString error;
-        if (!m_outbox.commit(outcome, &error)) {
-            // Delivered but not recorded: re-sending later is harmless (409s), losing the record is not.
-            m_status.lastError = error;
-            Q_EMIT diagnostic(forwarderDiagnostic(Diagnostic::Severity::Error, m_dbPath, error));
-            setState(ForwardStatus::State::Backoff);
-            scheduleAt(m_backoff.delayMs(++m_attempt));
-            return;
-        }
+        const bool committed = commit(outcome, batch);
         if (!outcome.dead.isEmpty()) {
             Q_EMIT diagnostic(forwarderDiagnostic(Diagnostic::Severity::Error, m_config.targetIndex(),
                                                   QStringLiteral("%1 alert(s) dead-lettered; first: %2")
                                                       .arg(outcome.dead.size())
                                                       .arg(firstProblem)));
         }
-        m_status.lastError = outcome.dead.isEmpty() && outcome.retry.isEmpty()
-            ? QString()
-            : (outcome.dead.isEmpty() ? outcome.retry.first().reason : firstProblem);
-        m_queue.remove(0, m_consumed);
-        m_meta.remove(0, m_consumed);
-        m_queuedSinceMs = nowMs();
-        m_consumed = 0;
-        m_attempt = 0;
-        m_splitLimit = std::min(m_config.maxBatchDocs, m_splitLimit * 2);
+        if (committed) {
+            m_status.lastError = outcome.dead.isEmpty() && outcome.retry.isEmpty()
+                ? QString()
+                : (outcome.dead.isEmpty() ? outcome.retry.first().reason : firstProblem);
+        }
+        if (request.size() > 0) {
+            m_window = m_maxInFlight;
+            m_splitLimit = std::min(m_config.maxBatchDocs, m_splitLimit * 2);
+        }
         markDirty(!outcome.dead.isEmpty());
-        pump();
+        if (committed)
+            pump();
         return;
     }
     case BulkResponse::Action::Split:
-        if (m_request.size() <= 1) {
+        if (request.size() <= 1) {
             ForwardOutbox::Outcome outcome;
-            for (qsizetype j = 0; j < m_consumed; ++j) {
-                if (!m_meta[j].isRetry)
-                    outcome.cursor = std::max(outcome.cursor, m_queue[j].alertId);
-                ForwardOutbox::Failure failure{m_queue[j].alertId, decision.httpStatus, decision.error,
-                                               m_meta[j].attempts + 1, 0, m_meta[j].isRetry};
-                if (!m_request.alertIds.contains(m_queue[j].alertId))
-                    failure.reason = m_encodeFailures.isEmpty() ? failure.reason : m_encodeFailures.first().reason;
+            outcome.cursor = batch->hi;
+            outcome.spanAfter = batch->after;
+            for (qsizetype j = 0; j < batch->sources.size(); ++j) {
+                const Meta &meta = batch->meta[j];
+                const qint64 id = batch->sources[j].alertId;
+                ForwardOutbox::Failure failure{id, decision.httpStatus, decision.error, meta.attempts + 1, 0, meta.isRetry};
+                if (!request.alertIds.contains(id))
+                    failure.reason = batch->failures.isEmpty() ? failure.reason : batch->failures.first().reason;
                 outcome.dead.append(failure);
             }
-            QString error;
-            if (!m_outbox.commit(outcome, &error)) {
-                fail(error);
-                return;
-            }
+            const bool committed = commit(outcome, batch);
             Q_EMIT diagnostic(forwarderDiagnostic(Diagnostic::Severity::Error, reply.node,
                                                   QStringLiteral("alert %1 dead-lettered: %2")
-                                                      .arg(m_request.alertIds.value(0))
+                                                      .arg(request.alertIds.value(0))
                                                       .arg(decision.error)));
-            m_queue.remove(0, m_consumed);
-            m_meta.remove(0, m_consumed);
-            m_consumed = 0;
             markDirty(true);
+            if (committed)
+                pump();
         } else {
-            m_splitLimit = std::max(1, m_request.size() / 2);
+            // Nothing was applied: the alerts go back to the front of the queue, to be sent in halves.
+            m_splitLimit = std::max(1, request.size() / 2);
+            m_queue = batch->sources + m_queue;
+            m_meta = batch->meta + m_meta;
+            pump();
         }
-        pump();
         return;
     case BulkResponse::Action::RetryAll: {
-        ++m_attempt;
+        if (m_giveUp)
+            return;   // stopping anyway: the batch is sent again by the next run
+        ++batch->attempt;
         ++m_status.retriedRequests;
         m_status.lastError = decision.error;
-        if (m_config.maxAttempts > 0 && m_attempt >= m_config.maxAttempts) {
-            fail(QStringLiteral("giving up after %1 attempts: %2").arg(m_attempt).arg(decision.error));
+        m_window = 1;
+        if (m_config.maxAttempts > 0 && batch->attempt >= m_config.maxAttempts) {
+            fail(QStringLiteral("giving up after %1 attempts: %2").arg(batch->attempt).arg(decision.error));
             return;
         }
-        const qint64 delay = m_backoff.delayMs(m_attempt);
+        const qint64 delay = m_backoff.delayMs(batch->attempt);
         Q_EMIT diagnostic(forwarderDiagnostic(Diagnostic::Severity::Warning, reply.node,
                                               QStringLiteral("%1; retrying in %2 ms").arg(decision.error).arg(delay)));
+        batch->dueMs = nowMs() + delay;
+        // In due order (equal delays keep the hand-out order, so the cursor keeps up).
+        const auto pos = std::find_if(m_resend.begin(), m_resend.end(), [&](const BatchPtr &b) {
+            return b->dueMs > batch->dueMs;
+        });
+        m_resend.insert(pos, batch);
         setState(ForwardStatus::State::Backoff);
-        scheduleAt(delay);
+        if (m_inFlight.isEmpty())
+            scheduleAt(m_resend.first()->dueMs - nowMs());
         return;
     }
     case BulkResponse::Action::AuthFailed:

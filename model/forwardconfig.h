@@ -42,6 +42,7 @@ struct ForwardConfig
     int backoffBaseMs = 500;
     int backoffMaxMs = 60000;
     int maxAttempts = 0;            // whole-request attempts before giving up on a batch; 0 = keep trying
+    int maxInFlight = 2;            // _bulk requests in flight at once, 1-6 (1 after a failure, until a success)
     int pollIntervalMs = 500;       // how often to look for new alerts when idle
 
     // The data stream or index documents go to.

@@ -8,6 +8,9 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <limits>
+
 namespace fe {
 
 namespace {
@@ -120,6 +123,14 @@ bool ForwardOutbox::open(const QString &path, const QString &target, QString *er
         close();
         return false;
     }
+    // The span table is the outbox's own (see forwardSpanSql). A memory map lets the forwarder read the stored
+    // documents without a copy per page (pread), per connection only.
+    if (!d->exec(forwardSpanSql, &step) || !d->exec("PRAGMA mmap_size=268435456", &step)) {
+        if (error)
+            *error = QStringLiteral("%1: %2").arg(path, step);
+        close();
+        return false;
+    }
     d->target = target;
     d->targetUtf8 = target.toUtf8();
     Stmt insert(d->db, "INSERT OR IGNORE INTO forward_target(target, updated) VALUES(?1, ?2)");
@@ -205,18 +216,47 @@ QVector<ForwardOutbox::Item> ForwardOutbox::takeNew(qint64 afterId, int limit)
     // columns, not a full Alert with its FTS text, at tens of thousands of rows a second.
     Stmt s(d->db,
            "SELECT a.id, a.dedupe, doc.doc FROM alerts a JOIN alert_doc doc ON doc.id = a.id "
-           "WHERE a.id > ?1 ORDER BY a.id LIMIT ?2");
-    s.bind(1, afterId);
-    s.bind(2, limit);
+           "WHERE a.id > ?1 AND a.id <= ?2 ORDER BY a.id LIMIT ?3");
     items.reserve(limit);
-    while (s.step()) {
-        Item item;
-        item.alertId = s.i64(0);
-        item.dedupeKey = s.bytes(1);
-        item.document = s.bytes(2);
-        items.append(item);
+    // Everything up to the cursor is answered: it may have passed afterId by absorbing a span.
+    qint64 from = std::max(afterId, cursor());
+    // The gaps between the spans ahead, in order.
+    QVector<QPair<qint64, qint64>> spansAhead;
+    for (const auto &span : spans()) {
+        if (span.second > from)
+            spansAhead.append(span);
+    }
+    for (qsizetype k = 0; k <= spansAhead.size() && items.size() < limit; ++k) {
+        const qint64 to = k < spansAhead.size() ? spansAhead[k].first : std::numeric_limits<qint64>::max();
+        if (to > from) {
+            s.bind(1, from);
+            s.bind(2, to);
+            s.bind(3, limit - items.size());
+            while (s.step()) {
+                Item item;
+                item.alertId = s.i64(0);
+                item.dedupeKey = s.bytes(1);
+                item.document = s.bytes(2);
+                items.append(std::move(item));
+            }
+            s.reset();
+        }
+        if (k < spansAhead.size())
+            from = std::max(from, spansAhead[k].second);
     }
     return items;
+}
+
+QVector<QPair<qint64, qint64>> ForwardOutbox::spans() const
+{
+    QVector<QPair<qint64, qint64>> result;
+    if (!d->db)
+        return result;
+    Stmt s(d->db, "SELECT after, hi FROM forward_span WHERE target = ?1 ORDER BY after");
+    s.bind(1, d->targetUtf8);
+    while (s.step())
+        result.append({s.i64(0), s.i64(1)});
+    return result;
 }
 
 qint64 ForwardOutbox::nextRetryMs() const
@@ -242,15 +282,53 @@ bool ForwardOutbox::commit(const Outcome &outcome, QString *error)
     const qint64 now = nowMs();
     bool ok = true;
     {
+        // Where the cursor goes: straight to outcome.cursor, or (several requests in flight) only when it has
+        // reached the batch's predecessor; otherwise the batch becomes a span.
+        qint64 cursor = -1;
+        Stmt current(d->db, "SELECT cursor FROM forward_target WHERE target = ?1");
+        current.bind(1, d->targetUtf8);
+        ok = current && current.step();
+        if (ok) {
+            cursor = current.i64(0);
+            current.reset();
+        }
+        if (ok && outcome.cursor >= 0) {
+            if (outcome.spanAfter < 0 || outcome.spanAfter <= cursor) {
+                cursor = std::max(cursor, outcome.cursor);
+            } else {
+                Stmt span(d->db, "INSERT INTO forward_span(target, after, hi) VALUES(?1, ?2, ?3) "
+                                 "ON CONFLICT(target, after) DO UPDATE SET hi = max(hi, excluded.hi)");
+                span.bind(1, d->targetUtf8);
+                span.bind(2, outcome.spanAfter);
+                span.bind(3, outcome.cursor);
+                ok = span && span.exec();
+            }
+        }
+        // The cursor absorbs every span it has reached (spans may chain).
+        while (ok) {
+            Stmt reached(d->db, "SELECT max(hi) FROM forward_span WHERE target = ?1 AND after <= ?2");
+            reached.bind(1, d->targetUtf8);
+            reached.bind(2, cursor);
+            if (!reached || !reached.step() || sqlite3_column_type(reached.get(), 0) == SQLITE_NULL)
+                break;
+            const qint64 hi = reached.i64(0);
+            Stmt drop(d->db, "DELETE FROM forward_span WHERE target = ?1 AND after <= ?2");
+            drop.bind(1, d->targetUtf8);
+            drop.bind(2, cursor);
+            ok = drop && drop.exec();
+            if (hi <= cursor)
+                break;
+            cursor = hi;
+        }
         Stmt target(d->db,
                     "UPDATE forward_target SET cursor = max(cursor, ?2), delivered = delivered + ?3, "
                     "duplicates = duplicates + ?4, updated = ?5 WHERE target = ?1");
         target.bind(1, d->targetUtf8);
-        target.bind(2, outcome.cursor);
+        target.bind(2, cursor);
         target.bind(3, outcome.delivered);
         target.bind(4, outcome.duplicates);
         target.bind(5, now);
-        ok = target && target.exec();
+        ok = ok && target && target.exec();
 
         Stmt del(d->db, "DELETE FROM forward_item WHERE target = ?1 AND alert_id = ?2");
         for (qint64 id : outcome.deliveredRetries) {
@@ -325,6 +403,19 @@ ForwardOutbox::Counts ForwardOutbox::counts() const
     s.bind(1, c.cursor);
     if (s.step())
         c.pending = s.i64(0);
+    // Alerts inside spans are answered already (spans are few: at most one per request in flight).
+    qint64 covered = c.cursor;
+    for (const auto &[after, hi] : spans()) {
+        const qint64 from = std::max(after, covered);
+        if (hi <= from)
+            continue;
+        Stmt in(d->db, "SELECT count(*) FROM alerts WHERE id > ?1 AND id <= ?2");
+        in.bind(1, from);
+        in.bind(2, hi);
+        if (in.step())
+            c.pending -= in.i64(0);
+        covered = hi;
+    }
     return c;
 }
 

@@ -3,6 +3,7 @@
 
 #include <QByteArray>
 #include <QMetaType>
+#include <QPair>
 #include <QString>
 #include <QVector>
 
@@ -18,6 +19,13 @@ namespace fe {
 // Exactly once: a batch's outcome is committed in one transaction after Elasticsearch answered. A crash
 // before that re-sends the batch on restart; the deterministic _id turns the repeats into 409s, which
 // count as delivered. Nothing is skipped because the cursor only moves past alerts whose fate is written.
+//
+// Several requests in flight: batches are handed out in id order but may be answered out of order. Each
+// answer is committed at once (so an alert whose answer said 201/409 is never sent again, which matters with
+// data-stream rollover, where a repeated `create` lands in the new write index instead of answering 409): a
+// batch covering (after, hi] whose predecessors are not all answered yet is written as a span row
+// (forwardSpanSql); the cursor absorbs spans as soon as it reaches them, and takeNew() skips alerts inside a
+// span. The span table belongs to the outbox and is created by open() (no schema migration needed).
 inline constexpr char forwardOutboxSql[] = R"SQL(
 CREATE TABLE IF NOT EXISTS forward_target(
   target     TEXT PRIMARY KEY,            -- ForwardConfig::targetKey(): "es:<mode>:<index>"
@@ -38,6 +46,16 @@ CREATE TABLE IF NOT EXISTS forward_item(
   PRIMARY KEY(target, alert_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS forward_item_state ON forward_item(target, state, next_try);
+)SQL";
+
+// Answered batches ahead of the cursor: every alert with after < id <= hi has had its fate recorded.
+inline constexpr char forwardSpanSql[] = R"SQL(
+CREATE TABLE IF NOT EXISTS forward_span(
+  target TEXT NOT NULL,
+  after  INTEGER NOT NULL,   -- the id handed out just before the batch (its predecessor)
+  hi     INTEGER NOT NULL,   -- the batch's highest new alert id
+  PRIMARY KEY(target, after)
+) WITHOUT ROWID;
 )SQL";
 
 // One connection of its own (open it in the thread that uses it).
@@ -67,7 +85,10 @@ public:
     // The fate of one batch, committed in one transaction.
     struct Outcome
     {
-        qint64 cursor = -1;                 // new cursor; -1 keeps it
+        qint64 cursor = -1;                 // new cursor (the batch's highest new id); -1 keeps it
+        // -1: cursor moves to `cursor` unconditionally (one request in flight). Otherwise the batch covers
+        // (spanAfter, cursor]: the cursor moves only when it has reached spanAfter, else a span is recorded.
+        qint64 spanAfter = -1;
         qint64 delivered = 0;               // alerts delivered (created + duplicates)
         qint64 duplicates = 0;              // of which 409
         QVector<qint64> deliveredRetries;   // retry rows now delivered (deleted)
@@ -108,8 +129,11 @@ public:
     qint64 cursor() const;
     // Retrying alerts whose next try is due (nowMs), oldest first. Rows whose alert no longer exists are removed.
     QVector<Item> takeDue(int limit, qint64 nowMs);
-    // Stored alerts after afterId (use cursor(), or the last id already handed out), in id order.
+    // Stored alerts after afterId (use cursor(), or the last id already handed out), in id order, skipping
+    // alerts inside a recorded span (already answered).
     QVector<Item> takeNew(qint64 afterId, int limit);
+    // Spans recorded ahead of the cursor (after, hi), in order (for tests and diagnostics).
+    QVector<QPair<qint64, qint64>> spans() const;
     // Earliest next try of a retrying alert, -1 when none.
     qint64 nextRetryMs() const;
 

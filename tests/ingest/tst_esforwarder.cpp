@@ -4,6 +4,7 @@
 #include "ingest/esclient.h"
 #include "ingest/esforwarder.h"
 #include "model/alertstore.h"
+#include "model/forwardoutbox.h"
 #include "support/fakeelasticsearch.h"
 
 #include <QSignalSpy>
@@ -268,6 +269,93 @@ private Q_SLOTS:
         const int before = es.bulkRequests();
         QVERIFY(runOnce(c));
         QCOMPARE(es.bulkRequests(), before);
+    }
+
+    // The first request goes alone; after it succeeded, up to maxInFlight requests are open at once.
+    void requestsInFlight_data()
+    {
+        QTest::addColumn<int>("maxInFlight");
+        QTest::newRow("one") << 1;
+        QTest::newRow("two") << 2;
+    }
+    void requestsInFlight()
+    {
+        QFETCH(int, maxInFlight);
+        store(51, 50);
+        FakeElasticsearch es;
+        QVERIFY(es.listen());
+        es.setAnswerDelayMs(100);
+        ForwardConfig c = config(es);
+        c.maxInFlight = maxInFlight;
+        ForwardStatus status;
+        QVERIFY(runOnce(c, &status));
+        verifyExactlyOnce(es, QStringLiteral("logs-falco.alerts-default"), 100);
+        QCOMPARE(es.maxOpenBulkRequests(), maxInFlight);
+        QCOMPARE(es.createAttempts(), 100);
+        QCOMPARE(status.delivered, 100);
+    }
+
+    // Two in flight, one fails for good (maxAttempts) while the other is still out: the other's answer is
+    // recorded before stopping (as a span when it is the later batch), so the next run sends only what was not
+    // accepted — not a single document twice.
+    void failureWhileAnotherRequestIsInFlight()
+    {
+        FakeElasticsearch es;
+        QVERIFY(es.listen());
+        es.setAnswerDelayMs(50);
+        es.queueFault(FakeElasticsearch::FaultKind::None);
+        es.queueFault(FakeElasticsearch::FaultKind::Status, 503);
+        es.queueFault(FakeElasticsearch::FaultKind::None);
+        ForwardConfig c = config(es);
+        c.maxAttempts = 1;
+        QVERIFY(!runOnce(c));
+        QCOMPARE(es.maxOpenBulkRequests(), 2);
+        const qint64 firstRun = es.documentCount();
+        QVERIFY2(firstRun == 30 || firstRun == 40, qPrintable(QString::number(firstRun)));   // 20 + the 10 or 20 not refused
+        c.maxAttempts = 0;
+        ForwardStatus status;
+        QVERIFY(runOnce(c, &status));
+        verifyExactlyOnce(es, QStringLiteral("logs-falco.alerts-default"), 50);
+        QCOMPARE(es.createAttempts(), 50);
+        QCOMPARE(es.conflicts(), 0);
+        QCOMPARE(status.delivered, 50);
+        QCOMPARE(status.duplicates, 0);
+        ForwardOutbox outbox;
+        QVERIFY(outbox.open(m_db, c.targetKey()));
+        QCOMPARE(outbox.cursor(), 50);
+        QVERIFY(outbox.spans().isEmpty());
+    }
+
+    // Two in flight, connections dropped mid-request, then the forwarder is stopped with requests open (a
+    // restart): the next run delivers everything exactly once. Only the requests open at the stop can come
+    // back as 409s; everything answered before is never sent again.
+    void twoInFlightDroppedConnectionsAndRestart()
+    {
+        store(51, 200);
+        FakeElasticsearch es;
+        QVERIFY(es.listen());
+        es.setAnswerDelayMs(100);
+        es.queueFault(FakeElasticsearch::FaultKind::None);
+        for (int i = 0; i < 3; ++i)
+            es.queueFault(FakeElasticsearch::FaultKind::DropMidRequest);
+        ForwardConfig c = config(es);
+        c.maxInFlight = 2;
+        {
+            EsForwarder forwarder(c, m_db);
+            forwarder.start(false);
+            QTRY_VERIFY_WITH_TIMEOUT(es.documentCount() >= 100, 20000);
+            forwarder.stop();
+        }
+        QCOMPARE(es.maxOpenBulkRequests(), 2);
+        QVERIFY(es.documentCount() < 250);
+        ForwardStatus status;
+        QVERIFY(runOnce(c, &status));
+        verifyExactlyOnce(es, QStringLiteral("logs-falco.alerts-default"), 250);
+        QCOMPARE(es.createAttempts() - es.conflicts(), 250);
+        QVERIFY2(es.conflicts() <= 2 * c.maxBatchDocs, qPrintable(QString::number(es.conflicts())));
+        QCOMPARE(status.delivered, 250);
+        QCOMPARE(status.pending, 0);
+        QCOMPARE(status.deadLettered, 0);
     }
 
     void deadLetterThenRetryAfterTheFix()

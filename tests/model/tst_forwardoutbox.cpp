@@ -5,6 +5,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <memory>
+
 using namespace fe;
 
 namespace {
@@ -42,7 +44,8 @@ class TestForwardOutbox : public QObject
 private Q_SLOTS:
     void init()
     {
-        m_path = m_dir.filePath(QStringLiteral("%1.db").arg(QString::fromLatin1(QTest::currentTestFunction())));
+        m_path = m_dir.filePath(QStringLiteral("%1-%2.db").arg(QString::fromLatin1(QTest::currentTestFunction()),
+                                                                QString::fromLatin1(QTest::currentDataTag()).replace(QLatin1Char(' '), QLatin1Char('_'))));
         AlertStore store;
         QString error;
         QVERIFY2(store.open(m_path, AlertStore::OpenMode::ReadWrite, &error), qPrintable(error));
@@ -185,6 +188,94 @@ private Q_SLOTS:
         QVERIFY(outbox.takeDue(10, 4999).isEmpty());
         QCOMPARE(outbox.takeDue(10, 5000).size(), 1);
         QCOMPARE(outbox.nextRetryMs(), 5000);
+    }
+
+    // Two requests in flight, answered out of order: the later batch becomes a span, is never handed out
+    // again (not even after a restart), and the cursor absorbs it when the earlier batch is answered.
+    void outOfOrderAnswerIsASpanUntilTheCursorReachesIt_data()
+    {
+        QTest::addColumn<bool>("restartBetween");
+        QTest::newRow("same connection") << false;
+        QTest::newRow("restart between the answers") << true;
+    }
+    void outOfOrderAnswerIsASpanUntilTheCursorReachesIt()
+    {
+        QFETCH(bool, restartBetween);
+        QString error;
+        auto outbox = std::make_unique<ForwardOutbox>();
+        QVERIFY(outbox->open(m_path, QStringLiteral("t"), &error));
+        ForwardOutbox::Outcome later;   // the batch (4, 7], answered first
+        later.spanAfter = 4;
+        later.cursor = 7;
+        later.delivered = 3;
+        QVERIFY2(outbox->commit(later, &error), qPrintable(error));
+        QCOMPARE(outbox->cursor(), 0);
+        QCOMPARE(outbox->spans(), (QVector<QPair<qint64, qint64>>{{4, 7}}));
+        if (restartBetween) {
+            outbox = std::make_unique<ForwardOutbox>();
+            QVERIFY(outbox->open(m_path, QStringLiteral("t"), &error));
+        }
+        // What is left to send skips the answered span.
+        QVector<qint64> ids;
+        for (const auto &item : outbox->takeNew(outbox->cursor(), 100))
+            ids.append(item.alertId);
+        QCOMPARE(ids, (QVector<qint64>{1, 2, 3, 4, 8, 9, 10}));
+        QCOMPARE(outbox->takeNew(3, 2).value(1).alertId, 8);
+        QCOMPARE(outbox->counts().pending, 7);
+        QCOMPARE(outbox->counts().delivered, 3);
+
+        ForwardOutbox::Outcome earlier;   // (0, 4]
+        earlier.spanAfter = 0;
+        earlier.cursor = 4;
+        earlier.delivered = 4;
+        QVERIFY2(outbox->commit(earlier, &error), qPrintable(error));
+        QCOMPARE(outbox->cursor(), 7);
+        QVERIFY(outbox->spans().isEmpty());
+        // The forwarder had handed out up to 4; the span it skipped is behind the cursor now and stays skipped.
+        QCOMPARE(outbox->takeNew(4, 100).size(), 3);
+        QCOMPARE(outbox->takeNew(4, 100).value(0).alertId, 8);
+        QCOMPARE(outbox->counts().pending, 3);
+        QCOMPARE(outbox->counts().delivered, 7);
+    }
+
+    void spansChainAndOverlap()
+    {
+        QString error;
+        ForwardOutbox outbox;
+        QVERIFY(outbox.open(m_path, QStringLiteral("t"), &error));
+        for (const auto &[after, hi] : {QPair<qint64, qint64>{6, 8}, {3, 6}, {3, 5}, {8, 9}}) {
+            ForwardOutbox::Outcome o;
+            o.spanAfter = after;
+            o.cursor = hi;
+            QVERIFY2(outbox.commit(o, &error), qPrintable(error));
+        }
+        QCOMPARE(outbox.cursor(), 0);
+        QCOMPARE(outbox.spans(), (QVector<QPair<qint64, qint64>>{{3, 6}, {6, 8}, {8, 9}}));
+        QCOMPARE(outbox.counts().pending, 4);   // 1, 2, 3, 10
+        ForwardOutbox::Outcome first;
+        first.spanAfter = 0;
+        first.cursor = 3;
+        QVERIFY(outbox.commit(first, &error));
+        QCOMPARE(outbox.cursor(), 9);
+        QVERIFY(outbox.spans().isEmpty());
+        QCOMPARE(outbox.takeNew(outbox.cursor(), 10).size(), 1);
+    }
+
+    // A batch that only held retries has no span: the cursor and spans stay as they are.
+    void retriesOnlyOutcomeLeavesTheSpans()
+    {
+        QString error;
+        ForwardOutbox outbox;
+        QVERIFY(outbox.open(m_path, QStringLiteral("t"), &error));
+        ForwardOutbox::Outcome span;
+        span.spanAfter = 2;
+        span.cursor = 4;
+        QVERIFY(outbox.commit(span, &error));
+        ForwardOutbox::Outcome retries;
+        retries.retry.append({1, 503, QStringLiteral("HTTP 503"), 1, 0, false});
+        QVERIFY(outbox.commit(retries, &error));
+        QCOMPARE(outbox.cursor(), 0);
+        QCOMPARE(outbox.spans().size(), 1);
     }
 };
 

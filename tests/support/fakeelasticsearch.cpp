@@ -2,13 +2,19 @@
 #include "support/fakeelasticsearch.h"
 
 #include <QHostAddress>
+#include <QPointer>
+#include <QSet>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QTimer>
 #include <QUrl>
 #include <QUrlQuery>
 
 #include <nlohmann/json.hpp>
+#include <simdjson.h>
 #include <zlib.h>
+
+#include <cstdio>
 
 namespace fe::test {
 
@@ -41,6 +47,35 @@ QByteArray errorBody(int status, const char *type, const std::string &reason)
     Json j = {{"error", {{"root_cause", Json::array({{{"type", type}, {"reason", reason}}})}, {"type", type}, {"reason", reason}}},
               {"status", status}};
     return QByteArray::fromStdString(j.dump());
+}
+
+// A JSON string literal (quotes and escapes) for UTF-8 text.
+std::string jsonString(const QByteArray &text)
+{
+    std::string out;
+    out.reserve(size_t(text.size()) + 2);
+    out += '"';
+    for (const char ch : text) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += ch;
+        } else if (c < 0x20) {
+            char escaped[8];
+            std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
+            out += escaped;
+        } else {
+            out += ch;
+        }
+    }
+    out += '"';
+    return out;
+}
+
+simdjson::dom::parser &bulkParser()
+{
+    thread_local simdjson::dom::parser parser;
+    return parser;
 }
 
 bool isDataStreamName(const QString &index)
@@ -233,6 +268,17 @@ void FakeElasticsearch::onReadyRead(QTcpSocket *socket)
         }
         if (m_recordRequests)
             m_requests.append(request);
+        if (m_answerDelayMs > 0 && request.target.contains("/_bulk")) {
+            // Slow node: the request is held open for a while, which lets a test see how many the client
+            // keeps in flight at once.
+            m_maxOpenBulkRequests = std::max(m_maxOpenBulkRequests, ++m_openBulkRequests);
+            QTimer::singleShot(m_answerDelayMs, this, [this, guard = QPointer<QTcpSocket>(socket), request, keepAlive] {
+                --m_openBulkRequests;
+                if (guard && m_connections.contains(guard.data()) && guard->state() == QAbstractSocket::ConnectedState)
+                    handle(guard.data(), request, keepAlive);
+            });
+            continue;
+        }
         handle(socket, request, keepAlive);
         if (!m_connections.contains(socket) || socket->state() != QAbstractSocket::ConnectedState)
             return;
@@ -321,7 +367,9 @@ void FakeElasticsearch::handle(QTcpSocket *socket, const Request &request, bool 
                 reply(socket, fault.status, errorBody(fault.status, type, "scripted fault"), keepAlive);
                 return;
             }
-            if (fault.kind == FaultKind::Stall)
+            if (fault.kind == FaultKind::None)
+                ; // answered normally below
+            else if (fault.kind == FaultKind::Stall)
                 return;
             if (fault.kind == FaultKind::DropAfterApplying) {
                 int status = 0;
@@ -349,54 +397,92 @@ QByteArray FakeElasticsearch::applyBulk(const Request &request, const QString &p
         *status = 400;
         return errorBody(400, "illegal_argument_exception", "The bulk request must be terminated by a newline [\\n]");
     }
+    // Every line is parsed and validated in full, as Elasticsearch does, with simdjson's DOM parser (a full
+    // validating parser, fast enough that the fake is not what a forwarding benchmark measures).
+    simdjson::dom::parser &parser = bulkParser();
     // Validate the framing first: Elasticsearch refuses the whole request on a malformed action line.
     struct Op
     {
         std::string action;
         QString index;
         QByteArray id;
-        QByteArray source;
+        QByteArrayView source;
     };
     std::vector<Op> ops;
+    ops.reserve(size_t(body.count('\n') / 2 + 1));
+    const QByteArrayView all(body);
     qsizetype p = 0;
     int line = 0;
-    while (p < body.size()) {
-        qsizetype end = body.indexOf('\n', p);
-        const QByteArray actionLine = body.mid(p, end - p);
+    QByteArray lastIndexText;   // the index name is the same on every line: convert it once
+    QString lastIndex;
+    while (p < all.size()) {
+        qsizetype end = all.indexOf('\n', p);
+        const QByteArrayView actionLine = all.sliced(p, end - p);
         ++line;
         p = end + 1;
         if (actionLine.trimmed().isEmpty())
             continue;
-        const Json action = Json::parse(actionLine.constData(), actionLine.constData() + actionLine.size(), nullptr, false);
-        if (!action.is_object() || action.size() != 1 || !action.begin()->is_object()) {
+        simdjson::dom::object action;
+        std::string_view actionName;
+        simdjson::dom::object meta;
+        bool ok = !parser.parse(actionLine.data(), size_t(actionLine.size())).get(action) && action.size() == 1;
+        if (ok) {
+            const auto field = *action.begin();
+            actionName = field.key;
+            ok = !field.value.get(meta);
+        }
+        if (!ok) {
             *status = 400;
             return errorBody(400, "illegal_argument_exception",
                              "Malformed action/metadata line [" + std::to_string(line) + "], expected START_OBJECT");
         }
         Op op;
-        op.action = action.begin().key();
-        const Json &meta = action.begin().value();
-        op.index = meta.contains("_index") && meta["_index"].is_string() ? QString::fromStdString(meta["_index"].get<std::string>()) : pathIndex;
-        if (meta.contains("_id") && meta["_id"].is_string())
-            op.id = QByteArray::fromStdString(meta["_id"].get<std::string>());
+        op.action = std::string(actionName);
+        std::string_view text;
+        if (!meta["_index"].get(text)) {
+            if (QByteArrayView(text.data(), qsizetype(text.size())) != lastIndexText) {
+                lastIndexText = QByteArray(text.data(), qsizetype(text.size()));
+                lastIndex = QString::fromUtf8(lastIndexText);
+            }
+            op.index = lastIndex;
+        } else {
+            op.index = pathIndex;
+        }
+        if (!meta["_id"].get(text))
+            op.id = QByteArray(text.data(), qsizetype(text.size()));
         if (op.action != "delete") {
-            if (p >= body.size()) {
+            if (p >= all.size()) {
                 *status = 400;
                 return errorBody(400, "illegal_argument_exception", "The bulk request must be terminated by a newline [\\n]");
             }
-            end = body.indexOf('\n', p);
-            op.source = body.mid(p, end - p);
+            end = all.indexOf('\n', p);
+            op.source = all.sliced(p, end - p);
             ++line;
             p = end + 1;
         }
         ops.push_back(std::move(op));
     }
+    // filter_path: only the listed response fields (the subset the forwarder uses: top-level names and items.*.x).
+    const QUrlQuery query(QUrl(QString::fromUtf8(request.target)));
+    const bool filtered = query.hasQueryItem(QStringLiteral("filter_path"));
+    QSet<QString> keepTop;
+    QSet<QString> keepItem;
+    if (filtered) {
+        const QStringList paths = query.queryItemValue(QStringLiteral("filter_path")).split(QLatin1Char(','));
+        for (const QString &path : paths) {
+            if (path.startsWith(QLatin1String("items.*.")))
+                keepItem.insert(path.mid(8));
+            else
+                keepTop.insert(path);
+        }
+        if (!keepItem.isEmpty())
+            keepTop.insert(QStringLiteral("items"));
+    }
+    const auto keep = [&](const char *name) { return !filtered || keepItem.contains(QLatin1String(name)); };
+
     bool errors = false;
-    std::string out;
-    out.reserve(ops.size() * 120 + 64);
-    out += "{\"took\":1,\"errors\":";
     std::string items;
-    items.reserve(ops.size() * 120);
+    items.reserve(ops.size() * (filtered ? 72 : 200));
     bool first = true;
     for (Op &op : ops) {
         int itemStatus = 201;
@@ -406,6 +492,7 @@ QByteArray FakeElasticsearch::applyBulk(const Request &request, const QString &p
             op.id = "auto" + QByteArray::number(++m_autoId);
         if (op.action == "create")
             ++m_createAttempts;
+        simdjson::dom::object document;
         if (op.index.isEmpty()) {
             itemStatus = 400;
             errorType = "action_request_validation_exception";
@@ -424,8 +511,7 @@ QByteArray FakeElasticsearch::applyBulk(const Request &request, const QString &p
                 : itemStatus >= 500       ? "unavailable_shards_exception"
                                           : "document_parsing_exception";
             errorReason = "scripted item fault";
-        } else if (!Json::accept(op.source.constData(), op.source.constData() + op.source.size())
-                   || !op.source.trimmed().startsWith('{')) {
+        } else if (parser.parse(op.source.data(), size_t(op.source.size())).get(document)) {
             itemStatus = 400;
             errorType = "document_parsing_exception";
             errorReason = "[1:1] failed to parse: the document is not a JSON object";
@@ -449,25 +535,61 @@ QByteArray FakeElasticsearch::applyBulk(const Request &request, const QString &p
             } else {
                 if (!docs.contains(op.id))
                     ++m_documentCount;
-                docs.insert(op.id, m_keepDocuments ? op.source : QByteArray());
+                docs.insert(op.id, m_keepDocuments ? op.source.toByteArray() : QByteArray());
             }
         }
+        if (errorType)
+            errors = true;
         if (!first)
             items += ',';
         first = false;
-        items += "{\"" + op.action + "\":{\"_index\":" + Json(op.index.toStdString()).dump() + ",\"_id\":"
-            + Json(op.id.toStdString()).dump();
+        items += "{\"" + op.action + "\":{";
+        bool firstField = true;
+        const auto field = [&](const char *name, const std::string &json) {
+            if (!keep(name))
+                return;
+            if (!firstField)
+                items += ',';
+            firstField = false;
+            items += '"';
+            items += name;
+            items += "\":";
+            items += json;
+        };
+        field("_index", jsonString(op.index.toUtf8()));
+        field("_id", jsonString(op.id));
         if (errorType) {
-            errors = true;
-            items += ",\"status\":" + std::to_string(itemStatus) + ",\"error\":{\"type\":\"" + errorType
-                + "\",\"reason\":" + Json(errorReason).dump() + "}}}";
+            field("status", std::to_string(itemStatus));
+            field("error", "{\"type\":\"" + std::string(errorType) + "\",\"reason\":" + jsonString(QByteArray::fromStdString(errorReason)) + "}");
         } else {
-            items += ",\"_version\":1,\"result\":\"created\",\"_shards\":{\"total\":1,\"successful\":1,\"failed\":0},"
-                     "\"_seq_no\":0,\"_primary_term\":1,\"status\":201}}";
+            field("_version", "1");
+            field("result", "\"created\"");
+            field("_shards", "{\"total\":1,\"successful\":1,\"failed\":0}");
+            field("_seq_no", "0");
+            field("_primary_term", "1");
+            field("status", std::to_string(itemStatus));
         }
+        items += "}}";
     }
-    out += errors ? "true" : "false";
-    out += ",\"items\":[" + items + "]}";
+    std::string out;
+    out.reserve(items.size() + 64);
+    out += '{';
+    bool firstTop = true;
+    const auto top = [&](const char *name, const std::string &json) {
+        if (filtered && !keepTop.contains(QLatin1String(name)))
+            return;
+        if (!firstTop)
+            out += ',';
+        firstTop = false;
+        out += '"';
+        out += name;
+        out += "\":";
+        out += json;
+    };
+    top("took", "1");
+    top("errors", errors ? "true" : "false");
+    top("items", '[' + items + ']');
+    out += '}';
     *status = 200;
     return QByteArray::fromStdString(out);
 }

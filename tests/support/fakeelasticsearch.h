@@ -21,7 +21,8 @@ namespace fe::test {
 // 400 for `index` into a data stream and for unparsable documents, 413 above a body limit, malformed-NDJSON
 // 400s, PUT/GET /_index_template/<name>. Faults are scripted by the test: whole-request statuses, a connection
 // dropped mid-request or after the documents were applied, per-item statuses by _id, documents refused by
-// content. Every accepted document is recorded by index and _id.
+// content, a slow answer. Every accepted document is recorded by index and _id. The response honours
+// filter_path for top-level names and items.*.<field>. Lines are validated with simdjson's DOM parser.
 class FakeElasticsearch : public QObject
 {
     Q_OBJECT
@@ -32,6 +33,7 @@ public:
         DropMidRequest,       // close the connection once part of the body arrived; nothing applied
         DropAfterApplying,    // apply the bulk request, then close the connection without an answer
         Stall,                // read the request, never answer (client timeout)
+        None,                 // answer normally (lets a test aim the next faults at later requests)
     };
     struct Fault
     {
@@ -63,6 +65,10 @@ public:
     void setRecordRequests(bool record) { m_recordRequests = record; }
     // Documents are stored (false: only counted, for benchmarks).
     void setKeepDocuments(bool keep) { m_keepDocuments = keep; }
+    // _bulk requests are answered this long after they arrived (0: at once).
+    void setAnswerDelayMs(int ms) { m_answerDelayMs = ms; }
+    // The most _bulk requests received and not answered yet at one time (with an answer delay).
+    int maxOpenBulkRequests() const { return m_maxOpenBulkRequests; }
 
     // Whole-request faults, used one per _bulk request in order.
     void queueFault(FaultKind kind, int status = 0) { m_faults.append({kind, status}); }
@@ -117,6 +123,9 @@ private:
     QHash<QString, QByteArray> m_templates;
     QList<QByteArray> m_bulkQueries;
     qint64 m_autoId = 0;
+    int m_answerDelayMs = 0;
+    int m_openBulkRequests = 0;
+    int m_maxOpenBulkRequests = 0;
 };
 
 } // namespace fe::test
