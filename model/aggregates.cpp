@@ -405,30 +405,31 @@ bool computeDashboard(const AlertStore &store, const AlertFilter &filter, const 
                 return false;
         } else {
             out->fromRollups = true;
-            // [fromMs, m0) and [m1, toMs): sub-minute edges from the base table (a few rows through alerts_ts);
-            // [m0, h0) and [h1, m1): minute rollups; [h0, h1): hour rollups.
-            const qint64 m0 = std::min(ceilDiv(fromMs, MinuteMs) * MinuteMs, toMs);
-            const qint64 m1 = std::max(floorDiv(toMs, MinuteMs) * MinuteMs, m0);
-            const qint64 h0 = std::min(ceilDiv(m0, HourMs) * HourMs, m1);
-            const qint64 h1 = std::max(floorDiv(m1, HourMs) * HourMs, h0);
+            // RollupSlices: the sub-hour edges [from, h0) and [h1, to) from the base table (since schema v3 only
+            // the total and the priority have minute rollups); [h0, d0) and [d1, h1) from hours, [d0, d1) from days.
+            // over_time needs rollup buckets that nest in its interval: with an interval below an hour (ranges
+            // under 120 h) the time series of [h0, h1) comes from minutes, below a day from hours.
+            const RollupSlices r = RollupSlices::plan(db, fromMs, toMs);
             const FilterSql plain = FilterSql::build(AlertFilter{});
-            if (m0 > fromMs && !addFromBase(db, plain.withRange(fromMs, m0), &acc, origin, interval, error))
+            if (r.h0 > r.from && !addFromBase(db, plain.withRange(r.from, r.h0), &acc, origin, interval, error))
                 return false;
-            if (m1 < toMs && !addFromBase(db, plain.withRange(m1, toMs), &acc, origin, interval, error))
+            if (r.to > r.h1 && !addFromBase(db, plain.withRange(r.h1, r.to), &acc, origin, interval, error))
                 return false;
-            // over_time needs buckets no wider than the interval: below an hour the whole minute-aligned
-            // range comes from the minute table (short ranges only: interval < 1h means < 60 h of minutes).
             const bool hourTime = interval % HourMs == 0;
+            const bool dayTime = interval % DayMs == 0;
             const bool ok =
-                addFromRollup(db, sqlnames::rollupMinute, MinuteMs, m0 / MinuteMs, h0 / MinuteMs, true, true, &acc,
+                addFromRollup(db, sqlnames::rollupHour, HourMs, r.h0 / HourMs, r.d0 / HourMs, true, hourTime, &acc,
                               error)
-                && addFromRollup(db, sqlnames::rollupMinute, MinuteMs, h1 / MinuteMs, m1 / MinuteMs, true, true, &acc,
+                && addFromRollup(db, sqlnames::rollupHour, HourMs, r.d1 / HourMs, r.h1 / HourMs, true, hourTime,
+                                 &acc, error)
+                && addFromRollup(db, sqlnames::rollupDay, DayMs, r.d0 / DayMs, r.d1 / DayMs, true, dayTime, &acc,
                                  error)
-                && addFromRollup(db, sqlnames::rollupHour, HourMs, h0 / HourMs, h1 / HourMs, true, hourTime, &acc,
-                                 error)
+                && (dayTime || !hourTime
+                    || addFromRollup(db, sqlnames::rollupHour, HourMs, r.d0 / HourMs, r.d1 / HourMs, false, true,
+                                     &acc, error))
                 && (hourTime
-                    || addFromRollup(db, sqlnames::rollupMinute, MinuteMs, h0 / MinuteMs, h1 / MinuteMs, false, true,
-                                     &acc, error));
+                    || addFromRollup(db, sqlnames::rollupMinute, MinuteMs, r.h0 / MinuteMs, r.h1 / MinuteMs, false,
+                                     true, &acc, error));
             if (!ok)
                 return false;
         }

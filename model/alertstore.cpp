@@ -19,6 +19,7 @@
 #include <initializer_list>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -31,12 +32,28 @@ constexpr char s_insertAlertSql[] =
     "pod, namespace, process, cmdline, user_name, technique, subtechnique, tactics, tags, uuid, dedupe, ingested) "
     "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)";
 constexpr char s_insertDocSql[] = "INSERT INTO alert_doc(id, doc) VALUES(?1, ?2)";
-constexpr char s_insertFtsSql[] = "INSERT INTO alert_fts(rowid, output) VALUES(?1, ?2)";
+constexpr char s_insertOutputSql[] = "INSERT INTO alert_output(id, output) VALUES(?1, ?2)";
+// The full-text catch-up: outputs (ids) in (?1, ?2] into the index (external content: only the index is written).
+constexpr char s_indexOutputsSql[] =
+    "INSERT INTO alert_fts(rowid, output) SELECT id, output FROM alert_output WHERE id > ?1 AND id <= ?2";
+constexpr char s_indexEndSql[] =
+    "SELECT max(id), count(*) FROM (SELECT id FROM alert_output WHERE id > ?1 ORDER BY id LIMIT ?2)";
+constexpr char s_setIndexedSql[] =
+    "INSERT INTO state(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+// A batch of at most this many alerts (live ingest) also indexes up to s_inlineIndexRows pending outputs, oldest
+// first, in its own transaction; a larger one (a file import, a burst) leaves them to indexPending()/optimize(),
+// which index in large chunks. Searches are exact either way (FilterSql::coverUnindexedOutputs).
+constexpr qint64 s_smallBatch = 2000;
+constexpr qint64 s_inlineIndexRows = 5000;
+constexpr qint64 s_indexChunkRows = 50000;
 constexpr char s_upsertMinuteSql[] =
     "INSERT INTO rollup_minute(dim, bucket, key, cnt, last_ts) VALUES(?1, ?2, ?3, ?4, ?5) "
     "ON CONFLICT(dim, bucket, key) DO UPDATE SET cnt = cnt + excluded.cnt, last_ts = max(last_ts, excluded.last_ts)";
 constexpr char s_upsertHourSql[] =
     "INSERT INTO rollup_hour(dim, bucket, key, cnt, last_ts) VALUES(?1, ?2, ?3, ?4, ?5) "
+    "ON CONFLICT(dim, bucket, key) DO UPDATE SET cnt = cnt + excluded.cnt, last_ts = max(last_ts, excluded.last_ts)";
+constexpr char s_upsertDaySql[] =
+    "INSERT INTO rollup_day(dim, bucket, key, cnt, last_ts) VALUES(?1, ?2, ?3, ?4, ?5) "
     "ON CONFLICT(dim, bucket, key) DO UPDATE SET cnt = cnt + excluded.cnt, last_ts = max(last_ts, excluded.last_ts)";
 // The columns of an Alert, in the order readAlert() expects.
 constexpr char s_alertColumns[] =
@@ -50,11 +67,6 @@ qint64 floorDiv(qint64 value, qint64 divisor)
     if ((value % divisor != 0) && ((value < 0) != (divisor < 0)))
         --q;
     return q;
-}
-
-qint64 ceilDiv(qint64 value, qint64 divisor)
-{
-    return -floorDiv(-value, divisor);
 }
 
 QString columnText(sqlite3_stmt *stmt, int column)
@@ -101,6 +113,125 @@ void addRollup(RollupMap &map, RollupDim dim, qint64 bucket, const QString &key,
     ++value.count;
     value.lastTs = std::max(value.lastTs, ts);
 }
+
+// fe_fts_phrase(text, query): does text match the FTS5 query `"phrase"` or `"phrase" *` (the two shapes the query
+// language compiles free text to) the way alert_fts MATCH would? It tokenizes both sides with the FTS5 tokenizer the
+// index uses (unicode61), so the outputs not yet indexed are matched with the index's exact semantics.
+class PhraseMatcher
+{
+public:
+    static bool install(sqlite3 *db)
+    {
+        fts5_api *api = nullptr;
+        sqlite3_stmt *stmt = nullptr;
+        if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &stmt, nullptr) != SQLITE_OK)
+            return false;
+        sqlite3_bind_pointer(stmt, 1, static_cast<void *>(&api), "fts5_api_ptr", nullptr);
+        sqlite3_step(stmt);
+        sqlite3_finalize(stmt);
+        if (!api)
+            return false;
+        auto matcher = std::make_unique<PhraseMatcher>();
+        void *userData = nullptr;
+        if (api->xFindTokenizer(api, "unicode61", &userData, &matcher->m_api) != SQLITE_OK
+            || matcher->m_api.xCreate(userData, nullptr, 0, &matcher->m_tokenizer) != SQLITE_OK)
+            return false;
+        return sqlite3_create_function_v2(db, "fe_fts_phrase", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+                                          matcher.release(), &PhraseMatcher::call, nullptr, nullptr,
+                                          [](void *p) { delete static_cast<PhraseMatcher *>(p); })
+            == SQLITE_OK;
+    }
+
+    PhraseMatcher() = default;
+    ~PhraseMatcher()
+    {
+        if (m_tokenizer)
+            m_api.xDelete(m_tokenizer);
+    }
+    PhraseMatcher(const PhraseMatcher &) = delete;
+    PhraseMatcher &operator=(const PhraseMatcher &) = delete;
+
+private:
+    static void call(sqlite3_context *context, int, sqlite3_value **argv)
+    {
+        auto *self = static_cast<PhraseMatcher *>(sqlite3_user_data(context));
+        const auto *text = reinterpret_cast<const char *>(sqlite3_value_text(argv[0]));
+        const int textSize = sqlite3_value_bytes(argv[0]);
+        const auto *query = reinterpret_cast<const char *>(sqlite3_value_text(argv[1]));
+        const int querySize = sqlite3_value_bytes(argv[1]);
+        if (!text || !query) {
+            sqlite3_result_int(context, 0);
+            return;
+        }
+        self->setQuery(std::string_view(query, size_t(querySize)));
+        sqlite3_result_int(context, self->matches(text, textSize) ? 1 : 0);
+    }
+
+    void setQuery(std::string_view query)
+    {
+        if (m_query == query)
+            return;
+        m_query.assign(query);
+        m_prefix = false;
+        std::string_view body = query;
+        while (!body.empty() && body.back() == ' ')
+            body.remove_suffix(1);
+        if (!body.empty() && body.back() == '*') {
+            m_prefix = true;
+            body.remove_suffix(1);
+            while (!body.empty() && body.back() == ' ')
+                body.remove_suffix(1);
+        }
+        std::string phrase;
+        if (body.size() >= 2 && body.front() == '"' && body.back() == '"') {
+            for (size_t i = 1; i + 1 < body.size(); ++i) {
+                phrase += body[i];
+                if (body[i] == '"' && i + 2 < body.size() && body[i + 1] == '"')
+                    ++i;   // "" is one quote inside a phrase
+            }
+        } else {
+            phrase.assign(body);
+        }
+        m_phrase = tokens(phrase.data(), int(phrase.size()), FTS5_TOKENIZE_QUERY);
+    }
+
+    bool matches(const char *text, int size) const
+    {
+        if (m_phrase.empty())
+            return false;
+        const std::vector<std::string> words = tokens(text, size, FTS5_TOKENIZE_DOCUMENT);
+        const size_t n = m_phrase.size();
+        for (size_t i = 0; i + n <= words.size(); ++i) {
+            size_t k = 0;
+            for (; k < n; ++k) {
+                const bool last = k + 1 == n;
+                const std::string &word = words[i + k];
+                if (last && m_prefix ? word.compare(0, m_phrase[k].size(), m_phrase[k]) != 0 : word != m_phrase[k])
+                    break;
+            }
+            if (k == n)
+                return true;
+        }
+        return false;
+    }
+
+    std::vector<std::string> tokens(const char *text, int size, int flags) const
+    {
+        std::vector<std::string> out;
+        m_api.xTokenize(m_tokenizer, &out, flags, text, size,
+                        [](void *context, int, const char *token, int tokenSize, int, int) {
+                            static_cast<std::vector<std::string> *>(context)->emplace_back(token, size_t(tokenSize));
+                            return SQLITE_OK;
+                        });
+        return out;
+    }
+
+    fts5_tokenizer m_api{};
+    Fts5Tokenizer *m_tokenizer = nullptr;
+    std::string m_query;
+    bool m_prefix = false;
+    std::vector<std::string> m_phrase;
+};
 
 } // namespace
 
@@ -193,6 +324,7 @@ struct AlertStore::Private
     }
 
     bool flushRollups(const RollupMap &map, const char *sql, QString *error);
+    qint64 indexOutputs(qint64 maxRows, QString *error);
     qint64 scalar(const char *sql, std::initializer_list<qint64> params, bool *ok);
     qint64 countRange(qint64 fromMs, qint64 toMs, bool *ok);
 };
@@ -214,8 +346,9 @@ qint64 AlertStore::Private::scalar(const char *sql, std::initializer_list<qint64
     return sqlite3_column_int64(stmt.get(), 0);
 }
 
-// Alerts with fromMs <= ts < toMs from the total rollup (dim 0): hours for the whole hours, minutes for the partial
-// hours, the base table (through alerts_ts) for the sub-minute edges. Exact, and independent of the range's size.
+// Alerts with fromMs <= ts < toMs from the total rollup (dim 0): days for the whole days, hours and minutes for the
+// partial days and hours, the base table (through alerts_ts) for the sub-minute edges (RollupSlices). Exact, and
+// independent of the range's size.
 qint64 AlertStore::Private::countRange(qint64 fromMs, qint64 toMs, bool *ok)
 {
     if (fromMs == std::numeric_limits<qint64>::min())
@@ -224,27 +357,72 @@ qint64 AlertStore::Private::countRange(qint64 fromMs, qint64 toMs, bool *ok)
         toMs = scalar("SELECT coalesce(max(ts), -1) + 1 FROM alerts", {}, ok);
     if (!*ok || toMs <= fromMs)
         return 0;
-    const qint64 m0 = std::min(ceilDiv(fromMs, MinuteMs) * MinuteMs, toMs);
-    const qint64 m1 = std::max(floorDiv(toMs, MinuteMs) * MinuteMs, m0);
-    const qint64 h0 = std::min(ceilDiv(m0, HourMs) * HourMs, m1);
-    const qint64 h1 = std::max(floorDiv(m1, HourMs) * HourMs, h0);
+    const RollupSlices r = RollupSlices::plan(db, fromMs, toMs);
     static const char base[] = "SELECT count(*) FROM alerts WHERE ts >= ?1 AND ts < ?2";
     static const char minutes[] =
         "SELECT coalesce(sum(cnt), 0) FROM rollup_minute WHERE dim = 0 AND bucket >= ?1 AND bucket < ?2";
     static const char hours[] =
         "SELECT coalesce(sum(cnt), 0) FROM rollup_hour WHERE dim = 0 AND bucket >= ?1 AND bucket < ?2";
+    static const char days[] =
+        "SELECT coalesce(sum(cnt), 0) FROM rollup_day WHERE dim = 0 AND bucket >= ?1 AND bucket < ?2";
     qint64 n = 0;
-    if (m0 > fromMs)
-        n += scalar(base, {fromMs, m0}, ok);
-    if (toMs > m1)
-        n += scalar(base, {m1, toMs}, ok);
-    if (h0 > m0)
-        n += scalar(minutes, {m0 / MinuteMs, h0 / MinuteMs}, ok);
-    if (m1 > h1)
-        n += scalar(minutes, {h1 / MinuteMs, m1 / MinuteMs}, ok);
-    if (h1 > h0)
-        n += scalar(hours, {h0 / HourMs, h1 / HourMs}, ok);
+    if (r.m0 > r.from)
+        n += scalar(base, {r.from, r.m0}, ok);
+    if (r.to > r.m1)
+        n += scalar(base, {r.m1, r.to}, ok);
+    if (r.h0 > r.m0)
+        n += scalar(minutes, {r.m0 / MinuteMs, r.h0 / MinuteMs}, ok);
+    if (r.m1 > r.h1)
+        n += scalar(minutes, {r.h1 / MinuteMs, r.m1 / MinuteMs}, ok);
+    if (r.d0 > r.h0)
+        n += scalar(hours, {r.h0 / HourMs, r.d0 / HourMs}, ok);
+    if (r.h1 > r.d1)
+        n += scalar(hours, {r.d1 / HourMs, r.h1 / HourMs}, ok);
+    if (r.d1 > r.d0)
+        n += scalar(days, {r.d0 / DayMs, r.d1 / DayMs}, ok);
     return n;
+}
+
+// Indexes up to maxRows outputs above the watermark, oldest first, in the caller's transaction; the count or -1.
+qint64 AlertStore::Private::indexOutputs(qint64 maxRows, QString *error)
+{
+    bool ok = true;
+    const qint64 indexed = scalar("SELECT coalesce((SELECT value FROM state WHERE key = 'fe.fts_indexed'), 0)", {}, &ok);
+    Statement end(this, s_indexEndSql);
+    if (!ok || !end) {
+        if (error)
+            *error = lastError();
+        return -1;
+    }
+    sqlite3_bind_int64(end.get(), 1, indexed);
+    sqlite3_bind_int64(end.get(), 2, maxRows);
+    if (sqlite3_step(end.get()) != SQLITE_ROW) {
+        if (error)
+            *error = lastError();
+        return -1;
+    }
+    const qint64 count = sqlite3_column_int64(end.get(), 1);
+    const qint64 last = sqlite3_column_int64(end.get(), 0);
+    end.reset();
+    if (count == 0)
+        return 0;
+    Statement index(this, s_indexOutputsSql);
+    Statement mark(this, s_setIndexedSql);
+    if (!index || !mark) {
+        if (error)
+            *error = index ? mark.error() : index.error();
+        return -1;
+    }
+    sqlite3_bind_int64(index.get(), 1, indexed);
+    sqlite3_bind_int64(index.get(), 2, last);
+    sqlite3_bind_text(mark.get(), 1, sqlnames::ftsIndexedKey, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(mark.get(), 2, last);
+    if (sqlite3_step(index.get()) != SQLITE_DONE || sqlite3_step(mark.get()) != SQLITE_DONE) {
+        if (error)
+            *error = lastError();
+        return -1;
+    }
+    return count;
 }
 
 bool AlertStore::Private::flushRollups(const RollupMap &map, const char *sql, QString *error)
@@ -339,6 +517,13 @@ bool AlertStore::open(const QString &path, OpenMode mode, QString *error)
         sqlite3_close(db);
         return false;
     }
+    if (!PhraseMatcher::install(db)) {
+        if (error)
+            *error = QStringLiteral("%1: cannot set up full-text matching (FTS5 unicode61): %2")
+                         .arg(path, QString::fromUtf8(sqlite3_errmsg(db)));
+        sqlite3_close(db);
+        return false;
+    }
     d->db = db;
     d->path = path;
     d->mode = mode;
@@ -410,18 +595,21 @@ InsertResult AlertStore::insert(const AlertBatch &batch, QString *error)
 
     Private::Statement insertAlert(d.get(), s_insertAlertSql);
     Private::Statement insertDoc(d.get(), s_insertDocSql);
-    Private::Statement insertFts(d.get(), s_insertFtsSql);
-    for (const Private::Statement *s : {&insertAlert, &insertDoc, &insertFts}) {
+    Private::Statement insertOutput(d.get(), s_insertOutputSql);
+    for (const Private::Statement *s : {&insertAlert, &insertDoc, &insertOutput}) {
         if (!*s)
             return fail(QStringLiteral("cannot prepare the insert: %1").arg(s->error()));
     }
     sqlite3_stmt *alertStmt = insertAlert.get();
     sqlite3_stmt *docStmt = insertDoc.get();
-    sqlite3_stmt *ftsStmt = insertFts.get();
+    sqlite3_stmt *outputStmt = insertOutput.get();
 
     const qint64 ingested = QDateTime::currentMSecsSinceEpoch();
+    // Minutes for the total and the priority only (schema v3), hours for every dimension; days are summed from hours.
     RollupMap minutes;
+    RollupMap hours;
     minutes.reserve(1024);
+    hours.reserve(4096);
     // UTF-8 copies of the text columns, alive until the row is stepped (bound SQLITE_STATIC).
     std::array<QByteArray, 16> text;
 
@@ -484,59 +672,106 @@ InsertResult AlertStore::insert(const AlertBatch &batch, QString *error)
             return fail(QStringLiteral("cannot store an alert document: %1").arg(d->lastError()));
 
         const QByteArray output = alert.output.toUtf8();
-        sqlite3_bind_int64(ftsStmt, 1, id);
-        sqlite3_bind_text(ftsStmt, 2, output.constData(), int(output.size()), SQLITE_STATIC);
-        docRc = sqlite3_step(ftsStmt);
-        sqlite3_reset(ftsStmt);
+        sqlite3_bind_int64(outputStmt, 1, id);
+        sqlite3_bind_text(outputStmt, 2, output.constData(), int(output.size()), SQLITE_STATIC);
+        docRc = sqlite3_step(outputStmt);
+        sqlite3_reset(outputStmt);
         if (docRc != SQLITE_DONE)
-            return fail(QStringLiteral("cannot index an alert output: %1").arg(d->lastError()));
+            return fail(QStringLiteral("cannot store an alert output: %1").arg(d->lastError()));
 
         const qint64 ts = alert.timestampMs;
         const qint64 minute = floorDiv(ts, MinuteMs);
+        const qint64 hour = floorDiv(ts, HourMs);
+        const QString priorityKey = QString::number(priority);
         addRollup(minutes, RollupDim::Total, minute, QString(), ts);
-        addRollup(minutes, RollupDim::Priority, minute, QString::number(priority), ts);
-        addRollup(minutes, RollupDim::Rule, minute, alert.rule, ts);
-        addRollup(minutes, RollupDim::Host, minute, alert.hostname, ts);
-        addRollup(minutes, RollupDim::Pod, minute, alert.podName, ts);
-        addRollup(minutes, RollupDim::Source, minute, alert.source, ts);
-        addRollup(minutes, RollupDim::Technique, minute, alert.technique, ts);
-        addRollup(minutes, RollupDim::Image, minute, alert.containerImage, ts);
-        addRollup(minutes, RollupDim::Namespace, minute, alert.namespaceName, ts);
+        addRollup(minutes, RollupDim::Priority, minute, priorityKey, ts);
+        addRollup(hours, RollupDim::Total, hour, QString(), ts);
+        addRollup(hours, RollupDim::Priority, hour, priorityKey, ts);
+        addRollup(hours, RollupDim::Rule, hour, alert.rule, ts);
+        addRollup(hours, RollupDim::Host, hour, alert.hostname, ts);
+        addRollup(hours, RollupDim::Pod, hour, alert.podName, ts);
+        addRollup(hours, RollupDim::Source, hour, alert.source, ts);
+        addRollup(hours, RollupDim::Technique, hour, alert.technique, ts);
+        addRollup(hours, RollupDim::Image, hour, alert.containerImage, ts);
+        addRollup(hours, RollupDim::Namespace, hour, alert.namespaceName, ts);
         const QString techniqueSuffix = QLatin1Char('\t') + alert.technique;
         if (tactics.isEmpty()) {
-            addRollup(minutes, RollupDim::Tactic, minute, QString(), ts);
-            addRollup(minutes, RollupDim::Mitre, minute, techniqueSuffix, ts);
+            addRollup(hours, RollupDim::Tactic, hour, QString(), ts);
+            addRollup(hours, RollupDim::Mitre, hour, techniqueSuffix, ts);
         }
         for (const QString &tactic : tactics) {
-            addRollup(minutes, RollupDim::Tactic, minute, tactic, ts);
-            addRollup(minutes, RollupDim::Mitre, minute, tactic + techniqueSuffix, ts);
+            addRollup(hours, RollupDim::Tactic, hour, tactic, ts);
+            addRollup(hours, RollupDim::Mitre, hour, tactic + techniqueSuffix, ts);
         }
         if (tags.isEmpty())
-            addRollup(minutes, RollupDim::Tag, minute, QString(), ts);
+            addRollup(hours, RollupDim::Tag, hour, QString(), ts);
         for (const QString &tag : tags)
-            addRollup(minutes, RollupDim::Tag, minute, tag, ts);
+            addRollup(hours, RollupDim::Tag, hour, tag, ts);
     }
 
-    // Hours are summed from the (far fewer) minute entries.
-    RollupMap hours;
-    hours.reserve(minutes.size() / 4 + 16);
-    for (auto it = minutes.cbegin(); it != minutes.cend(); ++it) {
-        RollupValue &value =
-            hours[RollupKey{it.key().dim, floorDiv(it.key().bucket * MinuteMs, HourMs), it.key().key}];
+    RollupMap days;
+    days.reserve(hours.size() / 8 + 16);
+    for (auto it = hours.cbegin(); it != hours.cend(); ++it) {
+        RollupValue &value = days[RollupKey{it.key().dim, floorDiv(it.key().bucket * HourMs, DayMs), it.key().key}];
         value.count += it.value().count;
         value.lastTs = std::max(value.lastTs, it.value().lastTs);
     }
-    if (!d->flushRollups(minutes, s_upsertMinuteSql, &why) || !d->flushRollups(hours, s_upsertHourSql, &why))
+    if (!d->flushRollups(minutes, s_upsertMinuteSql, &why) || !d->flushRollups(hours, s_upsertHourSql, &why)
+        || !d->flushRollups(days, s_upsertDaySql, &why))
+        return fail(why);
+    if (result.stored > 0 && result.stored <= s_smallBatch && d->indexOutputs(s_inlineIndexRows, &why) < 0)
         return fail(why);
     if (!d->exec("COMMIT", &why))
         return fail(QStringLiteral("cannot commit the batch: %1").arg(why));
     return result;
 }
 
+qint64 AlertStore::indexPending(qint64 maxRows, QString *error)
+{
+    if (!d->db || d->mode != OpenMode::ReadWrite) {
+        if (error)
+            *error = QStringLiteral("the alert store is not open for writing");
+        return -1;
+    }
+    qint64 total = 0;
+    while (maxRows < 0 || total < maxRows) {
+        const qint64 chunk = maxRows < 0 ? s_indexChunkRows : std::min(s_indexChunkRows, maxRows - total);
+        QString why;
+        if (!d->exec("BEGIN IMMEDIATE", &why)) {
+            if (error)
+                *error = QStringLiteral("cannot start a transaction: %1").arg(why);
+            return -1;
+        }
+        const qint64 n = d->indexOutputs(chunk, &why);
+        if (n < 0 || !d->exec("COMMIT", &why)) {
+            d->exec("ROLLBACK");
+            if (error)
+                *error = QStringLiteral("cannot index alert outputs: %1").arg(why);
+            return -1;
+        }
+        total += n;
+        if (n < chunk)
+            break;
+    }
+    return total;
+}
+
+qint64 AlertStore::pendingIndexRows() const
+{
+    if (!d->db)
+        return 0;
+    bool ok = true;
+    const qint64 n = d->scalar("SELECT count(*) FROM alert_output WHERE id > coalesce((SELECT value FROM state "
+                               "WHERE key = 'fe.fts_indexed'), 0)",
+                               {}, &ok);
+    return ok ? n : 0;
+}
+
 void AlertStore::optimize()
 {
     if (!d->db || d->mode != OpenMode::ReadWrite)
         return;
+    indexPending();
     // A bounded ANALYZE keeps this fast at 10M rows and still gives the planner the statistics that turn
     // "last hour by rule" into a skip-scan (research/perf.md S14). The checkpoint shrinks the WAL after an import.
     d->exec("PRAGMA analysis_limit=1000; ANALYZE; PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE);");
@@ -553,7 +788,7 @@ qint64 AlertStore::count(const AlertFilter &filter, QString *error) const
         // The rollups are maintained in the insert transaction: exact, and independent of the table size.
         bool ok = true;
         const qint64 n = filter.isEmpty()
-            ? d->scalar("SELECT coalesce(sum(cnt), 0) FROM rollup_hour WHERE dim = 0", {}, &ok)
+            ? d->scalar("SELECT coalesce(sum(cnt), 0) FROM rollup_day WHERE dim = 0", {}, &ok)
             : d->countRange(filter.fromMs, filter.toMs, &ok);
         if (!ok) {
             if (error)
@@ -654,7 +889,7 @@ AlertBatch AlertStore::alertsAfter(qint64 afterId, int limit) const
     const std::string sql = std::string("SELECT ") + s_alertColumns
         + " FROM alerts a LEFT JOIN alert_doc d ON d.id = a.id WHERE a.id > ?1 ORDER BY a.id LIMIT ?2";
     Private::Statement stmt(d.get(), sql);
-    Private::Statement output(d.get(), "SELECT output FROM alert_fts WHERE rowid = ?1");
+    Private::Statement output(d.get(), "SELECT output FROM alert_output WHERE id = ?1");
     if (!stmt || !output)
         return batch;
     sqlite3_bind_int64(stmt.get(), 1, afterId);

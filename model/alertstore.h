@@ -62,9 +62,18 @@ public:
     // Stores a batch in one transaction: dedupe on Alert::dedupeKey (also within the batch), the document (as is,
     // so json_extract works), the FTS row for the output text and the rollup counters (model/schema.h).
     // Duplicates are counted, not stored. An alert without a dedupeKey is deduplicated on its ecsJson.
+    // The output is searchable at once, but since schema v3 only a small batch (live ingest) also puts outputs into
+    // the full-text index in its transaction; those of a large batch (an import, a burst) wait behind the index's
+    // watermark for indexPending() or optimize(), and searches match them without the index: exact either way.
     InsertResult insert(const AlertBatch &batch, QString *error = nullptr);
 
-    // ANALYZE / PRAGMA optimize; call after large imports.
+    // Adds up to maxRows (-1: all) not yet indexed outputs to the full-text index, in chunks of one transaction
+    // each, oldest first. Returns how many, or -1 (and error). Call when the writer is idle after a burst.
+    qint64 indexPending(qint64 maxRows = -1, QString *error = nullptr);
+    // How many stored outputs are not in the full-text index yet.
+    qint64 pendingIndexRows() const;
+
+    // Indexes the pending outputs, then ANALYZE / PRAGMA optimize; call after large imports.
     void optimize();
 
     // -1 (and error) when the store is closed or the query does not compile. Unfiltered counts come from the rollups.

@@ -2,6 +2,7 @@
 #include "model/filtersql.h"
 
 #include "model/querylanguage.h"
+#include "model/schema.h"
 
 #include <QDateTime>
 #include <QStringList>
@@ -33,7 +34,59 @@ FilterSql FilterSql::build(const AlertFilter &filter, qint64 nowMs)
     result.m_queryWhere = compiled.where;
     result.m_queryParams = compiled.params;
     result.m_needsDoc = compiled.needsDoc;
+    result.coverUnindexedOutputs();
     return result;
+}
+
+// Since schema v3 the full-text index lags behind a large import (model/schema.cpp, migration 3): outputs with an id
+// above the watermark are not in alert_fts yet. A MATCH atom of the compiled query is widened with the same phrase
+// matched on those outputs by fe_fts_phrase() (the FTS5 tokenizer itself, registered by AlertStore::open), so a
+// search is exact whatever the state of the index; a substring atom reads the output table directly.
+void FilterSql::coverUnindexedOutputs()
+{
+    static const QString s_match = QStringLiteral("a.id IN (SELECT rowid FROM alert_fts WHERE alert_fts MATCH ?)");
+    static const QString s_like = QStringLiteral("a.id IN (SELECT rowid FROM alert_fts WHERE output LIKE ? ESCAPE '\\')");
+    static const QString s_matchCovered = QStringLiteral(
+        "(a.id IN (SELECT rowid FROM alert_fts WHERE alert_fts MATCH ?) OR a.id IN (SELECT o.id FROM alert_output o "
+        "WHERE o.id > coalesce((SELECT value FROM state WHERE key = '%1'), 0) AND fe_fts_phrase(o.output, ?)))")
+                                              .arg(QLatin1String(sqlnames::ftsIndexedKey));
+    static const QString s_likeDirect = QStringLiteral("a.id IN (SELECT id FROM alert_output WHERE output LIKE ? ESCAPE '\\')");
+    if (!m_queryWhere.contains(QLatin1String("alert_fts")))
+        return;
+    QString where;
+    QVariantList params;
+    where.reserve(m_queryWhere.size() * 2);
+    int param = 0;          // index into m_queryParams of the next '?'
+    bool quoted = false;    // inside a '...' literal of the generated SQL
+    for (qsizetype i = 0; i < m_queryWhere.size();) {
+        const QChar c = m_queryWhere.at(i);
+        if (!quoted && c == QLatin1Char('a') && QStringView(m_queryWhere).mid(i).startsWith(s_match)
+            && param < m_queryParams.size()) {
+            where += s_matchCovered;
+            params << m_queryParams.at(param) << m_queryParams.at(param);
+            ++param;
+            i += s_match.size();
+            continue;
+        }
+        if (!quoted && c == QLatin1Char('a') && QStringView(m_queryWhere).mid(i).startsWith(s_like)
+            && param < m_queryParams.size()) {
+            where += s_likeDirect;
+            params << m_queryParams.at(param);
+            ++param;
+            i += s_like.size();
+            continue;
+        }
+        if (c == QLatin1Char('\''))
+            quoted = !quoted;   // '' inside a literal toggles twice
+        else if (!quoted && c == QLatin1Char('?') && param < m_queryParams.size())
+            params << m_queryParams.at(param++);
+        where += c;
+        ++i;
+    }
+    while (param < m_queryParams.size())
+        params << m_queryParams.at(param++);
+    m_queryWhere = where;
+    m_queryParams = params;
 }
 
 FilterSql FilterSql::withRange(qint64 fromMs, qint64 toMs) const

@@ -46,6 +46,8 @@ public:
     int bind(sqlite3_stmt *stmt, int first = 1) const;
 
 private:
+    void coverUnindexedOutputs();
+
     bool m_ok = true;
     QString m_error;
     int m_errorColumn = -1;

@@ -5,6 +5,8 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+
 namespace fe {
 
 namespace {
@@ -57,6 +59,27 @@ CREATE INDEX alert_notes_alert ON alert_notes(alert_id);
 )SQL"},
     // Engineer F: the Elasticsearch forwarding outbox (the SQL lives beside its only user, model/forwardoutbox.h).
     {2, "forwarding outbox: per-target cursor, retrying and dead-lettered alerts", forwardOutboxSql},
+    // The insert path, made cheaper (research/perf.md S9, S15): the output text moves to a plain table that the
+    // full-text index reads as external content and indexes behind a watermark (state 'fe.fts_indexed'), so a large
+    // import does not tokenize row by row; minute rollups keep only the total and the priority (over_time), the other
+    // dimensions' sub-hour edges come from the base table; a day level makes all-time panels cheap at 10M alerts.
+    {3, "output table + deferred full-text index, minute rollups for total/priority only, day rollups", R"SQL(
+CREATE TABLE alert_output(id INTEGER PRIMARY KEY, output TEXT NOT NULL);
+INSERT INTO alert_output(id, output) SELECT rowid, coalesce(output, '') FROM alert_fts;
+DROP TABLE alert_fts;
+CREATE VIRTUAL TABLE alert_fts USING fts5(output, content='alert_output', content_rowid='id', columnsize=0,
+                                          tokenize='unicode61');
+INSERT INTO alert_fts(alert_fts) VALUES('rebuild');
+INSERT INTO state(key, value) VALUES('fe.fts_indexed', (SELECT coalesce(max(id), 0) FROM alert_output))
+  ON CONFLICT(key) DO UPDATE SET value = excluded.value;
+
+DELETE FROM rollup_minute WHERE dim NOT IN (0, 1);
+CREATE TABLE rollup_day(dim INTEGER, bucket INTEGER, key TEXT, cnt INTEGER NOT NULL, last_ts INTEGER NOT NULL,
+                        PRIMARY KEY(dim, bucket, key)) WITHOUT ROWID;
+INSERT INTO rollup_day(dim, bucket, key, cnt, last_ts)
+  SELECT dim, CASE WHEN bucket >= 0 THEN bucket / 24 ELSE (bucket - 23) / 24 END AS day, key, sum(cnt), max(last_ts)
+  FROM rollup_hour GROUP BY dim, day, key;
+)SQL"},
 };
 
 QString lastError(sqlite3 *db)
@@ -175,6 +198,72 @@ bool Schema::migrate(sqlite3 *db, QString *error, int targetVersion)
         }
     }
     return exec(db, "COMMIT", error);
+}
+
+namespace {
+
+qint64 floorTo(qint64 value, qint64 unit)
+{
+    qint64 q = value / unit;
+    if (value % unit != 0 && value < 0)
+        --q;
+    return q * unit;
+}
+
+qint64 ceilTo(qint64 value, qint64 unit)
+{
+    return -floorTo(-value, unit);
+}
+
+// True when some alert has fromMs <= ts < toMs.
+bool anyAlert(sqlite3 *db, qint64 fromMs, qint64 toMs)
+{
+    if (toMs <= fromMs)
+        return false;
+    sqlite3_stmt *stmt = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM alerts WHERE ts >= ?1 AND ts < ?2 LIMIT 1", -1, &stmt, nullptr)
+        != SQLITE_OK)
+        return true;   // cannot tell: keep the exact edge
+    sqlite3_bind_int64(stmt, 1, fromMs);
+    sqlite3_bind_int64(stmt, 2, toMs);
+    const bool any = sqlite3_step(stmt) != SQLITE_DONE;
+    sqlite3_finalize(stmt);
+    return any;
+}
+
+} // namespace
+
+RollupSlices RollupSlices::split(qint64 fromMs, qint64 toMs)
+{
+    RollupSlices s;
+    s.from = fromMs;
+    s.to = std::max(toMs, fromMs);
+    s.m0 = std::min(ceilTo(s.from, MinuteMs), s.to);
+    s.m1 = std::max(floorTo(s.to, MinuteMs), s.m0);
+    s.h0 = std::min(ceilTo(s.m0, HourMs), s.m1);
+    s.h1 = std::max(floorTo(s.m1, HourMs), s.h0);
+    s.d0 = std::min(ceilTo(s.h0, DayMs), s.h1);
+    s.d1 = std::max(floorTo(s.h1, DayMs), s.d0);
+    return s;
+}
+
+RollupSlices RollupSlices::plan(sqlite3 *db, qint64 fromMs, qint64 toMs)
+{
+    for (qint64 unit : {DayMs, HourMs}) {
+        const qint64 start = floorTo(fromMs, unit);
+        if (start < fromMs && !anyAlert(db, start, fromMs)) {
+            fromMs = start;
+            break;
+        }
+    }
+    for (qint64 unit : {DayMs, HourMs}) {
+        const qint64 end = ceilTo(toMs, unit);
+        if (end > toMs && !anyAlert(db, toMs, end)) {
+            toMs = end;
+            break;
+        }
+    }
+    return split(fromMs, toMs);
 }
 
 QStringList Schema::normalizedList(const QStringList &values)

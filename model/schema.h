@@ -28,6 +28,28 @@ enum class RollupDim : int {
 inline constexpr int RollupDimCount = 12;
 inline constexpr qint64 MinuteMs = 60 * 1000;
 inline constexpr qint64 HourMs = 60 * MinuteMs;
+inline constexpr qint64 DayMs = 24 * HourMs;
+// Since schema v3 the minute level keeps only these dimensions (the over_time series and exact range counts);
+// the others are kept per hour and per day, and the sub-hour edges of a range come from the base table.
+inline constexpr bool hasMinuteRollup(int dim)
+{
+    return dim == int(RollupDim::Total) || dim == int(RollupDim::Priority);
+}
+
+// How a time range [fromMs, toMs) is answered from the rollup levels (schema v3), exactly:
+//   [from, h0) and [h1, to)   sub-hour edges: the base table (through alerts_ts), or minutes for total/priority
+//                             ([from, m0) and [m1, to) are the sub-minute parts);
+//   [h0, d0) and [d1, h1)     hour rollups;      [d0, d1)   day rollups.
+// plan() first widens an edge to the enclosing day (or else hour) boundary when no alert lies in between, so that
+// an open-ended range (all time, "since ...") or one that reaches past the data needs no base-table edge at all.
+struct RollupSlices
+{
+    qint64 from = 0, m0 = 0, h0 = 0, d0 = 0, d1 = 0, h1 = 0, m1 = 0, to = 0;
+
+    static RollupSlices split(qint64 fromMs, qint64 toMs);
+    // As split(), after widening the edges over empty time on db (two or four index probes). Needs toMs > fromMs.
+    static RollupSlices plan(sqlite3 *db, qint64 fromMs, qint64 toMs);
+};
 
 // The store's schema: pragmas and the ordered, append-only list of migrations kept in PRAGMA user_version.
 // A new table or index is a new migration appended to the list in schema.cpp; an existing one is never edited.
@@ -74,6 +96,10 @@ inline constexpr char alertDoc[] = "alert_doc";
 inline constexpr char alertFts[] = "alert_fts";
 inline constexpr char rollupMinute[] = "rollup_minute";
 inline constexpr char rollupHour[] = "rollup_hour";
+inline constexpr char rollupDay[] = "rollup_day";          // since v3, bucket = ts div 86400000
+inline constexpr char alertOutput[] = "alert_output";      // since v3: id, output (the FTS external content)
+// state key: the highest alert id whose output is in alert_fts (v3). Outputs above it are matched without the index.
+inline constexpr char ftsIndexedKey[] = "fe.fts_indexed";
 } // namespace sqlnames
 
 } // namespace fe

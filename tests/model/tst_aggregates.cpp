@@ -92,6 +92,7 @@ struct Range
     qint64 fromMs;
     qint64 toMs;
     int maxBuckets;
+    bool edgeAlerts = true;   // alerts at from/to +-1 ms (false: edges in empty time, which the rollups widen over)
 };
 
 const std::vector<Range> &ranges()
@@ -114,6 +115,15 @@ const std::vector<Range> &ranges()
          s_day0 + 19 * s_hour + 30 * s_minute + 1, 400},
         {"coarse buckets", s_day0 - 5 * s_hour, s_day0 + 80 * s_hour, 4},
         {"before the data", s_day0 - 10 * s_hour, s_day0 - 2 * s_hour, 120},
+        // Day rollups (schema v3): whole days inside, hours and sub-hour edges around them.
+        {"whole days, fine buckets", s_day0 + 24 * s_hour, s_day0 + 72 * s_hour, 120},
+        {"ragged over days, 12 h buckets", s_day0 + 3 * s_hour + 17 * s_minute + 171, s_day0 + 70 * s_hour + 5 * s_minute,
+         8},
+        {"ragged over days, day buckets", s_day0 + 20 * s_hour + 333, s_day0 + 71 * s_hour + 59 * s_minute, 3},
+        {"ragged over days, hour buckets", s_day0 + 23 * s_hour + 59 * s_minute + 1, s_day0 + 49 * s_hour + 1, 30},
+        // Edges in empty time around the data: widened to whole days, no base-table edge.
+        {"edges before and after the data", s_day0 - 3 * s_hour - 1234, s_day0 + 75 * s_hour + 4321, 120, false},
+        {"edges before and after the data, coarse", s_day0 - 30 * s_hour - 1, s_day0 + 100 * s_hour + 1, 5, false},
     };
     return list;
 }
@@ -154,6 +164,8 @@ void TestAggregates::initTestCase()
     // exclusive end that were counted would show.
     int extra = 0;
     for (const Range &range : ranges()) {
+        if (!range.edgeAlerts)
+            continue;
         for (qint64 bound : {range.fromMs, range.toMs}) {
             if (bound == std::numeric_limits<qint64>::min() || bound == std::numeric_limits<qint64>::max())
                 continue;

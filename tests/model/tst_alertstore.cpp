@@ -75,6 +75,8 @@ private Q_SLOTS:
     void alertsAfterRoundTrip();
     void ftsMatch();
     void rollupsEqualBaseCounts();
+    void deferredFullTextIndex_data();
+    void deferredFullTextIndex();
     void stateRoundTrip();
     void concurrentReaderWhileWriting();
     void emptyDedupeKeyFallsBackToDocument();
@@ -407,8 +409,17 @@ void TestAlertStore::rollupsEqualBaseCounts()
         const char *base;
     };
     const Check checks[] = {
-        {"SELECT key, sum(cnt), max(last_ts) FROM rollup_minute WHERE dim = 2 GROUP BY key ORDER BY key",
+        {"SELECT key, sum(cnt), max(last_ts) FROM rollup_hour WHERE dim = 2 GROUP BY key ORDER BY key",
          "SELECT rule, count(*), max(ts) FROM alerts GROUP BY rule ORDER BY rule"},
+        {"SELECT key, sum(cnt), max(last_ts) FROM rollup_day WHERE dim = 4 GROUP BY key ORDER BY key",
+         "SELECT pod, count(*), max(ts) FROM alerts GROUP BY pod ORDER BY pod"},
+        {"SELECT bucket, sum(cnt), max(last_ts) FROM rollup_day WHERE dim = 0 GROUP BY bucket ORDER BY 1",
+         "SELECT ts / 86400000, count(*), max(ts) FROM alerts GROUP BY 1 ORDER BY 1"},
+        {"SELECT CAST(key AS INTEGER), sum(cnt), max(last_ts) FROM rollup_minute WHERE dim = 1 GROUP BY key ORDER BY 1",
+         "SELECT priority, count(*), max(ts) FROM alerts GROUP BY priority ORDER BY 1"},
+        // Since schema v3 minutes are kept for the total and the priority only.
+        {"SELECT 'other minute dims', count(*), 0 FROM rollup_minute WHERE dim NOT IN (0, 1)",
+         "SELECT 'other minute dims', 0, 0"},
         {"SELECT key, sum(cnt), max(last_ts) FROM rollup_hour WHERE dim = 3 GROUP BY key ORDER BY key",
          "SELECT host, count(*), max(ts) FROM alerts GROUP BY host ORDER BY host"},
         {"SELECT CAST(key AS INTEGER), sum(cnt), max(last_ts) FROM rollup_hour WHERE dim = 1 GROUP BY key ORDER BY 1",
@@ -442,6 +453,83 @@ void TestAlertStore::rollupsEqualBaseCounts()
         QVERIFY(!rollup.isEmpty());
         QCOMPARE(rollup, rows(check.base));
     }
+}
+
+void TestAlertStore::deferredFullTextIndex_data()
+{
+    QTest::addColumn<QString>("query");
+    QTest::addColumn<int>("expected");   // among the 2600 alerts of the test
+    // Outputs: n % 10 == 0 -> "/etc/shadow", n % 10 == 1 -> "Überwachung ÉTÉ", else the makeAlert() text.
+    QTest::newRow("word") << QStringLiteral("shadow") << 260;
+    QTest::newRow("phrase of two tokens") << QStringLiteral("\"etc shadow\"") << 260;
+    QTest::newRow("phrase in the wrong order") << QStringLiteral("\"shadow etc\"") << 0;
+    QTest::newRow("prefix") << QStringLiteral("shad*") << 260;
+    QTest::newRow("prefix of a common word") << QStringLiteral("spaw*") << 2080;
+    QTest::newRow("case and diacritics folded") << QStringLiteral("uberwachung") << 260;
+    QTest::newRow("upper case query") << QStringLiteral("ETE") << 260;
+    QTest::newRow("substring (leading wildcard)") << QStringLiteral("*hado*") << 260;
+    QTest::newRow("combined with a field") << QStringLiteral("shadow AND host.name:web-0") << 130;
+    QTest::newRow("negated") << QStringLiteral("NOT spawned") << 520;
+    QTest::newRow("no match") << QStringLiteral("passwd") << 0;
+}
+
+// A large batch leaves its outputs out of the full-text index (the insert stays cheap); a search is exact before,
+// during and after the catch-up, and a small batch indexes its own outputs at once.
+void TestAlertStore::deferredFullTextIndex()
+{
+    QFETCH(QString, query);
+    QFETCH(int, expected);
+    QTemporaryDir dir;
+    AlertStore store;
+    QVERIFY(store.open(dir.filePath(QStringLiteral("a.db"))));
+    auto make = [](int n) {
+        Alert a = makeAlert(n);
+        if (n % 10 == 0)
+            a.output = QStringLiteral("Sensitive file opened for reading (file=/etc/shadow n=%1)").arg(n);
+        else if (n % 10 == 1)
+            a.output = QStringLiteral("Überwachung ÉTÉ n=%1").arg(n);
+        return a;
+    };
+    AlertBatch large;
+    for (int n = 0; n < 2500; ++n)
+        large.append(make(n));
+    AlertBatch small;
+    for (int n = 2500; n < 2600; ++n)
+        small.append(make(n));
+    QCOMPARE(store.insert(large).stored, 2500);
+    QCOMPARE(store.pendingIndexRows(), 2500);
+    AlertFilter filter;
+    filter.query = query;
+    QString error;
+    QCOMPARE(store.count(filter, &error), qint64(expected) * 2500 / 2600);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+
+    // The small batch indexes up to 5000 pending outputs, oldest first, with its own.
+    QCOMPARE(store.insert(small).stored, 100);
+    QCOMPARE(store.pendingIndexRows(), 0);
+    QCOMPARE(store.count(filter, &error), qint64(expected));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+
+    // Another large batch, searched half indexed, then fully.
+    AlertBatch more;
+    for (int n = 2600; n < 5200; ++n)
+        more.append(make(n));
+    QCOMPARE(store.insert(more).stored, 2600);
+    QCOMPARE(store.pendingIndexRows(), 2600);
+    QCOMPARE(store.count(filter), qint64(expected) * 2);
+    QCOMPARE(store.indexPending(1000), 1000);
+    QCOMPARE(store.pendingIndexRows(), 1600);
+    QCOMPARE(store.count(filter), qint64(expected) * 2);
+    QCOMPARE(store.indexPending(), 1600);
+    QCOMPARE(store.pendingIndexRows(), 0);
+    QCOMPARE(store.indexPending(), 0);
+    QCOMPARE(store.count(filter), qint64(expected) * 2);
+
+    // Outputs read back the same whether indexed or not.
+    const AlertBatch back = store.alertsAfter(0, 3);
+    QCOMPARE(back.size(), 3);
+    QCOMPARE(back[0].output, make(0).output);
+    QCOMPARE(back[1].output, make(1).output);
 }
 
 void TestAlertStore::stateRoundTrip()

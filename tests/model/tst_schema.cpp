@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "model/aggregates.h"
 #include "model/alertstore.h"
 #include "model/schema.h"
 
@@ -7,6 +8,8 @@
 #include <QTest>
 
 #include <sqlite3.h>
+
+#include <limits>
 
 using namespace fe;
 
@@ -54,6 +57,7 @@ private Q_SLOTS:
     void openCreatesLatest();
     void openExistingV1KeepsData();
     void migrateFromV1ToLatest();
+    void migrateV2StoreKeepsSearchAndCounts();
     void refusesNewerVersion_data();
     void refusesNewerVersion();
     void readOnlyRefusesUninitialisedFile();
@@ -104,7 +108,8 @@ void TestSchema::openCreatesLatest()
     RawDb raw(path);
     QCOMPARE(raw.scalar("PRAGMA user_version"), Schema::latestVersion());
     QCOMPARE(raw.scalar("SELECT count(*) FROM alerts"), 1);
-    for (const char *table : {"alerts", "alert_doc", "alert_fts", "rollup_minute", "rollup_hour", "state", "alert_notes"}) {
+    for (const char *table : {"alerts", "alert_doc", "alert_fts", "alert_output", "rollup_minute", "rollup_hour",
+                              "rollup_day", "state", "alert_notes"}) {
         const QByteArray sql = QByteArray("SELECT count(*) FROM sqlite_master WHERE name = '") + table + "'";
         QVERIFY2(raw.scalar(sql.constData()) == 1, table);
     }
@@ -153,6 +158,120 @@ void TestSchema::migrateFromV1ToLatest()
     // Idempotent.
     QVERIFY2(Schema::migrate(raw.db, &error), qPrintable(error));
     QCOMPARE(Schema::version(raw.db), Schema::latestVersion());
+}
+
+// A store written by the v2 program (contentful alert_fts, minute rollups of every dimension, no day level), built
+// with the v2 DDL and filled the way the v2 writer did, is upgraded by migration 3 without losing a count or a match.
+void TestSchema::migrateV2StoreKeepsSearchAndCounts()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("v2.db"));
+    constexpr qint64 t0 = 1714521600000; // 2024-05-01T00:00:00Z
+    {
+        RawDb raw(path);
+        QString error;
+        QVERIFY2(Schema::configure(raw.db, false, &error), qPrintable(error));
+        QVERIFY2(Schema::migrate(raw.db, &error, 2), qPrintable(error));
+        QCOMPARE(Schema::version(raw.db), 2);
+        QVERIFY(raw.exec("BEGIN"));
+        // 600 alerts over ~50 hours, 4 rules, 3 hosts, 5 pods, priorities 0..7.
+        for (int i = 0; i < 600; ++i) {
+            const QByteArray sql = QByteArray("INSERT INTO alerts(ts, priority, rule, host, pod, source, dedupe, ingested) "
+                                              "VALUES(")
+                + QByteArray::number(t0 + qint64(i) * 299 * 1000 + i % 7) + ", " + QByteArray::number(i % 8)
+                + ", 'rule " + QByteArray::number(i % 4) + "', 'host-" + QByteArray::number(i % 3) + "', 'pod-"
+                + QByteArray::number(i % 5) + "', 'syscall', x'" + QByteArray::number(i, 16).rightJustified(4, '0')
+                + "', 0); INSERT INTO alert_doc(id, doc) VALUES(last_insert_rowid(), '{}'); "
+                  "INSERT INTO alert_fts(rowid, output) VALUES(last_insert_rowid(), '"
+                + (i % 10 == 0 ? QByteArray("read /etc/shadow by cat") : QByteArray("shell spawned ") + QByteArray::number(i))
+                + "');";
+            QVERIFY2(raw.exec(sql.constData()), sqlite3_errmsg(raw.db));
+        }
+        // The v2 writer's rollups: minutes and hours of every dimension (here total, priority, rule, host, pod, source).
+        for (const char *table : {"rollup_minute", "rollup_hour"}) {
+            const QByteArray width = QByteArray(table) == "rollup_minute" ? "60000" : "3600000";
+            const QByteArray sql = "INSERT INTO " + QByteArray(table) + "(dim, bucket, key, cnt, last_ts) "
+                "SELECT 0, ts / " + width + ", '', count(*), max(ts) FROM alerts GROUP BY 2 UNION ALL "
+                "SELECT 1, ts / " + width + ", priority, count(*), max(ts) FROM alerts GROUP BY 2, 3 UNION ALL "
+                "SELECT 2, ts / " + width + ", rule, count(*), max(ts) FROM alerts GROUP BY 2, 3 UNION ALL "
+                "SELECT 3, ts / " + width + ", host, count(*), max(ts) FROM alerts GROUP BY 2, 3 UNION ALL "
+                "SELECT 4, ts / " + width + ", pod, count(*), max(ts) FROM alerts GROUP BY 2, 3 UNION ALL "
+                "SELECT 5, ts / " + width + ", source, count(*), max(ts) FROM alerts GROUP BY 2, 3";
+            QVERIFY2(raw.exec(sql.constData()), sqlite3_errmsg(raw.db));
+        }
+        QVERIFY(raw.exec("COMMIT"));
+        QVERIFY(raw.scalar("SELECT count(*) FROM rollup_minute WHERE dim = 4") > 0);
+    }
+
+    AlertStore store;
+    QString error;
+    QVERIFY2(store.open(path, AlertStore::OpenMode::ReadWrite, &error), qPrintable(error));
+    QCOMPARE(store.schemaVersion(), Schema::latestVersion());
+    QCOMPARE(store.count(), 600);
+    QCOMPARE(store.pendingIndexRows(), 0);
+    AlertFilter search;
+    search.query = QStringLiteral("\"etc shadow\"");
+    QCOMPARE(store.count(search, &error), 60);
+    search.query = QStringLiteral("spawned");
+    QCOMPARE(store.count(search, &error), 540);
+    QCOMPARE(store.alertsAfter(0, 1).value(0).output, QStringLiteral("read /etc/shadow by cat"));
+    {
+        RawDb raw(path);
+        QCOMPARE(raw.scalar("SELECT count(*) FROM rollup_minute WHERE dim NOT IN (0, 1)"), 0);
+        QCOMPARE(raw.scalar("SELECT count(*) FROM alert_output"), 600);
+        QCOMPARE(raw.scalar("SELECT count(*) FROM alert_fts WHERE alert_fts MATCH 'shadow'"), 60);
+        // Days are the hours summed, key by key.
+        QCOMPARE(raw.scalar("SELECT count(*) FROM (SELECT dim, bucket / 24 AS day, key, sum(cnt) AS n, max(last_ts) AS l "
+                            "FROM rollup_hour GROUP BY 1, 2, 3 EXCEPT SELECT dim, bucket, key, cnt, last_ts FROM rollup_day)"),
+                 0);
+        QCOMPARE(raw.scalar("SELECT sum(cnt) FROM rollup_day WHERE dim = 4"), 600);
+    }
+
+    // The migrated rollups answer every range like the base table, and new alerts add to them.
+    AlertBatch more;
+    for (int i = 0; i < 50; ++i) {
+        Alert a;
+        a.timestampMs = t0 + qint64(i) * 3600 * 1000 + 17;
+        a.priority = Priority::Critical;
+        a.rule = QStringLiteral("rule 9");
+        a.hostname = QStringLiteral("host-1");
+        a.podName = QStringLiteral("pod-2");
+        a.source = QStringLiteral("syscall");
+        a.output = QStringLiteral("new shadow %1").arg(i);
+        a.dedupeKey = "new" + QByteArray::number(i);
+        more.append(a);
+    }
+    QCOMPARE(store.insert(more).stored, 50);
+    search.query = QStringLiteral("shadow");
+    QCOMPARE(store.count(search, &error), 110);
+    const std::pair<qint64, qint64> ranges[] = {{std::numeric_limits<qint64>::min(), std::numeric_limits<qint64>::max()},
+                                                {t0 + 5 * 60000 + 30, t0 + 30 * 3600000 + 7 * 60000 + 3},
+                                                {t0 + 3600000, t0 + 49 * 3600000}};
+    for (const auto &[from, to] : ranges) {
+        AlertFilter filter;
+        filter.fromMs = from;
+        filter.toMs = to;
+        AggregateOptions options;
+        options.topN = 0;
+        DashboardData rollups, base;
+        QVERIFY2(computeDashboard(store, filter, options, &rollups, &error), qPrintable(error));
+        options.forceBaseTable = true;
+        QVERIFY2(computeDashboard(store, filter, options, &base, &error), qPrintable(error));
+        QVERIFY(rollups.fromRollups);
+        QCOMPARE(rollups.total, base.total);
+        for (const auto &[a, b] : {std::pair{&rollups.byRule, &base.byRule}, std::pair{&rollups.byHost, &base.byHost},
+                                   std::pair{&rollups.byPod, &base.byPod}, std::pair{&rollups.byPriority, &base.byPriority}}) {
+            QCOMPARE(a->size(), b->size());
+            for (int i = 0; i < a->size(); ++i) {
+                QCOMPARE(a->at(i).key, b->at(i).key);
+                QCOMPARE(a->at(i).count, b->at(i).count);
+                QCOMPARE(a->at(i).lastSeenMs, b->at(i).lastSeenMs);
+            }
+        }
+        QCOMPARE(rollups.overTime.size(), base.overTime.size());
+        for (int i = 0; i < rollups.overTime.size(); ++i)
+            QCOMPARE(rollups.overTime[i].count, base.overTime[i].count);
+    }
 }
 
 void TestSchema::refusesNewerVersion_data()
