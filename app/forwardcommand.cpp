@@ -223,6 +223,10 @@ int runForward(const QStringList &args)
                                        QStringLiteral("N"));
     const QCommandLineOption batchBytes(QStringLiteral("batch-mb"), QStringLiteral("Maximum _bulk body in MB (default 10)."),
                                         QStringLiteral("MB"));
+    const QCommandLineOption inFlight(QStringLiteral("in-flight"),
+                                      QStringLiteral("_bulk requests in flight at once, 1-6 (default 2; one after a failure "
+                                                     "until a request succeeds)."),
+                                      QStringLiteral("N"));
     const QCommandLineOption maxAttempts(QStringLiteral("max-attempts"),
                                          QStringLiteral("With --once: give up a failing request after N attempts (default 8; "
                                                         "0 = never). Without --once requests are retried forever."),
@@ -233,7 +237,8 @@ int runForward(const QStringList &args)
     const QCommandLineOption retryDead(QStringLiteral("retry-dead-letters"),
                                        QStringLiteral("Queue the dead-lettered alerts again before forwarding."));
     const QCommandLineOption noHealth(QStringLiteral("no-health-check"), QStringLiteral("Skip the initial GET / check."));
-    parser.addOptions({db, ns, index, mode, once, gzip, batchDocs, batchBytes, maxAttempts, deadLetters, retryDead, noHealth});
+    parser.addOptions({db, ns, index, mode, once, gzip, batchDocs, batchBytes, inFlight, maxAttempts, deadLetters, retryDead,
+                       noHealth});
     int exitCode = 0;
     if (!parse(parser, QStringLiteral("forward"), QString::fromLatin1(s_forwardDescription), args, &exitCode))
         return exitCode;
@@ -264,6 +269,11 @@ int runForward(const QStringList &args)
         if (mb <= 0)
             return usage(QStringLiteral("--batch-mb must be positive"));
         config.maxBatchBytes = qint64(mb * 1024 * 1024);
+    }
+    if (parser.isSet(inFlight)) {
+        config.maxInFlight = parser.value(inFlight).toInt();
+        if (config.maxInFlight < 1 || config.maxInFlight > 6)
+            return usage(QStringLiteral("--in-flight must be between 1 and 6"));
     }
     config.maxAttempts = parser.isSet(once) ? 8 : 0;
     if (parser.isSet(maxAttempts))

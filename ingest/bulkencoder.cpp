@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstring>
 #include <string>
 
 namespace fe {
@@ -36,18 +37,23 @@ qsizetype skipWs(QByteArrayView t, qsizetype p)
     return p;
 }
 
-// p at the opening quote; returns the position after the closing quote, or -1.
+// p at the opening quote; returns the position after the closing quote, or -1. Strings are most of a
+// document's bytes: memchr finds the candidate quotes, the backslashes before one say whether it is escaped.
 qsizetype skipString(QByteArrayView t, qsizetype p)
 {
-    ++p;
-    while (p < t.size()) {
-        const char c = t[p];
-        if (c == '\\')
-            p += 2;
-        else if (c == '"')
-            return p + 1;
-        else
-            ++p;
+    const char *const data = t.data();
+    qsizetype from = p + 1;
+    while (from < t.size()) {
+        const void *hit = std::memchr(data + from, '"', size_t(t.size() - from));
+        if (!hit)
+            return -1;
+        const qsizetype q = static_cast<const char *>(hit) - data;
+        qsizetype backslashes = 0;
+        while (q - 1 - backslashes > p && data[q - 1 - backslashes] == '\\')
+            ++backslashes;
+        if (backslashes % 2 == 0)
+            return q + 1;
+        from = q + 1;
     }
     return -1;
 }

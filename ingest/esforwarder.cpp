@@ -98,7 +98,8 @@ private:
     void onReply(const BatchPtr &batch, const EsClient::Reply &reply);
     bool commit(const ForwardOutbox::Outcome &outcome, const BatchPtr &batch);
     bool commitPending();
-    void release(const Batch &batch);
+    void release(Batch &batch);
+    QByteArray takeBody();
     void finishIfDrained();
     void scheduleAt(qint64 delayMs);
     void fail(const QString &error);
@@ -124,6 +125,7 @@ private:
     qint64 m_handedAfter = 0;      // the highest new alert id taken into the queue
     qint64 m_queuedSinceMs = 0;
     QList<BatchPtr> m_inFlight;
+    QList<QByteArray> m_bodyPool;  // request bodies of answered batches: their capacity is reused (no page faults)
     QList<BatchPtr> m_resend;      // whole-request failures waiting for their backoff, oldest first
     // Answered, but the outbox write failed: written again, never re-sent.
     QList<QPair<ForwardOutbox::Outcome, BatchPtr>> m_uncommitted;
@@ -421,6 +423,7 @@ bool ForwarderWorker::sendNewBatch()
         lastNew = m_queue[end].alertId;
     }
     auto batch = std::make_shared<Batch>();
+    batch->request.body = takeBody();
     const qsizetype consumed = m_encoder.encode(m_queue, 0, end, std::min(m_splitLimit, m_config.maxBatchDocs),
                                                 m_config.maxBatchBytes, &batch->request, &batch->failures);
     batch->sources = m_queue.mid(0, consumed);
@@ -463,13 +466,29 @@ void ForwarderWorker::send(const BatchPtr &batch)
     });
 }
 
-// The batch's alerts are answered for good: their retry rows may be taken again.
-void ForwarderWorker::release(const Batch &batch)
+// The batch's alerts are answered for good: their retry rows may be taken again, the body is reused.
+void ForwarderWorker::release(Batch &batch)
 {
     for (qsizetype j = 0; j < batch.sources.size(); ++j) {
         if (batch.meta[j].isRetry)
             m_retriesOut.remove(batch.sources[j].alertId);
     }
+    if (m_bodyPool.size() < m_maxInFlight + 2 && batch.request.body.capacity() > 0)
+        m_bodyPool.append(std::move(batch.request.body));
+    batch.request.body = QByteArray();
+}
+
+// A body buffer nobody else holds any more (the network stack releases a sent body a little after the answer).
+QByteArray ForwarderWorker::takeBody()
+{
+    for (qsizetype i = 0; i < m_bodyPool.size(); ++i) {
+        if (m_bodyPool[i].isDetached()) {
+            QByteArray body = m_bodyPool.takeAt(i);
+            body.resize(0);
+            return body;
+        }
+    }
+    return {};
 }
 
 bool ForwarderWorker::commit(const ForwardOutbox::Outcome &outcome, const BatchPtr &batch)

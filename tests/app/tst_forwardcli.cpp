@@ -105,6 +105,27 @@ private Q_SLOTS:
         QCOMPARE(es.conflicts(), 0);
     }
 
+    void inFlightOption_data()
+    {
+        QTest::addColumn<int>("inFlight");
+        QTest::newRow("one") << 1;
+        QTest::newRow("three") << 3;
+    }
+    void inFlightOption()
+    {
+        QFETCH(int, inFlight);
+        FakeElasticsearch es;
+        QVERIFY(es.listen());
+        es.setAnswerDelayMs(100);
+        const Run r = runCli({QStringLiteral("forward"), QStringLiteral("--db"), m_db, QStringLiteral("--es"), es.url(),
+                              QStringLiteral("--once"), QStringLiteral("--batch-docs"), QStringLiteral("5"),
+                              QStringLiteral("--in-flight"), QString::number(inFlight)});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QCOMPARE(es.documentCount(), 30);
+        QCOMPARE(es.createAttempts(), 30);
+        QCOMPARE(es.maxOpenBulkRequests(), inFlight);
+    }
+
     void credentialsComeFromTheEnvironment_data()
     {
         QTest::addColumn<QStringList>("args");
@@ -178,6 +199,8 @@ private Q_SLOTS:
                                      << 1 << QStringLiteral("cannot reach Elasticsearch");
         QTest::newRow("upper-case index") << QStringList{QStringLiteral("--es"), QStringLiteral("http://127.0.0.1:1"), QStringLiteral("--index"), QStringLiteral("Falco")}
                                           << 2 << QStringLiteral("lower case");
+        QTest::newRow("in-flight out of range") << QStringList{QStringLiteral("--es"), QStringLiteral("http://127.0.0.1:1"), QStringLiteral("--in-flight"), QStringLiteral("0")}
+                                                << 2 << QStringLiteral("--in-flight must be between 1 and 6");
         QTest::newRow("missing CA file") << QStringList{QStringLiteral("--es"), QStringLiteral("https://127.0.0.1:1"), QStringLiteral("--ca"), QStringLiteral("/nonexistent/ca.pem"), QStringLiteral("--once")}
                                          << 1 << QStringLiteral("/nonexistent/ca.pem");
     }

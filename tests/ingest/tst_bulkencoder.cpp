@@ -97,6 +97,9 @@ private Q_SLOTS:
         QTest::newRow("strings with braces and escapes")
             << QByteArray("{\"a\":\"}{\\\"event\\\":{\",\"event\":{\"k\":\"\\\\\"}}")
             << QByteArray("{" + ds + ",\"a\":\"}{\\\"event\\\":{\",\"event\":{\"dataset\":\"falco.alerts\",\"module\":\"falco\",\"k\":\"\\\\\"}}");
+        QTest::newRow("escaped backslash before an escaped quote")
+            << QByteArray("{\"a\":\"\\\\\\\"\",\"b\":\"\\\\\",\"event\":{\"kind\":\"alert\"}}")
+            << QByteArray("{" + ds + ",\"a\":\"\\\\\\\"\",\"b\":\"\\\\\",\"event\":{\"dataset\":\"falco.alerts\",\"module\":\"falco\",\"kind\":\"alert\"}}");
         QTest::newRow("pretty printed becomes one line")
             << QByteArray("{\n  \"event\": {\n    \"kind\": \"alert\"\n  }\n}")
             << QByteArray("{" + ds + R"(,"event":{"dataset":"falco.alerts","module":"falco","kind":"alert"}})");

@@ -190,7 +190,15 @@ void FakeElasticsearch::onReadyRead(QTcpSocket *socket)
     Connection *c = m_connections.value(socket);
     if (!c)
         return;
-    c->buffer += socket->readAll();
+    // Straight into the connection's buffer (reserved for the whole request once its length is known).
+    if (const qint64 available = socket->bytesAvailable(); available > 0) {
+        const qsizetype old = c->buffer.size();
+        if (c->buffer.capacity() < old + available)
+            c->buffer.reserve(std::max<qsizetype>(old + available, c->buffer.capacity() * 2));
+        c->buffer.resize(old + available);
+        const qint64 got = socket->read(c->buffer.data() + old, available);
+        c->buffer.resize(old + std::max<qint64>(0, got));
+    }
     for (;;) {
         const qsizetype headerEnd = c->buffer.indexOf("\r\n\r\n");
         if (headerEnd < 0)
@@ -251,12 +259,18 @@ void FakeElasticsearch::onReadyRead(QTcpSocket *socket)
             consumed = p;
         } else {
             const qint64 length = request.headers.value("content-length", "0").toLongLong();
-            if (c->buffer.size() < consumed + length)
+            if (c->buffer.size() < consumed + length) {
+                if (c->buffer.capacity() < consumed + length)
+                    c->buffer.reserve(consumed + length);
                 return;   // wait for the rest of the body
+            }
             request.body = c->buffer.mid(consumed, length);
             consumed += length;
         }
-        c->buffer.remove(0, consumed);
+        if (consumed == c->buffer.size())
+            c->buffer.resize(0);   // keeps the capacity for the next request on this connection
+        else
+            c->buffer.remove(0, consumed);
         if (request.headers.value("content-encoding").toLower() == "gzip") {
             bool ok = false;
             request.body = gunzip(request.body, &ok);
@@ -409,7 +423,7 @@ QByteArray FakeElasticsearch::applyBulk(const Request &request, const QString &p
         QByteArrayView source;
     };
     std::vector<Op> ops;
-    ops.reserve(size_t(body.count('\n') / 2 + 1));
+    ops.reserve(size_t(body.size() / 512 + 1));
     const QByteArrayView all(body);
     qsizetype p = 0;
     int line = 0;
