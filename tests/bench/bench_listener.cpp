@@ -9,7 +9,8 @@
 //     it raises its own), first bare, then each sending one alert and left open as Falcosidekick does: RSS per
 //     connection and CPU used over a 10 s idle window.
 // Environment: FE_BENCH_LISTENER_ALERTS (default 200000), FE_BENCH_LISTENER_CONNECTIONS (default 8),
-// FE_BENCH_LISTENER_ROUNDS (default 2), FE_BENCH_IDLE_CONNECTIONS (default 10000).
+// FE_BENCH_LISTENER_ROUNDS (default 2), FE_BENCH_IDLE_CONNECTIONS (default 10000); for A/B runs of the pipeline's
+// structure: FE_BENCH_LISTENER_MAPPERS (mapper threads, default: IngestConfig's), FE_BENCH_LISTENER_BATCH (rows/txn).
 #include "ingest/ingestpipeline.h"
 #include "ingest/sysloglistener.h"
 
@@ -154,6 +155,20 @@ QMap<QString, double> threadCpuSeconds()
     return groups;
 }
 
+// Kernel memory of all TCP sockets (both ends of loopback connections), KiB.
+qint64 tcpKernelKiB()
+{
+    QFile sockstat(QStringLiteral("/proc/net/sockstat"));
+    if (!sockstat.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray &line : sockstat.readAll().split('\n')) {
+        const QList<QByteArray> words = line.simplified().split(' ');
+        if (words.value(0) == "TCP:" && words.size() >= 2 && words.at(words.size() - 2) == "mem")
+            return words.constLast().toLongLong() * (sysconf(_SC_PAGESIZE) / 1024);
+    }
+    return -1;
+}
+
 qint64 rssKiB(qint64 pid)
 {
     QFile status(QStringLiteral("/proc/%1/status").arg(pid));
@@ -181,11 +196,19 @@ struct Stream
     qint64 bytes = 0;
 };
 
+IngestConfig benchConfig()
+{
+    IngestConfig config;
+    config.mapperThreads = envInt("FE_BENCH_LISTENER_MAPPERS", config.mapperThreads);
+    config.maxBatchAlerts = envInt("FE_BENCH_LISTENER_BATCH", config.maxBatchAlerts);
+    return config;
+}
+
 // Ours: listener → mappers → one writer → SQLite, all in this process. Alerts/s stored and committed.
 double runOurs(const Stream &stream)
 {
     QTemporaryDir dir;
-    IngestConfig config;
+    IngestConfig config = benchConfig();
     config.dbPath = dir.filePath(QStringLiteral("bench.db"));
     IngestPipeline pipeline(config);
     if (!pipeline.start())
@@ -287,7 +310,7 @@ void throughput(int alerts, int connections, int rounds)
         stream.slices[size_t(i % connections)] += line;
         stream.bytes += line.size();
     }
-    IngestConfig defaults;
+    const IngestConfig defaults = benchConfig();
     ListenerConfig listenDefaults;
     const int mappers = defaults.mapperThreads > 0 ? defaults.mapperThreads : qBound(1, QThread::idealThreadCount(), 8);
     std::printf("throughput: %d alerts, %d connections (one sender thread each, in this process), %.1f MiB, %.0f bytes/alert; "
@@ -373,6 +396,7 @@ void idleCost(int connections)
                 pid, static_cast<unsigned long long>(original.rlim_cur), static_cast<unsigned long long>(original.rlim_max),
                 connections, connections > ListenerConfig().maxConnections ? "raised" : "default");
     const qint64 rss0 = rssKiB(pid);
+    const qint64 kernel0 = tcpKernelKiB();
     std::vector<int> fds;
     fds.reserve(size_t(connections));
     QElapsedTimer timer;
@@ -395,6 +419,7 @@ void idleCost(int connections)
     const bool stored = waitForStats(listen, "stored", open, 120000);
     QThread::msleep(1500);   // the idle window below measures idling only
     const qint64 rss2 = rssKiB(pid);
+    const qint64 kernel2 = tcpKernelKiB();
     const double cpu0 = processCpuSeconds(pid);
     QThread::msleep(10000);
     const double idleCpu = processCpuSeconds(pid) - cpu0;
@@ -404,6 +429,8 @@ void idleCost(int connections)
                 open, accepted ? "accepted" : "NOT all accepted", connectSeconds, static_cast<long long>(rss0),
                 static_cast<long long>(rss1), double(rss1 - rss0) / qMax(1, open), static_cast<long long>(rss2),
                 stored ? "all stored" : "NOT all stored", double(rss2 - rss0) / qMax(1, open));
+    std::printf("idle: kernel TCP memory (both ends, system-wide) %lld KiB -> %lld KiB (%.2f KiB per connection)\n",
+                static_cast<long long>(kernel0), static_cast<long long>(kernel2), double(kernel2 - kernel0) / qMax(1, open));
     std::printf("idle: CPU over 10 s with %d idle connections: %.3f s (%.2f%% of a core); RSS after %lld KiB\n", open,
                 idleCpu, idleCpu / 10.0 * 100, static_cast<long long>(rss3));
     for (int fd : fds)
