@@ -249,7 +249,8 @@ MapResult::Status unwrap(std::string_view line, const MapOptions &options, Envel
 }
 
 // ---------------------------------------------------------------------------------------------------
-// simdjson DOM → EcsValue (duplicate keys: the last one wins, as in Elasticsearch).
+// simdjson DOM → EcsValue (duplicate keys: the last one wins, as in Elasticsearch). Keys and strings are
+// views into the parser's document, which stays as it is until mapLine returns.
 
 EcsValue convert(simdjson::dom::element e)
 {
@@ -271,14 +272,14 @@ EcsValue convert(simdjson::dom::element e)
             if (EcsValue *existing = obj.find(field.key))
                 *existing = convert(field.value);
             else
-                obj.append(field.key, convert(field.value));
+                obj.members().emplace_back(field.key, convert(field.value));
         }
         return obj;
     }
     case element_type::INT64: return EcsValue(e.get_int64().value_unsafe());
     case element_type::UINT64: return EcsValue(e.get_uint64().value_unsafe());
     case element_type::DOUBLE: return EcsValue(e.get_double().value_unsafe());
-    case element_type::STRING: return EcsValue(e.get_string().value_unsafe());
+    case element_type::STRING: return EcsValue::view(e.get_string().value_unsafe());
     case element_type::BOOL: return EcsValue(e.get_bool().value_unsafe());
     case element_type::NULL_VALUE: return EcsValue();
     }
@@ -490,7 +491,7 @@ bool isValidIp(const EcsValue &v)
 {
     if (!v.isString())
         return false;
-    const std::string &s = v.string();
+    const std::string_view s = v.string();
     if (s.find(':') == std::string::npos)
         return isIpv4(s);
     if (s.find('/') != std::string::npos || s.find(' ') != std::string::npos)
@@ -559,7 +560,7 @@ private:
     bool fail(std::string_view processor, const std::string &message);
     bool setField(Path path, EcsValue value);
     bool copyFromOf(Path from, Path to);
-    bool expandInto(EcsValue &map, const std::string &key, EcsValue value);
+    bool expandInto(EcsValue &map, std::string_view key, EcsValue value);
     template<typename Select>
     bool expandMembers(EcsValue &map, Select select);
     bool renameInOf(Path from, Path to);
@@ -621,7 +622,7 @@ bool Pipeline::copyFromOf(Path from, Path to)
 
 // Elasticsearch dot_expander: puts value (taken from the literal dotted key) at the nested path in map. An
 // existing leaf becomes an array of both values; an intermediate that is not an object is an error.
-bool Pipeline::expandInto(EcsValue &map, const std::string &key, EcsValue value)
+bool Pipeline::expandInto(EcsValue &map, std::string_view key, EcsValue value)
 {
     EcsValue *parent = &map;
     std::string_view rest(key);
@@ -646,14 +647,14 @@ bool Pipeline::expandInto(EcsValue &map, const std::string &key, EcsValue value)
         if (!next)
             next = &parent->append(seg, EcsValue::object());
         else if (!next->isObject())
-            return fail("dot_expander", "cannot expand [" + key + "]: [" + std::string(seg) + "] is not an object");
+            return fail("dot_expander", "cannot expand [" + std::string(key) + "]: [" + std::string(seg) + "] is not an object");
         parent = next;
         rest = rest.substr(dot + 1);
     }
 }
 
 // Keys with empty segments ("a..b", ".a", "a.") are left as they are.
-bool expandable(const std::string &key)
+bool expandable(std::string_view key)
 {
     return key.find('.') != std::string::npos && key.front() != '.' && key.back() != '.'
         && key.find("..") == std::string::npos;
@@ -665,8 +666,8 @@ bool expandable(const std::string &key)
 template<typename Select>
 bool Pipeline::expandMembers(EcsValue &map, Select select)
 {
-    std::vector<EcsValue::Member> &members = map.members();
-    std::vector<EcsValue::Member> picked;
+    EcsValue::List<EcsValue::Member> &members = map.members();
+    EcsValue::List<EcsValue::Member> picked = EcsValue::List<EcsValue::Member>::none();
     size_t keep = 0;
     for (size_t i = 0; i < members.size(); ++i) {
         if (select(members[i])) {
@@ -679,7 +680,7 @@ bool Pipeline::expandMembers(EcsValue &map, Select select)
     }
     if (picked.empty())
         return true;
-    members.resize(keep);
+    members.truncate(keep);
     for (EcsValue::Member &m : picked) {
         if (!expandInto(map, m.first, std::move(m.second)))
             return false;
@@ -882,7 +883,7 @@ bool eventTimeMs(const EcsValue &v, qint64 *ms)
     case EcsValue::Type::UInt: *ms = qint64(v.toUInt() / 1000000); return true;
     case EcsValue::Type::Double: *ms = qint64(std::floor(v.toDouble() / 1e6)); return true;
     case EcsValue::Type::String: {
-        const std::string &s = v.string();
+        const std::string_view s = v.string();
         if (!s.empty() && s.size() <= 19 && s.find_first_not_of("0123456789") == std::string::npos) {
             std::int64_t ns = 0;
             std::from_chars(s.data(), s.data() + s.size(), ns);
@@ -1023,7 +1024,7 @@ bool Pipeline::hostAndProcess()
         } else if (d->type() == EcsValue::Type::Double) {
             value = std::int64_t(d->toDouble());
         } else if (d->isString()) {
-            const std::string &s = d->string();
+            const std::string_view s = d->string();
             const auto res = std::from_chars(s.data(), s.data() + s.size(), value);
             ok = !s.empty() && res.ec == std::errc() && res.ptr == s.data() + s.size();
         } else {
@@ -1180,13 +1181,13 @@ void Pipeline::finish()
 {
     if (m_failed) {
         if (!m_messageRemoved && !m_doc.find("message"))
-            m_doc.set("message", EcsValue(m_env.payload));
+            m_doc.set("message", EcsValue::view(m_env.payload));
         EcsValue *event = m_doc.find("event");
         if (!event || !event->isObject())
             event = &m_doc.set("event", EcsValue::object());
         event->set("kind", EcsValue("pipeline_error"sv));
         if (!event->find("original"))
-            event->set("original", EcsValue(m_env.payload));
+            event->set("original", EcsValue::view(m_env.payload));
         EcsValue *error = m_doc.find("error");
         if (!error || !error->isObject())
             error = &m_doc.set("error", EcsValue::object());
@@ -1207,7 +1208,8 @@ void Pipeline::finish()
     for (const QPair<QString, QString> &extra : m_options.extraFields) {
         const QByteArray path = extra.first.toUtf8();
         EcsValue *parent = &m_doc;
-        std::string_view rest(path.constData(), size_t(path.size()));
+        // Keys are not copied by the tree: the segments must live as long as it does.
+        std::string_view rest = EcsValue::intern(std::string_view(path.constData(), size_t(path.size())));
         while (parent) {
             const size_t dot = rest.find('.');
             if (dot == std::string_view::npos) {
@@ -1328,7 +1330,7 @@ MapResult Pipeline::run(EcsValue parsed)
     // TCP: the agent's copy_fields runs before the syslog processor, so event.original is the whole line.
     // Step 2 (only when the preserve tag asks for it, and only when not already set).
     if (m_options.preserveOriginal && (tcp || !parsed.find("@timestamp") || !parsed.find("output_fields")))
-        event.append("original", EcsValue(tcp ? m_line : m_env.payload));
+        event.append("original", EcsValue::view(tcp ? m_line : m_env.payload));
 
     if (envelopeAndParse(std::move(parsed)) && normaliseOutputFields() && classify() && timestamp()
         && hostAndProcess() && containerFileNetwork())
@@ -1352,6 +1354,8 @@ bool looksLikeAlert(const EcsValue &obj)
 
 MapResult mapLine(QByteArrayView line, const MapOptions &options)
 {
+    // Every EcsValue of this line lives in the thread's arena, released at once on return.
+    const EcsValue::Scope scope;
     MapResult result;
     std::string_view text = trimmed(std::string_view(line.data(), size_t(line.size())));
     if (text.starts_with("\xEF\xBB\xBF"))   // a UTF-8 BOM on a file's first line

@@ -1,39 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ingest/ecsvalue.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
-#include <cstring>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace fe {
-
-namespace {
-
-void appendDouble(std::string &out, double d)
-{
-    if (!std::isfinite(d)) {
-        out += "null";   // JSON has no NaN/Infinity; simdjson never produces them
-        return;
-    }
-    char buf[32];
-    const auto res = std::to_chars(buf, buf + sizeof buf, d);
-    const std::string_view text(buf, size_t(res.ptr - buf));
-    out += text;
-    // Keep the value a JSON float when it reads like an integer ("1" → "1.0").
-    if (text.find_first_of(".eE") == std::string_view::npos)
-        out += ".0";
-}
-
-template<typename T>
-void appendInteger(std::string &out, T v)
-{
-    char buf[24];
-    const auto res = std::to_chars(buf, buf + sizeof buf, v);
-    out.append(buf, size_t(res.ptr - buf));
-}
-
-} // namespace
 
 namespace {
 
@@ -47,75 +27,322 @@ constexpr std::array<bool, 256> kNeedsEscape = [] {
     return table;
 }();
 
+// Length of the prefix of s that needs no escaping: 16 bytes at a time where SSE2 is there (always, on
+// x86-64), since nearly every byte of an alert is clean.
+std::size_t cleanPrefix(const char *s, std::size_t n)
+{
+    std::size_t i = 0;
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    const __m128i control = _mm_set1_epi8(0x1F);
+    for (; i + 16 <= n; i += 16) {
+        const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i *>(s + i));
+        const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)),
+                                         _mm_cmpeq_epi8(_mm_min_epu8(x, control), x));   // x <= 0x1F unsigned
+        if (const int mask = _mm_movemask_epi8(hit))
+            return i + std::size_t(__builtin_ctz(unsigned(mask)));
+    }
+#endif
+    // The rest 8 bytes at a time (a word with no byte < 0x20, '"' or '\\' is skipped whole), then bytewise.
+    constexpr std::uint64_t ones = 0x0101010101010101ULL;
+    constexpr std::uint64_t highs = 0x8080808080808080ULL;
+    for (; i + 8 <= n; i += 8) {
+        std::uint64_t x;
+        std::memcpy(&x, s + i, 8);
+        const std::uint64_t quote = x ^ (ones * '"');
+        const std::uint64_t backslash = x ^ (ones * '\\');
+        const std::uint64_t hit = ((x - ones * 0x20) & ~x) | ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash);
+        if (hit & highs)
+            break;
+    }
+    while (i < n && !kNeedsEscape[static_cast<unsigned char>(s[i])])
+        ++i;
+    return i;
+}
+
+// Writes JSON into a std::string used as a raw buffer: room is made in large steps and bytes are stored
+// through a pointer, instead of one checked append per piece.
+class JsonWriter
+{
+public:
+    // Writes from out[pos]; out's size is the buffer's room (resized as needed).
+    JsonWriter(std::string &out, std::size_t pos) : m_out(out), m_pos(pos) {}
+
+    std::size_t position() const { return m_pos; }
+
+    void put(char c)
+    {
+        *room(1) = c;
+        ++m_pos;
+    }
+    void put(std::string_view s)
+    {
+        std::memcpy(room(s.size()), s.data(), s.size());
+        m_pos += s.size();
+    }
+    template<typename T>
+    void integer(T v)
+    {
+        char *p = room(24);
+        m_pos += std::size_t(std::to_chars(p, p + 24, v).ptr - p);
+    }
+    void number(double d)
+    {
+        if (!std::isfinite(d)) {
+            put("null");   // JSON has no NaN/Infinity; simdjson never produces them
+            return;
+        }
+        char *p = room(40);
+        const std::size_t n = std::size_t(std::to_chars(p, p + 32, d).ptr - p);
+        m_pos += n;
+        // Keep the value a JSON float when it reads like an integer ("1" → "1.0").
+        if (std::string_view(p, n).find_first_of(".eE") == std::string_view::npos)
+            put(".0");
+    }
+    void string(std::string_view s)
+    {
+        static constexpr char hex[] = "0123456789abcdef";
+        char *p = room(s.size() * 6 + 2);   // worst case: every byte \u00XX
+        *p++ = '"';
+        const char *src = s.data();
+        std::size_t n = s.size();
+        for (;;) {
+            const std::size_t clean = cleanPrefix(src, n);
+            std::memcpy(p, src, clean);
+            p += clean;
+            if (clean == n)
+                break;
+            const auto c = static_cast<unsigned char>(src[clean]);
+            *p++ = '\\';
+            switch (c) {
+            case '"': *p++ = '"'; break;
+            case '\\': *p++ = '\\'; break;
+            case '\n': *p++ = 'n'; break;
+            case '\r': *p++ = 'r'; break;
+            case '\t': *p++ = 't'; break;
+            case '\b': *p++ = 'b'; break;
+            case '\f': *p++ = 'f'; break;
+            default:
+                *p++ = 'u';
+                *p++ = '0';
+                *p++ = '0';
+                *p++ = hex[c >> 4];
+                *p++ = hex[c & 0xF];
+            }
+            src += clean + 1;
+            n -= clean + 1;
+        }
+        *p++ = '"';
+        m_pos = std::size_t(p - m_out.data());
+    }
+
+private:
+    char *room(std::size_t n)
+    {
+        if (m_out.size() - m_pos < n)
+            m_out.resize(std::max(m_out.size() * 2, m_pos + n + 4096));
+        return m_out.data() + m_pos;
+    }
+
+    std::string &m_out;
+    std::size_t m_pos;
+};
+
+// Equal-length keys: equal bytes? Two overlapping word compares cover the usual 4–16 byte keys without
+// a call.
+inline bool sameBytes(const char *a, const char *b, std::size_t n)
+{
+    if (n >= 8) {
+        std::uint64_t x, y, u, v;
+        std::memcpy(&x, a, 8);
+        std::memcpy(&y, b, 8);
+        std::memcpy(&u, a + n - 8, 8);
+        std::memcpy(&v, b + n - 8, 8);
+        if (x != y || u != v)
+            return false;
+        return n <= 16 || std::memcmp(a + 8, b + 8, n - 16) == 0;
+    }
+    if (n >= 4) {
+        std::uint32_t x, y, u, v;
+        std::memcpy(&x, a, 4);
+        std::memcpy(&y, b, 4);
+        std::memcpy(&u, a + n - 4, 4);
+        std::memcpy(&v, b + n - 4, 4);
+        return x == y && u == v;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        if (a[i] != b[i])
+            return false;
+    }
+    return true;
+}
+
 } // namespace
 
 void appendJsonString(std::string &out, std::string_view s)
 {
-    static constexpr char hex[] = "0123456789abcdef";
-    size_t clean = 0;
-    while (clean < s.size() && !kNeedsEscape[static_cast<unsigned char>(s[clean])])
-        ++clean;
-    if (clean == s.size()) {
-        // The common case: one resize and one copy.
-        const size_t at = out.size();
-        out.resize(at + s.size() + 2);
-        char *p = out.data() + at;
-        *p = '"';
-        std::memcpy(p + 1, s.data(), s.size());
-        p[s.size() + 1] = '"';
-        return;
+    JsonWriter w(out, out.size());
+    w.string(s);
+    out.resize(w.position());
+}
+
+namespace {
+
+// The per-thread bump allocator behind EcsValue. Blocks are kept between Scopes (the first one, sized for a
+// typical alert, is reused line after line); blocks beyond it are freed when the outermost Scope ends, so
+// one huge line does not pin its memory.
+class Arena
+{
+public:
+    ~Arena()
+    {
+        for (Block &b : m_blocks)
+            std::free(b.data);
     }
-    out += '"';
-    size_t start = 0;
-    for (size_t i = clean; i < s.size(); ++i) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        if (!kNeedsEscape[c])
-            continue;
-        out.append(s.data() + start, i - start);
-        start = i + 1;
-        switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
-        default:
-            out += "\\u00";
-            out += hex[c >> 4];
-            out += hex[c & 0xF];
+
+    void *allocate(std::size_t bytes, std::size_t align)
+    {
+        std::uintptr_t p = (reinterpret_cast<std::uintptr_t>(m_ptr) + (align - 1)) & ~std::uintptr_t(align - 1);
+        if (m_ptr && p + bytes <= reinterpret_cast<std::uintptr_t>(m_end)) {
+            m_ptr = reinterpret_cast<char *>(p + bytes);
+            return reinterpret_cast<void *>(p);
+        }
+        return allocateSlow(bytes, align);
+    }
+
+    void enter() { ++m_depth; }
+    void leave()
+    {
+        if (--m_depth > 0)
+            return;
+        while (m_blocks.size() > 1) {
+            std::free(m_blocks.back().data);
+            m_blocks.pop_back();
+        }
+        m_current = 0;
+        if (!m_blocks.empty()) {
+            m_ptr = m_blocks.front().data;
+            m_end = m_ptr + m_blocks.front().size;
         }
     }
-    out.append(s.data() + start, s.size() - start);
-    out += '"';
+
+private:
+    struct Block
+    {
+        char *data;
+        std::size_t size;
+    };
+    static constexpr std::size_t s_blockSize = 64 << 10;
+
+    void *allocateSlow(std::size_t bytes, std::size_t align)
+    {
+        // Next kept block that fits, else a new one.
+        while (m_current + 1 < m_blocks.size()) {
+            ++m_current;
+            m_ptr = m_blocks[m_current].data;
+            m_end = m_ptr + m_blocks[m_current].size;
+            if (bytes + align <= m_blocks[m_current].size)
+                return allocate(bytes, align);
+        }
+        const std::size_t size = std::max(s_blockSize, bytes + align);
+        char *data = static_cast<char *>(std::malloc(size));
+        if (!data)
+            throw std::bad_alloc();
+        m_blocks.push_back({data, size});
+        m_current = m_blocks.size() - 1;
+        m_ptr = data;
+        m_end = data + size;
+        return allocate(bytes, align);
+    }
+
+    std::vector<Block> m_blocks;
+    std::size_t m_current = 0;
+    char *m_ptr = nullptr;
+    char *m_end = nullptr;
+    int m_depth = 0;
+};
+
+Arena &arena()
+{
+    thread_local Arena a;
+    return a;
+}
+
+} // namespace
+
+EcsValue::Scope::Scope()
+{
+    arena().enter();
+}
+
+EcsValue::Scope::~Scope()
+{
+    arena().leave();
+}
+
+void *EcsValue::arenaAllocate(std::size_t bytes, std::size_t align)
+{
+    return arena().allocate(bytes, align);
+}
+
+std::string_view EcsValue::intern(std::string_view s)
+{
+    if (s.empty())
+        return std::string_view();
+    char *p = static_cast<char *>(arenaAllocate(s.size(), 1));
+    std::memcpy(p, s.data(), s.size());
+    return std::string_view(p, s.size());
+}
+
+EcsValue::EcsValue(const QString &s) : EcsValue()
+{
+    const QByteArray utf8 = s.toUtf8();
+    *this = view(intern(std::string_view(utf8.constData(), size_t(utf8.size()))));
+}
+
+void EcsValue::copyFrom(const EcsValue &other)
+{
+    std::memcpy(static_cast<void *>(this), &other, sizeof(EcsValue));
+    if (other.m_type == Type::Array) {
+        m_items = List<EcsValue>::none();
+        m_items.reserve(other.m_items.size());
+        for (const EcsValue &item : other.m_items)
+            m_items.emplace_back(item);
+    } else if (other.m_type == Type::Object) {
+        m_members = List<Member>::none();
+        m_members.reserve(other.m_members.size());
+        for (const Member &m : other.m_members)
+            m_members.emplace_back(m);
+    }
 }
 
 std::string EcsValue::scalarText() const
 {
+    if (m_type == Type::String)
+        return std::string(m_string.data, m_string.size);
     std::string out;
-    switch (m_type) {
-    case Type::Null: return std::string("null");
-    case Type::Bool: return std::string(m_bool ? "true" : "false");
-    case Type::Int: appendInteger(out, m_int); return out;
-    case Type::UInt: appendInteger(out, m_uint); return out;
-    case Type::Double: appendDouble(out, m_double); return out;
-    case Type::String: return m_string;
-    case Type::Array:
-    case Type::Object: writeJson(out); return out;
-    }
+    writeJson(out);   // null, true/false, numbers as JSON prints them; arrays and objects as JSON
     return out;
+}
+
+// The member lookup, inlined into the path walks (the mapper makes a few hundred lookups per alert).
+inline EcsValue *EcsValue::findMember(std::string_view key)
+{
+    if (m_type != Type::Object)
+        return nullptr;
+    const std::size_t n = key.size();
+    for (Member &m : m_members) {
+        // Length first: most keys differ in it, and then no bytes are compared.
+        if (m.first.size() == n && sameBytes(m.first.data(), key.data(), n))
+            return &m.second;
+    }
+    return nullptr;
 }
 
 EcsValue *EcsValue::find(std::string_view key)
 {
-    if (m_type != Type::Object)
-        return nullptr;
-    for (Member &m : m_members) {
-        if (m.first == key)
-            return &m.second;
-    }
-    return nullptr;
+    return findMember(key);
 }
 
 const EcsValue *EcsValue::find(std::string_view key) const
@@ -127,7 +354,7 @@ EcsValue *EcsValue::find(Path path)
 {
     EcsValue *v = this;
     for (std::string_view seg : path) {
-        v = v->find(seg);
+        v = v->findMember(seg);
         if (!v)
             return nullptr;
     }
@@ -143,7 +370,7 @@ EcsValue &EcsValue::set(std::string_view key, EcsValue value)
 {
     if (m_type != Type::Object)
         *this = object();
-    if (EcsValue *existing = find(key)) {
+    if (EcsValue *existing = findMember(key)) {
         *existing = std::move(value);
         return *existing;
     }
@@ -152,11 +379,10 @@ EcsValue &EcsValue::set(std::string_view key, EcsValue value)
 
 EcsValue &EcsValue::append(std::string_view key, EcsValue value)
 {
-    // Most objects get a handful of members: skip the 1 → 2 → 4 growth steps.
-    if (m_members.capacity() == 0)
-        m_members.reserve(8);
-    m_members.emplace_back(std::string(key), std::move(value));
-    return m_members.back().second;
+    // Most objects get a handful of members: skip the small growth steps.
+    if (m_members.m_capacity == 0)
+        m_members.grow(8);
+    return m_members.emplace_back(key, std::move(value)).second;
 }
 
 EcsValue *EcsValue::ensureObject(Path path)
@@ -178,7 +404,7 @@ bool EcsValue::setPath(Path path, EcsValue value)
     EcsValue *v = this;
     const std::string_view *last = path.end() - 1;
     for (const std::string_view *seg = path.begin(); seg != last; ++seg) {
-        EcsValue *next = v->find(*seg);
+        EcsValue *next = v->findMember(*seg);
         if (!next)
             next = &v->append(*seg, object());
         else if (!next->isObject())
@@ -195,10 +421,12 @@ bool EcsValue::take(std::string_view key, EcsValue *out)
 {
     if (m_type != Type::Object)
         return false;
-    for (auto it = m_members.begin(); it != m_members.end(); ++it) {
-        if (it->first == key) {
-            *out = std::move(it->second);
-            m_members.erase(it);
+    const std::size_t n = key.size();
+    for (std::size_t i = 0; i < m_members.size(); ++i) {
+        const std::string_view k = m_members[i].first;
+        if (k.size() == n && sameBytes(k.data(), key.data(), n)) {
+            *out = std::move(m_members[i].second);
+            m_members.erase(i);
             return true;
         }
     }
@@ -223,51 +451,62 @@ bool EcsValue::removePath(Path path)
     return v->remove(*last);
 }
 
-void EcsValue::writeJson(std::string &out) const
+namespace {
+
+void writeValue(JsonWriter &w, const EcsValue &v)
 {
-    switch (m_type) {
-    case Type::Null: out += "null"; break;
-    case Type::Bool: out += m_bool ? "true" : "false"; break;
-    case Type::Int: appendInteger(out, m_int); break;
-    case Type::UInt: appendInteger(out, m_uint); break;
-    case Type::Double: appendDouble(out, m_double); break;
-    case Type::String: appendJsonString(out, m_string); break;
-    case Type::Array: {
-        out += '[';
+    switch (v.type()) {
+    case EcsValue::Type::Null: w.put("null"); break;
+    case EcsValue::Type::Bool: w.put(v.toBool() ? std::string_view("true") : std::string_view("false")); break;
+    case EcsValue::Type::Int: w.integer(v.toInt()); break;
+    case EcsValue::Type::UInt: w.integer(v.toUInt()); break;
+    case EcsValue::Type::Double: w.number(v.toDouble()); break;
+    case EcsValue::Type::String: w.string(v.string()); break;
+    case EcsValue::Type::Array: {
+        w.put('[');
         bool first = true;
-        for (const EcsValue &item : m_items) {
+        for (const EcsValue &item : v.items()) {
             if (!first)
-                out += ',';
+                w.put(',');
             first = false;
-            item.writeJson(out);
+            writeValue(w, item);
         }
-        out += ']';
+        w.put(']');
         break;
     }
-    case Type::Object: {
-        out += '{';
+    case EcsValue::Type::Object: {
+        w.put('{');
         bool first = true;
-        for (const Member &m : m_members) {
+        for (const EcsValue::Member &m : v.members()) {
             if (!first)
-                out += ',';
+                w.put(',');
             first = false;
-            appendJsonString(out, m.first);
-            out.push_back(':');
-            m.second.writeJson(out);
+            w.string(m.first);
+            w.put(':');
+            writeValue(w, m.second);
         }
-        out += '}';
+        w.put('}');
         break;
     }
     }
 }
 
+} // namespace
+
+void EcsValue::writeJson(std::string &out) const
+{
+    JsonWriter w(out, out.size());
+    writeValue(w, *this);
+    out.resize(w.position());
+}
+
 QByteArray EcsValue::toJson() const
 {
-    thread_local std::string out;
-    out.clear();
-    out.reserve(8192);
-    writeJson(out);
-    return QByteArray(out.data(), qsizetype(out.size()));
+    // The thread's buffer keeps its size (its room) from line to line: nothing is cleared or zeroed.
+    thread_local std::string buffer(16 << 10, '\0');
+    JsonWriter w(buffer, 0);
+    writeValue(w, *this);
+    return QByteArray(buffer.data(), qsizetype(w.position()));
 }
 
 } // namespace fe
