@@ -25,6 +25,8 @@ namespace {
 
 constexpr int s_maxDistinctDiagnostics = 1000;
 constexpr int s_storeAttempts = 3;
+// Rows the writer adds to the full-text index per idle step (tens of ms; then it looks at the queue again).
+constexpr qint64 s_idleIndexRows = 10000;
 
 struct MappedBatch
 {
@@ -254,6 +256,9 @@ struct IngestPipeline::Private
         QVector<QPair<QString, QByteArray>> pendingCheckpoints;
         quint64 pendingThrough = 0;   // batches < pendingThrough are in pending
         bool havePending = false;
+        // AlertStore::insert leaves the full-text index of large batches (a burst) to indexPending(): the writer
+        // catches up whenever the queue is empty.
+        bool indexBehind = false;
         QElapsedTimer age;
 
         auto commit = [&] {
@@ -272,6 +277,7 @@ struct IngestPipeline::Private
             }
             if (ok) {
                 commits.fetch_add(1, std::memory_order_relaxed);
+                indexBehind = indexBehind || result.stored > 0;
                 delta.stored = result.stored;
                 delta.duplicates = result.duplicates;
                 for (const auto &[key, value] : std::as_const(pendingCheckpoints))
@@ -311,7 +317,7 @@ struct IngestPipeline::Private
                 if (havePending) {
                     const auto left = std::chrono::milliseconds(qMax<qint64>(0, maxAgeMs - age.elapsed()));
                     mappedNotEmpty.wait_for(lock, left, ready);
-                } else {
+                } else if (!indexBehind) {
                     mappedNotEmpty.wait(lock, ready);
                 }
                 if (!mapped.empty()) {
@@ -343,6 +349,16 @@ struct IngestPipeline::Private
                 commit();
             if (finished)
                 break;
+            if (!got && !havePending && indexBehind) {
+                // Idle: a chunk of the full-text index that large batches left behind, then look at the queue again.
+                QString error;
+                const qint64 indexed = store->indexPending(s_idleIndexRows, &error);
+                indexBehind = indexed == s_idleIndexRows;
+                if (indexed < 0) {
+                    addDiagnostic({Diagnostic::Severity::Warning, QStringLiteral("store"), store->path(),
+                                   QStringLiteral("full-text indexing failed (searches stay exact): %1").arg(error), 1});
+                }
+            }
         }
     }
 };

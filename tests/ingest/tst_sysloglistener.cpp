@@ -483,6 +483,31 @@ private Q_SLOTS:
         }
     }
 
+    // Large batches (a burst) leave the full-text index to the writer's idle time: it catches up once the
+    // queue is empty, without new alerts arriving.
+    void fullTextIndexCatchesUpWhenIdle()
+    {
+        Harness h;
+        IngestConfig config;
+        config.maxBatchAlerts = 3000;   // above the store's inline-indexing size
+        config.maxBatchAgeMs = 10000;
+        QVERIFY(h.start({}, config));
+        constexpr int n = 6000;
+        QTcpSocket client;
+        client.connectToHost(QHostAddress::LocalHost, h.listener->tcpPort());
+        QVERIFY(client.waitForConnected(5000));
+        QByteArray data;
+        for (int i = 0; i < n; ++i)
+            data += sidekickLine(i) + '\n';
+        client.write(data);
+        while (client.bytesToWrite() > 0)
+            QVERIFY(client.waitForBytesWritten(10000));
+        QTRY_COMPARE_WITH_TIMEOUT(h.stored(), qint64(n), 30000);
+        AlertStore store;
+        QVERIFY(store.open(h.dir.filePath(QStringLiteral("alerts.db")), AlertStore::OpenMode::ReadOnly));
+        QTRY_COMPARE_WITH_TIMEOUT(store.pendingIndexRows(), qint64(0), 20000);
+    }
+
     void idleConnectionsAreClosed()
     {
         Harness h;
