@@ -458,9 +458,12 @@ void run(const QString &path)
         waitFor([&] { return !model->isLoading(); });
         gApp->action(QStringLiteral("scrollbar drag"), [&] { bar->setValue(bar->maximum() * 3 / 5); });
         const double early = waitFor([&] { return visibleRowsLoaded(table, model); });
+        const int anchorsThen = model->anchorsComplete() ? -1 : model->anchorCount();
         const double anchors = waitFor([&] { return model->anchorsComplete(); }, 120000);
-        std::printf("  sort by %-20s first page %s · jump to 60%% before the anchors %s (%d anchors then) · anchors complete %s\n    %s\n",
-                    qPrintable(name), qPrintable(ms(firstPage)), qPrintable(ms(early)), model->anchorCount(),
+        const QString scanned = anchorsThen < 0 ? QStringLiteral("anchors already complete")
+                                                : QStringLiteral("%1 anchors scanned then").arg(anchorsThen);
+        std::printf("  sort by %-20s first page %s · jump to 60%% right after %s (%s) · anchors complete %s\n    %s\n",
+                    qPrintable(name), qPrintable(ms(firstPage)), qPrintable(ms(early)), qPrintable(scanned),
                     qPrintable(ms(anchors)), qPrintable(guiFigures()));
 
         gApp->startPhase(QStringLiteral("jumps"));
