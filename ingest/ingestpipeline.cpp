@@ -396,10 +396,11 @@ bool IngestPipeline::start(QString *error)
         d->rawClosed = false;
     }
     int mapperCount = m_config.mapperThreads;
-    // One mapper per core: the writer spends much of its time in SQLite's I/O, and the mappers are what
-    // keeps up with it; the scheduler shares the cores.
+    // One mapper per core beyond the writer's. Measured on 2 cores (bench_listener, FE_BENCH_LISTENER_MAPPERS):
+    // 1 mapper 36-39k alerts/s, 2 mappers 17-23k/s — three busy threads on two cores cost 30-50 % more CPU per
+    // alert (cache and scheduling) than the parallelism gains.
     if (mapperCount <= 0)
-        mapperCount = qBound(1, QThread::idealThreadCount(), 8);
+        mapperCount = qBound(1, QThread::idealThreadCount() - 1, 8);
     m_mapperThreads = mapperCount;
     {
         std::lock_guard lock(d->mappedMutex);

@@ -37,7 +37,7 @@ struct IngestConfig
 {
     QString dbPath;
     MapOptions mapOptions;              // preserve flags, extra fields; input/address/path are set per frame
-    int mapperThreads = 0;              // 0 = one per core (at most 8): mapping uses every core the writer leaves idle
+    int mapperThreads = 0;              // 0 = one per core beyond the writer's (at least 1, at most 8)
     qint64 maxQueuedBytes = 64 << 20;   // raw frames waiting for the mappers; sources block beyond it
     int maxQueuedBatches = 64;          // mapped batches waiting for the writer
     int maxBatchAlerts = 10000;         // the writer commits at this many alerts (10k rows/txn: perf.md S10) ...

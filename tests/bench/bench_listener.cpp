@@ -312,7 +312,7 @@ void throughput(int alerts, int connections, int rounds)
     }
     const IngestConfig defaults = benchConfig();
     ListenerConfig listenDefaults;
-    const int mappers = defaults.mapperThreads > 0 ? defaults.mapperThreads : qBound(1, QThread::idealThreadCount(), 8);
+    const int mappers = defaults.mapperThreads > 0 ? defaults.mapperThreads : qBound(1, QThread::idealThreadCount() - 1, 8);
     std::printf("throughput: %d alerts, %d connections (one sender thread each, in this process), %.1f MiB, %.0f bytes/alert; "
                 "%d cores\n",
                 alerts, connections, double(stream.bytes) / (1 << 20), double(stream.bytes) / alerts,
