@@ -85,6 +85,9 @@ private Q_SLOTS:
     void cases();
     void sameAlertSameDedupeKey();
     void statelessAcrossCalls();
+    void jsonEscaping_data();
+    void jsonEscaping();
+    void largeAlertThenSmall();
 };
 
 void TestEcsMapper::cases_data()
@@ -242,6 +245,81 @@ void TestEcsMapper::statelessAcrossCalls()
     QCOMPARE(second.alert.ecsJson.size(), first.alert.ecsJson.size());
     QCOMPARE(second.alert.dedupeKey, first.alert.dedupeKey);
     QCOMPARE(second.alert.timestampMs, qint64(1715108059341));
+}
+
+void TestEcsMapper::jsonEscaping_data()
+{
+    QTest::addColumn<QByteArray>("special");
+    QTest::newRow("quote") << QByteArray("\"");
+    QTest::newRow("backslash") << QByteArray("\\");
+    QTest::newRow("newline") << QByteArray("\n");
+    QTest::newRow("tab") << QByteArray("\t");
+    QTest::newRow("control 0x01") << QByteArray("\x01");
+    QTest::newRow("control 0x1f") << QByteArray("\x1f");
+    QTest::newRow("DEL stays raw") << QByteArray("\x7f");
+    QTest::newRow("space stays raw") << QByteArray(" ");
+    QTest::newRow("two-byte UTF-8 stays raw") << QByteArray("\xc3\xa9");
+    QTest::newRow("four-byte UTF-8 stays raw") << QByteArray("\xf0\x9f\x98\x80");
+}
+
+void TestEcsMapper::jsonEscaping()
+{
+    // The document writer scans 16 and 8 bytes at a time: the special byte at every position of strings of
+    // every length around those widths, in a value and in a key, must come out exactly as a reference JSON
+    // writer (nlohmann) escapes it.
+    QFETCH(QByteArray, special);
+    fe::MapOptions options;
+    options.preserveFalcoFields = true;
+    options.readTimeMs = 1700000000000;
+    for (int length = 0; length <= 40; ++length) {
+        for (int at = 0; at <= length; ++at) {
+            std::string text(size_t(length), 'a');
+            text.insert(size_t(at), special.toStdString());
+            const std::string key = "k" + text;
+            ordered_json alert = {{"output", "o"}, {"priority", "Warning"}, {"rule", text},
+                                  {"output_fields", {{"proc.name", text}, {key, 1}}}};
+            const fe::MapResult r = fe::mapLine(QByteArray::fromStdString(alert.dump()), options);
+            QVERIFY2(r.status == fe::MapResult::Status::Alert, qPrintable(r.error));
+            const std::string doc = r.alert.ecsJson.toStdString();
+            const std::string escapedValue = json(text).dump();
+            const std::string escapedKey = json(key).dump();
+            QVERIFY2(doc.find("\"rule\":{\"name\":" + escapedValue + "}") != std::string::npos, doc.c_str());
+            QVERIFY2(doc.find(escapedKey + ":1") != std::string::npos, doc.c_str());
+            const json parsed = json::parse(doc);
+            QCOMPARE(QString::fromStdString(parsed["process"]["name"].get<std::string>()), QString::fromStdString(text));
+            QCOMPARE(r.alert.rule, QString::fromStdString(text));
+        }
+    }
+}
+
+void TestEcsMapper::largeAlertThenSmall()
+{
+    // A line far larger than the mapper's per-thread working memory, then a small one: the big document is
+    // whole, and the small one comes out as it does on its own.
+    const QByteArray small = R"({"output":"o","priority":"Error","rule":"R","output_fields":{"proc.name":"x","evt.time":1715108059341081180}})";
+    const QByteArray alone = fe::mapLine(small, fe::MapOptions()).alert.ecsJson;
+    json fields = json::object();
+    for (int i = 0; i < 5000; ++i)
+        fields["field.n" + std::to_string(i)] = std::string(size_t(100 + i % 50), char('a' + i % 26));
+    const std::string output(size_t(2) << 20, 'o');
+    const json big = {{"output", output}, {"priority", "Notice"}, {"rule", "Big"}, {"output_fields", fields}};
+    fe::MapOptions options;
+    options.preserveFalcoFields = true;
+    const fe::MapResult r = fe::mapLine(QByteArray::fromStdString(big.dump()), options);
+    QVERIFY2(r.status == fe::MapResult::Status::Alert, qPrintable(r.error));
+    QVERIFY(r.error.isEmpty());
+    const json doc = json::parse(r.alert.ecsJson.toStdString());
+    QCOMPARE(doc["falco"]["output"].get<std::string>().size(), output.size());
+    QCOMPARE(doc["falco"]["output_fields"]["field"].size(), size_t(5000));
+    QCOMPARE(doc["falco"]["output_fields"]["field"]["n4999"].get<std::string>(), fields["field.n4999"].get<std::string>());
+    const fe::MapResult after = fe::mapLine(small, fe::MapOptions());
+    QCOMPARE(after.alert.ecsJson.size(), alone.size());
+    // event.ingested is the time of the call: compare everything else.
+    json a = json::parse(after.alert.ecsJson.toStdString());
+    json b = json::parse(alone.toStdString());
+    a["event"].erase("ingested");
+    b["event"].erase("ingested");
+    QCOMPARE(QString::fromStdString(a.dump()), QString::fromStdString(b.dump()));
 }
 
 QTEST_GUILESS_MAIN(TestEcsMapper)
