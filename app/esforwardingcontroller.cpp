@@ -197,6 +197,16 @@ void EsForwardingController::refreshDeadLetters()
         m_forwarder->requestDeadLetters();
 }
 
+void EsForwardingController::setDatabasePath(const QString &dbPath)
+{
+    if (dbPath == m_dbPath)
+        return;
+    m_dbPath = dbPath;
+    Q_EMIT deadLettersChanged(DeadLetterList());   // the old store's list is not this store's
+    restart();
+    refreshDeadLetters();
+}
+
 void EsForwardingController::wake()
 {
     if (m_forwarder)

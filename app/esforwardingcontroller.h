@@ -36,6 +36,9 @@ public:
     void load();
     // New alerts were stored.
     void wake();
+    // The window switched to another database: forwarding (if enabled) restarts on that store's outbox.
+    void setDatabasePath(const QString &dbPath);
+    QString databasePath() const { return m_dbPath; }
 
 private:
     void restart();

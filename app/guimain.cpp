@@ -161,6 +161,7 @@ int runGui(int &argc, char **argv)
         forwarding.load();   // settings + keyring secrets; starts forwarding when enabled
     LiveSources liveSources(&window);
     QObject::connect(&liveSources, &LiveSources::alertsStored, &forwarding, &EsForwardingController::wake);
+    QObject::connect(&window, &MainWindow::databaseChanged, &forwarding, &EsForwardingController::setDatabasePath);
 
     // Demo data for a first run: an empty store (the default one, or any with --db and an empty file).
     std::atomic<bool> demoRunning{false};
