@@ -13,6 +13,7 @@
 // structure: FE_BENCH_LISTENER_MAPPERS (mapper threads, default: IngestConfig's), FE_BENCH_LISTENER_BATCH (rows/txn).
 #include "ingest/ingestpipeline.h"
 #include "ingest/sysloglistener.h"
+#include "support/loopbackclient.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -68,22 +69,6 @@ QByteArray sidekickLine(int i)
           "\"k8s.pod.name\":\"nginx-7d4b\"}}\n";
 }
 
-int connectTo(quint16 port)
-{
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0)
-        return -1;
-    sockaddr_in address {};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof(address)) != 0) {
-        ::close(fd);
-        return -1;
-    }
-    return fd;
-}
-
 bool writeAll(int fd, const QByteArray &data)
 {
     qsizetype done = 0;
@@ -103,7 +88,7 @@ void send(quint16 port, const std::vector<QByteArray> &slices)
     for (const QByteArray &slice : slices) {
         senders.emplace_back([port, &slice] {
             pthread_setname_np(pthread_self(), "bench-sender");
-            const int fd = connectTo(port);
+            const int fd = fe::test::connectToLoopback(port);
             if (fd < 0 || !writeAll(fd, slice))
                 std::fprintf(stderr, "sender: connection to %u failed\n", unsigned(port));
             if (fd >= 0) {
@@ -274,7 +259,7 @@ double runRsyslog(const QString &rsyslogd, const Stream &stream)
                              dir.filePath(QStringLiteral("rsyslogd.pid"))});
     rsyslog.waitForStarted();
     for (int i = 0; i < 100; ++i) {   // until it listens
-        const int fd = connectTo(port);
+        const int fd = fe::test::connectToLoopback(port);
         if (fd >= 0) {
             ::close(fd);
             break;
@@ -402,7 +387,7 @@ void idleCost(int connections)
     QElapsedTimer timer;
     timer.start();
     for (int i = 0; i < connections; ++i) {
-        const int fd = connectTo(port);
+        const int fd = fe::test::connectToLoopback(port);
         if (fd < 0) {
             std::printf("idle: connect #%d failed\n", i + 1);
             break;

@@ -5,6 +5,7 @@
 #include "ingest/sysloglistener.h"
 #include "model/alertstore.h"
 
+#include "support/loopbackclient.h"
 #include "testpaths.h"
 
 #include <QFile>
@@ -125,22 +126,6 @@ bool run(const QString &program, const QStringList &args, QByteArray *output = n
     return true;
 }
 
-// A bare blocking client socket: hundreds of them are cheaper than QTcpSockets.
-int connectTo(quint16 port)
-{
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0)
-        return -1;
-    sockaddr_in address {};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof(address)) != 0) {
-        ::close(fd);
-        return -1;
-    }
-    return fd;
-}
 
 } // namespace
 
@@ -589,7 +574,7 @@ private Q_SLOTS:
         const quint16 port = quint16(first.trimmed().mid(first.lastIndexOf(':') + 1).toUInt());
         std::vector<int> fds;
         for (int i = 0; i < connections; ++i) {
-            const int fd = connectTo(port);
+            const int fd = fe::test::connectToLoopback(port);
             QVERIFY(fd >= 0);
             fds.push_back(fd);
             const QByteArray line = sidekickLine(i) + '\n';

@@ -161,22 +161,7 @@ private Q_SLOTS:
         QCOMPARE(model.rowCount(), kCount);
         QCOMPARE(model.totalCount(), qint64(kCount));
 
-        QVector<Ref> refs = reference(kCount);
-        const bool desc = order == Qt::DescendingOrder;
-        std::sort(refs.begin(), refs.end(), [&](const Ref &a, const Ref &b) {
-            auto key = [&](const Ref &r) {
-                switch (column) {
-                case AlertTableModel::PriorityColumn: return std::make_tuple(QString::number(r.priority), r.ts, r.id);
-                case AlertTableModel::RuleColumn: return std::make_tuple(r.rule, r.ts, r.id);
-                case AlertTableModel::HostColumn: return std::make_tuple(r.host, r.ts, r.id);
-                default: return std::make_tuple(QString(), r.ts, r.id);
-                }
-            };
-            return desc ? key(b) < key(a) : key(a) < key(b);
-        });
-        QVector<qint64> expected;
-        for (const Ref &r : refs)
-            expected.append(r.id);
+        const QVector<qint64> expected = expectedOrder(kCount, column, Qt::SortOrder(order));
 
         // Forward (keyset from the previous page).
         QCOMPARE(allIds(model), expected);
