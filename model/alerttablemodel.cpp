@@ -149,19 +149,26 @@ struct PageQuery
     bool backward = false;    // read in reverse order: from anchor (the first row of the next page), or from the end
 };
 
-// Runs one page query on the reader's connection.
-QVector<AlertRow> fetchPage(sqlite3 *db, const PageQuery &q, QString *error)
+// Runs one page query on the reader's connection with the filter condition `where`. With budgetMs > 0 the statement
+// is abandoned (*overBudget = true, no rows, no error) once it has run that long.
+QVector<AlertRow> runPage(sqlite3 *db, const PageQuery &q, const QString &where, qint64 budgetMs, bool *overBudget,
+                          QString *error)
 {
     QVector<AlertRow> rows;
     const QStringList keys = sortKeyColumns(q.sortColumn);
     const bool desc = q.backward ? !q.descending : q.descending;
-    QString sql = QStringLiteral("SELECT ") + QLatin1String(kRowColumns) + QStringLiteral(" FROM ") + q.filter.from()
-        + QStringLiteral(" WHERE (") + q.filter.where() + QStringLiteral(") AND ") + QLatin1String(kSnapshotTerm);
+    // The page's ids first, then the columns of those rows only: SQLite computes every result column of every
+    // candidate row before a sort, and the output column (a full-text table lookup) made a page of a frequent term
+    // cost 4.7 s at 1M instead of 0.6 s.
+    QString ids = QStringLiteral("SELECT a.id FROM ") + q.filter.from() + QStringLiteral(" WHERE (") + where
+        + QStringLiteral(") AND ") + QLatin1String(kSnapshotTerm);
     if (!q.anchor.isEmpty())
-        sql += anchorClause(keys, desc);
-    sql += orderBy(keys, desc) + QStringLiteral(" LIMIT ?");
+        ids += anchorClause(keys, desc);
+    ids += orderBy(keys, desc) + QStringLiteral(" LIMIT ?");
     if (q.offset > 0)
-        sql += QStringLiteral(" OFFSET ?");
+        ids += QStringLiteral(" OFFSET ?");
+    const QString sql = QStringLiteral("SELECT ") + QLatin1String(kRowColumns) + QStringLiteral(" FROM alerts a WHERE a.id IN (")
+        + ids + QLatin1Char(')') + orderBy(keys, desc);
     Statement st(db, sql, error);
     if (!st.get())
         return rows;
@@ -176,15 +183,60 @@ QVector<AlertRow> fetchPage(sqlite3 *db, const PageQuery &q, QString *error)
         *error = QString::fromUtf8(sqlite3_errmsg(db));
         return rows;
     }
+    struct Budget
+    {
+        QElapsedTimer timer;
+        qint64 ms = 0;
+        bool exceeded = false;
+    } budget;
+    if (budgetMs > 0) {
+        budget.ms = budgetMs;
+        budget.timer.start();
+        sqlite3_progress_handler(db, 4096, [](void *p) -> int {
+            auto *b = static_cast<Budget *>(p);
+            b->exceeded = b->timer.elapsed() > b->ms;
+            return b->exceeded ? 1 : 0;
+        }, &budget);
+    }
     rows.reserve(q.limit);
     int rc;
     while ((rc = sqlite3_step(st.get())) == SQLITE_ROW)
         rows.append(readRow(st.get()));
+    if (budgetMs > 0)
+        sqlite3_progress_handler(db, 0, nullptr, nullptr);
+    if (rc == SQLITE_INTERRUPT && budget.exceeded) {
+        *overBudget = true;
+        return {};
+    }
     if (rc != SQLITE_DONE)
         *error = QString::fromUtf8(sqlite3_errmsg(db));
     if (q.backward)
         std::reverse(rows.begin(), rows.end());
     return rows;
+}
+
+// Runs one page query on the reader's connection.
+// A filter with an id subquery (free text: `a.id IN (SELECT rowid FROM alert_fts ...)`, triage, notes) lets SQLite
+// drive the page from the subquery's id list: every match is looked up and sorted, which is fast for a rare term but
+// slow for a frequent one (969k matches of 1M: 0.6 s). Reading the sort index instead and testing each row against
+// the list (`+a.id IN (...)`, same result) finds a page of a frequent term at once (0.16 s) and is slow only for rare
+// ones. So the index is tried first within a small budget, then the list. (bench_explorer, 1M, "terminal": first
+// page 15.4 s -> 0.25 s together with the ids-first page query of runPage.)
+QVector<AlertRow> fetchPage(sqlite3 *db, const PageQuery &q, QString *error)
+{
+    static const QString s_idSubquery = QStringLiteral("a.id IN (SELECT");
+    static const QString s_scanSortIndex = QStringLiteral("+a.id IN (SELECT");
+    constexpr qint64 kSortIndexBudgetMs = 250;
+    const QString where = q.filter.where();
+    bool overBudget = false;
+    if (where.contains(s_idSubquery)) {
+        QString scanWhere = where;
+        scanWhere.replace(s_idSubquery, s_scanSortIndex);
+        QVector<AlertRow> rows = runPage(db, q, scanWhere, kSortIndexBudgetMs, &overBudget, error);
+        if (!overBudget)
+            return rows;
+    }
+    return runPage(db, q, where, 0, &overBudget, error);
 }
 
 struct AnchorScan
