@@ -343,6 +343,10 @@ struct IngestPipeline::Private
                     pendingCheckpoints.append(std::move(it->second.checkpoints));
                     early.erase(it);
                     pendingThrough = ++next;
+                    // A run of batches that parallel mappers finished early is stored in transactions of maxAlerts,
+                    // not as one.
+                    if (pending.size() >= maxAlerts)
+                        commit();
                 }
             }
             if (havePending && (pending.size() >= maxAlerts || age.elapsed() >= maxAgeMs || finished))
