@@ -25,12 +25,7 @@ qint64 nowMs()
 
 Diagnostic forwarderDiagnostic(Diagnostic::Severity severity, const QString &location, const QString &text)
 {
-    Diagnostic d;
-    d.severity = severity;
-    d.source = QStringLiteral("forwarder");
-    d.location = location;
-    d.text = text;
-    return d;
+    return {severity, QStringLiteral("forwarder"), location, text, 1};
 }
 
 } // namespace

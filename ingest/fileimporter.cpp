@@ -82,12 +82,7 @@ bool acceptedName(const QString &fileName, RotationKey *key)
 
 Diagnostic makeDiagnostic(Diagnostic::Severity severity, const QString &location, const QString &text)
 {
-    Diagnostic diag;
-    diag.severity = severity;
-    diag.source = QStringLiteral("import");
-    diag.location = location;
-    diag.text = text;
-    return diag;
+    return {severity, QStringLiteral("import"), location, text, 1};
 }
 
 } // namespace
