@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "model/aggregates.h"
 
+#include "model/alertcolumncache.h"
 #include "model/filtersql.h"
 #include "model/schema.h"
 
@@ -12,6 +13,10 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
+#include <memory>
+#include <mutex>
+#include <vector>
 #include <limits>
 
 namespace fe {
@@ -100,6 +105,20 @@ public:
         TimePoint &point = m_overTime[index];
         point.count += count;
         point.byPriority[priority] += count;
+    }
+
+    // Counts already split by over_time bucket (an index into overTime) and by priority; the priority totals are
+    // added apart with addPriority().
+    void addBucketCount(int index, int priority, qint64 count)
+    {
+        TimePoint &point = m_overTime[index];
+        point.count += count;
+        point.byPriority[std::clamp(priority, 0, int(Priority::Unknown))] += count;
+    }
+
+    void addPriority(int priority, qint64 count, qint64 lastTs)
+    {
+        m_priorities[size_t(std::clamp(priority, 0, int(Priority::Unknown)))].add(count, lastTs);
     }
 
     // One base-table row group: (tactics, technique) as stored, split the way the rollups were written.
@@ -313,6 +332,326 @@ bool addFromRollup(sqlite3 *db, const char *table, qint64 width, qint64 firstBuc
     return true;
 }
 
+// The cached columns a compiled query reads (their AlertColumnCache::Column), or false when it reads anything the
+// cache does not hold: a subquery (full text, notes), the document, the time, the id, the triage status, the command
+// line. Scans the SQL text outside its quoted literals (user values are bound parameters, never in the text).
+bool cachedColumnsOf(const QString &where, std::vector<int> *columns)
+{
+    columns->clear();
+    const auto isIdent = [](QChar c) { return c.isLetterOrNumber() || c == QLatin1Char('_'); };
+    bool quoted = false;
+    for (qsizetype i = 0; i < where.size(); ++i) {
+        const QChar c = where.at(i);
+        if (c == QLatin1Char('\'')) {
+            quoted = !quoted;
+            continue;
+        }
+        if (quoted || !isIdent(c) || (i > 0 && (isIdent(where.at(i - 1)) || where.at(i - 1) == QLatin1Char('.'))))
+            continue;
+        qsizetype end = i;
+        while (end < where.size() && isIdent(where.at(end)))
+            ++end;
+        const QStringView word = QStringView(where).mid(i, end - i);
+        if (end < where.size() && where.at(end) == QLatin1Char('.')) {
+            if (word != u"a")
+                return false; // d.doc, n.text, ...
+            qsizetype nameEnd = end + 1;
+            while (nameEnd < where.size() && isIdent(where.at(nameEnd)))
+                ++nameEnd;
+            const QStringView name = QStringView(where).mid(end + 1, nameEnd - end - 1);
+            int column = -1;
+            for (int c = 0; c < AlertColumnCache::ColumnCount; ++c) {
+                if (name == QLatin1String(AlertColumnCache::columnName(c)))
+                    column = c;
+            }
+            if (column < 0)
+                return false;
+            if (std::find(columns->begin(), columns->end(), column) == columns->end())
+                columns->push_back(column);
+            i = nameEnd - 1;
+            continue;
+        }
+        if (word.compare(u"select", Qt::CaseInsensitive) == 0 || word.startsWith(u"json", Qt::CaseInsensitive)
+            || word.startsWith(u"fe_", Qt::CaseInsensitive))
+            return false;
+        i = end - 1;
+    }
+    return !quoted;
+}
+
+// Which profiles of the cache a query matches: SQLite evaluates the compiled query itself (same operators, LIKE,
+// collation as on the store), on a private in-memory table holding one row per distinct combination of the columns
+// the query reads. A handful of rows for a typical query, however many alerts there are.
+bool matchProfiles(AlertColumnCache &cache, const FilterSql &query, const std::vector<int> &columns,
+                   std::vector<quint8> *match, QString *error)
+{
+    const std::vector<AlertColumnCache::Profile> &profiles = cache.profiles();
+    std::vector<quint32> tupleOf(profiles.size());
+    std::vector<quint32> tupleProfile; // a profile carrying each distinct combination
+    if (columns.size() == 1) {
+        std::vector<qint64> byCode(size_t(cache.dictionarySize(columns[0])), -1);
+        for (size_t p = 0; p < profiles.size(); ++p) {
+            qint64 &slot = byCode[profiles[p].codes[columns[0]]];
+            if (slot < 0) {
+                slot = qint64(tupleProfile.size());
+                tupleProfile.push_back(quint32(p));
+            }
+            tupleOf[p] = quint32(slot);
+        }
+    } else {
+        QHash<QByteArray, quint32> tuples;
+        QByteArray key;
+        for (size_t p = 0; p < profiles.size(); ++p) {
+            key.resize(0);
+            for (int c : columns)
+                key.append(reinterpret_cast<const char *>(&profiles[p].codes[c]), sizeof(quint32));
+            auto it = tuples.constFind(key);
+            if (it == tuples.cend()) {
+                it = tuples.insert(key, quint32(tupleProfile.size()));
+                tupleProfile.push_back(quint32(p));
+            }
+            tupleOf[p] = *it;
+        }
+    }
+
+    sqlite3 *db = cache.probeDatabase();
+    if (!db) {
+        if (error)
+            *error = QStringLiteral("cannot open an in-memory database");
+        return false;
+    }
+    QString create = QStringLiteral("CREATE TABLE IF NOT EXISTS probe(k INTEGER PRIMARY KEY");
+    for (int c = 0; c < AlertColumnCache::ColumnCount; ++c) {
+        create += QStringLiteral(", %1 %2").arg(QLatin1String(AlertColumnCache::columnName(c)),
+                                               c < AlertColumnCache::IntColumnCount ? QStringLiteral("INTEGER")
+                                                                                    : QStringLiteral("TEXT"));
+    }
+    create += QStringLiteral("); DELETE FROM probe; BEGIN");
+    if (sqlite3_exec(db, create.toUtf8().constData(), nullptr, nullptr, nullptr) != SQLITE_OK) {
+        if (error)
+            *error = QString::fromUtf8(sqlite3_errmsg(db));
+        return false;
+    }
+    bool ok = true;
+    {
+        QString insert = QStringLiteral("INSERT INTO probe(k");
+        for (int c : columns)
+            insert += QStringLiteral(", ") + QLatin1String(AlertColumnCache::columnName(c));
+        insert += QStringLiteral(") VALUES(?");
+        for (size_t i = 0; i < columns.size(); ++i)
+            insert += QStringLiteral(", ?");
+        insert += QLatin1Char(')');
+        Query stmt(db, insert);
+        ok = bool(stmt);
+        for (size_t t = 0; ok && t < tupleProfile.size(); ++t) {
+            sqlite3_stmt *s = stmt.get();
+            sqlite3_bind_int64(s, 1, qint64(t));
+            const AlertColumnCache::Profile &profile = profiles[tupleProfile[t]];
+            for (size_t i = 0; i < columns.size(); ++i) {
+                const int c = columns[i];
+                if (c < AlertColumnCache::IntColumnCount) {
+                    sqlite3_bind_int64(s, int(i) + 2, cache.intValue(c, profile.codes[c]));
+                } else {
+                    const QByteArray &value = cache.text(c, profile.codes[c]);
+                    sqlite3_bind_text(s, int(i) + 2, value.constData(), int(value.size()), SQLITE_STATIC);
+                }
+            }
+            ok = sqlite3_step(s) == SQLITE_DONE;
+            sqlite3_reset(s);
+        }
+        if (!ok && error)
+            *error = QString::fromUtf8(sqlite3_errmsg(db));
+    }
+    sqlite3_exec(db, ok ? "COMMIT" : "ROLLBACK", nullptr, nullptr, nullptr);
+    if (!ok)
+        return false;
+
+    std::vector<quint8> tupleMatch(tupleProfile.size(), 0);
+    Query select(db, QStringLiteral("SELECT k FROM probe AS a WHERE ") + query.where());
+    if (!select || query.bind(select.get()) < 0) {
+        if (error)
+            *error = select.error();
+        return false;
+    }
+    int rc;
+    while ((rc = sqlite3_step(select.get())) == SQLITE_ROW) {
+        const qint64 k = sqlite3_column_int64(select.get(), 0);
+        if (k >= 0 && k < qint64(tupleMatch.size()))
+            tupleMatch[size_t(k)] = 1;
+    }
+    if (rc != SQLITE_DONE) {
+        if (error)
+            *error = QString::fromUtf8(sqlite3_errmsg(db));
+        return false;
+    }
+    match->resize(profiles.size());
+    for (size_t p = 0; p < profiles.size(); ++p)
+        (*match)[p] = tupleMatch[tupleOf[p]];
+    return true;
+}
+
+// A cache this many alerts behind the store is caught up by the query itself; further behind (a cache still
+// loading, a burst of ingest), the query reads the base table instead.
+constexpr qint64 s_maxCatchUpRows = 100000;
+
+// A query counted from the column cache: the matching rows come from the profiles the query matches (queries on
+// cached columns only) or from the ids SQLite returns for it (full text, the document, ...); the rows' counts per
+// profile then expand into every panel. *used = false when the cache cannot answer (too far behind): the caller
+// reads the base table.
+bool addFromColumns(const AlertStore &store, AlertColumnCache &cache, const FilterSql &query, qint64 fromMs,
+                    qint64 toMs, qint64 origin, qint64 interval, int buckets, Accumulator *acc, bool *used,
+                    QString *error)
+{
+    *used = false;
+    sqlite3 *db = store.handle();
+    std::unique_lock<std::mutex> lock = cache.lock();
+    qint64 snapshotMaxId = 0;
+    {
+        Query max(db, QStringLiteral("SELECT coalesce(max(id), 0) FROM alerts"));
+        if (!max || sqlite3_step(max.get()) != SQLITE_ROW) {
+            if (error)
+                *error = max.error();
+            return false;
+        }
+        snapshotMaxId = sqlite3_column_int64(max.get(), 0);
+    }
+    if (!cache.agreesWith(store, snapshotMaxId))
+        cache.clear(); // another file at that path
+    if (cache.lastId() < snapshotMaxId) {
+        if (snapshotMaxId - cache.lastId() > s_maxCatchUpRows)
+            return true;
+        if (cache.catchUp(store, -1, error) < 0)
+            return false;
+        if (cache.lastId() < snapshotMaxId)
+            return true; // cannot happen within one snapshot
+    }
+    const qint64 endRow = cache.rowsUpToId(snapshotMaxId);
+
+    const QString where = query.where();
+    std::vector<int> columns;
+    std::vector<quint8> profileMatch;
+    std::vector<quint64> rowBits;
+    const bool byProfile = cachedColumnsOf(where, &columns);
+    if (byProfile) {
+        if (!matchProfiles(cache, query, columns, &profileMatch, error))
+            return false;
+    } else {
+        Query ids(db, QStringLiteral("SELECT a.id FROM ") + query.from() + QStringLiteral(" WHERE ") + where);
+        if (!ids || query.bind(ids.get()) < 0) {
+            if (error)
+                *error = ids.error();
+            return false;
+        }
+        rowBits.assign(size_t((endRow + 63) / 64), 0);
+        int rc;
+        while ((rc = sqlite3_step(ids.get())) == SQLITE_ROW) {
+            const qint64 row = cache.rowForId(sqlite3_column_int64(ids.get(), 0));
+            if (row < 0 || row >= endRow)
+                return true; // not cached: cannot happen within one snapshot; the base table answers
+            rowBits[size_t(row / 64)] |= quint64(1) << (row % 64);
+        }
+        if (rc != SQLITE_DONE) {
+            if (error)
+                *error = QString::fromUtf8(sqlite3_errmsg(db));
+            return false;
+        }
+    }
+
+    const std::vector<AlertColumnCache::Profile> &profiles = cache.profiles();
+    std::vector<quint8> priorityOf(profiles.size());
+    for (size_t p = 0; p < profiles.size(); ++p) {
+        const qint64 priority = cache.intValue(AlertColumnCache::Priority, profiles[p].codes[AlertColumnCache::Priority]);
+        priorityOf[p] = quint8(std::clamp<qint64>(priority, 0, int(Priority::Unknown)));
+    }
+    std::vector<qint64> profileCount(profiles.size(), 0);
+    std::vector<qint64> profileLast(profiles.size(), s_noTs);
+    std::vector<qint64> bucketCounts(size_t(std::max(buckets, 0)) * 9, 0);
+    const qint64 *ts = cache.timestamps().data();
+    const quint32 *rowProfile = cache.rowProfiles().data();
+    const auto count = [&](qint64 row) {
+        const qint64 t = ts[row];
+        if (t < fromMs || t >= toMs)
+            return;
+        const quint32 p = rowProfile[row];
+        if (byProfile && !profileMatch[p])
+            return;
+        ++profileCount[p];
+        profileLast[p] = std::max(profileLast[p], t);
+        const qint64 index = (t - origin) / interval; // t >= fromMs >= origin
+        if (index < buckets)
+            ++bucketCounts[size_t(index) * 9 + priorityOf[p]];
+    };
+    if (byProfile) {
+        for (qint64 row = 0; row < endRow; ++row)
+            count(row);
+    } else {
+        for (size_t word = 0; word < rowBits.size(); ++word) {
+            for (quint64 bits = rowBits[word]; bits; bits &= bits - 1)
+                count(qint64(word) * 64 + std::countr_zero(bits));
+        }
+    }
+
+    for (int b = 0; b < buckets; ++b) {
+        for (int p = 0; p < 9; ++p) {
+            if (const qint64 n = bucketCounts[size_t(b) * 9 + size_t(p)])
+                acc->addBucketCount(b, p, n);
+        }
+    }
+    // Per profile → per value of each panel's column, then into the accumulator once per value.
+    static const std::pair<int, RollupDim> s_simple[] = {
+        {AlertColumnCache::Rule, RollupDim::Rule},           {AlertColumnCache::Host, RollupDim::Host},
+        {AlertColumnCache::Pod, RollupDim::Pod},             {AlertColumnCache::Source, RollupDim::Source},
+        {AlertColumnCache::Technique, RollupDim::Technique}, {AlertColumnCache::Image, RollupDim::Image},
+        {AlertColumnCache::Namespace, RollupDim::Namespace},
+    };
+    std::array<Agg, 9> byPriority{};
+    std::vector<std::vector<Agg>> byCode;
+    for (const auto &[column, dim] : s_simple)
+        byCode.emplace_back(size_t(cache.dictionarySize(column)));
+    std::vector<Agg> byTags(size_t(cache.dictionarySize(AlertColumnCache::Tags)));
+    QHash<quint64, Agg> byMitre;
+    for (size_t p = 0; p < profiles.size(); ++p) {
+        const qint64 n = profileCount[p];
+        if (n == 0)
+            continue;
+        const qint64 last = profileLast[p];
+        const quint32 *codes = profiles[p].codes;
+        byPriority[priorityOf[p]].add(n, last);
+        for (size_t i = 0; i < std::size(s_simple); ++i)
+            byCode[i][codes[s_simple[i].first]].add(n, last);
+        byTags[codes[AlertColumnCache::Tags]].add(n, last);
+        byMitre[(quint64(codes[AlertColumnCache::Tactics]) << 32) | codes[AlertColumnCache::Technique]].add(n, last);
+    }
+    for (int p = 0; p < 9; ++p) {
+        if (byPriority[size_t(p)].count > 0)
+            acc->addPriority(p, byPriority[size_t(p)].count, byPriority[size_t(p)].lastTs);
+    }
+    for (size_t i = 0; i < std::size(s_simple); ++i) {
+        const int column = s_simple[i].first;
+        for (size_t code = 0; code < byCode[i].size(); ++code) {
+            const Agg &agg = byCode[i][code];
+            if (agg.count > 0) {
+                const QByteArray &key = cache.text(column, quint32(code));
+                acc->add(s_simple[i].second, key.constData(), int(key.size()), agg.count, agg.lastTs);
+            }
+        }
+    }
+    for (size_t code = 0; code < byTags.size(); ++code) {
+        if (byTags[code].count > 0) {
+            const QByteArray &tags = cache.text(AlertColumnCache::Tags, quint32(code));
+            acc->addTags(tags.constData(), int(tags.size()), byTags[code].count, byTags[code].lastTs);
+        }
+    }
+    for (auto it = byMitre.cbegin(); it != byMitre.cend(); ++it) {
+        const QByteArray &tactics = cache.text(AlertColumnCache::Tactics, quint32(it.key() >> 32));
+        const QByteArray &technique = cache.text(AlertColumnCache::Technique, quint32(it.key() & 0xffffffffu));
+        acc->addMitre(tactics.constData(), int(tactics.size()), technique.constData(), int(technique.size()),
+                      it->count, it->lastTs);
+    }
+    *used = true;
+    return true;
+}
+
 bool dataRange(sqlite3 *db, qint64 *minTs, qint64 *maxTs, QString *error)
 {
     // Two statements: SQLite answers a lone min() or max() from the index in O(log n), not both at once.
@@ -401,7 +740,16 @@ bool computeDashboard(const AlertStore &store, const AlertFilter &filter, const 
 
     if (toMs > fromMs) {
         if (filterSql.hasQuery() || options.forceBaseTable) {
-            if (!addFromBase(db, filterSql.withRange(fromMs, toMs), &acc, origin, interval, error))
+            bool used = false;
+            std::shared_ptr<AlertColumnCache> cache;
+            if (filterSql.hasQuery() && !options.forceBaseTable && options.useColumnCache)
+                cache = AlertColumnCache::find(store.path());
+            if (cache
+                && !addFromColumns(store, *cache, filterSql.withRange(FilterSql::Unbounded, std::numeric_limits<qint64>::max()),
+                                   fromMs, toMs, origin, interval, buckets, &acc, &used, error))
+                return false;
+            out->fromColumnCache = used;
+            if (!used && !addFromBase(db, filterSql.withRange(fromMs, toMs), &acc, origin, interval, error))
                 return false;
         } else {
             out->fromRollups = true;

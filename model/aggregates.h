@@ -45,6 +45,7 @@ struct DashboardData
     QVector<Bucket> byRule, byHost, byPod, bySource, byTechnique, byTactic, byImage, byNamespace, byTag; // count desc
     QVector<MitreCell> mitre;
     bool fromRollups = false;          // answered from rollup tables (no query) or from the base table
+    bool fromColumnCache = false;      // a query answered from the in-memory column cache (model/alertcolumncache.h)
     double elapsedMs = 0;
 };
 
@@ -54,10 +55,13 @@ struct AggregateOptions
     int maxTimeBuckets = 120;      // over_time resolution target
     qint64 nowMs = 0;              // 0 = current time
     bool forceBaseTable = false;   // answer from the base table even without a query (tests, benchmarks)
+    bool useColumnCache = true;    // count a query from the database's AlertColumnCache when someone holds one
 };
 
 // Computes all aggregates for filter on store (any open store; readers use their own ReadOnly store).
-// Uses rollup tables when the filter has no query, else the base table. false + error when the query is bad.
+// Uses rollup tables when the filter has no query. With a query: the store's AlertColumnCache when one is held
+// (AlertColumnCache::acquire; it is caught up first if at most ~100k alerts behind), else one pass over the base
+// table. Every path gives the same answer. false + error when the query is bad.
 bool computeDashboard(const AlertStore &store, const AlertFilter &filter, const AggregateOptions &options,
                       DashboardData *out, QString *error = nullptr);
 

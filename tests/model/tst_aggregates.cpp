@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "model/aggregates.h"
+#include "model/alertcolumncache.h"
 #include "model/alertstore.h"
 
 #include <QTemporaryDir>
@@ -143,6 +144,9 @@ private Q_SLOTS:
     void intervalChoice();
     void queries_data();
     void queries();
+    void columnCacheMatchesBaseTable_data();
+    void columnCacheMatchesBaseTable();
+    void columnCacheCatchesUp();
     void badQuery();
     void emptyStore();
     void newest();
@@ -424,6 +428,139 @@ void TestAggregates::queries()
         QVERIFY(rule.isEmpty() || s.rule == rule);
         QVERIFY(host.isEmpty() || s.host == host);
     }
+}
+
+void TestAggregates::columnCacheMatchesBaseTable_data()
+{
+    QTest::addColumn<QString>("query");
+    QTest::addColumn<qint64>("fromMs");
+    QTest::addColumn<qint64>("toMs");
+    constexpr qint64 open = std::numeric_limits<qint64>::min();
+    constexpr qint64 openEnd = std::numeric_limits<qint64>::max();
+    const qint64 from = s_day0 + 2 * s_hour + 37 * s_minute + 12345;
+    const qint64 to = s_day0 + 50 * s_hour + 5 * s_minute + 999;
+    const std::pair<const char *, QString> queries[] = {
+        {"priority range", QStringLiteral("falco.priority >= warning")},
+        {"one host", QStringLiteral("host.name:web-1")},
+        {"empty host", QStringLiteral("not host.name:*")},
+        {"rule phrase", QStringLiteral("rule.name:\"Terminal shell in container\"")},
+        {"image wildcard", QStringLiteral("container.image.name:*nginx*")},
+        {"image prefix, other case", QStringLiteral("image:NGINX:1.1*")},
+        {"not debug", QStringLiteral("NOT falco.priority:debug")},
+        {"host and priority", QStringLiteral("host.name:web-1 AND priority:Critical")},
+        {"or of two columns", QStringLiteral("host.name:db-1 or rule.name:\"Write below etc\"")},
+        {"tag list", QStringLiteral("tags:shell")},
+        {"tactic list", QStringLiteral("threat.tactic.name:(execution or discovery)")},
+        {"severity range", QStringLiteral("event.severity >= 47")},
+        {"namespace and pod", QStringLiteral("k8s.ns.name:prod and k8s.pod.name:pod-3")},
+        {"nothing matches", QStringLiteral("host.name:nowhere")},
+        // Not answered by cached columns alone: ids from SQLite, counted from the cache.
+        {"free text", QStringLiteral("number")},
+        {"free text and host", QStringLiteral("\"Write below\" and host.name:web-2")},
+        {"time in the query", QStringLiteral("@timestamp >= \"2024-05-02T00:00:00Z\" and priority:error")},
+        {"document field", QStringLiteral("n >= 3000")},
+        {"triage status", QStringLiteral("triage.status:new and host.name:web-2")},
+    };
+    for (const auto &[name, query] : queries) {
+        QTest::newRow(QByteArray(name).append(", all time").constData()) << query << open << openEnd;
+        QTest::newRow(QByteArray(name).append(", ragged range").constData()) << query << from << to;
+    }
+}
+
+// A query counted from the column cache gives exactly what a pass over the base table gives, whether the cache
+// evaluates it on value combinations or takes the matching ids from SQLite.
+void TestAggregates::columnCacheMatchesBaseTable()
+{
+    QFETCH(QString, query);
+    QFETCH(qint64, fromMs);
+    QFETCH(qint64, toMs);
+    const std::shared_ptr<AlertColumnCache> cache = AlertColumnCache::acquire(m_store.path());
+    QCOMPARE(AlertColumnCache::find(m_store.path()), cache);
+    AlertFilter filter;
+    filter.query = query;
+    filter.fromMs = fromMs;
+    filter.toMs = toMs;
+    AggregateOptions options;
+    options.topN = 0;
+    options.nowMs = s_day0 + 100 * s_hour;
+    QString error;
+    DashboardData cached;
+    QVERIFY2(computeDashboard(m_store, filter, options, &cached, &error), qPrintable(error));
+    QVERIFY(cached.fromColumnCache);
+    DashboardData base;
+    options.forceBaseTable = true;
+    QVERIFY2(computeDashboard(m_store, filter, options, &base, &error), qPrintable(error));
+    QVERIFY(!base.fromColumnCache);
+    QCOMPARE(describe(cached), describe(base));
+    QCOMPARE(cached.total, m_store.count(filter));
+    QCOMPARE(cached.total == 0, query == QLatin1String("host.name:nowhere"));
+    {
+        auto lock = cache->lock();
+        QCOMPARE(cache->rowCount(), qint64(m_alerts.size()));
+    }
+}
+
+// Alerts stored after the cache was loaded are counted (the query catches the cache up in its own snapshot), and a
+// new file at the same path replaces what the cache held.
+void TestAggregates::columnCacheCatchesUp()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("c.db"));
+    AlertBatch alerts = variedAlerts(600);
+    QString error;
+    {
+        AlertStore writer;
+        QVERIFY(writer.open(path, AlertStore::OpenMode::ReadWrite, &error));
+        QCOMPARE(writer.insert(alerts.mid(0, 400), &error).stored, 400);
+    }
+    const std::shared_ptr<AlertColumnCache> cache = AlertColumnCache::acquire(path);
+    AlertStore reader;
+    QVERIFY(reader.open(path, AlertStore::OpenMode::ReadOnly, &error));
+    AlertFilter filter;
+    filter.query = QStringLiteral("priority <= notice");
+    const auto check = [&](qint64 rows) {
+        AggregateOptions options;
+        options.topN = 0;
+        DashboardData cached;
+        DashboardData base;
+        QVERIFY2(computeDashboard(reader, filter, options, &cached, &error), qPrintable(error));
+        options.forceBaseTable = true;
+        QVERIFY2(computeDashboard(reader, filter, options, &base, &error), qPrintable(error));
+        QVERIFY(cached.fromColumnCache);
+        QCOMPARE(describe(cached), describe(base));
+        auto lock = cache->lock();
+        QCOMPARE(cache->rowCount(), rows);
+    };
+    check(400);
+    {
+        AlertStore writer;
+        QVERIFY(writer.open(path, AlertStore::OpenMode::ReadWrite, &error));
+        QCOMPARE(writer.insert(alerts.mid(400, 200), &error).stored, 200);
+    }
+    check(600);
+    {
+        auto lock = cache->lock();
+        QCOMPARE(cache->rowForId(1), 0);
+        QCOMPARE(cache->rowForId(600), 599);
+        QCOMPARE(cache->rowForId(601), -1);
+        QCOMPARE(cache->rowsUpToId(450), 450);
+    }
+
+    // Another store at the same path, with fewer alerts: the cache starts over.
+    reader.close();
+    QVERIFY(QFile::remove(path));
+    QFile::remove(path + QStringLiteral("-wal"));
+    QFile::remove(path + QStringLiteral("-shm"));
+    {
+        AlertStore writer;
+        QVERIFY(writer.open(path, AlertStore::OpenMode::ReadWrite, &error));
+        AlertBatch other = variedAlerts(300);
+        for (Alert &a : other)
+            a.timestampMs += 7;
+        QCOMPARE(writer.insert(other, &error).stored, 300);
+    }
+    QVERIFY(reader.open(path, AlertStore::OpenMode::ReadOnly, &error));
+    check(300);
 }
 
 void TestAggregates::badQuery()
