@@ -4,6 +4,7 @@
 #include "model/forwardconfig.h"
 
 #include <QByteArray>
+#include <QList>
 #include <QObject>
 #include <QSslConfiguration>
 #include <QString>
@@ -11,14 +12,17 @@
 
 #include <functional>
 
-class QNetworkAccessManager;
-class QNetworkReply;
-
 namespace fe {
 
-// The HTTP side of talking to Elasticsearch: one QNetworkAccessManager (create the client in the thread that
-// uses it), the TLS set-up, authentication, custom headers, gzip request bodies, and round robin over the
-// configured nodes with failover (a node that fails at the transport level is skipped for the next request).
+// The HTTP side of talking to Elasticsearch: HTTP/1.1 keep-alive connections of its own (create the client in
+// the thread that uses it; sockets live there), the TLS set-up, authentication, custom headers, gzip request
+// bodies, and round robin over the configured nodes with failover (a node that fails at the transport level
+// is skipped for the next request). One connection per request in flight; idle ones are reused.
+//
+// Why not QNetworkAccessManager: it runs HTTP in a thread of its own and pulls a request body across in
+// 16 KB pieces, each a round trip of queued signals and wake-ups between the threads. With _bulk bodies of
+// megabytes that cost more CPU than reading, encoding and committing the documents together. Here the body
+// is handed to the socket whole (shared, not copied) and the answer is parsed where it arrives.
 class EsClient : public QObject
 {
     Q_OBJECT
@@ -54,6 +58,8 @@ public:
 
     // Sends to the next node in round robin. On a transport error the same request is *not* repeated here:
     // the caller decides (a _bulk may have been applied), but the next request goes to another node.
+    // done is always called later from the event loop (never inside send), unless the client is destroyed
+    // first. The body is shared with the socket until it is written (the caller's buffer stays shared).
     void send(const QByteArray &method, const QByteArray &pathAndQuery, const QByteArray &body, Callback done);
     // GET / on the nodes in turn until one answers; checks the product header and the version.
     void checkHealth(std::function<void(const Health &)> done);
@@ -63,12 +69,18 @@ public:
     // gzip (RFC 1952) of data at a fast level.
     static QByteArray gzip(const QByteArray &data);
 
+    // Open connections (busy or idle), for tests.
+    int connectionCount() const { return int(m_connections.size()); }
+
 private:
+    class Connection;
+
     void checkHealthFrom(int attempt, const QString &errors, std::function<void(const Health &)> done);
     QUrl urlFor(int node, const QByteArray &pathAndQuery) const;
+    void release(Connection *connection, bool reuse);
 
     ForwardConfig m_config;
-    QNetworkAccessManager *m_nam;
+    QList<Connection *> m_connections;   // children of this client
     QSslConfiguration m_ssl;
     QByteArray m_authorization;
     QString m_setupError;
