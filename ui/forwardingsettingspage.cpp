@@ -1,18 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ui/forwardingsettingspage.h"
 
+#include "ui/browsebutton.h"
 #include "ui/forwardingcontroller.h"
 
 #include <QCheckBox>
 #include <QComboBox>
-#include <QFileDialog>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
-#include <QToolButton>
 #include <QVBoxLayout>
 
 namespace fe {
@@ -20,23 +19,6 @@ namespace fe {
 namespace {
 
 enum AuthIndex { AuthNone, AuthBasic, AuthApiKey };
-
-QWidget *withBrowse(QLineEdit *edit, QWidget *parent, const QString &title)
-{
-    auto *box = new QWidget(parent);
-    auto *layout = new QHBoxLayout(box);
-    layout->setContentsMargins(0, 0, 0, 0);
-    auto *browse = new QToolButton(box);
-    browse->setText(QStringLiteral("…"));
-    layout->addWidget(edit, 1);
-    layout->addWidget(browse);
-    QObject::connect(browse, &QToolButton::clicked, edit, [edit, title] {
-        const QString file = QFileDialog::getOpenFileName(edit, title, edit->text());
-        if (!file.isEmpty())
-            edit->setText(file);
-    });
-    return box;
-}
 
 } // namespace
 
@@ -92,11 +74,11 @@ ForwardingSettingsPage::ForwardingSettingsPage(QWidget *parent)
     form->addRow(tr("Password:"), m_password);
     form->addRow(tr("API key:"), m_apiKey);
     form->addRow(m_secretNote);
-    form->addRow(tr("CA certificate:"), withBrowse(m_caFile, this, tr("CA certificate (PEM)")));
+    form->addRow(tr("CA certificate:"), withBrowseButton(m_caFile, this, tr("CA certificate (PEM)")));
     form->addRow(m_verify);
     form->addRow(m_insecureWarning);
-    form->addRow(tr("Client certificate:"), withBrowse(m_clientCert, this, tr("Client certificate (PEM)")));
-    form->addRow(tr("Client key:"), withBrowse(m_clientKey, this, tr("Client key (PEM)")));
+    form->addRow(tr("Client certificate:"), withBrowseButton(m_clientCert, this, tr("Client certificate (PEM)")));
+    form->addRow(tr("Client key:"), withBrowseButton(m_clientKey, this, tr("Client key (PEM)")));
     form->addRow(m_gzip);
     form->addRow(tr("Send:"), m_mode);
     form->addRow(tr("Namespace:"), m_namespace);

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ui/sourcespane.h"
 
+#include "ui/listenerdialog.h"
+
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLocale>
 #include <QFileDialog>
 #include <QMenu>
+#include <QSettings>
 #include <QToolButton>
 #include <QTreeWidget>
 #include <QVBoxLayout>
@@ -16,6 +19,7 @@ namespace {
 enum Col { NameCol, StateCol, StoredCol, RejectedCol, ConnCol, ColCount };
 constexpr int IdRole = Qt::UserRole + 1;
 constexpr int RunningRole = Qt::UserRole + 2;
+const QString s_lastListenerKey = QStringLiteral("sources/lastListener");
 }
 
 SourcesPane::SourcesPane(QWidget *parent)
@@ -49,14 +53,21 @@ SourcesPane::SourcesPane(QWidget *parent)
         if (!paths.isEmpty())
             Q_EMIT watchFilesRequested(paths);
     });
-    menu->addAction(tr("Listen for syslog (TCP)…"), this, [this] { Q_EMIT addSourceRequested(QStringLiteral("tcp")); });
+    menu->addAction(tr("Listen for syslog (TCP)…"), this, [this] {
+        Q_EMIT addSourceRequested(QStringLiteral("tcp"));
+        askForListener();
+    });
     add->setMenu(menu);
+    m_remove = new QToolButton(this);
+    m_remove->setText(tr("Remove"));
+    m_remove->setToolTip(tr("Stop the selected source and remove it from the list"));
 
     auto *buttons = new QHBoxLayout;
     buttons->setContentsMargins(0, 0, 0, 0);
     buttons->addWidget(add);
     buttons->addWidget(m_start);
     buttons->addWidget(m_stop);
+    buttons->addWidget(m_remove);
     buttons->addStretch();
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -72,7 +83,23 @@ SourcesPane::SourcesPane(QWidget *parent)
         if (auto *it = m_tree->currentItem())
             Q_EMIT stopRequested(it->data(NameCol, IdRole).toString());
     });
+    connect(m_remove, &QToolButton::clicked, this, [this] {
+        if (auto *it = m_tree->currentItem())
+            Q_EMIT removeRequested(it->data(NameCol, IdRole).toString());
+    });
     updateButtons();
+}
+
+void SourcesPane::askForListener()
+{
+    QSettings settings;
+    ListenerDialog dialog(this);
+    dialog.setOptions(ListenerOptions::fromMap(settings.value(s_lastListenerKey).toMap()));
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    const ListenerOptions options = dialog.options();
+    settings.setValue(s_lastListenerKey, options.toMap());
+    Q_EMIT listenerRequested(options);
 }
 
 QTreeWidgetItem *SourcesPane::item(const QString &id) const
@@ -151,6 +178,7 @@ void SourcesPane::updateButtons()
     const bool running = it && it->data(NameCol, RunningRole).toBool();
     m_start->setEnabled(it && !running);
     m_stop->setEnabled(it && running);
+    m_remove->setEnabled(it != nullptr);
 }
 
 } // namespace fe

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "model/pipelinestats.h"
+#include "ui/listeneroptions.h"
 
 #include <QWidget>
 
@@ -36,14 +37,21 @@ Q_SIGNALS:
     void addSourceRequested(const QString &kind);
     // "Watch a file…" was chosen and the user picked these files.
     void watchFilesRequested(const QStringList &paths);
+    // "Listen for syslog…" was chosen and the analyst accepted the listener dialog with these options (also
+    // remembered as the next dialog's defaults).
+    void listenerRequested(const fe::ListenerOptions &options);
+    // "Remove" on the selected source: app/ stops it (storing what it received) and forgets it.
+    void removeRequested(const QString &id);
 
 private:
     QTreeWidgetItem *item(const QString &id) const;
     void updateButtons();
+    void askForListener();
 
     QTreeWidget *m_tree = nullptr;
     QToolButton *m_start = nullptr;
     QToolButton *m_stop = nullptr;
+    QToolButton *m_remove = nullptr;
 };
 
 } // namespace fe
