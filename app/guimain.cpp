@@ -161,6 +161,8 @@ int runGui(int &argc, char **argv)
         forwarding.load();   // settings + keyring secrets; starts forwarding when enabled
     LiveSources liveSources(&window);
     QObject::connect(&liveSources, &LiveSources::alertsStored, &forwarding, &EsForwardingController::wake);
+    if (options.screenshot.isEmpty())
+        liveSources.restore();   // the listeners and watched files this database had (screenshots stay offline)
     QObject::connect(&window, &MainWindow::databaseChanged, &forwarding, &EsForwardingController::setDatabasePath);
 
     // Demo data for a first run: an empty store (the default one, or any with --db and an empty file).
