@@ -427,6 +427,37 @@ void AlertTableModel::setAnchorStride(int rows)
     restart();
 }
 
+void AlertTableModel::setWindowRows(int rows)
+{
+    m_windowRows = std::max(1, rows);
+    restart();
+}
+
+void AlertTableModel::setWindowStart(qint64 start)
+{
+    start = std::clamp<qint64>(start, 0, std::max<qint64>(0, snapshotRows() - m_rows));
+    if (start == m_windowStart)
+        return;
+    const qint64 shift = start - m_windowStart;
+    Q_EMIT layoutAboutToBeChanged({}, QAbstractItemModel::VerticalSortHint);
+    const QModelIndexList from = persistentIndexList();
+    QModelIndexList to;
+    to.reserve(from.size());
+    for (const QModelIndex &i : from) {
+        const qint64 row = i.row() - shift;
+        to.append(row >= 0 && row < m_rows ? createIndex(int(row), i.column()) : QModelIndex());
+    }
+    changePersistentIndexList(from, to);
+    m_windowStart = start;
+    // (The window only moves over counted rows, so it still holds m_rows; it may now have room for more.)
+    const bool growing = m_rows < m_targetRows;
+    if (m_total >= 0)
+        m_targetRows = int(std::min<qint64>(m_total - m_windowStart, m_windowRows));
+    Q_EMIT layoutChanged({}, QAbstractItemModel::VerticalSortHint);
+    if (!growing)
+        growRows();   // else the next step is already queued
+}
+
 void AlertTableModel::setInsertChunk(int rows)
 {
     m_insertChunk = std::max(1, rows);
@@ -484,6 +515,7 @@ void AlertTableModel::restart()
     m_requested.clear();
     m_rows = 0;
     m_targetRows = 0;
+    m_windowStart = 0;
     m_total = -1;
     m_anchors.clear();
     m_anchorsComplete = false;
@@ -582,15 +614,16 @@ void AlertTableModel::pageArrived(quint64 generation, int page, const QVector<Al
     m_pageUse.append(page);
     while (m_pageUse.size() > m_maxPages)
         m_pages.remove(m_pageUse.takeFirst());
-    const int first = page * m_pageSize;
+    const qint64 first = qint64(page) * m_pageSize - m_windowStart;   // in the window
     if (page == 0 && m_rows == 0 && !rows.isEmpty()) {
-        beginInsertRows(QModelIndex(), 0, int(rows.size()) - 1);
-        m_rows = int(rows.size());
+        beginInsertRows(QModelIndex(), 0, int(std::min<qint64>(rows.size(), m_windowRows)) - 1);
+        m_rows = int(std::min<qint64>(rows.size(), m_windowRows));
         m_targetRows = std::max(m_targetRows, m_rows);
         endInsertRows();
-    } else if (!rows.isEmpty() && first < m_rows) {
-        const int last = std::min(m_rows - 1, first + int(rows.size()) - 1);
-        Q_EMIT dataChanged(index(first, 0), index(last, ColumnCount - 1));
+    } else if (!rows.isEmpty() && first < m_rows && first + rows.size() > 0) {
+        const int from = int(std::max<qint64>(first, 0));
+        const int last = int(std::min<qint64>(m_rows - 1, first + rows.size() - 1));
+        Q_EMIT dataChanged(index(from, 0), index(last, ColumnCount - 1));
     }
     Q_EMIT pageLoaded(page);
 }
@@ -607,7 +640,7 @@ void AlertTableModel::countArrived(quint64 generation, qint64 total, const QStri
         return;
     }
     m_total = total;
-    m_targetRows = int(std::min<qint64>(total, maxRows()));
+    m_targetRows = int(std::clamp<qint64>(total - m_windowStart, 0, m_windowRows));
     if (m_targetRows < m_rows) {
         beginRemoveRows(QModelIndex(), m_targetRows, m_rows - 1);
         m_rows = m_targetRows;
@@ -788,13 +821,18 @@ const AlertRow *AlertTableModel::rowAt(int row) const
 {
     if (row < 0 || row >= m_rows)
         return nullptr;
-    const int page = row / m_pageSize;
+    return rowAtSnapshot(m_windowStart + row);
+}
+
+const AlertRow *AlertTableModel::rowAtSnapshot(qint64 row) const
+{
+    const int page = int(row / m_pageSize);
     const auto it = m_pages.constFind(page);
     if (it == m_pages.cend()) {
         requestPage(page);
         return nullptr;
     }
-    const int offset = row % m_pageSize;
+    const int offset = int(row % m_pageSize);
     if (offset >= it->size())
         return nullptr;
     if (m_pageUse.isEmpty() || m_pageUse.last() != page) {
@@ -808,8 +846,9 @@ bool AlertTableModel::isRowLoaded(int row) const
 {
     if (row < 0 || row >= m_rows)
         return false;
-    const auto it = m_pages.constFind(row / m_pageSize);
-    return it != m_pages.cend() && row % m_pageSize < it->size();
+    const qint64 snapshotRow = m_windowStart + row;
+    const auto it = m_pages.constFind(int(snapshotRow / m_pageSize));
+    return it != m_pages.cend() && snapshotRow % m_pageSize < it->size();
 }
 
 qint64 AlertTableModel::idAt(int row) const
@@ -822,8 +861,9 @@ int AlertTableModel::rowOfId(qint64 id) const
 {
     for (auto it = m_pages.cbegin(); it != m_pages.cend(); ++it) {
         for (int i = 0; i < it->size(); ++i) {
-            if (it->at(i).id == id)
-                return it.key() * m_pageSize + i;
+            const qint64 row = qint64(it.key()) * m_pageSize + i - m_windowStart;
+            if (it->at(i).id == id && row >= 0 && row < m_rows)
+                return int(row);
         }
     }
     return -1;

@@ -40,9 +40,13 @@ struct AlertRow
 //    is "after anchor k, skip < stride"; until the scan has reached a row, the jump starts from the last anchor
 //    or from the end of the snapshot, whichever is closer.
 // At most maxCachedPages() pages are kept. Stale results (an older filter or sort) are dropped by a generation
-// counter, and the stale query still running on a reader thread is interrupted. The row count reaches views in
-// steps of at most insertChunk() rows, one step per event-loop turn: QHeaderView spends O(rows) per insertion,
-// and one insertion of 10M rows would block the GUI thread for most of a second.
+// counter, and the stale query still running on a reader thread is interrupted.
+// Views see a window of the snapshot: at most windowRows() rows, model row r being snapshot row windowStart() + r.
+// QHeaderView keeps 8 bytes per row and walks them all on the next paint after a change; growing it to 10M rows cost
+// single GUI-thread events of 80-165 ms (its list is reallocated and every page faulted in again), a 1M-row window
+// stays under 20 ms. The view moves the window (setWindowStart(), ExplorerView's scroll bar spans the snapshot); the
+// persistent indexes (selection, current row) follow their alerts. The rows of the window reach views in steps of at
+// most insertChunk() rows, one step per event-loop turn.
 class AlertTableModel : public QAbstractTableModel
 {
     Q_OBJECT
@@ -104,16 +108,22 @@ public:
     // 250k rows 8-12 ms (1.5 ms once the header has held that many rows before).
     int insertChunk() const { return m_insertChunk; }
     void setInsertChunk(int rows);
-    // Views cannot place more rows than fit in int pixels (QHeaderView, ~70M rows at 30 px): rowCount() stops here
-    // (totalCount() still tells the truth; the oldest rows are reached by reversing the sort).
-    static constexpr int maxRows() { return 30000000; }
+    // The window (see above): rowCount() is at most windowRows(); windowStart() is the snapshot row of model row 0.
+    int windowRows() const { return m_windowRows; }
+    void setWindowRows(int rows);   // restarts; tests use small windows
+    qint64 windowStart() const { return m_windowStart; }
+    // Moves the window so that it starts at snapshot row `start` (clamped to the snapshot); persistent indexes of
+    // rows still in the window follow their rows, the others become invalid (a layout change).
+    void setWindowStart(qint64 start);
+    // The rows of the snapshot the window can move over: totalCount(), or rowCount() while counting.
+    qint64 snapshotRows() const { return m_total >= 0 ? m_total : m_rows; }
 
-    // The row if its page is loaded, else nullptr (and the page is requested).
+    // The row (a model row, in the window) if its page is loaded, else nullptr (and the page is requested).
     const AlertRow *rowAt(int row) const;
     // Whether the row's page is loaded; requests nothing (benchmarks and tests).
     bool isRowLoaded(int row) const;
     qint64 idAt(int row) const;
-    // The row index of an alert id among the loaded rows, or -1.
+    // The model row of an alert id among the loaded rows in the window, or -1.
     int rowOfId(qint64 id) const;
 
     int rowCount(const QModelIndex &parent = QModelIndex()) const override;
@@ -148,6 +158,7 @@ private:
     void startAnchorScan();
     void anchorsArrived(quint64 generation, const QVector<QVariantList> &keys, bool complete, const QString &error);
     void growRows();
+    const AlertRow *rowAtSnapshot(qint64 row) const;
     void setLoading(bool loading);
 
     std::unique_ptr<StoreReader> m_reader;
@@ -164,8 +175,10 @@ private:
     Qt::SortOrder m_sortOrder = Qt::DescendingOrder;
     int m_pageSize = 200;
     int m_maxPages = 64;
-    int m_rows = 0;             // rows announced to views
+    int m_rows = 0;             // rows announced to views (the window's size)
     int m_targetRows = 0;       // rows to announce (growRows() gets there in steps of insertChunk())
+    int m_windowRows = 1000000;
+    qint64 m_windowStart = 0;   // snapshot row of model row 0
     int m_insertChunk = 250000;
     int m_anchorStride = 2048;
     QVector<QVariantList> m_anchors;   // m_anchors[k]: sort key of row (k + 1) * m_anchorStride - 1

@@ -26,12 +26,15 @@
 #include <QMenu>
 #include <QPointer>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QShortcut>
 #include <QSplitter>
 #include <QTableView>
 #include <QThreadPool>
 #include <QTimer>
 #include <QVBoxLayout>
+
+#include <limits>
 
 namespace fe {
 
@@ -85,6 +88,12 @@ ExplorerView::ExplorerView(FilterState *filterState, QWidget *parent)
     m_table->setShowGrid(false);
     m_table->setAlternatingRowColors(true);
     m_table->setContextMenuPolicy(Qt::CustomContextMenu);
+    // Rows scroll one by one (the scroll value is a row) and the snapshot-wide scroll bar stands in for the table's.
+    m_table->setVerticalScrollMode(QAbstractItemView::ScrollPerItem);
+    m_table->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_rowBar = new QScrollBar(Qt::Vertical, this);
+    m_rowBar->setObjectName(QStringLiteral("rowScrollBar"));
+    m_rowBar->setVisible(false);
     m_table->verticalHeader()->hide();
     m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 8);
@@ -114,8 +123,14 @@ ExplorerView::ExplorerView(FilterState *filterState, QWidget *parent)
     m_detail->setObjectName(QStringLiteral("detailPane"));
 
     m_splitter = new QSplitter(Qt::Horizontal, this);
+    auto *tableBox = new QWidget(this);
+    auto *tableLayout = new QHBoxLayout(tableBox);
+    tableLayout->setContentsMargins(0, 0, 0, 0);
+    tableLayout->setSpacing(0);
+    tableLayout->addWidget(m_table, 1);
+    tableLayout->addWidget(m_rowBar);
     m_splitter->addWidget(m_facets);
-    m_splitter->addWidget(m_table);
+    m_splitter->addWidget(tableBox);
     m_splitter->addWidget(m_detail);
     m_splitter->setStretchFactor(0, 0);
     m_splitter->setStretchFactor(1, 1);
@@ -191,6 +206,20 @@ ExplorerView::ExplorerView(FilterState *filterState, QWidget *parent)
         m_newButton->setText(tr("%1 new").arg(QLocale().toString(n)));
     });
     connect(m_newButton, &QPushButton::clicked, this, &ExplorerView::refresh);
+    // The snapshot-wide scroll bar follows the table (wheel, keys, scrollTo), and moves it (drags, clicks).
+    QScrollBar *inner = m_table->verticalScrollBar();
+    connect(inner, &QScrollBar::rangeChanged, this, &ExplorerView::syncRowBar);
+    connect(inner, &QScrollBar::valueChanged, this, [this] {
+        syncRowBar();
+        if (!m_recenterQueued) {   // after the event that scrolled (a key press, a wheel turn) is done
+            m_recenterQueued = true;
+            QMetaObject::invokeMethod(this, &ExplorerView::recenterWindow, Qt::QueuedConnection);
+        }
+    });
+    connect(m_model, &QAbstractItemModel::layoutChanged, this, &ExplorerView::syncRowBar);
+    connect(m_model, &QAbstractItemModel::modelReset, this, &ExplorerView::syncRowBar);
+    connect(m_model, &AlertTableModel::totalCountChanged, this, &ExplorerView::syncRowBar);
+    connect(m_rowBar, &QScrollBar::valueChanged, this, [this](int value) { scrollToSnapshotRow(value); });
     connect(m_follow, &QCheckBox::toggled, this, &ExplorerView::setFollowLive);
     m_liveTimer = new QTimer(this);
     m_liveTimer->setInterval(2000);
@@ -216,11 +245,11 @@ ExplorerView::ExplorerView(FilterState *filterState, QWidget *parent)
         auto *s = new QShortcut(keys, m_table);
         s->setContext(Qt::WidgetShortcut);
         connect(s, &QShortcut::activated, this, [this, last] {
-            const int rows = m_model->rowCount();
-            if (rows == 0)
+            if (m_model->rowCount() == 0)
                 return;
+            m_model->setWindowStart(last ? m_model->snapshotRows() : 0);   // clamped: the window ends with the last row
             const int column = m_table->currentIndex().isValid() ? m_table->currentIndex().column() : 0;
-            const QModelIndex target = m_model->index(last ? rows - 1 : 0, column);
+            const QModelIndex target = m_model->index(last ? m_model->rowCount() - 1 : 0, column);
             m_table->setCurrentIndex(target);
             m_table->scrollTo(target, last ? QAbstractItemView::PositionAtBottom : QAbstractItemView::PositionAtTop);
         });
@@ -240,6 +269,43 @@ void ExplorerView::setDatabasePath(const QString &path)
     m_detail->setDatabasePath(path);
     m_model->setDatabasePath(path);
     applyFilter();
+}
+
+void ExplorerView::syncRowBar()
+{
+    const QScrollBar *inner = m_table->verticalScrollBar();
+    const qint64 outside = std::max<qint64>(0, m_model->snapshotRows() - m_model->rowCount());
+    const QSignalBlocker block(m_rowBar);
+    m_rowBar->setRange(0, int(std::min<qint64>(inner->maximum() + outside, std::numeric_limits<int>::max())));
+    m_rowBar->setPageStep(inner->pageStep());
+    m_rowBar->setSingleStep(inner->singleStep());
+    m_rowBar->setValue(int(m_model->windowStart() + inner->value()));
+    m_rowBar->setVisible(m_rowBar->maximum() > 0);
+}
+
+void ExplorerView::scrollToSnapshotRow(qint64 row)
+{
+    QScrollBar *inner = m_table->verticalScrollBar();
+    const int rows = m_model->rowCount();
+    const qint64 total = m_model->snapshotRows();
+    // Scrolling stays inside the window while it is more than a quarter of the window away from an edge that is not
+    // the snapshot's; else the window is centred on the row (AlertTableModel::setWindowStart()).
+    const int margin = rows / 4;
+    const qint64 start = m_model->windowStart();
+    const qint64 value = row - start;
+    const bool roomAbove = value >= margin || start == 0;
+    const bool roomBelow = value <= inner->maximum() - margin || start + rows >= total;
+    if (value < 0 || value > inner->maximum() || !roomAbove || !roomBelow)
+        m_model->setWindowStart(row - (rows - inner->pageStep()) / 2);
+    inner->setValue(int(std::clamp<qint64>(row - m_model->windowStart(), 0, inner->maximum())));
+    syncRowBar();
+}
+
+void ExplorerView::recenterWindow()
+{
+    m_recenterQueued = false;
+    if (m_model->rowCount() < m_model->snapshotRows())
+        scrollToSnapshotRow(m_model->windowStart() + m_table->verticalScrollBar()->value());
 }
 
 void ExplorerView::focusQuery()

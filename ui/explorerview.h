@@ -9,6 +9,7 @@ class QCheckBox;
 class QComboBox;
 class QLabel;
 class QPushButton;
+class QScrollBar;
 class QSplitter;
 class QTableView;
 class QTimer;
@@ -38,6 +39,11 @@ public:
 
     AlertTableModel *tableModel() const { return m_model; }
     QTableView *tableView() const { return m_table; }
+    // The table's vertical scroll bar: it spans every row of the snapshot, while the table itself holds a window of
+    // them (AlertTableModel::windowRows()); the table's own scroll bar, hidden, scrolls within the window.
+    QScrollBar *rowScrollBar() const { return m_rowBar; }
+    // Scrolls so that snapshot row `row` is at the top of the table, moving the model's window when needed.
+    void scrollToSnapshotRow(qint64 row);
     QueryLineEdit *queryEdit() const { return m_query; }
     FacetPanel *facetPanel() const { return m_facets; }
     DetailPane *detailPane() const { return m_detail; }
@@ -72,12 +78,16 @@ private:
     void headerContextMenu(const QPoint &pos);
     void runTriage(const QString &what, std::function<qint64(const TriageStore &, QString *)> op);
     QVector<qint64> selectedIds() const;
+    void syncRowBar();
+    void recenterWindow();
 
     FilterState *m_state;
     QString m_path;
     QString m_author;
     AlertTableModel *m_model = nullptr;
     QTableView *m_table = nullptr;
+    QScrollBar *m_rowBar = nullptr;
+    bool m_recenterQueued = false;
     QueryLineEdit *m_query = nullptr;
     QComboBox *m_range = nullptr;
     QPushButton *m_newButton = nullptr;

@@ -313,7 +313,7 @@ Latencies settle(ExplorerView &view)
     const double all = waitFor([&] {
         const bool page = note(l.firstPage, (model->totalCount() == 0 || model->isRowLoaded(0)) && visibleRowsLoaded(table, model));
         const bool count = note(l.count, !model->isLoading());
-        const bool rows = note(l.rows, !model->isLoading() && model->rowCount() == std::min<qint64>(model->totalCount(), AlertTableModel::maxRows()));
+        const bool rows = note(l.rows, !model->isLoading() && model->rowCount() == std::min<qint64>(model->totalCount(), model->windowRows()));
         const bool facets = note(l.facets, !view.facetPanel()->isBusy());
         const bool anchors = note(l.anchors, model->anchorsComplete());
         return page && count && rows && facets && anchors;
@@ -453,7 +453,7 @@ void run(const QString &path)
         }
         gApp->action(QStringLiteral("sort change"), [&] { table->sortByColumn(column, order); });
         const double firstPage = waitFor([&] { return model->rowCount() > 0 && visibleRowsLoaded(table, model); });
-        QScrollBar *bar = table->verticalScrollBar();
+        QScrollBar *bar = view.rowScrollBar();   // spans the snapshot (the table holds a window of it)
         // A jump before the anchor scan got far: from the end, or the last anchor known.
         waitFor([&] { return !model->isLoading(); });
         gApp->action(QStringLiteral("scrollbar drag"), [&] { bar->setValue(bar->maximum() * 3 / 5); });

@@ -390,6 +390,89 @@ private Q_SLOTS:
         QCOMPARE(count.load(), qint64(kCount));
     }
 
+    // Views see a window of the snapshot; moving it shows other rows under the same model rows, and persistent
+    // indexes (a view's selection and current row) stay on their alerts or become invalid once outside.
+    void windowMoves_data()
+    {
+        QTest::addColumn<int>("window");
+        QTest::addColumn<qint64>("start");
+        QTest::addColumn<qint64>("expectedStart");
+        QTest::addColumn<int>("column");
+        QTest::addColumn<int>("order");
+        QTest::newRow("middle, time descending") << 300 << qint64(500) << qint64(500) << int(AlertTableModel::TimeColumn)
+                                                 << int(Qt::DescendingOrder);
+        QTest::newRow("middle, rule ascending") << 300 << qint64(700) << qint64(700) << int(AlertTableModel::RuleColumn)
+                                                << int(Qt::AscendingOrder);
+        QTest::newRow("small move: rows stay") << 300 << qint64(100) << qint64(100) << int(AlertTableModel::TimeColumn)
+                                               << int(Qt::AscendingOrder);
+        QTest::newRow("past the end: the last rows") << 300 << qint64(5000) << qint64(kCount - 300)
+                                                     << int(AlertTableModel::TimeColumn) << int(Qt::DescendingOrder);
+        QTest::newRow("before the start: the first rows") << 300 << qint64(-5) << qint64(0)
+                                                          << int(AlertTableModel::HostColumn) << int(Qt::DescendingOrder);
+        QTest::newRow("window larger than the snapshot") << 5000 << qint64(100) << qint64(0)
+                                                         << int(AlertTableModel::TimeColumn) << int(Qt::DescendingOrder);
+        QTest::newRow("window smaller than a page") << 37 << qint64(1000) << qint64(1000)
+                                                    << int(AlertTableModel::PriorityColumn) << int(Qt::AscendingOrder);
+    }
+
+    void windowMoves()
+    {
+        QFETCH(int, window);
+        QFETCH(qint64, start);
+        QFETCH(qint64, expectedStart);
+        QFETCH(int, column);
+        QFETCH(int, order);
+        AlertTableModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setPageSize(100);
+        model.setInsertChunk(128);
+        model.setWindowRows(window);
+        model.sort(column, Qt::SortOrder(order));
+        model.setDatabasePath(path());
+        model.waitForIdle();
+        const int rows = std::min(window, kCount);
+        QCOMPARE(model.rowCount(), rows);
+        QCOMPARE(model.snapshotRows(), qint64(kCount));
+        QCOMPARE(model.windowStart(), qint64(0));
+        const QVector<qint64> expected = expectedOrder(kCount, column, Qt::SortOrder(order));
+        QCOMPARE(allIds(model), expected.mid(0, rows));
+
+        // Two persistent indexes: one on a row that stays in the window, one on a row that leaves it (when it moves).
+        const qint64 kept = rows - 1 - rows / 10;
+        const QPersistentModelIndex staying(model.index(int(kept), 2));
+        const QPersistentModelIndex leaving(model.index(0, 1));
+        QSignalSpy layout(&model, &QAbstractItemModel::layoutChanged);
+        model.setWindowStart(start);
+        QCOMPARE(model.windowStart(), expectedStart);
+        QCOMPARE(layout.count(), expectedStart == 0 ? 0 : 1);
+        model.waitForIdle();
+        QCOMPARE(model.rowCount(), rows);
+        QCOMPARE(allIds(model), expected.mid(expectedStart, rows));
+        if (expectedStart == 0) {
+            QCOMPARE(staying.row(), int(kept));
+            QCOMPARE(leaving.row(), 0);
+        } else {
+            if (kept >= expectedStart) {
+                QCOMPARE(staying.row(), int(kept - expectedStart));
+                QCOMPARE(staying.column(), 2);
+                QCOMPARE(model.idAt(staying.row()), expected.at(kept));
+            } else {
+                QVERIFY(!staying.isValid());
+            }
+            QVERIFY(!leaving.isValid());
+        }
+        // rowOfId speaks of the window's rows.
+        const qint64 lastId = expected.at(expectedStart + rows - 1);
+        QCOMPARE(model.rowOfId(lastId), rows - 1);
+        if (expectedStart > 0)
+            QCOMPARE(model.rowOfId(expected.at(0)), -1);
+        // A new filter (here: the same one again) starts at the top.
+        model.refresh();
+        model.waitForIdle();
+        QCOMPARE(model.windowStart(), qint64(0));
+        QCOMPARE(model.idAt(0), expected.at(0));
+    }
+
     void noDatabase()
     {
         AlertTableModel model;
