@@ -27,6 +27,8 @@ constexpr int s_maxDistinctDiagnostics = 1000;
 constexpr int s_storeAttempts = 3;
 // Rows the writer adds to the full-text index per idle step (tens of ms; then it looks at the queue again).
 constexpr qint64 s_idleIndexRows = 10000;
+// Room beyond maxBatchAlerts in a transaction's list: a source's last batch may end past the commit threshold.
+constexpr qsizetype s_batchSlack = 2048;
 
 struct MappedBatch
 {
@@ -336,10 +338,16 @@ struct IngestPipeline::Private
                         havePending = true;
                         age.start();
                     }
-                    if (pending.isEmpty())
-                        pending = std::move(it->second.alerts);   // the usual case: no per-alert move
-                    else
+                    if (pending.isEmpty()) {
+                        pending = std::move(it->second.alerts);   // the first batch of a transaction: no per-alert move
+                    } else {
+                        // Room for the whole transaction at once, not a reallocation (and a move of every alert so
+                        // far) each time the list grows while the listener's batches arrive.
+                        const qsizetype needed = pending.size() + it->second.alerts.size();
+                        if (pending.capacity() < needed)
+                            pending.reserve(qMax<qsizetype>(needed, maxAlerts + s_batchSlack));
                         pending.append(std::move(it->second.alerts));
+                    }
                     pendingCheckpoints.append(std::move(it->second.checkpoints));
                     early.erase(it);
                     pendingThrough = ++next;
