@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <functional>
 #include <array>
 #include <bit>
 #include <memory>
@@ -245,6 +246,33 @@ private:
 const char *text(sqlite3_stmt *stmt, int column)
 {
     return reinterpret_cast<const char *>(sqlite3_column_text(stmt, column));
+}
+
+// The alert stream's columns (readSummary()), and its output text.
+constexpr char s_summaryColumns[] =
+    "SELECT a.id, a.ts, a.priority, a.severity, a.rule, a.host, a.process, a.container_name, a.pod";
+constexpr char s_summaryOutput[] = "SELECT output FROM alert_fts WHERE rowid = ?1";
+
+AlertSummary readSummary(sqlite3_stmt *s, sqlite3_stmt *output)
+{
+    auto str = [](sqlite3_stmt *stmt, int column) {
+        return QString::fromUtf8(text(stmt, column), sqlite3_column_bytes(stmt, column));
+    };
+    AlertSummary summary;
+    summary.id = sqlite3_column_int64(s, 0);
+    summary.timestampMs = sqlite3_column_int64(s, 1);
+    summary.priority = Priority(std::clamp(sqlite3_column_int(s, 2), 0, int(Priority::Unknown)));
+    summary.severity = sqlite3_column_int(s, 3);
+    summary.rule = str(s, 4);
+    summary.host = str(s, 5);
+    summary.process = str(s, 6);
+    summary.containerName = str(s, 7);
+    summary.pod = str(s, 8);
+    sqlite3_bind_int64(output, 1, summary.id);
+    if (sqlite3_step(output) == SQLITE_ROW)
+        summary.output = str(output, 0);
+    sqlite3_reset(output);
+    return summary;
 }
 
 // The base table: one pass over the matching rows, counted in memory. A GROUP BY per panel would scan the
@@ -499,8 +527,8 @@ constexpr qint64 s_maxCatchUpRows = 100000;
 // profile then expand into every panel. *used = false when the cache cannot answer (too far behind): the caller
 // reads the base table.
 bool addFromColumns(const AlertStore &store, AlertColumnCache &cache, const FilterSql &query, qint64 fromMs,
-                    qint64 toMs, qint64 origin, qint64 interval, int buckets, Accumulator *acc, bool *used,
-                    QString *error)
+                    qint64 toMs, qint64 origin, qint64 interval, int buckets, int newestRows, Accumulator *acc,
+                    QVector<AlertSummary> *newest, bool *used, QString *error)
 {
     *used = false;
     sqlite3 *db = store.handle();
@@ -568,6 +596,9 @@ bool addFromColumns(const AlertStore &store, AlertColumnCache &cache, const Filt
     std::vector<qint64> bucketCounts(size_t(std::max(buckets, 0)) * 9, 0);
     const qint64 *ts = cache.timestamps().data();
     const quint32 *rowProfile = cache.rowProfiles().data();
+    // The newest rows: a min-heap of (ts, row); rows are in id order, so this is the stream's (ts, id) order.
+    std::vector<std::pair<qint64, qint64>> heap;
+    heap.reserve(size_t(std::max(newestRows, 0)) + 1);
     const auto count = [&](qint64 row) {
         const qint64 t = ts[row];
         if (t < fromMs || t >= toMs)
@@ -580,6 +611,14 @@ bool addFromColumns(const AlertStore &store, AlertColumnCache &cache, const Filt
         const qint64 index = (t - origin) / interval; // t >= fromMs >= origin
         if (index < buckets)
             ++bucketCounts[size_t(index) * 9 + priorityOf[p]];
+        if (newestRows > 0 && (heap.size() < size_t(newestRows) || std::pair{t, row} > heap.front())) {
+            heap.emplace_back(t, row);
+            std::push_heap(heap.begin(), heap.end(), std::greater<>());
+            if (heap.size() > size_t(newestRows)) {
+                std::pop_heap(heap.begin(), heap.end(), std::greater<>());
+                heap.pop_back();
+            }
+        }
     };
     if (byProfile) {
         for (qint64 row = 0; row < endRow; ++row)
@@ -647,6 +686,24 @@ bool addFromColumns(const AlertStore &store, AlertColumnCache &cache, const Filt
         const QByteArray &technique = cache.text(AlertColumnCache::Technique, quint32(it.key() & 0xffffffffu));
         acc->addMitre(tactics.constData(), int(tactics.size()), technique.constData(), int(technique.size()),
                       it->count, it->lastTs);
+    }
+
+    if (newestRows > 0) {
+        std::sort(heap.begin(), heap.end(), std::greater<>());
+        std::vector<qint64> rowIds;
+        Query byId(db, QLatin1String(s_summaryColumns) + QStringLiteral(" FROM alerts a WHERE a.id = ?1"));
+        Query output(db, QLatin1String(s_summaryOutput));
+        if (!byId || !output) {
+            if (error)
+                *error = byId ? output.error() : byId.error();
+            return false;
+        }
+        for (const auto &[t, row] : heap) {
+            sqlite3_bind_int64(byId.get(), 1, cache.idOfRow(row));
+            if (sqlite3_step(byId.get()) == SQLITE_ROW)
+                newest->append(readSummary(byId.get(), output.get()));
+            sqlite3_reset(byId.get());
+        }
     }
     *used = true;
     return true;
@@ -746,9 +803,12 @@ bool computeDashboard(const AlertStore &store, const AlertFilter &filter, const 
                 cache = AlertColumnCache::find(store.path());
             if (cache
                 && !addFromColumns(store, *cache, filterSql.withRange(FilterSql::Unbounded, std::numeric_limits<qint64>::max()),
-                                   fromMs, toMs, origin, interval, buckets, &acc, &used, error))
+                                   fromMs, toMs, origin, interval, buckets, options.newestRows, &acc, &out->newest,
+                                   &used, error))
                 return false;
             out->fromColumnCache = used;
+            if (!used)
+                out->newest.clear();
             if (!used && !addFromBase(db, filterSql.withRange(fromMs, toMs), &acc, origin, interval, error))
                 return false;
         } else {
@@ -782,6 +842,9 @@ bool computeDashboard(const AlertStore &store, const AlertFilter &filter, const 
                 return false;
         }
     }
+    if (options.newestRows > 0 && !out->fromColumnCache
+        && !newestAlerts(store, filter, options.newestRows, &out->newest, error))
+        return false;
     acc.finish(options, out);
     out->elapsedMs = double(timer.nsecsElapsed()) / 1e6;
     return true;
@@ -806,11 +869,9 @@ bool newestAlerts(const AlertStore &store, const AlertFilter &filter, int limit,
     }
     if (limit <= 0)
         return true;
-    Query query(db, QStringLiteral("SELECT a.id, a.ts, a.priority, a.severity, a.rule, a.host, a.process, "
-                                   "a.container_name, a.pod FROM ")
-                        + filterSql.from() + QStringLiteral(" WHERE ") + filterSql.where()
+    Query query(db, QLatin1String(s_summaryColumns) + QStringLiteral(" FROM ") + filterSql.from() + QStringLiteral(" WHERE ") + filterSql.where()
                         + QStringLiteral(" ORDER BY a.ts DESC, a.id DESC LIMIT ?"));
-    Query output(db, QStringLiteral("SELECT output FROM alert_fts WHERE rowid = ?1"));
+    Query output(db, QLatin1String(s_summaryOutput));
     const int limitIndex = query ? filterSql.bind(query.get()) : -1;
     if (!query || !output || limitIndex < 0) {
         if (error)
@@ -819,27 +880,9 @@ bool newestAlerts(const AlertStore &store, const AlertFilter &filter, int limit,
     }
     sqlite3_stmt *s = query.get();
     sqlite3_bind_int(s, limitIndex, limit);
-    auto str = [](sqlite3_stmt *stmt, int column) {
-        return QString::fromUtf8(text(stmt, column), sqlite3_column_bytes(stmt, column));
-    };
     int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        AlertSummary summary;
-        summary.id = sqlite3_column_int64(s, 0);
-        summary.timestampMs = sqlite3_column_int64(s, 1);
-        summary.priority = Priority(std::clamp(sqlite3_column_int(s, 2), 0, int(Priority::Unknown)));
-        summary.severity = sqlite3_column_int(s, 3);
-        summary.rule = str(s, 4);
-        summary.host = str(s, 5);
-        summary.process = str(s, 6);
-        summary.containerName = str(s, 7);
-        summary.pod = str(s, 8);
-        sqlite3_bind_int64(output.get(), 1, summary.id);
-        if (sqlite3_step(output.get()) == SQLITE_ROW)
-            summary.output = str(output.get(), 0);
-        sqlite3_reset(output.get());
-        out->append(std::move(summary));
-    }
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        out->append(readSummary(s, output.get()));
     if (rc != SQLITE_DONE) {
         if (error)
             *error = QString::fromUtf8(sqlite3_errmsg(db));

@@ -34,6 +34,15 @@ struct MitreCell
     qint64 count = 0;
 };
 
+// One alert of the "Alert stream" panel and reports: id, ts, priority, rule, host, process, output.
+struct AlertSummary
+{
+    qint64 id = 0;
+    qint64 timestampMs = 0;
+    Priority priority = Priority::Unknown;
+    int severity = 0;
+    QString rule, host, process, output, containerName, pod;
+};
 // Everything the dashboard and `stats --json` show, for one filter. Computed in one call, off the GUI thread.
 struct DashboardData
 {
@@ -44,6 +53,7 @@ struct DashboardData
     QVector<Bucket> byPriority;        // key = Falco priority name, ordered Emergency → Debug, only non-zero
     QVector<Bucket> byRule, byHost, byPod, bySource, byTechnique, byTactic, byImage, byNamespace, byTag; // count desc
     QVector<MitreCell> mitre;
+    QVector<AlertSummary> newest;      // the newest matching alerts, newest first (AggregateOptions::newestRows)
     bool fromRollups = false;          // answered from rollup tables (no query) or from the base table
     bool fromColumnCache = false;      // a query answered from the in-memory column cache (model/alertcolumncache.h)
     double elapsedMs = 0;
@@ -55,6 +65,7 @@ struct AggregateOptions
     int maxTimeBuckets = 120;      // over_time resolution target
     qint64 nowMs = 0;              // 0 = current time
     bool forceBaseTable = false;   // answer from the base table even without a query (tests, benchmarks)
+    int newestRows = 0;            // also fill DashboardData::newest with that many alerts (as newestAlerts())
     bool useColumnCache = true;    // count a query from the database's AlertColumnCache when someone holds one
 };
 
@@ -65,15 +76,7 @@ struct AggregateOptions
 bool computeDashboard(const AlertStore &store, const AlertFilter &filter, const AggregateOptions &options,
                       DashboardData *out, QString *error = nullptr);
 
-// Top alerts (newest first) for the "Alert stream" panel and reports: id, ts, priority, rule, host, process, output.
-struct AlertSummary
-{
-    qint64 id = 0;
-    qint64 timestampMs = 0;
-    Priority priority = Priority::Unknown;
-    int severity = 0;
-    QString rule, host, process, output, containerName, pod;
-};
+// Top alerts (newest first, by timestamp then id) for the "Alert stream" panel and reports.
 bool newestAlerts(const AlertStore &store, const AlertFilter &filter, int limit, QVector<AlertSummary> *out,
                   QString *error = nullptr);
 

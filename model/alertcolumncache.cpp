@@ -158,12 +158,10 @@ bool AlertColumnCache::agreesWith(const AlertStore &store, qint64 maxId) const
     const qint64 row = rowsUpToId(maxId) - 1;
     if (row < 0)
         return false; // the store ends before the first cached alert
-    const auto run = std::upper_bound(m_runs.begin(), m_runs.end(), row,
-                                      [](qint64 value, const Run &r) { return value < r.firstRow; }) - 1;
     Statement stmt(store.handle(), "SELECT ts FROM alerts WHERE id = ?1");
     if (!stmt)
         return false;
-    sqlite3_bind_int64(stmt.get(), 1, run->firstId + (row - run->firstRow));
+    sqlite3_bind_int64(stmt.get(), 1, idOfRow(row));
     return sqlite3_step(stmt.get()) == SQLITE_ROW && sqlite3_column_int64(stmt.get(), 0) == m_ts[size_t(row)];
 }
 
@@ -267,6 +265,13 @@ qint64 AlertColumnCache::rowForId(qint64 id) const
         return -1;
     --it;
     return id < it->firstId + it->count ? it->firstRow + (id - it->firstId) : -1;
+}
+
+qint64 AlertColumnCache::idOfRow(qint64 row) const
+{
+    const auto run = std::upper_bound(m_runs.begin(), m_runs.end(), row,
+                                      [](qint64 value, const Run &r) { return value < r.firstRow; }) - 1;
+    return run->firstId + (row - run->firstRow);
 }
 
 qint64 AlertColumnCache::rowsUpToId(qint64 maxId) const

@@ -100,6 +100,8 @@ public:
     qint64 intValue(int column, quint32 code) const { return m_ints[column][code]; }
     // The row of an alert id, or -1 when that id is not cached.
     qint64 rowForId(qint64 id) const;
+    // The id of a cached row (0 <= row < rowCount()).
+    qint64 idOfRow(qint64 row) const;
     // The number of cached rows with an id <= maxId.
     qint64 rowsUpToId(qint64 maxId) const;
     // Bytes held (rows, profiles, dictionaries), roughly.

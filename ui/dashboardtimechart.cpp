@@ -6,6 +6,7 @@
 #include <QAreaSeries>
 #include <QDateTime>
 #include <QDateTimeAxis>
+#include <QLegendMarker>
 #include <QLineSeries>
 #include <QMouseEvent>
 #include <QRubberBand>
@@ -29,6 +30,7 @@ DashboardTimeChart::DashboardTimeChart(QWidget *parent)
     , m_axisX(new QDateTimeAxis(this))
     , m_axisY(new QValueAxis(this))
     , m_band(new QRubberBand(QRubberBand::Rectangle, viewport()))
+    , m_line(new QLineSeries(this))
 {
     setRenderHint(QPainter::Antialiasing);
     setMinimumHeight(180);
@@ -41,6 +43,21 @@ DashboardTimeChart::DashboardTimeChart(QWidget *parent)
     m_axisY->setLabelFormat(QStringLiteral("%d"));
     m_axisY->setTitleText(tr("Alert Count"));
     m_axisY->setMinorTickCount(0);
+    m_line->setName(tr("Alert Count"));
+    c->addSeries(m_line);
+    m_line->attachAxis(m_axisX);
+    m_line->attachAxis(m_axisY);
+    for (int pr = int(Priority::Emergency); pr <= int(Priority::Unknown); ++pr) {
+        Band &band = m_bands[size_t(pr)];
+        band.lower = new QLineSeries(this);
+        band.upper = new QLineSeries(this);
+        band.area = new QAreaSeries(band.upper, band.lower);
+        band.area->setName(priorityName(Priority(pr)));
+        band.area->setVisible(false);
+        c->addSeries(band.area); // the chart owns it
+        band.area->attachAxis(m_axisX);
+        band.area->attachAxis(m_axisY);
+    }
     setToolTip(tr("Drag across the chart to zoom into that time range"));
     setCursor(Qt::CrossCursor);
 }
@@ -92,8 +109,10 @@ QString DashboardTimeChart::intervalText(qint64 intervalMs)
 void DashboardTimeChart::rebuild()
 {
     QChart *c = chart();
-    c->removeAllSeries();
-    c->setTheme(m_dark ? QChart::ChartThemeDark : QChart::ChartThemeLight);
+    if (m_themeDark != int(m_dark)) {
+        c->setTheme(m_dark ? QChart::ChartThemeDark : QChart::ChartThemeLight);
+        m_themeDark = int(m_dark);
+    }
     c->setBackgroundBrush(palette().color(QPalette::Base));
     setBackgroundBrush(palette().color(QPalette::Base));
     const QColor text = palette().color(QPalette::Text);
@@ -112,56 +131,54 @@ void DashboardTimeChart::rebuild()
     const qint64 to = points.isEmpty() ? m_data.toMs : points.last().startMs + interval;
     qint64 maxY = 0;
 
-    if (m_mode == Mode::Total) {
-        auto *line = new QLineSeries(c);
-        line->setName(tr("Alert Count"));
+    const bool total = m_mode == Mode::Total;
+    if (total) {
         QList<QPointF> xy;
         xy.reserve(points.size());
         for (const TimePoint &p : points) {
             xy.append(QPointF(double(p.startMs), double(p.count)));
             maxY = qMax(maxY, p.count);
         }
-        line->replace(xy);
-        QPen pen(priorityColor(Priority::Notice, m_dark), 2);
-        line->setPen(pen);
-        line->setPointsVisible(points.size() <= 40);
-        c->addSeries(line);
-        line->attachAxis(m_axisX);
-        line->attachAxis(m_axisY);
-        c->legend()->setVisible(false);
-    } else {
-        // Stacked areas, most severe at the bottom: each area lies between the running sums below and above it.
-        QVector<double> lower(points.size(), 0.0);
-        for (int pr = int(Priority::Emergency); pr <= int(Priority::Unknown); ++pr) {
-            qint64 sum = 0;
+        m_line->replace(xy);
+        m_line->setPen(QPen(priorityColor(Priority::Notice, m_dark), 2));
+        m_line->setPointsVisible(points.size() <= 40);
+    }
+    m_line->setVisible(total);
+    // Stacked areas, most severe at the bottom: each area lies between the running sums below and above it.
+    QVector<double> lower(points.size(), 0.0);
+    for (int pr = int(Priority::Emergency); pr <= int(Priority::Unknown); ++pr) {
+        const Band &band = m_bands[size_t(pr)];
+        qint64 sum = 0;
+        if (!total) {
             for (const TimePoint &p : points)
                 sum += p.byPriority[pr];
-            if (sum == 0)
-                continue;
-            auto *lo = new QLineSeries(c);
-            auto *hi = new QLineSeries(c);
-            QList<QPointF> loXy, hiXy;
-            for (int i = 0; i < points.size(); ++i) {
-                const double x = double(points.at(i).startMs);
-                loXy.append(QPointF(x, lower.at(i)));
-                lower[i] += double(points.at(i).byPriority[pr]);
-                hiXy.append(QPointF(x, lower.at(i)));
-            }
-            lo->replace(loXy);
-            hi->replace(hiXy);
-            auto *area = new QAreaSeries(hi, lo);
-            area->setName(priorityName(Priority(pr)));
-            const QColor colour = priorityColor(Priority(pr), m_dark);
-            area->setColor(colour);
-            area->setBorderColor(colour.darker(115));
-            c->addSeries(area);
-            area->attachAxis(m_axisX);
-            area->attachAxis(m_axisY);
         }
+        band.area->setVisible(sum > 0);
+        if (sum == 0)
+            continue;
+        QList<QPointF> loXy, hiXy;
+        loXy.reserve(points.size());
+        hiXy.reserve(points.size());
+        for (int i = 0; i < points.size(); ++i) {
+            const double x = double(points.at(i).startMs);
+            loXy.append(QPointF(x, lower.at(i)));
+            lower[i] += double(points.at(i).byPriority[pr]);
+            hiXy.append(QPointF(x, lower.at(i)));
+        }
+        band.lower->replace(loXy);
+        band.upper->replace(hiXy);
+        const QColor colour = priorityColor(Priority(pr), m_dark);
+        band.area->setColor(colour);
+        band.area->setBorderColor(colour.darker(115));
+    }
+    if (!total) {
         for (double v : lower)
             maxY = qMax(maxY, qint64(v));
-        c->legend()->setVisible(true);
     }
+    // The legend lists the priorities shown, in the stacked mode only.
+    for (QLegendMarker *marker : c->legend()->markers())
+        marker->setVisible(marker->series()->isVisible());
+    c->legend()->setVisible(!total);
 
     m_axisX->setFormat(timeFormat(to - from, interval));
     m_axisX->setTitleText(m_data.intervalMs > 0 ? tr("@timestamp per %1").arg(intervalText(m_data.intervalMs))

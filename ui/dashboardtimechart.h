@@ -5,7 +5,11 @@
 
 #include <QChartView>
 
+#include <array>
+
+class QAreaSeries;
 class QDateTimeAxis;
+class QLineSeries;
 class QRubberBand;
 class QValueAxis;
 
@@ -13,6 +17,8 @@ namespace fe {
 
 // "Alerts Over Time": a line of the alert count per bucket (empty buckets drawn as zero), or the same
 // counts stacked by priority in Falco's colours. Dragging across the plot selects a time range.
+// The series are made once and updated in place (QtCharts re-lays out the whole chart for every series added or
+// removed, and for a theme change: 30 ms a refresh).
 class DashboardTimeChart : public QChartView
 {
     Q_OBJECT
@@ -45,12 +51,22 @@ private:
     void rebuild();
     qint64 timeAt(int x) const;
 
+    struct Band
+    {
+        QAreaSeries *area = nullptr;
+        QLineSeries *lower = nullptr;
+        QLineSeries *upper = nullptr;
+    };
+
     DashboardData m_data;
     bool m_dark = false;
+    int m_themeDark = -1;           // the dark flag of the theme last applied, -1 before the first
     Mode m_mode = Mode::Total;
     QDateTimeAxis *m_axisX;
     QValueAxis *m_axisY;
     QRubberBand *m_band;
+    QLineSeries *m_line;            // Mode::Total
+    std::array<Band, 9> m_bands;    // Mode::ByPriority, by int(Priority)
     int m_pressX = -1;
 };
 

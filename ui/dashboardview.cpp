@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ui/dashboardview.h"
 
+#include "model/alertcolumncache.h"
 #include "model/querylanguage.h"
 #include "ui/dashboardbarchart.h"
 #include "ui/dashboardbardelegate.h"
@@ -37,6 +38,7 @@
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
+#include <memory>
 #include <optional>
 
 namespace fe {
@@ -58,6 +60,7 @@ const char s_fieldProperty[] = "feFilterField";
 
 constexpr int s_defaultPollMs = 2000;
 constexpr int s_panelHeight = 330;
+constexpr qint64 s_columnCacheChunk = 50000; // alerts per step of the background load (~0.2 s)
 
 bool sameFilter(const AlertFilter &a, const AlertFilter &b)
 {
@@ -299,10 +302,40 @@ DashboardView::DashboardView(FilterState *filterState, const QString &databasePa
 
     if (m_filterState)
         connect(m_filterState, &FilterState::changed, this, &DashboardView::onFilterChanged);
+    loadColumnCache();
     start(false);
 }
 
 DashboardView::~DashboardView() = default;
+
+void DashboardView::loadColumnCache()
+{
+    m_columnCache = m_databasePath.isEmpty() ? nullptr : AlertColumnCache::acquire(m_databasePath);
+    if (!m_columnCache || m_columnCache->loading().exchange(true))
+        return;
+    // Chunks of their own short read transactions, so the lock is never held long and the writer is never held back;
+    // the task stops when nobody holds the cache any more.
+    const std::weak_ptr<AlertColumnCache> weak = m_columnCache;
+    const QString path = m_databasePath;
+    (void)QtConcurrent::run([weak, path] {
+        AlertStore store;
+        const bool open = store.open(path, AlertStore::OpenMode::ReadOnly);
+        for (;;) {
+            const std::shared_ptr<AlertColumnCache> cache = weak.lock();
+            if (!cache)
+                return;
+            qint64 loaded = -1;
+            if (open) {
+                auto lock = cache->lock();
+                loaded = cache->catchUp(store, s_columnCacheChunk);
+            }
+            if (loaded < s_columnCacheChunk) {
+                cache->loading() = false;
+                return;
+            }
+        }
+    });
+}
 
 DashboardPanel *DashboardView::addPanel(const QString &title, QWidget *content, int row, int column, int columnSpan)
 {
@@ -408,6 +441,7 @@ void DashboardView::setDatabasePath(const QString &path)
     m_databasePath = path;
     ++m_generation;
     m_shownMaxId = -1;
+    loadColumnCache();
     start(false);
 }
 
@@ -479,8 +513,9 @@ void DashboardView::start(bool onlyIfChanged)
                 r.ok = true;
             } else {
                 AggregateOptions options;
-                r.ok = computeDashboard(store, filter, options, &r.data, &r.error)
-                    && newestAlerts(store, filter, s_streamRows, &r.stream, &r.error);
+                options.newestRows = s_streamRows;
+                r.ok = computeDashboard(store, filter, options, &r.data, &r.error);
+                r.stream = std::move(r.data.newest);
             }
         }
         r.elapsedMs = double(timer.nsecsElapsed()) / 1e6;

@@ -6,6 +6,8 @@
 #include <QPointer>
 #include <QWidget>
 
+#include <memory>
+
 class QAbstractItemModel;
 class QCheckBox;
 class QLabel;
@@ -18,6 +20,7 @@ class QToolButton;
 
 namespace fe {
 
+class AlertColumnCache;
 class DashboardBarChart;
 class DashboardBucketModel;
 class DashboardPanel;
@@ -85,12 +88,15 @@ private:
     // A clause FilterState::addClause cannot express (field existence, NOT of a pair), ANDed to the query.
     void addRawClause(const QString &clause);
     void pollForNewAlerts();
+    // Holds the store's column cache and loads it in the background, so that queries are counted from memory.
+    void loadColumnCache();
     QTableView *makeTable(const QString &objectName, QAbstractItemModel *model, const QString &field, int sortColumn,
                           Qt::SortOrder order);
     DashboardPanel *addPanel(const QString &title, QWidget *content, int row, int column, int columnSpan);
 
     QPointer<FilterState> m_filterState;
     QString m_databasePath;
+    std::shared_ptr<AlertColumnCache> m_columnCache;
 
     // Results, and the worker bookkeeping (GUI thread only).
     DashboardData m_data;

@@ -32,12 +32,15 @@ void MitreMatrixWidget::setCells(const QVector<MitreCell> &cells)
 {
     m_layout = MitreMatrixLayout(cells);
     m_hover = {};
+    m_rowHeaderWidth = -1;
     updateGeometry();
     update();
 }
 
 int MitreMatrixWidget::rowHeaderWidth() const
 {
+    if (m_rowHeaderWidth >= 0)
+        return m_rowHeaderWidth;
     const QFontMetrics fm = fontMetrics();
     int w = fm.horizontalAdvance(tr("Technique")) + 2 * s_padding;
     for (int r = 0; r < m_layout.rowCount(); ++r) {
@@ -48,7 +51,8 @@ int MitreMatrixWidget::rowHeaderWidth() const
             label += QStringLiteral("  ") + name;
         w = qMax(w, fm.horizontalAdvance(label) + 2 * s_padding);
     }
-    return qMin(w, s_maxRowHeaderWidth);
+    m_rowHeaderWidth = qMin(w, s_maxRowHeaderWidth);
+    return m_rowHeaderWidth;
 }
 
 int MitreMatrixWidget::headerHeight() const
@@ -241,6 +245,13 @@ void MitreMatrixWidget::mouseReleaseEvent(QMouseEvent *event)
         Q_EMIT cellActivated(QString(), m_layout.technique(hit.row), exclude);
     }
     event->accept();
+}
+
+void MitreMatrixWidget::changeEvent(QEvent *event)
+{
+    if (event->type() == QEvent::FontChange || event->type() == QEvent::StyleChange)
+        m_rowHeaderWidth = -1;
+    QWidget::changeEvent(event);
 }
 
 bool MitreMatrixWidget::event(QEvent *event)

@@ -41,6 +41,7 @@ protected:
     void mouseReleaseEvent(QMouseEvent *event) override;
     void leaveEvent(QEvent *event) override;
     bool event(QEvent *event) override;
+    void changeEvent(QEvent *event) override;
 
 private:
     struct Hit
@@ -56,6 +57,9 @@ private:
 
     MitreMatrixLayout m_layout;
     Hit m_hover;
+    // rowHeaderWidth() measures every technique label: kept until the cells or the font change (every cell's
+    // geometry depends on it, so the paint would otherwise measure rows x cells labels).
+    mutable int m_rowHeaderWidth = -1;
 };
 
 } // namespace fe

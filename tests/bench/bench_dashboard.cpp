@@ -3,7 +3,8 @@
 // computeDashboard warm (rollups, and a query on the base table), the alert stream, the widgets' update,
 // the whole DashboardView round trip, a `stats --json` process and the report export.
 // Targets (issue): all panels <= 50 ms warm at 1M, <= 100 ms at 10M; `stats --json` process <= 0.2 s at 1M.
-// Ad-hoc queries: FE_BENCH_QUERIES="q1;q2" replaces the default list; FE_BENCH_BASE=1 also times the base table.
+// Ad-hoc queries: FE_BENCH_QUERIES="q1;q2" replaces the default list; FE_BENCH_BASE=1 also times the base table,
+// FE_BENCH_SKIP_QUERIES=1 leaves them out.
 // FE_SCREENSHOT_DIR=DIR only saves screenshots of the dashboard on that store (see screenshots()).
 // FE_BENCH_COUNT=N overrides the default 1M (FE_BENCH_10M=1: 10M); FE_BENCH_DB=PATH reuses (or creates) a store.
 #include "ingest/demogenerator.h"
@@ -29,6 +30,7 @@
 #include <QStyle>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QThread>
 
 #include <algorithm>
 #include <cstdio>
@@ -191,8 +193,10 @@ int main(int argc, char **argv)
                            QStringLiteral("process.name:bash and host.name:%1").arg(data.byHost.value(1).key)};
     if (qEnvironmentVariableIsSet("FE_BENCH_QUERIES"))
         queries = qEnvironmentVariable("FE_BENCH_QUERIES").split(QLatin1Char(';'), Qt::SkipEmptyParts);
+    if (qEnvironmentVariableIntValue("FE_BENCH_SKIP_QUERIES"))
+        queries.clear();
     const std::shared_ptr<AlertColumnCache> cache = AlertColumnCache::acquire(path);
-    {
+    if (!queries.isEmpty()) {
         const double cpu0 = cpuSeconds();
         QElapsedTimer t;
         t.start();
@@ -244,6 +248,29 @@ int main(int argc, char **argv)
                     for (QWidget *w : std::initializer_list<QWidget *>{&timeChart, &pie, &bars, &matrix})
                         w->grab();
                 }));
+    // Each widget alone (update + paint), to see where the time goes.
+    std::printf("    time chart %.1f ms, stacked %.1f ms, pie %.1f ms, bars %.1f ms, matrix %.1f ms\n", medianMs(5, [&] {
+                    timeChart.setMode(DashboardTimeChart::Mode::Total);
+                    timeChart.setData(data, false);
+                    timeChart.grab();
+                }),
+                medianMs(5, [&] {
+                    timeChart.setMode(DashboardTimeChart::Mode::ByPriority);
+                    timeChart.grab();
+                    timeChart.setMode(DashboardTimeChart::Mode::Total);
+                }),
+                medianMs(5, [&] {
+                    pie.setBuckets(data.byPriority, false);
+                    pie.grab();
+                }),
+                medianMs(5, [&] {
+                    bars.setBuckets(data.byRule, Qt::blue, false);
+                    bars.grab();
+                }),
+                medianMs(5, [&] {
+                    matrix.setCells(data.mitre);
+                    matrix.grab();
+                }));
 
     {
         FilterState filter;
@@ -254,6 +281,55 @@ int main(int argc, char **argv)
                         QSignalSpy spy(&view, &DashboardView::updated);
                         spy.wait(60000);
                     }));
+    }
+
+    {
+        // The whole view path per filter change at 1600x1000: filter → worker → apply on the GUI thread → paint.
+        // "GUI stall" is the longest single event-loop pass meanwhile (the apply() of the result), "paint" a grab of
+        // the whole view afterwards.
+        FilterState filter;
+        DashboardView view(&filter, path);
+        view.resize(1600, 1000);
+        view.show();
+        QSignalSpy first(&view, &DashboardView::updated);
+        first.wait(120000);
+        QStringList viewQueries = queries;
+        viewQueries.prepend(QString());
+        for (const QString &q : std::as_const(viewQueries)) {
+            std::vector<double> walls, stalls, paints;
+            bool fromCache = false;
+            for (int i = 0; i < 6; ++i) {
+                filter.setQuery(i % 2 ? QStringLiteral("falco.priority:debug") : q); // alternate: every run changes
+                QSignalSpy spy(&view, &DashboardView::updated);
+                QElapsedTimer wall;
+                wall.start();
+                double stall = 0;
+                while (spy.isEmpty() && wall.elapsed() < 120000) {
+                    QElapsedTimer pass;
+                    pass.start();
+                    QCoreApplication::processEvents(QEventLoop::AllEvents);
+                    stall = std::max(stall, double(pass.nsecsElapsed()) / 1e6);
+                    QThread::usleep(300); // not waiting inside processEvents: a pass measures work, not waiting
+                }
+                const double wallMs = double(wall.nsecsElapsed()) / 1e6;
+                QElapsedTimer paint;
+                paint.start();
+                view.grab();
+                if (i % 2 == 0) {
+                    fromCache = view.data().fromColumnCache;
+                    walls.push_back(wallMs);
+                    stalls.push_back(stall);
+                    paints.push_back(double(paint.nsecsElapsed()) / 1e6);
+                }
+            }
+            std::sort(walls.begin(), walls.end());
+            std::sort(stalls.begin(), stalls.end());
+            std::sort(paints.begin(), paints.end());
+            std::printf("  DashboardView 1600x1000, query '%s': filter → on screen %.0f ms, GUI stall %.1f ms, paint %.1f ms%s\n",
+                        qPrintable(q), walls[1], stalls[1], paints[1],
+                        fromCache ? " (column cache)" : "");
+            std::fflush(stdout);
+        }
     }
 
     std::vector<double> runs;

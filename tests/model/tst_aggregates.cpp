@@ -483,6 +483,7 @@ void TestAggregates::columnCacheMatchesBaseTable()
     AggregateOptions options;
     options.topN = 0;
     options.nowMs = s_day0 + 100 * s_hour;
+    options.newestRows = 7;
     QString error;
     DashboardData cached;
     QVERIFY2(computeDashboard(m_store, filter, options, &cached, &error), qPrintable(error));
@@ -494,6 +495,18 @@ void TestAggregates::columnCacheMatchesBaseTable()
     QCOMPARE(describe(cached), describe(base));
     QCOMPARE(cached.total, m_store.count(filter));
     QCOMPARE(cached.total == 0, query == QLatin1String("host.name:nowhere"));
+    // The alert stream too: the same alerts as newestAlerts(), in the same order.
+    QVector<AlertSummary> newest;
+    QVERIFY2(newestAlerts(m_store, filter, 7, &newest, &error), qPrintable(error));
+    QCOMPARE(newest.size(), std::min<qint64>(7, cached.total));
+    for (const QVector<AlertSummary> *list : {&cached.newest, &base.newest}) {
+        QCOMPARE(list->size(), newest.size());
+        for (qsizetype i = 0; i < newest.size(); ++i) {
+            QCOMPARE(list->at(i).id, newest[i].id);
+            QCOMPARE(list->at(i).rule, newest[i].rule);
+            QCOMPARE(list->at(i).output, newest[i].output);
+        }
+    }
     {
         auto lock = cache->lock();
         QCOMPARE(cache->rowCount(), qint64(m_alerts.size()));
