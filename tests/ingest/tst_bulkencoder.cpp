@@ -103,6 +103,10 @@ private Q_SLOTS:
         QTest::newRow("pretty printed becomes one line")
             << QByteArray("{\n  \"event\": {\n    \"kind\": \"alert\"\n  }\n}")
             << QByteArray("{" + ds + R"(,"event":{"dataset":"falco.alerts","module":"falco","kind":"alert"}})");
+        QTest::newRow("event that is not an object is left alone")
+            << QByteArray(R"({"event":"x","n":1})") << QByteArray("{" + ds + R"(,"event":"x","n":1})");
+        QTest::newRow("event with dataset gets only module")
+            << QByteArray(R"({"event":{"dataset":"mine"}})") << QByteArray("{" + ds + R"(,"event":{"module":"falco","dataset":"mine"}})");
     }
     void ecsDocumentEdgeCases()
     {
@@ -114,6 +118,34 @@ private Q_SLOTS:
         QVERIFY2(!out.isEmpty(), qPrintable(error));
         QVERIFY(!out.contains('\n'));
         QCOMPARE(QString::fromStdString(parse(out).dump()), QString::fromStdString(parse(expected).dump()));
+    }
+
+    // The scanner looks at 16 bytes at a time: escapes, quotes and brackets inside strings at every position
+    // around those blocks, at every depth, must neither end a string early nor miss the members after it.
+    void scannerAcrossBlockBoundaries()
+    {
+        const BulkEncoder encoder(config(ForwardConfig::Mode::Ecs));
+        const QByteArray tricky[] = {"\\\"", "\\\\", "\\\\\\\"", "}", "]", "{", "[", "\\u0022"};
+        int checked = 0;
+        for (const QByteArray &piece : tricky) {
+            for (int length = 0; length <= 40; ++length) {
+                for (int k = 0; k <= length; ++k) {
+                    const QByteArray value = QByteArray(k, 'x') + piece + QByteArray(length - k, 'y');
+                    const QByteArray doc = "{\"pad\":\"" + value + "\",\"nested\":{\"a\":[\"" + value + "\",{\"b\":\"" + value
+                        + "\"}],\"c\":[[1,2],{}]},\"event\":{\"kind\":\"alert\"},\"last\":\"" + value + "\"}";
+                    Json expected = parse(doc);
+                    expected["data_stream"] = {{"type", "logs"}, {"dataset", "falco.alerts"}, {"namespace", "prod"}};
+                    expected["event"]["dataset"] = "falco.alerts";
+                    expected["event"]["module"] = "falco";
+                    QString error;
+                    const QByteArray out = encoder.encodeDocument(doc, &error);
+                    QVERIFY2(!out.isEmpty(), qPrintable(error + QLatin1Char(' ') + QString::fromUtf8(doc)));
+                    QCOMPARE(QString::fromStdString(parse(out).dump()), QString::fromStdString(expected.dump()));
+                    ++checked;
+                }
+            }
+        }
+        QCOMPARE(checked, 8 * 861);
     }
 
     void customIndexSendsTheDocumentUnchanged()
