@@ -166,6 +166,19 @@ qint64 rssKiB(qint64 pid)
     return -1;
 }
 
+// Bytes this process sent to storage so far (/proc/self/io write_bytes: page-cache pages dirtied by write calls).
+qint64 selfWriteBytes()
+{
+    QFile io(QStringLiteral("/proc/self/io"));
+    if (!io.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray &line : io.readAll().split('\n')) {
+        if (line.startsWith("write_bytes:"))
+            return line.mid(12).trimmed().toLongLong();
+    }
+    return -1;
+}
+
 double selfCpuSeconds()
 {
     rusage usage {};
@@ -205,6 +218,7 @@ double runOurs(const Stream &stream)
         return 0;
     const QMap<QString, double> threads0 = threadCpuSeconds();
     const double cpu0 = selfCpuSeconds();
+    const qint64 written0 = selfWriteBytes();
     QElapsedTimer timer;
     timer.start();
     std::thread sender([&] { send(listener.tcpPort(), stream.slices); });
@@ -234,7 +248,13 @@ double runOurs(const Stream &stream)
     }
     std::printf("    CPU %.2f s in %.2f s wall: %ssenders+bench %.2f s\n", cpu, seconds, qPrintable(split), cpu - listed);
     listener.stop();
-    pipeline.stop();
+    pipeline.stop();   // the last checkpoint included
+    const qint64 written = selfWriteBytes() - written0;
+    std::printf("    storage writes: %.0f MiB, %.1f KiB per alert (WAL frames + their checkpoint into the database, %lld "
+                "bytes of input per alert); database file %.0f MiB\n",
+                double(written) / (1 << 20), double(written) / 1024 / stream.alerts,
+                static_cast<long long>(stream.bytes / stream.alerts),
+                double(QFileInfo(config.dbPath).size()) / (1 << 20));
     return rate;
 }
 
