@@ -15,6 +15,7 @@
 #include <zlib.h>
 
 #include <cstdio>
+#include <utility>
 
 namespace fe::test {
 
@@ -219,6 +220,8 @@ void FakeElasticsearch::onReadyRead(QTcpSocket *socket)
         }
         const bool keepAlive = request.headers.value("connection").toLower() != "close";
         qsizetype consumed = headerEnd + 4;
+        qsizetype bodyStart = -1;   // unchunked body: where it starts in the buffer, and its length
+        qsizetype bodyLength = 0;
         const bool isBulk = request.target.contains("/_bulk");
         if (isBulk && !c->dropArmed && !m_faults.isEmpty() && m_faults.first().kind == FaultKind::DropMidRequest
             && c->buffer.size() > consumed) {
@@ -264,13 +267,30 @@ void FakeElasticsearch::onReadyRead(QTcpSocket *socket)
                     c->buffer.reserve(consumed + length);
                 return;   // wait for the rest of the body
             }
-            request.body = c->buffer.mid(consumed, length);
+            bodyStart = consumed;
+            bodyLength = length;
             consumed += length;
         }
-        if (consumed == c->buffer.size())
-            c->buffer.resize(0);   // keeps the capacity for the next request on this connection
-        else
+        // The request's bytes leave the connection's buffer (megabytes for a _bulk): taken whole when they are all
+        // it holds, and the body is a view into them rather than a copy.
+        QByteArray requestBytes;
+        if (consumed == c->buffer.size()) {
+            requestBytes = std::exchange(c->buffer, QByteArray());
+        } else {
+            requestBytes = c->buffer.left(consumed);
             c->buffer.remove(0, consumed);
+        }
+        if (bodyStart >= 0)
+            request.body = QByteArray::fromRawData(requestBytes.constData() + bodyStart, bodyLength);
+        // Gives the buffer's capacity back to the connection for its next request (after handle(): the raw body
+        // points into it until then).
+        const auto recycle = [this, socket, &requestBytes] {
+            Connection *alive = m_connections.value(socket);
+            if (alive && alive->buffer.isEmpty() && requestBytes.isDetached()) {
+                requestBytes.resize(0);
+                alive->buffer = std::move(requestBytes);
+            }
+        };
         if (request.headers.value("content-encoding").toLower() == "gzip") {
             bool ok = false;
             request.body = gunzip(request.body, &ok);
@@ -280,6 +300,8 @@ void FakeElasticsearch::onReadyRead(QTcpSocket *socket)
                 continue;
             }
         }
+        if (m_recordRequests || (m_answerDelayMs > 0 && request.target.contains("/_bulk")))
+            request.body = QByteArray(request.body.constData(), request.body.size());   // kept: owns its bytes
         if (m_recordRequests)
             m_requests.append(request);
         if (m_answerDelayMs > 0 && request.target.contains("/_bulk")) {
@@ -294,6 +316,8 @@ void FakeElasticsearch::onReadyRead(QTcpSocket *socket)
             continue;
         }
         handle(socket, request, keepAlive);
+        request.body = QByteArray();
+        recycle();
         if (!m_connections.contains(socket) || socket->state() != QAbstractSocket::ConnectedState)
             return;
     }
@@ -495,6 +519,8 @@ QByteArray FakeElasticsearch::applyBulk(const Request &request, const QString &p
     const auto keep = [&](const char *name) { return !filtered || keepItem.contains(QLatin1String(name)); };
 
     bool errors = false;
+    QString docsIndex;
+    QHash<QByteArray, QByteArray> *docsOfIndex = nullptr;
     std::string items;
     items.reserve(ops.size() * (filtered ? 72 : 200));
     bool first = true;
@@ -540,7 +566,11 @@ QByteArray FakeElasticsearch::applyBulk(const Request &request, const QString &p
             }
         }
         if (!errorType) {
-            QHash<QByteArray, QByteArray> &docs = m_docs[op.index];
+            if (!docsOfIndex || op.index != docsIndex) {   // one hash lookup per index change, not per document
+                docsIndex = op.index;
+                docsOfIndex = &m_docs[op.index];
+            }
+            QHash<QByteArray, QByteArray> &docs = *docsOfIndex;
             if (op.action == "create" && docs.contains(op.id)) {
                 itemStatus = 409;
                 errorType = "version_conflict_engine_exception";
@@ -570,11 +600,15 @@ QByteArray FakeElasticsearch::applyBulk(const Request &request, const QString &p
             items += "\":";
             items += json;
         };
-        field("_index", jsonString(op.index.toUtf8()));
-        field("_id", jsonString(op.id));
+        // Values are only built for the fields filter_path keeps.
+        if (keep("_index"))
+            field("_index", jsonString(op.index.toUtf8()));
+        if (keep("_id"))
+            field("_id", jsonString(op.id));
         if (errorType) {
             field("status", std::to_string(itemStatus));
-            field("error", "{\"type\":\"" + std::string(errorType) + "\",\"reason\":" + jsonString(QByteArray::fromStdString(errorReason)) + "}");
+            if (keep("error"))
+                field("error", "{\"type\":\"" + std::string(errorType) + "\",\"reason\":" + jsonString(QByteArray::fromStdString(errorReason)) + "}");
         } else {
             field("_version", "1");
             field("result", "\"created\"");
