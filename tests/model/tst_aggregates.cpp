@@ -456,6 +456,13 @@ void TestAggregates::columnCacheMatchesBaseTable_data()
         {"nothing matches", QStringLiteral("host.name:nowhere")},
         // Not answered by cached columns alone: ids from SQLite, counted from the cache.
         {"free text", QStringLiteral("number")},
+        {"free text phrase or word", QStringLiteral("\"number 12\" or etc")},
+        {"not free text", QStringLiteral("not \"Write below\"")},
+        {"free text and not free text", QStringLiteral("number and not \"Write below\"")},
+        {"free text prefix", QStringLiteral("numb*")},
+        {"free text substring", QStringLiteral("*umbe*")},
+        {"free text or column", QStringLiteral("number or host.name:web-1")},
+        {"nested text and columns", QStringLiteral("(number and not etc) and (host.name:web-1 or priority:error) and tags:shell")},
         {"free text and host", QStringLiteral("\"Write below\" and host.name:web-2")},
         {"time in the query", QStringLiteral("@timestamp >= \"2024-05-02T00:00:00Z\" and priority:error")},
         {"document field", QStringLiteral("n >= 3000")},
