@@ -15,7 +15,10 @@
 
 #include <QAbstractItemModelTester>
 #include <QBarSet>
+#include <QAreaSeries>
 #include <QChartView>
+#include <QLegendMarker>
+#include <QLineSeries>
 #include <QLabel>
 #include <QPieSeries>
 #include <QPieSlice>
@@ -121,6 +124,7 @@ private Q_SLOTS:
     void pieSliceClickFilters();
     void mitreCellClickFilters();
     void timeChartDragSelectsRange();
+    void timeChartModesUpdateInPlace();
     void badQueryShowsError();
     void modelsPassModelTester();
     void priorityColorsAreDistinct();
@@ -448,6 +452,65 @@ void TestDashboard::timeChartDragSelectsRange()
     settle(view, updated);
     QVERIFY(view.data().total > 0);
     QVERIFY(view.data().total < totalCount());
+}
+
+// The time chart keeps its series and updates them: the total line alone, or one area per priority present with
+// counts that stack to the total, and legend entries for exactly those.
+void TestDashboard::timeChartModesUpdateInPlace()
+{
+    DashboardData data;
+    data.intervalMs = 3600 * 1000;
+    data.fromMs = 0;
+    data.toMs = 3 * data.intervalMs;
+    for (int i = 0; i < 3; ++i) {
+        TimePoint p;
+        p.startMs = i * data.intervalMs;
+        p.byPriority[int(Priority::Critical)] = i + 1;
+        p.byPriority[int(Priority::Notice)] = 10;
+        p.count = i + 11;
+        data.overTime.append(p);
+    }
+    DashboardTimeChart chart;
+    chart.resize(600, 300);
+    chart.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&chart));
+    const QList<QAbstractSeries *> series = chart.chart()->series();
+    for (int round = 0; round < 2; ++round) { // light, then dark (a theme change keeps the series too)
+        chart.setMode(DashboardTimeChart::Mode::Total);
+        chart.setData(data, round == 1);
+        QCOMPARE(chart.chart()->series(), series);
+        QStringList visible;
+        for (QAbstractSeries *s : series) {
+            if (s->isVisible())
+                visible << s->name();
+        }
+        QCOMPARE(visible, QStringList{QStringLiteral("Alert Count")});
+        auto *line = qobject_cast<QLineSeries *>(series.first());
+        QVERIFY(line);
+        QCOMPARE(line->count(), 3);
+        QCOMPARE(line->at(2).y(), 13.0);
+
+        chart.setMode(DashboardTimeChart::Mode::ByPriority);
+        QCOMPARE(chart.chart()->series(), series);
+        visible.clear();
+        double top = 0;
+        for (QAbstractSeries *s : series) {
+            if (!s->isVisible())
+                continue;
+            visible << s->name();
+            auto *area = qobject_cast<QAreaSeries *>(s);
+            QVERIFY(area);
+            top = std::max(top, area->upperSeries()->at(2).y());
+        }
+        QCOMPARE(visible, (QStringList{priorityName(Priority::Critical), priorityName(Priority::Notice)}));
+        QCOMPARE(top, 13.0);
+        QStringList legend;
+        for (QLegendMarker *marker : chart.chart()->legend()->markers()) {
+            if (marker->isVisible())
+                legend << marker->label();
+        }
+        QCOMPARE(legend, visible);
+    }
 }
 
 void TestDashboard::badQueryShowsError()
