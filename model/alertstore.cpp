@@ -798,7 +798,11 @@ InsertResult AlertStore::insert(const AlertBatch &batch, QString *error)
         const qint64 ts = alert.timestampMs;
         const qint64 minute = floorDiv(ts, MinuteMs);
         const qint64 hour = floorDiv(ts, HourMs);
-        const QString priorityKey = QString::number(priority);
+        static const QString priorityKeys[] = {
+            QStringLiteral("0"), QStringLiteral("1"), QStringLiteral("2"), QStringLiteral("3"), QStringLiteral("4"),
+            QStringLiteral("5"), QStringLiteral("6"), QStringLiteral("7"), QStringLiteral("8")};
+        static_assert(std::size(priorityKeys) == size_t(Priority::Unknown) + 1);
+        const QString &priorityKey = priorityKeys[priority];
         addRollup(minutes, RollupDim::Total, minute, QString(), ts);
         addRollup(minutes, RollupDim::Priority, minute, priorityKey, ts);
         addRollup(hours, RollupDim::Total, hour, QString(), ts);

@@ -268,6 +268,17 @@ RollupSlices RollupSlices::plan(sqlite3 *db, qint64 fromMs, qint64 toMs)
 
 QStringList Schema::normalizedList(const QStringList &values)
 {
+    // The usual list (the store's writer asks twice per alert) is already normal: no empty value, no '|', no repeat.
+    // Then the result is the list itself, shared, without a copy of each value.
+    bool normal = true;
+    for (qsizetype i = 0; normal && i < values.size(); ++i) {
+        const QString &value = values.at(i);
+        normal = !value.isEmpty() && !value.contains(QLatin1Char('|'));
+        for (qsizetype j = 0; normal && j < i; ++j)
+            normal = values.at(j) != value;
+    }
+    if (normal)
+        return values;
     QStringList result;
     result.reserve(values.size());
     for (const QString &value : values) {

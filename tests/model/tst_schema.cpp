@@ -347,6 +347,14 @@ void TestSchema::listEncoding_data()
     QTest::newRow("order kept, repeats and empties dropped")
         << QStringList{QStringLiteral("b"), QString(), QStringLiteral("a"), QStringLiteral("b")} << QStringLiteral("|b|a|")
         << QStringList{QStringLiteral("b"), QStringLiteral("a")};
+    QTest::newRow("already normal, kept as is")
+        << QStringList{QStringLiteral("container"), QStringLiteral("mitre_execution"), QStringLiteral("T1059")}
+        << QStringLiteral("|container|mitre_execution|T1059|")
+        << QStringList{QStringLiteral("container"), QStringLiteral("mitre_execution"), QStringLiteral("T1059")};
+    QTest::newRow("only an empty value") << QStringList{QString()} << QString() << QStringList{};
+    QTest::newRow("repeat as the last value")
+        << QStringList{QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("a")} << QStringLiteral("|a|b|")
+        << QStringList{QStringLiteral("a"), QStringLiteral("b")};
     QTest::newRow("separator inside a value") << QStringList{QStringLiteral("x|y")} << QStringLiteral("|x/y|")
                                               << QStringList{QStringLiteral("x/y")};
 }
