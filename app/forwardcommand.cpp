@@ -219,7 +219,8 @@ int runForward(const QStringList &args)
     const QCommandLineOption mode(QStringLiteral("mode"), QStringLiteral("ecs (default) or raw."), QStringLiteral("MODE"));
     const QCommandLineOption once(QStringLiteral("once"), QStringLiteral("Drain the store and exit (0 = all delivered)."));
     const QCommandLineOption gzip(QStringLiteral("gzip"), QStringLiteral("Compress request bodies (Content-Encoding: gzip)."));
-    const QCommandLineOption batchDocs(QStringLiteral("batch-docs"), QStringLiteral("Documents per _bulk request (default 5000)."),
+    const QCommandLineOption batchDocs(QStringLiteral("batch-docs"),
+                                       QStringLiteral("Documents per _bulk request (default %1).").arg(ForwardConfig().maxBatchDocs),
                                        QStringLiteral("N"));
     const QCommandLineOption batchBytes(QStringLiteral("batch-mb"), QStringLiteral("Maximum _bulk body in MB (default 10)."),
                                         QStringLiteral("MB"));
