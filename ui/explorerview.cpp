@@ -217,7 +217,12 @@ ExplorerView::ExplorerView(FilterState *filterState, QWidget *parent)
         }
     });
     connect(m_model, &QAbstractItemModel::layoutChanged, this, &ExplorerView::syncRowBar);
-    connect(m_model, &QAbstractItemModel::modelReset, this, &ExplorerView::syncRowBar);
+    connect(m_model, &QAbstractItemModel::modelReset, this, [this] {
+        // A new snapshot starts at its top: the table's own scroll value would survive the reset when the first page
+        // arrives before the view's delayed layout has run (small stores), leaving the view part way down.
+        m_table->verticalScrollBar()->setValue(0);
+        syncRowBar();
+    });
     connect(m_model, &AlertTableModel::totalCountChanged, this, &ExplorerView::syncRowBar);
     connect(m_rowBar, &QScrollBar::valueChanged, this, [this](int value) { scrollToSnapshotRow(value); });
     connect(m_follow, &QCheckBox::toggled, this, &ExplorerView::setFollowLive);

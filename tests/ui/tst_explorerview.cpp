@@ -181,6 +181,36 @@ private Q_SLOTS:
         QTRY_COMPARE(model->idAt(table->currentIndex().row()), idOfSnapshotRow(kCount - 1 - 120));
     }
 
+    // A new filter starts at the top of its own snapshot; the bar spans it, and hides when there is nothing to scroll.
+    void filterChangeStartsAtTheTop()
+    {
+        FilterState state;
+        state.setRelativeRange(0);
+        ExplorerView view(&state);
+        open(view, 100);
+        AlertTableModel *model = view.tableModel();
+        QScrollBar *bar = view.rowScrollBar();
+        bar->setValue(bar->maximum());
+        view.waitUntilSettled();
+        QVERIFY(model->windowStart() > 0);
+
+        state.setQuery(QStringLiteral("host.name:host-1"));   // every other alert: 300
+        view.waitUntilSettled();
+        QCOMPARE(model->snapshotRows(), qint64(kCount / 2));
+        QCOMPARE(model->windowStart(), qint64(0));
+        QCOMPARE(view.tableView()->rowAt(0), 0);
+        QCOMPARE(bar->value(), 0);
+        QCOMPARE(bar->maximum(), kCount / 2 - (model->rowCount() - view.tableView()->verticalScrollBar()->maximum()));
+        QVERIFY(bar->isVisible());
+        QTRY_COMPARE(model->idAt(0), qint64(kCount));   // the newest alert (index 599: host-1)
+
+        state.setQuery(QStringLiteral("host.name:nowhere"));
+        view.waitUntilSettled();
+        QCOMPARE(model->rowCount(), 0);
+        QCOMPARE(bar->maximum(), 0);
+        QVERIFY(!bar->isVisible());
+    }
+
     // A selection stays on its alerts when the window moves by less than its size.
     void selectionFollowsTheWindow()
     {
