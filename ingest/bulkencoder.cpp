@@ -263,8 +263,9 @@ QByteArray BulkEncoder::documentId(QByteArrayView dedupeKey)
 
 QByteArray BulkEncoder::bulkPath() const
 {
-    // filter_path keeps the response to what the decision needs; ES ignores it for the fields it lacks.
-    QByteArray path = QByteArrayLiteral("/_bulk?filter_path=errors,items.*.status,items.*.error,items.*._id");
+    // filter_path keeps the response to what the decision needs (items answer in request order: no _id needed),
+    // ~25 bytes per created document; ES ignores it for the fields it lacks.
+    QByteArray path = QByteArrayLiteral("/_bulk?filter_path=errors,items.*.status,items.*.error");
     if (m_mode == ForwardConfig::Mode::Ecs)
         path += QByteArrayLiteral("&pipeline=_none");
     return path;
