@@ -58,6 +58,7 @@ public:
         : QObject(client)
         , m_client(client)
         , m_node(node)
+        , m_url(url)
     {
         const bool https = url.scheme() == QLatin1String("https");
         if (https) {
@@ -99,6 +100,13 @@ public:
     {
         m_head = std::move(head);
         m_body = std::move(body);
+        // A kept-alive connection may have been closed by the server just as this request goes out: then it is sent
+        // again, once, on a new connection (shared copies, no bytes copied).
+        m_reused = m_connected;
+        if (m_reused) {
+            m_retryHead = m_head;
+            m_retryBody = m_body;
+        }
         m_headRequest = headRequest;
         m_done = std::move(done);
         m_in.clear();
@@ -165,6 +173,8 @@ private:
             onDisconnected();
             return;
         }
+        if (retryOnNewConnection())
+            return;
         fail(m_socket->errorString());
     }
 
@@ -176,7 +186,7 @@ private:
         }
         if (m_phase == Phase::UntilClose)
             complete();
-        else
+        else if (!retryOnNewConnection())
             fail(QStringLiteral("the connection was closed before a complete answer"));
     }
 
@@ -304,6 +314,8 @@ private:
         reply.body = m_phase == Phase::UntilClose ? m_answer + std::exchange(m_in, QByteArray()) : std::move(m_answer);
         reply.productHeader = m_product;
         Callback done = std::exchange(m_done, Callback());
+        m_retryHead = QByteArray();
+        m_retryBody = QByteArray();
         // An answer that came before the whole request was written leaves the connection in no state to reuse.
         const bool reuse = !m_close && m_socket->bytesToWrite() == 0 && m_socket->state() == QAbstractSocket::ConnectedState;
         m_answer = QByteArray();
@@ -311,11 +323,28 @@ private:
         done(reply);
     }
 
+    // The server dropped a reused connection before a byte of the answer: the usual keep-alive race (its idle
+    // timeout), not an answer. The request goes again on a new connection, once; _bulk creates with fixed ids, so a
+    // request the server did process before closing only gives 409s. False when this does not apply.
+    bool retryOnNewConnection()
+    {
+        if (!m_reused || !m_in.isEmpty() || m_status != 0 || !m_answer.isEmpty())
+            return false;
+        m_timer.stop();
+        Callback done = std::exchange(m_done, Callback());
+        m_client->release(this, false);
+        m_client->sendOnNewConnection(m_node, m_url, std::exchange(m_retryHead, QByteArray()),
+                                      std::exchange(m_retryBody, QByteArray()), m_headRequest, std::move(done));
+        return true;
+    }
+
     void fail(const QString &error)
     {
         m_timer.stop();
         Reply reply;
         reply.networkError = error;
+        m_retryHead = QByteArray();
+        m_retryBody = QByteArray();
         Callback done = std::exchange(m_done, Callback());
         m_client->release(this, false);
         done(reply);
@@ -323,6 +352,7 @@ private:
 
     EsClient *m_client;
     int m_node;
+    QUrl m_url;
     QTcpSocket *m_socket = nullptr;   // a QSslSocket for https
     QTimer m_timer;
     bool m_connected = false;
@@ -330,6 +360,9 @@ private:
     Callback m_done;
     QByteArray m_head;
     QByteArray m_body;
+    bool m_reused = false;            // the exchange went out on a connection kept alive from an earlier one
+    QByteArray m_retryHead;           // what to send again if the server dropped the reused connection
+    QByteArray m_retryBody;
     bool m_headRequest = false;
     QByteArray m_in;                  // received, not parsed yet
     Phase m_phase = Phase::Head;
@@ -499,10 +532,18 @@ void EsClient::send(const QByteArray &method, const QByteArray &pathAndQuery, co
         }
     }
     if (!connection) {
-        connection = new Connection(this, node, url);
-        m_connections.append(connection);
+        sendOnNewConnection(node, url, std::move(head), std::move(payload), method == "HEAD", std::move(finish));
+        return;
     }
     connection->start(std::move(head), std::move(payload), method == "HEAD", std::move(finish));
+}
+
+void EsClient::sendOnNewConnection(int node, const QUrl &url, QByteArray head, QByteArray body, bool headRequest,
+                                   Callback done)
+{
+    auto *connection = new Connection(this, node, url);
+    m_connections.append(connection);
+    connection->start(std::move(head), std::move(body), headRequest, std::move(done));
 }
 
 EsClient::Health EsClient::healthFromReply(const Reply &reply)

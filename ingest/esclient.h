@@ -78,6 +78,7 @@ private:
     void checkHealthFrom(int attempt, const QString &errors, std::function<void(const Health &)> done);
     QUrl urlFor(int node, const QByteArray &pathAndQuery) const;
     void release(Connection *connection, bool reuse);
+    void sendOnNewConnection(int node, const QUrl &url, QByteArray head, QByteArray body, bool headRequest, Callback done);
 
     ForwardConfig m_config;
     QList<Connection *> m_connections;   // children of this client

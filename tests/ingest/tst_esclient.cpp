@@ -209,6 +209,44 @@ private Q_SLOTS:
         QCOMPARE(server.requests.size(), 2);
     }
 
+    // The server drops a kept-alive connection just as the next request goes out (its idle timeout): the request
+    // goes again on a new connection, once, and the caller sees the answer. A second drop is an error.
+    void droppedKeptAliveConnectionIsRetriedOnce_data()
+    {
+        QTest::addColumn<QList<QList<QByteArray>>>("answers");
+        QTest::addColumn<QByteArray>("secondBody");
+        QTest::addColumn<int>("requests");
+        QTest::addColumn<int>("connections");
+        const QList<QByteArray> a{"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na"};
+        const QList<QByteArray> b{"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nb"};
+        const QList<QByteArray> drop{"<close>"};
+        QTest::newRow("dropped, then answered") << QList<QList<QByteArray>>{a, drop, b} << QByteArray("b") << 3 << 2;
+        QTest::newRow("dropped twice") << QList<QList<QByteArray>>{a, drop, drop} << QByteArray() << 3 << 2;
+        QTest::newRow("dropped after part of an answer")
+            << QList<QList<QByteArray>>{a, {"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\npart", "<close>"}, b}
+            << QByteArray() << 2 << 1;
+    }
+    void droppedKeptAliveConnectionIsRetriedOnce()
+    {
+        QFETCH(QList<QList<QByteArray>>, answers);
+        QFETCH(QByteArray, secondBody);
+        QFETCH(int, requests);
+        QFETCH(int, connections);
+        CannedServer server;
+        server.answers = answers;
+        EsClient client(configFor(server));
+        QCOMPARE(exchange(client, "POST", "/_bulk", "{}\n{}\n").body, QByteArray("a"));
+        const EsClient::Reply second = exchange(client, "POST", "/_bulk", "{\"x\":1}\n{}\n");
+        QCOMPARE(second.body, secondBody);
+        QCOMPARE(second.status, secondBody.isEmpty() ? 0 : 200);
+        if (secondBody.isEmpty())
+            QVERIFY2(second.networkError.contains(QLatin1String("closed")), qPrintable(second.networkError));
+        QCOMPARE(server.requests.size(), requests);
+        QCOMPARE(server.connections, connections);
+        for (int i = 1; i < server.requests.size(); ++i)
+            QVERIFY(server.requests.at(i).endsWith("\r\n\r\n{\"x\":1}\n{}\n"));   // the same request, whole
+    }
+
     // Two requests at once go out on two connections.
     void concurrentRequests()
     {
