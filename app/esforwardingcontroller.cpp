@@ -6,6 +6,8 @@
 
 #include <QSettings>
 
+#include <algorithm>
+
 #ifdef FE_HAVE_KEYCHAIN
 #include <qt6keychain/keychain.h>
 #endif
@@ -28,6 +30,10 @@ constexpr char s_keyGzip[] = "gzip";
 constexpr char s_keyMode[] = "mode";
 constexpr char s_keyNamespace[] = "namespace";
 constexpr char s_keyIndex[] = "index";
+constexpr char s_keyHeaders[] = "headers";   // "Name: value" lines (the page says: no credentials here)
+constexpr char s_keyBatchDocs[] = "batchDocs";
+constexpr char s_keyBatchBytes[] = "batchBytes";
+constexpr char s_keyInFlight[] = "inFlight";
 
 constexpr char s_keychainService[] = "falco-explorer";
 constexpr char s_secretPassword[] = "elasticsearch-password";
@@ -71,6 +77,16 @@ void EsForwardingController::load()
     ForwardConfig::modeFromName(s.value(key(s_keyMode), QStringLiteral("ecs")).toString(), &m_config.mode);
     m_config.namespaceName = s.value(key(s_keyNamespace), QStringLiteral("default")).toString();
     m_config.index = s.value(key(s_keyIndex)).toString();
+    m_config.headers.clear();
+    for (const QString &line : s.value(key(s_keyHeaders)).toStringList()) {
+        QPair<QByteArray, QByteArray> header;
+        if (ForwardConfig::parseHeader(line, &header))
+            m_config.headers.append(header);
+    }
+    const ForwardConfig defaults;
+    m_config.maxBatchDocs = std::max(1, s.value(key(s_keyBatchDocs), defaults.maxBatchDocs).toInt());
+    m_config.maxBatchBytes = std::max<qint64>(1024, s.value(key(s_keyBatchBytes), defaults.maxBatchBytes).toLongLong());
+    m_config.maxInFlight = std::clamp(s.value(key(s_keyInFlight), defaults.maxInFlight).toInt(), 1, 6);
     readSecrets();
 }
 
@@ -91,6 +107,10 @@ void EsForwardingController::saveSettings() const
     s.setValue(key(s_keyMode), ForwardConfig::modeName(m_config.mode));
     s.setValue(key(s_keyNamespace), m_config.namespaceName);
     s.setValue(key(s_keyIndex), m_config.index);
+    s.setValue(key(s_keyHeaders), m_config.headerLines());
+    s.setValue(key(s_keyBatchDocs), m_config.maxBatchDocs);
+    s.setValue(key(s_keyBatchBytes), m_config.maxBatchBytes);
+    s.setValue(key(s_keyInFlight), m_config.maxInFlight);
 }
 
 void EsForwardingController::readSecrets()

@@ -108,12 +108,12 @@ struct ConnectionOptions
         config->clientCertFile = parser.value(clientCert);
         config->clientKeyFile = parser.value(clientKey);
         for (const QString &h : parser.values(header)) {
-            const qsizetype colon = h.indexOf(QLatin1Char(':'));
-            if (colon <= 0) {
-                *error = QStringLiteral("--header '%1' is not 'Name: value'").arg(h);
+            QPair<QByteArray, QByteArray> parsed;
+            if (!ForwardConfig::parseHeader(h, &parsed, error)) {
+                *error = QStringLiteral("--header: ") + *error;
                 return false;
             }
-            config->headers.append({h.left(colon).trimmed().toUtf8(), h.mid(colon + 1).trimmed().toUtf8()});
+            config->headers.append(parsed);
         }
         if (parser.isSet(timeout)) {
             bool ok = false;

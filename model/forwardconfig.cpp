@@ -3,6 +3,9 @@
 
 #include <QUrl>
 
+#include <algorithm>
+#include <cstring>
+
 namespace fe {
 
 namespace {
@@ -65,7 +68,38 @@ QString ForwardConfig::validate() const
         return QStringLiteral("a client certificate needs its private key file");
     if (maxBatchDocs < 1 || maxBatchBytes < 1024)
         return QStringLiteral("the batch limits are too small");
+    if (maxInFlight < 1 || maxInFlight > 6)
+        return QStringLiteral("requests in flight must be 1 to 6");
     return {};
+}
+
+bool ForwardConfig::parseHeader(const QString &text, QPair<QByteArray, QByteArray> *header, QString *error)
+{
+    const qsizetype colon = text.indexOf(QLatin1Char(':'));
+    const QByteArray name = text.left(colon).trimmed().toUtf8();
+    const QByteArray value = text.mid(colon + 1).trimmed().toUtf8();
+    // RFC 9110 token characters.
+    const auto tokenChar = [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+            || std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
+    };
+    const bool goodName = colon > 0 && !name.isEmpty() && std::all_of(name.cbegin(), name.cend(), tokenChar);
+    const bool goodValue = std::none_of(value.cbegin(), value.cend(), [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
+    if (!goodName || !goodValue) {
+        if (error)
+            *error = QStringLiteral("'%1' is not a 'Name: value' header").arg(text.trimmed());
+        return false;
+    }
+    *header = {name, value};
+    return true;
+}
+
+QStringList ForwardConfig::headerLines() const
+{
+    QStringList lines;
+    for (const auto &[name, value] : headers)
+        lines << QString::fromUtf8(name + ": " + value);
+    return lines;
 }
 
 QString ForwardConfig::modeName(Mode mode)

@@ -56,6 +56,12 @@ struct ForwardConfig
     // Empty when usable, else what is wrong (no node, bad URL, bad index or namespace name).
     QString validate() const;
 
+    // A custom header from "Name: value" (the CLI's --header, one line of the GUI's list): the name an HTTP token,
+    // the value without control characters (no header injection). false + error when it is not one.
+    static bool parseHeader(const QString &text, QPair<QByteArray, QByteArray> *header, QString *error = nullptr);
+    // The headers as "Name: value" lines (what parseHeader reads back).
+    QStringList headerLines() const;
+
     static QString modeName(Mode mode);
     static bool modeFromName(const QString &name, Mode *mode);
 };

@@ -12,7 +12,10 @@
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QSpinBox>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace fe {
 
@@ -41,6 +44,10 @@ ForwardingSettingsPage::ForwardingSettingsPage(QWidget *parent)
     , m_namespace(new QLineEdit(this))
     , m_index(new QLineEdit(this))
     , m_target(new QLabel(this))
+    , m_headers(new QPlainTextEdit(this))
+    , m_batchDocs(new QSpinBox(this))
+    , m_batchMiB(new QSpinBox(this))
+    , m_inFlight(new QSpinBox(this))
     , m_test(new QPushButton(tr("Test connection"), this))
     , m_apply(new QPushButton(tr("Apply"), this))
     , m_result(new QLabel(this))
@@ -65,6 +72,31 @@ ForwardingSettingsPage::ForwardingSettingsPage(QWidget *parent)
     m_index->setPlaceholderText(tr("logs-falco.alerts-<namespace>"));
     m_result->setWordWrap(true);
     m_result->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_headers->setObjectName(QStringLiteral("headers"));
+    m_headers->setPlaceholderText(QStringLiteral("X-Opaque-Id: falco-explorer"));
+    m_headers->setToolTip(tr("One 'Name: value' per line, sent with every request (they replace ours of the same "
+                             "name). They are kept in the settings file as plain text: put credentials under "
+                             "Authentication, which uses the keyring."));
+    m_headers->setMaximumHeight(55);
+    m_batchDocs->setObjectName(QStringLiteral("batchDocs"));
+    m_batchDocs->setRange(1, 100000);
+    m_batchDocs->setGroupSeparatorShown(true);
+    m_batchDocs->setSuffix(tr(" alerts"));
+    m_batchMiB->setObjectName(QStringLiteral("batchMiB"));
+    m_batchMiB->setRange(1, 100);
+    m_batchMiB->setSuffix(tr(" MiB"));
+    m_batchMiB->setToolTip(tr("A request is sent at this many alerts or this many bytes (before compression), "
+                              "whichever comes first. Elasticsearch refuses bodies over http.max_content_length "
+                              "(100 MB by default)."));
+    m_inFlight->setObjectName(QStringLiteral("inFlight"));
+    m_inFlight->setRange(1, 6);
+    m_inFlight->setToolTip(tr("_bulk requests sent at once; after a failure one at a time until a success."));
+    auto *batch = new QWidget(this);
+    auto *batchLayout = new QHBoxLayout(batch);
+    batchLayout->setContentsMargins(0, 0, 0, 0);
+    batchLayout->addWidget(m_batchDocs, 1);
+    batchLayout->addWidget(new QLabel(tr("or"), batch));
+    batchLayout->addWidget(m_batchMiB, 1);
 
     auto *form = new QFormLayout;
     form->addRow(m_enabled);
@@ -84,6 +116,9 @@ ForwardingSettingsPage::ForwardingSettingsPage(QWidget *parent)
     form->addRow(tr("Namespace:"), m_namespace);
     form->addRow(tr("Custom index:"), m_index);
     form->addRow(tr("Target:"), m_target);
+    form->addRow(tr("Headers:"), m_headers);
+    form->addRow(tr("Batch:"), batch);
+    form->addRow(tr("In flight:"), m_inFlight);
     auto *buttons = new QHBoxLayout;
     buttons->addWidget(m_test);
     buttons->addStretch(1);
@@ -97,6 +132,7 @@ ForwardingSettingsPage::ForwardingSettingsPage(QWidget *parent)
     for (QLineEdit *edit : {m_user, m_password, m_apiKey, m_caFile, m_clientCert, m_clientKey, m_namespace, m_index})
         connect(edit, &QLineEdit::textChanged, this, &ForwardingSettingsPage::updateState);
     connect(m_nodes, &QPlainTextEdit::textChanged, this, &ForwardingSettingsPage::updateState);
+    connect(m_headers, &QPlainTextEdit::textChanged, this, &ForwardingSettingsPage::updateState);
     connect(m_auth, &QComboBox::currentIndexChanged, this, &ForwardingSettingsPage::updateState);
     connect(m_mode, &QComboBox::currentIndexChanged, this, &ForwardingSettingsPage::updateState);
     connect(m_verify, &QCheckBox::toggled, this, &ForwardingSettingsPage::updateState);
@@ -138,6 +174,10 @@ void ForwardingSettingsPage::setConfig(const ForwardConfig &c, bool enabled)
     m_mode->setCurrentIndex(c.mode == ForwardConfig::Mode::Raw ? 1 : 0);
     m_namespace->setText(c.namespaceName);
     m_index->setText(c.index);
+    m_headers->setPlainText(c.headerLines().join(QLatin1Char('\n')));
+    m_batchDocs->setValue(c.maxBatchDocs);
+    m_batchMiB->setValue(int(std::clamp<qint64>(c.maxBatchBytes >> 20, 1, 100)));
+    m_inFlight->setValue(c.maxInFlight);
     updateState();
 }
 
@@ -163,6 +203,14 @@ ForwardConfig ForwardingSettingsPage::config() const
     c.mode = ForwardConfig::Mode(m_mode->currentData().toInt());
     c.namespaceName = m_namespace->text().trimmed().isEmpty() ? QStringLiteral("default") : m_namespace->text().trimmed();
     c.index = m_index->text().trimmed();
+    for (const QString &line : m_headers->toPlainText().split(QLatin1Char('\n'), Qt::SkipEmptyParts)) {
+        QPair<QByteArray, QByteArray> header;
+        if (ForwardConfig::parseHeader(line, &header))   // a bad line is reported by validationError()
+            c.headers.append(header);
+    }
+    c.maxBatchDocs = m_batchDocs->value();
+    c.maxBatchBytes = qint64(m_batchMiB->value()) << 20;
+    c.maxInFlight = m_inFlight->value();
     return c;
 }
 
@@ -178,6 +226,12 @@ QString ForwardingSettingsPage::validationError() const
         return tr("enter the user name");
     if (m_auth->currentIndex() == AuthApiKey && c.apiKey.isEmpty())
         return tr("enter the API key");
+    for (const QString &line : m_headers->toPlainText().split(QLatin1Char('\n'), Qt::SkipEmptyParts)) {
+        QPair<QByteArray, QByteArray> header;
+        QString problem;
+        if (!line.trimmed().isEmpty() && !ForwardConfig::parseHeader(line, &header, &problem))
+            return problem;
+    }
     return c.validate();
 }
 

@@ -11,6 +11,7 @@ class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
 class QPushButton;
+class QSpinBox;
 
 namespace fe {
 
@@ -18,8 +19,8 @@ class ForwardingController;
 
 // The "Forwarding" settings page: nodes, authentication (basic or API key; secrets go to the OS keyring
 // through the controller, never to the settings file), TLS (CA file or the system store, verification with a
-// loud warning when off, client certificate), gzip, mode (ECS / raw), namespace or custom index, a Test
-// connection button and Apply.
+// loud warning when off, client certificate), gzip, mode (ECS / raw), namespace or custom index, custom headers,
+// delivery (batch size, requests in flight), a Test connection button and Apply.
 class ForwardingSettingsPage : public QWidget
 {
     Q_OBJECT
@@ -67,6 +68,10 @@ private:
     QLineEdit *m_namespace;
     QLineEdit *m_index;
     QLabel *m_target;
+    QPlainTextEdit *m_headers;
+    QSpinBox *m_batchDocs;
+    QSpinBox *m_batchMiB;
+    QSpinBox *m_inFlight;
     QPushButton *m_test;
     QPushButton *m_apply;
     QLabel *m_result;

@@ -54,6 +54,29 @@ private Q_SLOTS:
         QCoreApplication::setApplicationName(QStringLiteral("tst_esforwardingcontroller"));
     }
 
+    // What the settings page applies comes back from the settings file (no secret among it).
+    void deliverySettingsAreLoaded()
+    {
+        {
+            QSettings s;
+            s.setValue(QStringLiteral("forwarding/enabled"), false);
+            s.setValue(QStringLiteral("forwarding/nodes"), QStringList{QStringLiteral("https://a:9200")});
+            s.setValue(QStringLiteral("forwarding/headers"), QStringList{QStringLiteral("X-Opaque-Id: fe"),
+                                                                         QStringLiteral("bad header line")});
+            s.setValue(QStringLiteral("forwarding/batchDocs"), 2500);
+            s.setValue(QStringLiteral("forwarding/batchBytes"), qint64(5) << 20);
+            s.setValue(QStringLiteral("forwarding/inFlight"), 9);   // out of range: clamped
+        }
+        EsForwardingController controller(m_dir.filePath(QStringLiteral("settings.db")));
+        controller.load();
+        const ForwardConfig c = controller.config();
+        QCOMPARE(c.headers, (QList<QPair<QByteArray, QByteArray>>{{"X-Opaque-Id", "fe"}}));
+        QCOMPARE(c.maxBatchDocs, 2500);
+        QCOMPARE(c.maxBatchBytes, qint64(5) << 20);
+        QCOMPARE(c.maxInFlight, 6);
+        QSettings().remove(QStringLiteral("forwarding"));
+    }
+
     void followsTheWindowsDatabase()
     {
         const QString dbA = m_dir.filePath(QStringLiteral("a.db"));

@@ -4,6 +4,7 @@
 #include "ui/forwardingstatuswidget.h"
 
 #include <QLabel>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTest>
@@ -40,6 +41,10 @@ private Q_SLOTS:
         c.gzip = true;
         c.mode = ForwardConfig::Mode::Raw;
         c.namespaceName = QStringLiteral("prod");
+        c.headers = {{"X-Opaque-Id", "falco-explorer"}, {"X-Team", "soc: blue"}};
+        c.maxBatchDocs = 2500;
+        c.maxBatchBytes = qint64(5) << 20;
+        c.maxInFlight = 4;
         ForwardingSettingsPage page;
         page.setConfig(c, true);
         const ForwardConfig back = page.config();
@@ -51,6 +56,10 @@ private Q_SLOTS:
         QCOMPARE(back.gzip, true);
         QCOMPARE(back.mode, ForwardConfig::Mode::Raw);
         QCOMPARE(back.targetIndex(), QStringLiteral("logs-falco.alerts-prod"));
+        QCOMPARE(back.headers, c.headers);
+        QCOMPARE(back.maxBatchDocs, 2500);
+        QCOMPARE(back.maxBatchBytes, qint64(5) << 20);
+        QCOMPARE(back.maxInFlight, 4);
         QVERIFY(page.isForwardingEnabled());
         QVERIFY2(page.validationError().isEmpty(), qPrintable(page.validationError()));
 
@@ -83,6 +92,54 @@ private Q_SLOTS:
         QVERIFY(!page.applyButton()->isEnabled());
         page.showTestResult(false, QStringLiteral("cannot reach Elasticsearch"));
         QCOMPARE(page.resultText(), QStringLiteral("cannot reach Elasticsearch"));
+    }
+
+    // Custom headers: "Name: value" with a token name and no control characters (no header injection); a bad
+    // line blocks Apply with the line named.
+    void headerLines_data()
+    {
+        QTest::addColumn<QString>("line");
+        QTest::addColumn<bool>("valid");
+        QTest::addColumn<int>("pageHeaders");   // -1: the page refuses the form; else the headers it yields
+        QTest::newRow("plain") << "X-Opaque-Id: t1" << true << 2;
+        QTest::newRow("colon in the value") << "X-Url: http://a:1" << true << 2;
+        QTest::newRow("empty value") << "X-Empty:" << true << 2;
+        QTest::newRow("spaces around") << "  X-A :  b  " << true << 2;
+        QTest::newRow("no colon") << "X-Opaque-Id t1" << false << -1;
+        QTest::newRow("no name") << ": t1" << false << -1;
+        QTest::newRow("space in the name") << "X Opaque: t1" << false << -1;
+        // The text box breaks the line at the carriage return: two headers, neither carrying it.
+        QTest::newRow("carriage return in the value") << QStringLiteral("X-A: b\rX-Injected: 1") << false << 3;
+        QTest::newRow("nul in the value") << QStringLiteral("X-A: b") + QChar(0) << false << -1;
+    }
+    void headerLines()
+    {
+        QFETCH(QString, line);
+        QFETCH(bool, valid);
+        QFETCH(int, pageHeaders);
+        QPair<QByteArray, QByteArray> header;
+        QString error;
+        QCOMPARE(ForwardConfig::parseHeader(line, &header, &error), valid);
+        QCOMPARE(error.isEmpty(), valid);
+        if (valid) {
+            QCOMPARE(header.first, line.section(QLatin1Char(':'), 0, 0).trimmed().toUtf8());
+            QPair<QByteArray, QByteArray> again;   // headerLines() reads back the same
+            ForwardConfig c;
+            c.headers = {header};
+            QVERIFY(ForwardConfig::parseHeader(c.headerLines().first(), &again));
+            QCOMPARE(again, header);
+        }
+        ForwardConfig c;
+        c.nodes = {QStringLiteral("https://a:9200")};
+        ForwardingSettingsPage page;
+        page.setConfig(c, true);
+        page.findChild<QPlainTextEdit *>(QStringLiteral("headers"))->setPlainText(QStringLiteral("X-Ok: 1\n") + line);
+        QCOMPARE(page.validationError().isEmpty(), pageHeaders >= 0);
+        QCOMPARE(page.applyButton()->isEnabled(), pageHeaders >= 0);
+        const ForwardConfig back = page.config();
+        QCOMPARE(back.headers.size(), pageHeaders >= 0 ? pageHeaders : 1);
+        for (const auto &[name, value] : back.headers)
+            QVERIFY(!value.contains('\r') && !value.contains('\n') && !name.contains('\r'));
     }
 
     void statusWidgetShowsCounts()
