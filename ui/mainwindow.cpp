@@ -415,7 +415,7 @@ void MainWindow::addForwarding(ForwardingController *controller)
         auto *layout = new QVBoxLayout(&dialog);
         layout->addWidget(page);
         layout->addWidget(buttons);
-        dialog.resize(640, 560);
+        dialog.resize(640, 780);   // the whole form without scrolling
         dialog.exec();
     };
     connect(status, &ForwardingStatusWidget::activated, this, openSettings);
