@@ -3,6 +3,8 @@
 #include "model/alerttablemodel.h"
 #include "model/storereader.h"
 
+#include "support/testalerts.h"
+
 #include <QAbstractItemModelTester>
 #include <QElapsedTimer>
 #include <QSemaphore>
@@ -26,21 +28,14 @@ AlertBatch makeAlerts(int first, int n)
 {
     AlertBatch batch;
     for (int i = first; i < first + n; ++i) {
-        Alert a;
-        a.timestampMs = kBase + (i / 2) * 1000 - (i % 7 == 0 ? 5000 : 0);
-        a.priority = Priority(i % 8);
-        a.severity = severityForPriority(a.priority);
-        a.rule = QStringLiteral("Rule %1").arg(QChar(u'A' + i % 5));
-        a.hostname = QStringLiteral("host-%1").arg(i % 4);
-        a.source = QStringLiteral("syscall");
+        Alert a = test::makeAlert(kBase + (i / 2) * 1000 - (i % 7 == 0 ? 5000 : 0), Priority(i % 8),
+                                  QStringLiteral("Rule %1").arg(QChar(u'A' + i % 5)), QStringLiteral("host-%1").arg(i % 4),
+                                  QStringLiteral("<b>alert</b> %1").arg(i), "h:" + QByteArray::number(i));
         a.podName = i % 3 ? QStringLiteral("pod-%1").arg(i % 3) : QString();
         a.namespaceName = i % 3 ? QStringLiteral("prod") : QString();
         a.containerName = QStringLiteral("c%1").arg(i % 6);
         a.processName = QStringLiteral("proc%1").arg(i % 9);
         a.userName = QStringLiteral("root");
-        a.output = QStringLiteral("<b>alert</b> %1").arg(i);
-        a.dedupeKey = "h:" + QByteArray::number(i);
-        a.ecsJson = R"({"message":"x"})";
         batch.append(a);
     }
     return batch;
@@ -127,10 +122,8 @@ private Q_SLOTS:
     void initTestCase()
     {
         QVERIFY(m_dir.isValid());
-        AlertStore store;
         QString error;
-        QVERIFY2(store.open(path(), AlertStore::OpenMode::ReadWrite, &error), qPrintable(error));
-        QCOMPARE(store.insert(makeAlerts(0, kCount), &error).stored, qint64(kCount));
+        QCOMPARE(test::storeAlerts(path(), makeAlerts(0, kCount), &error), qint64(kCount));
     }
 
     void ordering_data()

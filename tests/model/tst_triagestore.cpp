@@ -3,6 +3,8 @@
 #include "model/querylanguage.h"
 #include "model/triagestore.h"
 
+#include "support/testalerts.h"
+
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -14,17 +16,11 @@ AlertBatch makeAlerts(int n)
 {
     AlertBatch batch;
     for (int i = 0; i < n; ++i) {
-        Alert a;
-        a.timestampMs = 1715104800000 + i * 1000;
-        a.priority = i % 2 ? Priority::Warning : Priority::Critical;
-        a.severity = severityForPriority(a.priority);
-        a.rule = i % 2 ? QStringLiteral("Read sensitive file untrusted") : QStringLiteral("Terminal shell in container");
-        a.hostname = QStringLiteral("host-%1").arg(i % 3);
-        a.source = QStringLiteral("syscall");
-        a.output = QStringLiteral("alert number %1").arg(i);
-        a.dedupeKey = "h:" + QByteArray::number(i);
-        a.ecsJson = R"({"message":"x"})";
-        batch.append(a);
+        batch.append(test::makeAlert(1715104800000 + i * 1000, i % 2 ? Priority::Warning : Priority::Critical,
+                                     i % 2 ? QStringLiteral("Read sensitive file untrusted")
+                                           : QStringLiteral("Terminal shell in container"),
+                                     QStringLiteral("host-%1").arg(i % 3), QStringLiteral("alert number %1").arg(i),
+                                     "h:" + QByteArray::number(i)));
     }
     return batch;
 }
@@ -43,10 +39,8 @@ private Q_SLOTS:
     void initTestCase()
     {
         QVERIFY(m_dir.isValid());
-        AlertStore store;
         QString error;
-        QVERIFY2(store.open(path(), AlertStore::OpenMode::ReadWrite, &error), qPrintable(error));
-        QCOMPARE(store.insert(makeAlerts(12), &error).stored, qint64(12));
+        QCOMPARE(test::storeAlerts(path(), makeAlerts(12), &error), qint64(12));
     }
 
     void names_data()

@@ -6,6 +6,8 @@
 #include "ui/explorerview.h"
 #include "ui/filterstate.h"
 
+#include "support/testalerts.h"
+
 #include <QScrollBar>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -23,17 +25,10 @@ AlertBatch makeAlerts()
     AlertBatch batch;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     for (int i = 0; i < kCount; ++i) {
-        Alert a;
-        a.timestampMs = now - (kCount - i) * 60000LL;
-        a.priority = Priority::Warning;
-        a.severity = severityForPriority(a.priority);
-        a.rule = QStringLiteral("Rule %1").arg(i % 3);
-        a.hostname = QStringLiteral("host-%1").arg(i % 2);
-        a.source = QStringLiteral("syscall");
+        Alert a = test::makeAlert(now - (kCount - i) * 60000LL, Priority::Warning, QStringLiteral("Rule %1").arg(i % 3),
+                                  QStringLiteral("host-%1").arg(i % 2), QStringLiteral("alert %1").arg(i + 1),
+                                  "w:" + QByteArray::number(i));
         a.processName = QStringLiteral("sh");
-        a.output = QStringLiteral("alert %1").arg(i + 1);
-        a.dedupeKey = "w:" + QByteArray::number(i);
-        a.ecsJson = R"({"message":"x"})";
         batch.append(a);
     }
     return batch;
@@ -80,10 +75,8 @@ private Q_SLOTS:
     void initTestCase()
     {
         QVERIFY(m_dir.isValid());
-        AlertStore store;
         QString error;
-        QVERIFY2(store.open(path(), AlertStore::OpenMode::ReadWrite, &error), qPrintable(error));
-        QCOMPARE(store.insert(makeAlerts(), &error).stored, qint64(kCount));
+        QCOMPARE(test::storeAlerts(path(), makeAlerts(), &error), qint64(kCount));
     }
 
     // The scroll bar spans the snapshot whatever the window; dragging it anywhere shows that row at the top.

@@ -10,6 +10,8 @@
 #include "ui/mainwindow.h"
 #include "ui/querylineedit.h"
 
+#include "support/testalerts.h"
+
 #include <QAbstractItemModelTester>
 #include <QAction>
 #include <QLabel>
@@ -33,16 +35,11 @@ AlertBatch makeOtherAlerts(int n)
     AlertBatch batch;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     for (int i = 0; i < n; ++i) {
-        Alert a;
-        a.timestampMs = now - (n - i) * 30000;
-        a.priority = Priority::Notice;
-        a.severity = severityForPriority(a.priority);
-        a.rule = QStringLiteral("Other rule");
-        a.hostname = QStringLiteral("other-%1").arg(i % 2);
+        Alert a = test::makeAlert(now - (n - i) * 30000, Priority::Notice, QStringLiteral("Other rule"),
+                                  QStringLiteral("other-%1").arg(i % 2), QStringLiteral("other alert %1").arg(i),
+                                  "o:" + QByteArray::number(i));
         a.source = QStringLiteral("k8s_audit");
         a.processName = QStringLiteral("kubectl");
-        a.output = QStringLiteral("other alert %1").arg(i);
-        a.dedupeKey = "o:" + QByteArray::number(i);
         a.ecsJson = QStringLiteral(R"({"rule":{"name":"Other rule"},"host":{"name":"%1"},"labels":{"store":"D"}})")
                         .arg(a.hostname).toUtf8();
         batch.append(a);
@@ -55,16 +52,12 @@ AlertBatch makeAlerts(int n)
     AlertBatch batch;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     for (int i = 0; i < n; ++i) {
-        Alert a;
-        a.timestampMs = now - (n - i) * 60000;
-        a.priority = i % 3 == 0 ? Priority::Critical : Priority::Warning;
-        a.severity = severityForPriority(a.priority);
-        a.rule = i % 2 ? QStringLiteral("Terminal shell in container") : QStringLiteral("Read sensitive file untrusted");
-        a.hostname = QStringLiteral("host-%1").arg(i % 4);
-        a.source = QStringLiteral("syscall");
+        Alert a = test::makeAlert(now - (n - i) * 60000, i % 3 == 0 ? Priority::Critical : Priority::Warning,
+                                  i % 2 ? QStringLiteral("Terminal shell in container")
+                                        : QStringLiteral("Read sensitive file untrusted"),
+                                  QStringLiteral("host-%1").arg(i % 4), QStringLiteral("<i>shell</i> number %1").arg(i),
+                                  "h:" + QByteArray::number(i));
         a.processName = QStringLiteral("bash");
-        a.output = QStringLiteral("<i>shell</i> number %1").arg(i);
-        a.dedupeKey = "h:" + QByteArray::number(i);
         a.ecsJson = QStringLiteral(R"({"rule":{"name":"%1"},"host":{"name":"%2"},"falco":{"output_fields":{"proc":{"name":"bash","cmdline":"bash -i","pname":"sshd","pcmdline":"sshd: root","aname[2]":"systemd"}}}})")
                         .arg(a.rule, a.hostname).toUtf8();
         batch.append(a);
@@ -93,13 +86,10 @@ private Q_SLOTS:
         QCoreApplication::setApplicationName(QStringLiteral("tst_mainwindow"));
         QVERIFY(m_dir.isValid());
         m_db = m_dir.filePath(QStringLiteral("alerts.db"));
-        AlertStore store;
-        QVERIFY(store.open(m_db));
-        QCOMPARE(store.insert(makeAlerts(kCount)).stored, qint64(kCount));
+        QString error;
+        QCOMPARE(test::storeAlerts(m_db, makeAlerts(kCount), &error), qint64(kCount));
         m_otherDb = m_dir.filePath(QStringLiteral("other.db"));
-        AlertStore other;
-        QVERIFY(other.open(m_otherDb));
-        QCOMPARE(other.insert(makeOtherAlerts(kOtherCount)).stored, qint64(kOtherCount));
+        QCOMPARE(test::storeAlerts(m_otherDb, makeOtherAlerts(kOtherCount), &error), qint64(kOtherCount));
     }
 
     // File > Open / Open recent: every view follows the new store, and triage writes go to it (alert ids overlap
