@@ -12,6 +12,7 @@
 //   demo corpus, no preserve     56k                     →  106k
 // Output was checked byte for byte against the old mapper on 200k demo alerts, the test fixtures and fuzzed
 // lines (every MapResult field, all option sets).
+#include "ingest/cefdecoder.h"
 #include "ingest/demogenerator.h"
 #include "ingest/ecsmapper.h"
 #include "ingest/sha256.h"
@@ -22,6 +23,7 @@
 #include <QList>
 
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 
 namespace {
@@ -64,8 +66,13 @@ QByteArray makeAlert(int i)
           "\"user.name\":\"root\",\"user.uid\":0}}";
 }
 
+// The rows to run: all, or those whose label contains the first argument (for profiling one row).
+const char *s_only = nullptr;
+
 void run(const char *label, const QList<QByteArray> &lines, const fe::MapOptions &options)
 {
+    if (s_only && !std::strstr(label, s_only))
+        return;
     qint64 bytes = 0;
     for (const QByteArray &l : lines)
         bytes += l.size();
@@ -94,10 +101,135 @@ void run(const char *label, const QList<QByteArray> &lines, const fe::MapOptions
                 errors);
 }
 
+void hashText(QCryptographicHash &h, const QString &s)
+{
+    const QByteArray utf8 = s.toUtf8();
+    const qint64 n = utf8.size();
+    h.addData(QByteArrayView(reinterpret_cast<const char *>(&n), sizeof n));
+    h.addData(utf8);
+}
+
+void hashBytes(QCryptographicHash &h, const QByteArray &b)
+{
+    const qint64 n = b.size();
+    h.addData(QByteArrayView(reinterpret_cast<const char *>(&n), sizeof n));
+    h.addData(b);
+}
+
+// Every field of a MapResult, length-prefixed.
+void hashResult(QCryptographicHash &h, const fe::MapResult &r)
+{
+    const qint64 head[4] = {qint64(r.status), r.alert.timestampMs, qint64(r.alert.priority), r.alert.severity};
+    h.addData(QByteArrayView(reinterpret_cast<const char *>(head), sizeof head));
+    hashText(h, r.error);
+    const fe::Alert &a = r.alert;
+    for (const QString *s : {&a.rule, &a.hostname, &a.source, &a.output, &a.uuid, &a.containerId, &a.containerName,
+                             &a.containerImage, &a.podName, &a.namespaceName, &a.processName, &a.commandLine,
+                             &a.userName, &a.technique, &a.subtechnique})
+        hashText(h, *s);
+    for (const QStringList *l : {&a.tags, &a.tactics}) {
+        hashText(h, QString::number(l->size()));
+        for (const QString &s : *l)
+            hashText(h, s);
+    }
+    hashBytes(h, a.dedupeKey);
+    hashBytes(h, a.ecsJson);
+}
+
+// Deterministic edits of a line: escapes, control bytes, non-ASCII text, cut lines, broken syslog headers.
+QByteArray mutate(const QByteArray &line, quint64 *state)
+{
+    auto next = [state] {
+        *state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
+        return quint32(*state >> 33);
+    };
+    static const QByteArray pieces[] = {
+        "\\\"", "\\n", "\\t", "\\u0001", "\\u001f", "\\\\", "\xC3\xA9t\xC3\xA9", "\xE2\x82\xAC",
+        "\xF0\x9F\x98\x80", "\\/", "T1234.001", "mitre_x", ".", "..", "\"", "{", "}", "[", ",", ":", "null", "0",
+        "-1", "1e3", "\\u00e9", "\x01", "\xFF"};
+    QByteArray out = line;
+    const int edits = 1 + int(next() % 3);
+    for (int e = 0; e < edits && !out.isEmpty(); ++e) {
+        const qsizetype at = qsizetype(next() % quint32(out.size()));
+        switch (next() % 4) {
+        case 0: out.insert(at, pieces[next() % (sizeof pieces / sizeof pieces[0])]); break;
+        case 1: out.truncate(at); break;
+        case 2: out.remove(at, 1 + qsizetype(next() % 8)); break;
+        default: out[at] = char(next() % 256); break;
+        }
+    }
+    return out;
+}
+
+// Prints one SHA-256 over every output byte of the mapper (all MapResult fields) for the bench corpora, the
+// demo corpus and mutated lines, under several option sets: equal digests before and after a change of the
+// mapper mean the same output.
+int digest(const QList<QByteArray> &plain, const QList<QByteArray> &syslog, const QList<QByteArray> &demo)
+{
+    QList<QByteArray> lines;
+    quint64 state = 7;
+    for (qsizetype i = 0; i < 2000; ++i) {
+        lines.append(plain.at(i));
+        lines.append(syslog.at(i));
+    }
+    for (const QByteArray &d : demo) {
+        lines.append(d);
+        lines.append("<14>1 2024-05-13T13:23:29.123Z host app 12 ID1 [a b=\"c\"] " + d);
+        lines.append("<13>May 13 13:23:29 host falco: " + d);
+        lines.append("2024-05-13T13:23:29.123456789Z stdout F " + d);
+    }
+    for (qsizetype i = 0; i < 40000; ++i) {
+        const QByteArray &base = i % 2 ? demo.at(i % demo.size()) : syslog.at(i % syslog.size());
+        lines.append(mutate(base, &state));
+    }
+    lines.append(QByteArray("CEF:0|Falco|Falco|0.37|rule|Read sensitive file|5|src=10.0.0.1 msg=hello"));
+    lines.append(QByteArray("<13>May 13 13:23:29 host falco: CEF:0|Falco|Falco|0.37|r|Name|7|msg=x"));
+
+    QList<fe::MapOptions> optionSets;
+    fe::MapOptions file;
+    file.logFilePath = QStringLiteral("/var/log/falco.log");
+    file.readTimeMs = 1715606609000;
+    optionSets.append(file);
+    fe::MapOptions preserve = file;
+    preserve.preserveOriginal = true;
+    preserve.preserveFalcoFields = true;
+    preserve.logOffset = 1234;
+    optionSets.append(preserve);
+    fe::MapOptions tcp = preserve;
+    tcp.input = fe::MapOptions::Input::Tcp;
+    tcp.logFilePath.clear();
+    tcp.logOffset = -1;
+    tcp.sourceAddress = QStringLiteral("127.0.0.1:40000");
+    tcp.extraFields = {{QStringLiteral("labels.site"), QStringLiteral("lab \u00e9 \"1\"")},
+                       {QStringLiteral("host.name"), QStringLiteral("override")}};
+    optionSets.append(tcp);
+    fe::MapOptions originalOnly = file;
+    originalOnly.preserveOriginal = true;
+    optionSets.append(originalOnly);
+
+    QCryptographicHash all(QCryptographicHash::Sha256);
+    for (int o = 0; o < optionSets.size(); ++o) {
+        QCryptographicHash h(QCryptographicHash::Sha256);
+        for (const QByteArray &line : lines) {
+            hashResult(h, fe::mapLine(line, optionSets.at(o)));
+            if (o >= 2)
+                hashResult(h, fe::mapFrame(line, optionSets.at(o)));
+        }
+        std::printf("bench_mapper: digest of option set %d: %s\n", o, h.result().toHex().constData());
+        all.addData(h.result());
+    }
+    std::printf("bench_mapper: digest of %lld lines: %s\n", qint64(lines.size()), all.result().toHex().constData());
+    return 0;
+}
+
 } // namespace
 
-int main()
+int main(int argc, char **argv)
 {
+    // --digest: a checksum of every output byte instead of figures (see digest()).
+    const bool digestOnly = argc > 1 && std::strcmp(argv[1], "--digest") == 0;
+    if (argc > 1 && !digestOnly)
+        s_only = argv[1];
     const int count = 30000;
     QList<QByteArray> plain;
     QList<QByteArray> syslog;
@@ -107,6 +239,19 @@ int main()
         plain.append(makeAlert(i));
         syslog.append("<4>2024-05-13T13:23:29Z sidekick Falco[1]: " + plain.last());
     }
+    // The demo corpus: the generator's rule mix (short internal events to full container/k8s alerts).
+    fe::DemoOptions demoOptions;
+    demoOptions.count = count;
+    demoOptions.seed = 42;
+    demoOptions.endMs = 1715606609000;
+    fe::DemoGenerator demo(demoOptions);
+    QList<QByteArray> demoLines;
+    demoLines.reserve(count);
+    while (!demo.atEnd())
+        demoLines.append(demo.next());
+    if (digestOnly)
+        return digest(plain, syslog, demoLines);
+
     fe::MapOptions file;
     file.logFilePath = QStringLiteral("/var/log/falco.log");
     file.readTimeMs = 1715606609000;
@@ -120,21 +265,12 @@ int main()
     tcp.logFilePath.clear();
     tcp.sourceAddress = QStringLiteral("127.0.0.1:40000");
     run("tcp syslog, preserve both", syslog, tcp);
-
-    // The demo corpus: the generator's rule mix (short internal events to full container/k8s alerts).
-    fe::DemoOptions demoOptions;
-    demoOptions.count = count;
-    demoOptions.seed = 42;
-    demoOptions.endMs = 1715606609000;
-    fe::DemoGenerator demo(demoOptions);
-    QList<QByteArray> demoLines;
-    demoLines.reserve(count);
-    while (!demo.atEnd())
-        demoLines.append(demo.next());
     run("demo corpus, no preserve", demoLines, file);
 
     // For scale: the SHA-256 dedupe key alone (alerts without a Falcosidekick uuid need it).
     for (bool ours : {true, false}) {
+        if (s_only && !std::strstr("sha-256", s_only))
+            break;
         double best = 0;
         for (int pass = 0; pass < 3; ++pass) {
             const double start = cpuSeconds();
