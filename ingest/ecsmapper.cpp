@@ -57,6 +57,16 @@ bool isDigit(char c)
     return c >= '0' && c <= '9';
 }
 
+// s.find(c) for short text (keys): a plain loop, where string_view::find calls memchr.
+inline std::size_t findChar(std::string_view s, char c)
+{
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == c)
+            return i;
+    }
+    return std::string_view::npos;
+}
+
 std::string_view trimmed(std::string_view s)
 {
     while (!s.empty() && isSpace(s.front()))
@@ -268,11 +278,20 @@ EcsValue convert(simdjson::dom::element e)
         EcsValue obj = EcsValue::object();
         simdjson::dom::object o = e.get_object().value_unsafe();
         obj.members().reserve(o.size());
+        // Duplicate keys are rare: a 256-bit filter of the keys seen so far skips the member scan for a key
+        // that is certainly new (nearly all of them).
+        std::uint64_t seen[4] = {};
         for (simdjson::dom::key_value_pair field : o) {
-            if (EcsValue *existing = obj.find(field.key))
-                *existing = convert(field.value);
-            else
-                obj.members().emplace_back(field.key, convert(field.value));
+            const unsigned h = unsigned((EcsValue::Member::keyTag(field.key) * 0x9E3779B97F4A7C15ULL) >> 56);
+            const std::uint64_t bit = std::uint64_t(1) << (h & 63);
+            if (seen[h >> 6] & bit) {
+                if (EcsValue *existing = obj.find(field.key)) {
+                    *existing = convert(field.value);
+                    continue;
+                }
+            }
+            seen[h >> 6] |= bit;
+            obj.members().emplace_back(field.key, convert(field.value));
         }
         return obj;
     }
@@ -627,7 +646,7 @@ bool Pipeline::expandInto(EcsValue &map, std::string_view key, EcsValue value)
     EcsValue *parent = &map;
     std::string_view rest(key);
     while (true) {
-        const size_t dot = rest.find('.');
+        const size_t dot = findChar(rest, '.');
         const std::string_view seg = rest.substr(0, dot);
         if (dot == std::string_view::npos) {
             EcsValue *leaf = parent->find(seg);
@@ -656,8 +675,17 @@ bool Pipeline::expandInto(EcsValue &map, std::string_view key, EcsValue value)
 // Keys with empty segments ("a..b", ".a", "a.") are left as they are.
 bool expandable(std::string_view key)
 {
-    return key.find('.') != std::string::npos && key.front() != '.' && key.back() != '.'
-        && key.find("..") == std::string::npos;
+    if (key.empty() || key.front() == '.' || key.back() == '.')
+        return false;
+    bool dot = false;
+    for (std::size_t i = 0; i < key.size(); ++i) {
+        if (key[i] == '.') {
+            if (key[i + 1] == '.')   // never past the end: the last byte is not a dot
+                return false;
+            dot = true;
+        }
+    }
+    return dot;
 }
 
 // Expands, in one pass, every member of map whose key `select` picks: the others keep their order and the
@@ -764,7 +792,8 @@ bool Pipeline::normaliseOutputFields()
         "container.image", "fd.cip", "fd.sip", "fd.lip", "fd.rip", "proc.ppid", "proc.pid", "proc.sid",
         "proc.vpgid", "evt.time", "syslog.facility", "syslog.severity"};
     if (!expandMembers(*o, [](const EcsValue::Member &m) {
-            return !m.second.isObject() && m.first.find('.') != std::string::npos && contains(expandFirst, m.first);
+            return !m.second.isObject() && findChar(m.first, '.') != std::string_view::npos
+                && contains(expandFirst, m.first);
         }))
         return false;
     // Step 6.

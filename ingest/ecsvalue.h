@@ -252,13 +252,31 @@ private:
 
 struct EcsValue::Member
 {
-    Member(std::string_view key, EcsValue &&value) : first(key), second(std::move(value)) {}
+    Member(std::string_view key, EcsValue &&value) : first(key), tag(keyTag(key)), second(std::move(value)) {}
     Member(const Member &) = default;
     Member(Member &&) = default;
     Member &operator=(const Member &) = default;
     Member &operator=(Member &&) = default;
 
+    // Length and first and last four bytes of a key, in one word: lookups compare it before the key (equal
+    // keys have equal tags; different keys nearly never do), without reading the key's bytes.
+    static std::uint64_t keyTag(std::string_view key)
+    {
+        const std::size_t n = key.size();
+        std::uint32_t head = 0;
+        std::uint32_t tail = 0;
+        if (n >= 4) {
+            std::memcpy(&head, key.data(), 4);
+            std::memcpy(&tail, key.data() + n - 4, 4);
+        } else {
+            for (std::size_t i = 0; i < n; ++i)
+                head |= std::uint32_t(static_cast<unsigned char>(key[i])) << (8 * i);
+        }
+        return ((std::uint64_t(head) << 32) | tail) + std::uint64_t(n);
+    }
+
     std::string_view first;   // the key (see the class comment for its lifetime)
+    std::uint64_t tag;        // keyTag(first)
     EcsValue second;
 };
 
