@@ -259,7 +259,7 @@ MapResult mapFrame(QByteArrayView frame, const MapOptions &options)
     int severity = -1;
     if (!frame.isEmpty() && frame.front() == '<') {
         SyslogMessage header;
-        if (parseSyslog(frame, &header, nullptr, options.readTimeMs)) {
+        if (parseSyslogHeader(frame, &header, nullptr, options.readTimeMs)) {
             payloadOffset = header.payloadOffset;
             severity = header.severity;
         }

@@ -135,6 +135,35 @@ std::string isoMs(qint64 ms)
     return std::string(buf, 24);
 }
 
+// A string value for header bytes of the line (which outlives the tree): a view when it is ASCII, else the
+// text as QString::fromUtf8 reads it (invalid UTF-8 becomes U+FFFD), as the header's QStrings had it.
+EcsValue headerText(QByteArrayView bytes)
+{
+    for (const char c : bytes) {
+        if (static_cast<unsigned char>(c) >= 0x80)
+            return EcsValue(QString::fromUtf8(bytes));
+    }
+    return EcsValue::view(std::string_view(bytes.data(), size_t(bytes.size())));
+}
+
+// EcsValue(text) for an option that repeats from line to line (the file path, the peer address): its UTF-8
+// form is kept per thread and per option while the same text comes back.
+struct Utf8Cache
+{
+    QString text;
+    QByteArray utf8;
+};
+
+EcsValue repeatedText(const QString &text, Utf8Cache &cache)
+{
+    if (text != cache.text || cache.utf8.isNull()) {
+        cache.text = text;
+        cache.utf8 = text.toUtf8();
+    }
+    // Kept until the next line that asks for another text: it outlives this line's tree.
+    return EcsValue::view(std::string_view(cache.utf8.constData(), size_t(cache.utf8.size())));
+}
+
 qint64 nowMs()
 {
     return QDateTime::currentMSecsSinceEpoch();
@@ -233,7 +262,7 @@ MapResult::Status unwrap(std::string_view line, const MapOptions &options, Envel
         return MapResult::Status::Skipped;
     if (line[0] == '<' && line.size() > 1 && isDigit(line[1])) {
         QString why;
-        if (!parseSyslog(toView(line), &env->syslog, &why, options.readTimeMs)) {
+        if (!parseSyslogHeader(toView(line), &env->syslog, &why, options.readTimeMs)) {
             *error = why;
             return MapResult::Status::Rejected;
         }
@@ -1320,30 +1349,35 @@ MapResult Pipeline::run(EcsValue parsed)
     const bool tcp = m_options.input == MapOptions::Input::Tcp;
     m_doc.append("input", EcsValue::object()).append("type", EcsValue(tcp ? "tcp"sv : "logfile"sv));
     EcsValue &log = m_doc.append("log", EcsValue::object());
+    thread_local Utf8Cache pathCache;
+    thread_local Utf8Cache addressCache;
     if (!m_options.logFilePath.isEmpty())
-        log.append("file", EcsValue::object()).append("path", EcsValue(m_options.logFilePath));
+        log.append("file", EcsValue::object()).append("path", repeatedText(m_options.logFilePath, pathCache));
     if (m_options.logOffset >= 0)
         log.append("offset", EcsValue(std::int64_t(m_options.logOffset)));
-    if (!m_options.sourceAddress.isEmpty())
-        log.append("source", EcsValue::object()).append("address", EcsValue(m_options.sourceAddress));
+    if (!m_options.sourceAddress.isEmpty()) {
+        log.append("source", EcsValue::object())
+            .append("address", repeatedText(m_options.sourceAddress, addressCache));
+    }
     if (m_env.hasSyslog) {
         const SyslogMessage &s = m_env.syslog;
+        auto ascii = [](QByteArrayView name) { return EcsValue::view(std::string_view(name.data(), size_t(name.size()))); };
         EcsValue &sys = log.append("syslog", EcsValue::object());
         sys.append("priority", EcsValue(std::int64_t(s.priority)));
         EcsValue &fac = sys.append("facility", EcsValue::object());
         fac.append("code", EcsValue(std::int64_t(s.facility)));
-        fac.append("name", EcsValue(syslogFacilityName(s.facility)));
+        fac.append("name", ascii(syslogFacilityNameBytes(s.facility)));
         EcsValue &sev = sys.append("severity", EcsValue::object());
         sev.append("code", EcsValue(std::int64_t(s.severity)));
-        sev.append("name", EcsValue(syslogSeverityName(s.severity)));
-        if (!s.hostname.isEmpty())
-            sys.append("hostname", EcsValue(s.hostname));
-        if (!s.appname.isEmpty())
-            sys.append("appname", EcsValue(s.appname));
-        if (!s.procid.isEmpty())
-            sys.append("procid", EcsValue(s.procid));
-        if (!s.msgid.isEmpty())
-            sys.append("msgid", EcsValue(s.msgid));
+        sev.append("name", ascii(syslogSeverityNameBytes(s.severity)));
+        if (!s.hostnameBytes.isEmpty())
+            sys.append("hostname", headerText(s.hostnameBytes));
+        if (!s.appnameBytes.isEmpty())
+            sys.append("appname", headerText(s.appnameBytes));
+        if (!s.procidBytes.isEmpty())
+            sys.append("procid", headerText(s.procidBytes));
+        if (!s.msgidBytes.isEmpty())
+            sys.append("msgid", headerText(s.msgidBytes));
     }
     if (log.members().empty())
         m_doc.remove("log");

@@ -198,9 +198,9 @@ bool fail(QString *error, const QString &text, qsizetype at)
     return false;
 }
 
-QString nilOrString(QByteArrayView v)
+QByteArrayView nilOrBytes(QByteArrayView v)
 {
-    return v == QByteArrayView("-") ? QString() : QString::fromUtf8(v);
+    return v == QByteArrayView("-") ? QByteArrayView() : v;
 }
 
 // "[HOST ]TAG[PID]: MSG" as written by BSD syslog and Go's log/syslog. The host is absent when the
@@ -215,7 +215,7 @@ void bsdHostTag(Reader &r, SyslogMessage *out, bool hostRequired)
     if (!hostRequired && looksLikeTag(first)) {
         r.pos = save;
     } else {
-        out->hostname = nilOrString(first);
+        out->hostnameBytes = nilOrBytes(first);
         r.eat(' ');
     }
     // TAG: up to '[', ':' or space.
@@ -239,8 +239,8 @@ void bsdHostTag(Reader &r, SyslogMessage *out, bool hostRequired)
         tagged = true;
     }
     if (tagged && tagEnd > tagStart) {
-        out->appname = QString::fromUtf8(r.s.sliced(tagStart, tagEnd - tagStart));
-        out->procid = QString::fromUtf8(pid);
+        out->appnameBytes = r.s.sliced(tagStart, tagEnd - tagStart);
+        out->procidBytes = pid;
         r.eat(' ');
     } else {
         // No "TAG:" part: the rest is the message.
@@ -251,6 +251,17 @@ void bsdHostTag(Reader &r, SyslogMessage *out, bool hostRequired)
 } // namespace
 
 bool parseSyslog(QByteArrayView line, SyslogMessage *out, QString *error, qint64 referenceMs)
+{
+    if (!parseSyslogHeader(line, out, error, referenceMs))
+        return false;
+    out->hostname = QString::fromUtf8(out->hostnameBytes);
+    out->appname = QString::fromUtf8(out->appnameBytes);
+    out->procid = QString::fromUtf8(out->procidBytes);
+    out->msgid = QString::fromUtf8(out->msgidBytes);
+    return true;
+}
+
+bool parseSyslogHeader(QByteArrayView line, SyslogMessage *out, QString *error, qint64 referenceMs)
 {
     Q_ASSERT(out);
     *out = SyslogMessage();
@@ -287,14 +298,14 @@ bool parseSyslog(QByteArrayView line, SyslogMessage *out, QString *error, qint64
                 return fail(error, QStringLiteral("invalid RFC 5424 timestamp"), at);
             out->hasTimestamp = true;
         }
-        QString *fields[] = {&out->hostname, &out->appname, &out->procid, &out->msgid};
-        for (QString *f : fields) {
+        QByteArrayView *fields[] = {&out->hostnameBytes, &out->appnameBytes, &out->procidBytes, &out->msgidBytes};
+        for (QByteArrayView *f : fields) {
             if (!r.eat(' '))
                 return fail(error, QStringLiteral("RFC 5424 header cut short"), r.pos);
             const QByteArrayView tok = r.token();
             if (tok.isEmpty())
                 return fail(error, QStringLiteral("empty RFC 5424 header field"), r.pos);
-            *f = nilOrString(tok);
+            *f = nilOrBytes(tok);
         }
         if (!r.eat(' '))
             return fail(error, QStringLiteral("RFC 5424 header cut short before STRUCTURED-DATA"), r.pos);
@@ -372,24 +383,34 @@ bool parseRfc3339(QByteArrayView text, qint64 *msOut)
     return true;
 }
 
-QString syslogFacilityName(int facility)
+QByteArrayView syslogFacilityNameBytes(int facility)
 {
     static constexpr std::array<const char *, 24> names = {
         "kernel", "user",     "mail", "daemon",   "auth",    "syslog",       "lpr",    "news",
         "uucp",   "cron",     "authpriv", "ftp",  "ntp",     "security",     "console", "solaris-cron",
         "local0", "local1",   "local2", "local3", "local4",  "local5",       "local6", "local7"};
     if (facility < 0 || facility >= int(names.size()))
-        return QString();
-    return QLatin1String(names[size_t(facility)]);
+        return QByteArrayView();
+    return QByteArrayView(names[size_t(facility)]);
 }
 
-QString syslogSeverityName(int severity)
+QByteArrayView syslogSeverityNameBytes(int severity)
 {
     static constexpr std::array<const char *, 8> names = {"Emergency", "Alert",  "Critical",      "Error",
                                                           "Warning",   "Notice", "Informational", "Debug"};
     if (severity < 0 || severity >= int(names.size()))
-        return QString();
-    return QLatin1String(names[size_t(severity)]);
+        return QByteArrayView();
+    return QByteArrayView(names[size_t(severity)]);
+}
+
+QString syslogFacilityName(int facility)
+{
+    return QString::fromLatin1(syslogFacilityNameBytes(facility));
+}
+
+QString syslogSeverityName(int severity)
+{
+    return QString::fromLatin1(syslogSeverityNameBytes(severity));
 }
 
 } // namespace fe

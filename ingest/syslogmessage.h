@@ -30,6 +30,12 @@ struct SyslogMessage
     Format format = Format::None;
     QByteArray structuredData;   // 5424 STRUCTURED-DATA as sent ("[id k=\"v\"]..."), empty for "-"
     qsizetype payloadOffset = 0; // byte offset of MSG in the line (a UTF-8 BOM is skipped)
+    // hostname, appname, procid and msgid as the line's bytes (views into it, empty for "-"): always set;
+    // the QStrings above are not filled by parseSyslogHeader.
+    QByteArrayView hostnameBytes;
+    QByteArrayView appnameBytes;
+    QByteArrayView procidBytes;
+    QByteArrayView msgidBytes;
 };
 
 // Parses the header of a syslog line (RFC 3164, RFC 5424 or Go log/syslog). Returns false and sets
@@ -37,6 +43,9 @@ struct SyslogMessage
 // A 3164 timestamp without a year takes the year of referenceMs (0 = now), minus one when that would put
 // it more than a month in the future (December logs read in January); 3164 times without a zone are UTC.
 bool parseSyslog(QByteArrayView line, SyslogMessage *out, QString *error, qint64 referenceMs = 0);
+// parseSyslog without the text copies: hostname, appname, procid and msgid are left empty and only their
+// *Bytes views (into line) are set, for hot paths that read the line's bytes while line lives.
+bool parseSyslogHeader(QByteArrayView line, SyslogMessage *out, QString *error, qint64 referenceMs = 0);
 
 // A whole RFC 3339 / ISO 8601 date-time ("2024-08-07T13:49:16.479964318Z", "...+02:00", "...+0000"; no zone =
 // UTC) → ms since the epoch, fraction truncated to ms. False when text is anything else.
@@ -46,5 +55,8 @@ bool parseRfc3339(QByteArrayView text, qint64 *msOut);
 QString syslogFacilityName(int facility);
 // Beats/ECS names: "Emergency", "Alert", ..., "Debug"; empty when out of range.
 QString syslogSeverityName(int severity);
+// The same names as static ASCII text (no allocation).
+QByteArrayView syslogFacilityNameBytes(int facility);
+QByteArrayView syslogSeverityNameBytes(int severity);
 
 } // namespace fe

@@ -69,7 +69,8 @@ QByteArray makeAlert(int i)
 // The rows to run: all, or those whose label contains the first argument (for profiling one row).
 const char *s_only = nullptr;
 
-void run(const char *label, const QList<QByteArray> &lines, const fe::MapOptions &options)
+// frame: through fe::mapFrame (what the ingest pipeline's mapper calls: CEF detection, then mapLine).
+void run(const char *label, const QList<QByteArray> &lines, const fe::MapOptions &options, bool frame = false)
 {
     if (s_only && !std::strstr(label, s_only))
         return;
@@ -87,7 +88,7 @@ void run(const char *label, const QList<QByteArray> &lines, const fe::MapOptions
         timer.start();
         const double cpuStart = cpuSeconds();
         for (const QByteArray &line : lines) {
-            const fe::MapResult r = fe::mapLine(line, options);
+            const fe::MapResult r = frame ? fe::mapFrame(line, options) : fe::mapLine(line, options);
             if (r.status != fe::MapResult::Status::Alert || !r.error.isEmpty())
                 ++errors;
         }
@@ -265,6 +266,7 @@ int main(int argc, char **argv)
     tcp.logFilePath.clear();
     tcp.sourceAddress = QStringLiteral("127.0.0.1:40000");
     run("tcp syslog, preserve both", syslog, tcp);
+    run("tcp syslog, mapFrame", syslog, tcp, true);
     run("demo corpus, no preserve", demoLines, file);
 
     // For scale: the SHA-256 dedupe key alone (alerts without a Falcosidekick uuid need it).
