@@ -56,6 +56,7 @@ struct Alert
     QString subtechnique;         // threat.technique.subtechnique.id[0] (T1234.001)
     QStringList tactics;          // from mitre_* tags, e.g. "credential_access"
     QByteArray dedupeKey;         // "u:<uuid>" or "h:<hex sha-256 of the alert JSON text>"
+    bool timeIsReceipt = false;   // timestampMs is when the alert was read or received, not its own time
     QByteArray ecsJson;           // the whole ECS document, compact UTF-8 JSON
 };
 

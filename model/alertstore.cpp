@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "model/alertstore.h"
 
+#include "model/dedupekey.h"
 #include "model/filtersql.h"
 #include "model/schema.h"
 
@@ -37,6 +38,7 @@ constexpr char s_insertAlertSql[] =
     "INSERT OR IGNORE INTO alerts(ts, priority, severity, rule, host, source, container_id, container_name, image, "
     "pod, namespace, process, cmdline, user_name, technique, subtechnique, tactics, tags, uuid, dedupe, ingested) "
     "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)";
+constexpr char s_legacyDedupeSql[] = "SELECT 1 FROM alerts WHERE dedupe = ?1";
 constexpr char s_insertDocSql[] = "INSERT INTO alert_doc(id, doc) VALUES(?1, ?2)";
 constexpr char s_insertOutputSql[] = "INSERT INTO alert_output(id, output) VALUES(?1, ?2)";
 // The full-text catch-up: outputs (ids) in (?1, ?2] into the index (external content: only the index is written).
@@ -86,6 +88,12 @@ QByteArray columnBytes(sqlite3_stmt *stmt, int column)
     const void *data = sqlite3_column_blob(stmt, column);
     const int size = sqlite3_column_bytes(stmt, column);
     return data && size > 0 ? QByteArray(static_cast<const char *>(data), size) : QByteArray();
+}
+
+QByteArrayView columnBlob(sqlite3_stmt *stmt, int column)
+{
+    const void *data = sqlite3_column_blob(stmt, column);
+    return QByteArrayView(static_cast<const char *>(data), data ? sqlite3_column_bytes(stmt, column) : 0);
 }
 
 // The rollup counters of one batch, summed in memory so that a 10k batch costs a few hundred upserts.
@@ -341,6 +349,8 @@ struct AlertStore::Private
     OpenMode mode = OpenMode::ReadWrite;
     int version = 0;
     std::unique_ptr<WalCheckpointer> checkpointer;   // ReadWrite only
+    bool hasLegacyDedupe = false;   // pre-v4 rows with bare dedupe keys exist (model/dedupekey.h)
+    qint64 legacyDedupeMaxTs = 0;   // ... the newest of their times
 
     // Prepared statements, cached per connection by SQL text. A statement in use (a nested call from a
     // forEachDocument callback, say) is not handed out twice: the second user gets a fresh one.
@@ -628,6 +638,19 @@ bool AlertStore::open(const QString &path, OpenMode mode, QString *error)
     d->path = path;
     d->mode = mode;
     d->version = Schema::version(db);
+    {
+        sqlite3_stmt *legacy = nullptr;
+        if (sqlite3_prepare_v2(db, "SELECT value FROM state WHERE key = ?1 AND value IS NOT NULL", -1, &legacy,
+                               nullptr)
+            == SQLITE_OK) {
+            sqlite3_bind_text(legacy, 1, sqlnames::legacyDedupeMaxTsKey, -1, SQLITE_STATIC);
+            if (sqlite3_step(legacy) == SQLITE_ROW) {
+                d->hasLegacyDedupe = true;
+                d->legacyDedupeMaxTs = sqlite3_column_int64(legacy, 0);
+            }
+        }
+        sqlite3_finalize(legacy);
+    }
     if (!readOnly) {
         d->checkpointer = std::make_unique<WalCheckpointer>();
         if (!d->checkpointer->start(db, path))
@@ -649,6 +672,8 @@ void AlertStore::close()
     d->db = nullptr;
     d->path.clear();
     d->version = 0;
+    d->hasLegacyDedupe = false;
+    d->legacyDedupeMaxTs = 0;
 }
 
 bool AlertStore::isOpen() const
@@ -705,13 +730,17 @@ InsertResult AlertStore::insert(const AlertBatch &batch, QString *error)
     Private::Statement insertAlert(d.get(), s_insertAlertSql);
     Private::Statement insertDoc(d.get(), s_insertDocSql);
     Private::Statement insertOutput(d.get(), s_insertOutputSql);
-    for (const Private::Statement *s : {&insertAlert, &insertDoc, &insertOutput}) {
+    Private::Statement legacyLookup(d.get(), s_legacyDedupeSql);
+    for (const Private::Statement *s : {&insertAlert, &insertDoc, &insertOutput, &legacyLookup}) {
         if (!*s)
             return fail(QStringLiteral("cannot prepare the insert: %1").arg(s->error()));
     }
     sqlite3_stmt *alertStmt = insertAlert.get();
     sqlite3_stmt *docStmt = insertDoc.get();
     sqlite3_stmt *outputStmt = insertOutput.get();
+    sqlite3_stmt *legacyStmt = legacyLookup.get();
+    QByteArray dedupe;
+    dedupe.reserve(DedupeKey::PrefixSize + 80);
 
     const qint64 ingested = QDateTime::currentMSecsSinceEpoch();
     // Minutes for the total and the priority only (schema v3), hours for every dimension; days are summed from hours.
@@ -753,13 +782,25 @@ InsertResult AlertStore::insert(const AlertBatch &batch, QString *error)
         sqlite3_bind_int(alertStmt, 3, alert.severity);
         for (int i = 0; i < textColumns - 1; ++i)
             sqlite3_bind_text(alertStmt, 4 + i, encoded[size_t(i)].data(), int(encoded[size_t(i)].size()), SQLITE_STATIC);
-        QByteArray dedupe = alert.dedupeKey;
-        if (dedupe.isEmpty()) {
-            // The mapper always sets a key; an alert built elsewhere is deduplicated on its document.
-            const QByteArray basis = alert.ecsJson.isEmpty()
-                ? QByteArray::number(alert.timestampMs) + alert.rule.toUtf8() + alert.output.toUtf8()
-                : alert.ecsJson;
-            dedupe = "h:" + QCryptographicHash::hash(basis, QCryptographicHash::Sha256).toHex();
+        dedupe.clear();
+        if (alert.dedupeKey.isEmpty()) {
+            dedupe = DedupeKey::storageKey(alert);
+        } else {
+            DedupeKey::appendPrefix(dedupe, alert.timeIsReceipt ? 0 : alert.timestampMs);
+            dedupe.append(alert.dedupeKey);
+        }
+        if (d->hasLegacyDedupe && (alert.timeIsReceipt || alert.timestampMs <= d->legacyDedupeMaxTs)) {
+            // It could duplicate an alert stored before v4, under its bare key.
+            const QByteArrayView logical = QByteArrayView(dedupe).sliced(DedupeKey::PrefixSize);
+            sqlite3_bind_blob(legacyStmt, 1, logical.data(), int(logical.size()), SQLITE_STATIC);
+            const int found = sqlite3_step(legacyStmt);
+            sqlite3_reset(legacyStmt);
+            if (found == SQLITE_ROW) {
+                ++result.duplicates;
+                continue;
+            }
+            if (found != SQLITE_DONE)
+                return fail(QStringLiteral("cannot look up a duplicate: %1").arg(d->lastError()));
         }
         sqlite3_bind_blob(alertStmt, 20, dedupe.constData(), int(dedupe.size()), SQLITE_STATIC);
         sqlite3_bind_int64(alertStmt, 21, ingested);
@@ -1037,7 +1078,7 @@ AlertBatch AlertStore::alertsAfter(qint64 afterId, int limit) const
         alert.tactics = Schema::decodeList(columnText(s, 17));
         alert.tags = Schema::decodeList(columnText(s, 18));
         alert.uuid = columnText(s, 19);
-        alert.dedupeKey = columnBytes(s, 20);
+        alert.dedupeKey = DedupeKey::logicalKey(columnBlob(s, 20));
         alert.ecsJson = columnBytes(s, 21);
         sqlite3_bind_int64(output.get(), 1, alert.id);
         if (sqlite3_step(output.get()) == SQLITE_ROW)

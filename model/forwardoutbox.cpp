@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "model/forwardoutbox.h"
 
+#include "model/dedupekey.h"
+
 #include "model/schema.h"
 
 #include <QDateTime>
@@ -190,7 +192,7 @@ QVector<ForwardOutbox::Item> ForwardOutbox::takeDue(int limit, qint64 now)
         Item item;
         item.alertId = s.i64(0);
         item.attempts = int(s.i64(1));
-        item.dedupeKey = s.bytes(2);
+        item.dedupeKey = DedupeKey::logicalKey(s.bytes(2));
         item.document = s.bytes(3);
         item.isRetry = true;
         items.append(item);
@@ -235,7 +237,7 @@ QVector<ForwardOutbox::Item> ForwardOutbox::takeNew(qint64 afterId, int limit)
             while (s.step()) {
                 Item item;
                 item.alertId = s.i64(0);
-                item.dedupeKey = s.bytes(1);
+                item.dedupeKey = DedupeKey::logicalKey(s.bytes(1));
                 item.document = s.bytes(2);
                 items.append(std::move(item));
             }

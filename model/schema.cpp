@@ -80,6 +80,14 @@ INSERT INTO rollup_day(dim, bucket, key, cnt, last_ts)
   SELECT dim, CASE WHEN bucket >= 0 THEN bucket / 24 ELSE (bucket - 23) / 24 END AS day, key, sum(cnt), max(last_ts)
   FROM rollup_hour GROUP BY dim, day, key;
 )SQL"},
+    // Time-ordered dedupe keys (model/dedupekey.h): new rows store a 9-byte time prefix before the logical key, so the
+    // UNIQUE index grows at its right edge instead of taking random writes. The rows already stored keep their bare
+    // keys (rewriting them would rewrite the whole index); the newest of their times is remembered so that an alert
+    // that could duplicate one of them (time at or before it, or no own time) is also looked up by its bare key.
+    {4, "time-ordered dedupe keys; the pre-v4 keys' newest time", R"SQL(
+INSERT INTO state(key, value) VALUES('fe.dedupe_legacy_max_ts', (SELECT max(ts) FROM alerts))
+  ON CONFLICT(key) DO UPDATE SET value = excluded.value;
+)SQL"},
 };
 
 QString lastError(sqlite3 *db)

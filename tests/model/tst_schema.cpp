@@ -58,6 +58,8 @@ private Q_SLOTS:
     void openExistingV1KeepsData();
     void migrateFromV1ToLatest();
     void migrateV2StoreKeepsSearchAndCounts();
+    void migrateV3KeepsDeduplicationOfStoredAlerts();
+    void dedupeKeysAreTimeOrdered();
     void refusesNewerVersion_data();
     void refusesNewerVersion();
     void readOnlyRefusesUninitialisedFile();
@@ -272,6 +274,87 @@ void TestSchema::migrateV2StoreKeepsSearchAndCounts()
         for (int i = 0; i < rollups.overTime.size(); ++i)
             QCOMPARE(rollups.overTime[i].count, base.overTime[i].count);
     }
+}
+
+// A v3 store's alerts keep their bare dedupe keys; after the v4 migration an alert with the same logical key is still
+// a duplicate (looked up under the bare key) when its time is not newer than theirs, or when it has no own time.
+void TestSchema::migrateV3KeepsDeduplicationOfStoredAlerts()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("v3.db"));
+    {
+        RawDb raw(path);
+        QString error;
+        QVERIFY2(Schema::configure(raw.db, false, &error), qPrintable(error));
+        QVERIFY2(Schema::migrate(raw.db, &error, 3), qPrintable(error));
+        // Bound as blobs, as the v3 writer did.
+        QVERIFY(raw.exec("INSERT INTO alerts(ts, priority, dedupe, ingested) VALUES(1000, 4, CAST('u:a' AS BLOB), 0), "
+                         "(2000, 4, CAST('h:b' AS BLOB), 0), (3000, 4, CAST('u:c' AS BLOB), 0); "
+                         "INSERT INTO alert_doc(id, doc) SELECT id, '{}' FROM alerts; "
+                         "INSERT INTO alert_output(id, output) SELECT id, 'old' FROM alerts;"));
+    }
+    AlertStore store;
+    QString error;
+    QVERIFY2(store.open(path, AlertStore::OpenMode::ReadWrite, &error), qPrintable(error));
+    QCOMPARE(store.schemaVersion(), 4);
+    QCOMPARE(store.state(QStringLiteral("fe.dedupe_legacy_max_ts")), QByteArray("3000"));
+
+    auto alert = [](qint64 ts, const QByteArray &key, bool receipt = false) {
+        Alert a = sampleAlert(int(ts));
+        a.timestampMs = ts;
+        a.dedupeKey = key;
+        a.timeIsReceipt = receipt;
+        return a;
+    };
+    const InsertResult r = store.insert({
+        alert(1000, "u:a"),          // a stored alert again: duplicate (bare key)
+        alert(2000, "h:b"),          // the same
+        alert(99000, "u:c", true),   // no own time (received now): duplicate, looked up whatever the time
+        alert(2500, "h:new"),        // new, inside the old range
+        alert(9000, "u:z"),          // new, after it
+        alert(9000, "u:z"),          // its copy in the same batch: duplicate (time-prefixed key)
+        alert(9001, "u:a"),          // the same uuid with a later own time of its own is another alert
+    });
+    QCOMPARE(r.stored, 3);
+    QCOMPARE(r.duplicates, 4);
+    QCOMPARE(store.insert({alert(2500, "h:new"), alert(9000, "u:z"), alert(3000, "u:c")}).duplicates, 3);
+
+    // Read back: the logical keys, old and new rows alike (the Elasticsearch _id is derived from them).
+    QList<QByteArray> keys;
+    for (const Alert &a : store.alertsAfter(0, 100))
+        keys.append(a.dedupeKey);
+    QCOMPARE(keys, (QList<QByteArray>{"u:a", "h:b", "u:c", "h:new", "u:z", "u:a"}));
+    store.close();
+
+    RawDb raw(path);
+    QCOMPARE(raw.scalar("SELECT count(*) FROM alerts WHERE substr(dedupe, 1, 1) = x'01'"), 3);
+    QCOMPARE(raw.scalar("SELECT count(*) FROM alerts WHERE dedupe IN (CAST('u:a' AS BLOB), CAST('h:b' AS BLOB), "
+                        "CAST('u:c' AS BLOB))"),
+             3);
+}
+
+// Stored keys sort by time whatever the (random) logical key: the UNIQUE index grows at its right edge.
+void TestSchema::dedupeKeysAreTimeOrdered()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("a.db"));
+    AlertStore store;
+    QVERIFY(store.open(path));
+    QCOMPARE(store.state(QStringLiteral("fe.dedupe_legacy_max_ts")), QByteArray());
+    AlertBatch batch;
+    for (int i = 0; i < 500; ++i) {
+        Alert a = sampleAlert(i);
+        a.timestampMs = (i < 250 ? -86400000 : 1714500000000) + qint64(i) * 1000;   // before 1970 too
+        a.dedupeKey = "u:" + QByteArray::number(quint64(i) * 0x9E3779B97F4A7C15ull % 1000003, 16);   // scrambled
+        batch.append(a);
+    }
+    QCOMPARE(store.insert(batch).stored, 500);
+    store.close();
+    RawDb raw(path);
+    QCOMPARE(raw.scalar("SELECT count(*) FROM (SELECT id, row_number() OVER (ORDER BY dedupe) AS byKey, "
+                        "row_number() OVER (ORDER BY ts) AS byTime FROM alerts) WHERE byKey != byTime"),
+             0);
+    QCOMPARE(raw.scalar("SELECT count(*) FROM alerts WHERE length(dedupe) != 9 + length(CAST(substr(dedupe, 10) AS TEXT))"), 0);
 }
 
 void TestSchema::refusesNewerVersion_data()
