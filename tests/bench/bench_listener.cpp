@@ -9,13 +9,15 @@
 //     it raises its own), first bare, then each sending one alert and left open as Falcosidekick does: RSS per
 //     connection and CPU used over a 10 s idle window.
 // Environment: FE_BENCH_LISTENER_ALERTS (default 200000), FE_BENCH_LISTENER_CONNECTIONS (default 8),
-// FE_BENCH_LISTENER_ROUNDS (default 2), FE_BENCH_IDLE_CONNECTIONS (default 10000); for A/B runs of the pipeline's
+// FE_BENCH_LISTENER_ROUNDS (default 2), FE_BENCH_IDLE_CONNECTIONS (default 10000), FE_BENCH_LISTENER_SEED (a store
+// to copy and ingest into, e.g. /work/bench/db-1m.db: sustained ingest into a full store; default: a new one); for A/B runs of the pipeline's
 // structure: FE_BENCH_LISTENER_MAPPERS (mapper threads, default: IngestConfig's), FE_BENCH_LISTENER_BATCH (rows/txn).
 #include "ingest/ingestpipeline.h"
 #include "ingest/sysloglistener.h"
 #include "support/loopbackclient.h"
 
 #include <QCoreApplication>
+#include <QDateTime>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
@@ -50,16 +52,27 @@ int envInt(const char *name, int fallback)
     return ok && n > 0 ? n : fallback;
 }
 
-QByteArray sidekickLine(int i)
+// A Falcosidekick syslog line. Alert i happens i * 10 us after start (100k alerts a second, as in a burst at the
+// target rate; start = the run's start: live alerts are newer than any stored).
+QByteArray sidekickLine(int i, const QDateTime &start)
 {
     const QByteArray n = QByteArray::number(i);
-    return "<4>2024-08-07T13:49:16Z sidekick-7d9 Falco[1]: {\"uuid\":\"5f0e" + n.rightJustified(28, '0')
+    const QByteArray second = start.addSecs(i / 100000).toString(QStringLiteral("yyyy-MM-ddTHH:mm:ss")).toLatin1();
+    const QByteArray nanos = QByteArray::number(qint64(i % 100000) * 10000).rightJustified(9, '0');
+    // A random-looking version 4 UUID, as Falcosidekick sends (uuid.New()): dedupe keys arrive in no order.
+    quint64 a = quint64(i) * 0x9E3779B97F4A7C15ull;
+    quint64 b = (a ^ (a >> 29)) * 0xBF58476D1CE4E5B9ull;
+    a ^= a >> 31;
+    b ^= b >> 32;
+    const QByteArray hex = QByteArray::number(a | (quint64(1) << 63), 16).right(16) + QByteArray::number(b | (quint64(1) << 63), 16).right(16);
+    const QByteArray uuid = hex.mid(0, 8) + '-' + hex.mid(8, 4) + "-4" + hex.mid(13, 3) + "-a" + hex.mid(17, 3) + '-' + hex.mid(20, 12);
+    return "<4>" + second + "Z sidekick-7d9 Falco[1]: {\"uuid\":\"" + uuid
         + "\",\"output\":\"13:49:16.479964318: Warning Sensitive file opened for reading by non-trusted program "
           "(file=/etc/shadow gparent=runc evt_type=openat user=root user_uid=0 process=cat proc_exepath=/usr/bin/cat "
           "parent=bash command=cat /etc/shadow terminal=34816 container_id=9656db3bb358 container_name=nginx-"
         + n
-        + ")\",\"priority\":\"Warning\",\"rule\":\"Read sensitive file untrusted\",\"time\":\"2024-08-07T13:49:16."
-        + n.rightJustified(9, '0')
+        + ")\",\"priority\":\"Warning\",\"rule\":\"Read sensitive file untrusted\",\"time\":\"" + second + "."
+        + nanos
         + "Z\",\"source\":\"syscall\",\"hostname\":\"worker-3\",\"tags\":[\"T1555\",\"container\",\"filesystem\","
           "\"mitre_credential_access\"],\"output_fields\":{\"container.id\":\"9656db3bb358\",\"container.image.repository\":"
           "\"docker.io/library/nginx\",\"container.name\":\"nginx-"
@@ -208,6 +221,15 @@ double runOurs(const Stream &stream)
     QTemporaryDir dir;
     IngestConfig config = benchConfig();
     config.dbPath = dir.filePath(QStringLiteral("bench.db"));
+    const QString seed = qEnvironmentVariable("FE_BENCH_LISTENER_SEED");
+    if (!seed.isEmpty()) {
+        // Into a store that already holds alerts (a copy of seed, migrated by the pipeline's open if older).
+        if (!QFile::copy(seed, config.dbPath)) {
+            std::printf("  cannot copy the seed store %s\n", qPrintable(seed));
+            return 0;
+        }
+        std::printf("  into a copy of %s (%.0f MiB)\n", qPrintable(seed), double(QFileInfo(seed).size()) / (1 << 20));
+    }
     IngestPipeline pipeline(config);
     if (!pipeline.start())
         return 0;
@@ -309,9 +331,10 @@ void throughput(int alerts, int connections, int rounds)
 {
     Stream stream;
     stream.alerts = alerts;
+    const QDateTime start = QDateTime::currentDateTimeUtc();
     stream.slices.resize(static_cast<size_t>(connections));
     for (int i = 0; i < alerts; ++i) {
-        const QByteArray line = sidekickLine(i);
+        const QByteArray line = sidekickLine(i, start);
         stream.slices[size_t(i % connections)] += line;
         stream.bytes += line.size();
     }
@@ -419,8 +442,9 @@ void idleCost(int connections)
     const double connectSeconds = double(timer.nsecsElapsed()) / 1e9;
     QThread::msleep(500);
     const qint64 rss1 = rssKiB(pid);
+    const QDateTime start = QDateTime::currentDateTimeUtc();
     for (int i = 0; i < open; ++i)
-        writeAll(fds[size_t(i)], sidekickLine(i));   // one alert per connection, never closed: Falcosidekick's pattern
+        writeAll(fds[size_t(i)], sidekickLine(i, start));   // one alert per connection, never closed: Falcosidekick's pattern
     const bool stored = waitForStats(listen, "stored", open, 120000);
     QThread::msleep(1500);   // the idle window below measures idling only
     const qint64 rss2 = rssKiB(pid);
