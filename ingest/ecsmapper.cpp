@@ -341,7 +341,8 @@ template<size_t N>
 bool contains(const std::string_view (&list)[N], std::string_view s)
 {
     for (std::string_view x : list) {
-        if (x == s)
+        // First byte before the rest: string_view's == would call memcmp for every entry of s's length.
+        if (x.size() == s.size() && !s.empty() && x[0] == s[0] && x == s)
             return true;
     }
     return false;
@@ -608,7 +609,14 @@ private:
     bool fail(std::string_view processor, const std::string &message);
     bool setField(Path path, EcsValue value);
     bool copyFromOf(Path from, Path to);
-    bool expandInto(EcsValue &map, std::string_view key, EcsValue value);
+    // The member of the map last expanded into (keys come sorted, so neighbours share their first segment).
+    // Valid while only expandInto adds to the map: nested additions do not move the map's own members.
+    struct TopMember
+    {
+        std::string_view key;
+        EcsValue *value = nullptr;
+    };
+    bool expandInto(EcsValue &map, std::string_view key, EcsValue value, TopMember *top = nullptr);
     template<typename Select>
     bool expandMembers(EcsValue &map, Select select);
     bool renameInOf(Path from, Path to);
@@ -670,16 +678,25 @@ bool Pipeline::copyFromOf(Path from, Path to)
 
 // Elasticsearch dot_expander: puts value (taken from the literal dotted key) at the nested path in map. An
 // existing leaf becomes an array of both values; an intermediate that is not an object is an error.
-bool Pipeline::expandInto(EcsValue &map, std::string_view key, EcsValue value)
+bool Pipeline::expandInto(EcsValue &map, std::string_view key, EcsValue value, TopMember *top)
 {
     EcsValue *parent = &map;
     std::string_view rest(key);
+    if (top && top->value) {
+        const size_t dot = findChar(rest, '.');
+        if (dot != std::string_view::npos && rest.substr(0, dot) == top->key) {
+            parent = top->value;
+            rest = rest.substr(dot + 1);
+        }
+    }
     while (true) {
         const size_t dot = findChar(rest, '.');
         const std::string_view seg = rest.substr(0, dot);
         if (dot == std::string_view::npos) {
             EcsValue *leaf = parent->find(seg);
             if (!leaf) {
+                if (top && parent == &map)
+                    top->value = nullptr;   // the map's members may move
                 parent->append(seg, std::move(value));
             } else if (leaf->isArray()) {
                 leaf->items().push_back(std::move(value));
@@ -696,6 +713,8 @@ bool Pipeline::expandInto(EcsValue &map, std::string_view key, EcsValue value)
             next = &parent->append(seg, EcsValue::object());
         else if (!next->isObject())
             return fail("dot_expander", "cannot expand [" + std::string(key) + "]: [" + std::string(seg) + "] is not an object");
+        if (top && parent == &map)
+            *top = {seg, next};
         parent = next;
         rest = rest.substr(dot + 1);
     }
@@ -738,8 +757,9 @@ bool Pipeline::expandMembers(EcsValue &map, Select select)
     if (picked.empty())
         return true;
     members.truncate(keep);
+    TopMember top;
     for (EcsValue::Member &m : picked) {
-        if (!expandInto(map, m.first, std::move(m.second)))
+        if (!expandInto(map, m.first, std::move(m.second), &top))
             return false;
     }
     return true;
@@ -1299,10 +1319,28 @@ QString firstOf(const EcsValue &doc, std::string_view key)
     return QString();
 }
 
+// priorityFromString(falco.priority): a short ASCII string is widened on the stack instead of into a QString.
+Priority priorityOf(const EcsValue &doc)
+{
+    const EcsValue *v = doc.find({"falco"sv, "priority"sv});
+    if (v && v->isString() && v->string().size() <= 32) {
+        const std::string_view text = v->string();
+        char16_t wide[32];
+        bool ascii = true;
+        for (size_t i = 0; i < text.size(); ++i) {
+            ascii = ascii && static_cast<unsigned char>(text[i]) < 0x80;
+            wide[i] = char16_t(static_cast<unsigned char>(text[i]));
+        }
+        if (ascii)
+            return priorityFromString(QStringView(wide, qsizetype(text.size())));
+    }
+    return priorityFromString(stringAt(doc, {"falco"sv, "priority"sv}));
+}
+
 void Pipeline::fillAlert(Alert &alert)
 {
     alert.timestampMs = m_timestampMs;
-    alert.priority = priorityFromString(stringAt(m_doc, {"falco"sv, "priority"sv}));
+    alert.priority = priorityOf(m_doc);
     if (const EcsValue *sev = m_doc.find({"event"sv, "severity"sv}); sev && sev->type() == EcsValue::Type::Int)
         alert.severity = int(sev->toInt());
     alert.rule = stringAt(m_doc, {"rule"sv, "name"sv});
@@ -1319,6 +1357,7 @@ void Pipeline::fillAlert(Alert &alert)
     alert.commandLine = stringAt(m_doc, {"process"sv, "command_line"sv});
     alert.userName = stringAt(m_doc, {"process"sv, "user"sv, "name"sv});
     if (const EcsValue *tags = m_doc.find({"falco"sv, "tags"sv}); tags && tags->isArray()) {
+        alert.tags.reserve(qsizetype(tags->items().size()));
         for (const EcsValue &t : tags->items()) {
             if (!t.isString())
                 continue;
