@@ -83,6 +83,15 @@ inline char *escape(char *p, unsigned char c)
     return p + 6;
 }
 
+#if defined(__SSE2__)
+// 0xFF in each byte of x that JSON must escape: '"', '\\' or below 0x20.
+inline __m128i needsEscape(__m128i x, __m128i quote, __m128i backslash, __m128i control)
+{
+    return _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)),
+                        _mm_cmpeq_epi8(_mm_min_epu8(x, control), x));   // x <= 0x1F unsigned
+}
+#endif
+
 // Writes JSON into a std::string used as a raw buffer: room is made in large steps and bytes are stored
 // through a pointer, instead of one checked append per piece.
 class JsonWriter
@@ -135,31 +144,39 @@ public:
         const __m128i quote = _mm_set1_epi8('"');
         const __m128i backslash = _mm_set1_epi8('\\');
         const __m128i control = _mm_set1_epi8(0x1F);
-        while (src < end) {
-            const std::size_t left = std::size_t(end - src);
-            __m128i x;
-            unsigned valid = 0xFFFF;
-            if (left >= 16) {
+        for (;;) {
+            // Whole blocks: load, store, and advance 16 when nothing in them needs escaping.
+            __m128i x = _mm_setzero_si128();
+            unsigned mask = 0;
+            for (;;) {
+                if (end - src < 16)
+                    break;
                 x = _mm_loadu_si128(reinterpret_cast<const __m128i *>(src));
-            } else if ((reinterpret_cast<std::uintptr_t>(src) & 4095) <= 4096 - 16) {
-                // The tail: a 16-byte load that stays inside src's page cannot fault.
-                x = _mm_loadu_si128(reinterpret_cast<const __m128i *>(src));
-                valid = (1u << left) - 1;
-            } else {
-                alignas(16) char tail[16] = {};
-                std::memcpy(tail, src, left);
-                x = _mm_load_si128(reinterpret_cast<const __m128i *>(tail));
-                valid = (1u << left) - 1;
+                _mm_storeu_si128(reinterpret_cast<__m128i *>(p), x);
+                mask = unsigned(_mm_movemask_epi8(needsEscape(x, quote, backslash, control)));
+                if (mask != 0)
+                    break;
+                p += 16;
+                src += 16;
             }
-            _mm_storeu_si128(reinterpret_cast<__m128i *>(p), x);
-            const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)),
-                                             _mm_cmpeq_epi8(_mm_min_epu8(x, control), x));   // x <= 0x1F unsigned
-            const unsigned mask = unsigned(_mm_movemask_epi8(hit)) & valid;
-            if (mask == 0) {
-                const std::size_t n = left >= 16 ? 16 : left;
-                p += n;
-                src += n;
-                continue;
+            const std::size_t left = std::size_t(end - src);
+            if (left < 16) {
+                if (left == 0)
+                    break;
+                if ((reinterpret_cast<std::uintptr_t>(src) & 4095) <= 4096 - 16) {
+                    // The tail: a 16-byte load that stays inside src's page cannot fault.
+                    x = _mm_loadu_si128(reinterpret_cast<const __m128i *>(src));
+                } else {
+                    alignas(16) char tail[16] = {};
+                    std::memcpy(tail, src, left);
+                    x = _mm_load_si128(reinterpret_cast<const __m128i *>(tail));
+                }
+                _mm_storeu_si128(reinterpret_cast<__m128i *>(p), x);
+                mask = unsigned(_mm_movemask_epi8(needsEscape(x, quote, backslash, control))) & ((1u << left) - 1);
+                if (mask == 0) {
+                    p += left;
+                    break;
+                }
             }
             const unsigned clean = unsigned(__builtin_ctz(mask));
             p += clean;
