@@ -31,8 +31,10 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace fe {
 
@@ -1303,19 +1305,60 @@ void Pipeline::finish()
     }
 }
 
-QString stringAt(const EcsValue &doc, Path path)
+// The alert's short text columns (rule, host, image, namespace, process, user, tags...) repeat from alert to
+// alert: one shared QString per distinct value and thread, so an alert holds references instead of a dozen
+// allocations that its creation and its destruction (on the mapper thread too) would each pay. A small
+// direct-mapped table: a collision just replaces the slot; long or empty text is not kept.
+class TextCache
+{
+public:
+    TextCache() : m_slots(s_slots) {}
+
+    QString text(std::string_view s)
+    {
+        if (s.empty() || s.size() > s_maxLength)
+            return toQString(s);
+        Slot &slot = m_slots[std::hash<std::string_view>{}(s) & (s_slots - 1)];
+        if (slot.key != s) {
+            slot.key.assign(s);
+            slot.text = toQString(s);
+        }
+        return slot.text;
+    }
+
+private:
+    static constexpr size_t s_slots = 1024;
+    static constexpr size_t s_maxLength = 64;
+    struct Slot
+    {
+        std::string key;
+        QString text;
+    };
+    std::vector<Slot> m_slots;
+};
+
+TextCache &textCache()
+{
+    thread_local TextCache cache;
+    return cache;
+}
+
+// shared: through textCache() (for values that repeat; not the uuid, which never does).
+QString stringAt(const EcsValue &doc, Path path, bool shared = true)
 {
     const EcsValue *v = doc.find(path);
     if (!v || v->isNull())
         return QString();
-    return v->isString() ? v->toQString() : QString::fromStdString(v->scalarText());
+    if (!v->isString())
+        return QString::fromStdString(v->scalarText());
+    return shared ? textCache().text(v->string()) : v->toQString();
 }
 
 QString firstOf(const EcsValue &doc, std::string_view key)
 {
     const EcsValue *v = doc.find(key);
     if (v && v->isArray() && !v->items().empty() && v->items().front().isString())
-        return v->items().front().toQString();
+        return textCache().text(v->items().front().string());
     return QString();
 }
 
@@ -1334,36 +1377,37 @@ Priority priorityOf(const EcsValue &doc)
         if (ascii)
             return priorityFromString(QStringView(wide, qsizetype(text.size())));
     }
-    return priorityFromString(stringAt(doc, {"falco"sv, "priority"sv}));
+    return priorityFromString(stringAt(doc, {"falco"sv, "priority"sv}, false));
 }
 
 void Pipeline::fillAlert(Alert &alert)
 {
     alert.timestampMs = m_timestampMs;
+    alert.timeIsReceipt = !m_eventTime;   // no time of its own: not part of its dedupe key (model/dedupekey.h)
     alert.priority = priorityOf(m_doc);
     if (const EcsValue *sev = m_doc.find({"event"sv, "severity"sv}); sev && sev->type() == EcsValue::Type::Int)
         alert.severity = int(sev->toInt());
     alert.rule = stringAt(m_doc, {"rule"sv, "name"sv});
     alert.hostname = stringAt(m_doc, {"host"sv, "name"sv});
     alert.source = stringAt(m_doc, {"event"sv, "provider"sv});
-    alert.output = stringAt(m_doc, {"falco"sv, "output"sv});
-    alert.uuid = stringAt(m_doc, {"falco"sv, "uuid"sv});
+    alert.output = stringAt(m_doc, {"falco"sv, "output"sv}, false);
+    alert.uuid = stringAt(m_doc, {"falco"sv, "uuid"sv}, false);
     alert.containerId = stringAt(m_doc, {"container"sv, "id"sv});
     alert.containerName = stringAt(m_doc, {"container"sv, "name"sv});
     alert.containerImage = stringAt(m_doc, {"container"sv, "image"sv, "name"sv});
     alert.podName = stringAt(m_doc, {"orchestrator"sv, "resource"sv, "name"sv});
     alert.namespaceName = stringAt(m_doc, {"orchestrator"sv, "namespace"sv});
     alert.processName = stringAt(m_doc, {"process"sv, "name"sv});
-    alert.commandLine = stringAt(m_doc, {"process"sv, "command_line"sv});
+    alert.commandLine = stringAt(m_doc, {"process"sv, "command_line"sv}, false);
     alert.userName = stringAt(m_doc, {"process"sv, "user"sv, "name"sv});
     if (const EcsValue *tags = m_doc.find({"falco"sv, "tags"sv}); tags && tags->isArray()) {
         alert.tags.reserve(qsizetype(tags->items().size()));
         for (const EcsValue &t : tags->items()) {
             if (!t.isString())
                 continue;
-            alert.tags.append(t.toQString());
+            alert.tags.append(textCache().text(t.string()));
             if (t.string().starts_with("mitre_") && t.string().size() > 6)
-                alert.tactics.append(toQString(std::string_view(t.string()).substr(6)));
+                alert.tactics.append(textCache().text(t.string().substr(6)));
         }
     }
     alert.technique = firstOf(m_doc, kTechniqueKey);
