@@ -136,6 +136,8 @@ private Q_SLOTS:
         QTest::newRow("gzip file with two members") << "gz" << 1 << 4 << 4 << 0 << 0;
         QTest::newRow("directory with rotated and compressed files") << "dir" << 3 << 8 << 8 << 0 << 0;
         QTest::newRow("stdin") << "stdin" << 1 << 4 << 4 << 0 << 0;
+        // @timestamp is then the time of reading, different on the second import: still duplicates (model/dedupekey.h).
+        QTest::newRow("alerts without a time of their own") << "notime" << 1 << 4 << 4 << 0 << 0;
         QTest::newRow("bad, blank, text log lines, last line without newline") << "mixed" << 1 << 8 << 4 << 3 << 1;
     }
 
@@ -171,6 +173,20 @@ private Q_SLOTS:
             QVERIFY(writeFile(dir + QStringLiteral("/nested/x.json.gz"), gzip({QByteArray(alerts).replace("97ade2b595f0", "otherhost0001")})));
             QVERIFY(writeFile(dir + QStringLiteral("/notes.txt"), "not a log\n"));
             args << dir;
+        } else if (kind == QStringLiteral("notime")) {
+            QByteArray text;
+            for (const QByteArray &line : lines) {
+                QJsonObject alert = QJsonDocument::fromJson(line).object();
+                alert.remove(QStringLiteral("time"));
+                QJsonObject fields = alert.value(QStringLiteral("output_fields")).toObject();
+                fields.remove(QStringLiteral("evt.time"));
+                fields.remove(QStringLiteral("evt.time.iso8601"));
+                alert.insert(QStringLiteral("output_fields"), fields);
+                text += QJsonDocument(alert).toJson(QJsonDocument::Compact) + '\n';
+            }
+            const QString file = tmp.filePath(QStringLiteral("notime.jsonl"));
+            QVERIFY(writeFile(file, text));
+            args << file;
         } else if (kind == QStringLiteral("stdin")) {
             input = alerts;
             args << QStringLiteral("-");
