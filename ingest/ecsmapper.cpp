@@ -88,9 +88,10 @@ QString toQString(std::string_view s)
     return QString::fromUtf8(s.data(), qsizetype(s.size()));
 }
 
-// "2024-05-07T18:54:19.341Z": the integration's @timestamp form (ms precision, UTC). Hand-written: this runs
-// twice per alert and QDateTime::toString costs more than the rest of the timestamp step.
-std::string isoMs(qint64 ms)
+// "2024-05-07T18:54:19.341Z": the integration's @timestamp form (ms precision, UTC), as a string value in the
+// arena. Hand-written: this runs twice per alert and QDateTime::toString costs more than the rest of the
+// timestamp step.
+EcsValue isoMs(qint64 ms)
 {
     qint64 days = ms >= 0 ? ms / 86400000 : (ms - 86399999) / 86400000;
     qint64 rem = ms - days * 86400000;
@@ -106,7 +107,7 @@ std::string isoMs(qint64 ms)
     const qint64 m = mp < 10 ? mp + 3 : mp - 9;
     y += m <= 2 ? 1 : 0;
     if (y < 0 || y > 9999)
-        return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs).toStdString();
+        return EcsValue(QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs));
     const int h = int(rem / 3600000);
     rem %= 3600000;
     const int mi = int(rem / 60000);
@@ -134,7 +135,14 @@ std::string isoMs(qint64 ms)
     buf[19] = '.';
     put(20, milli, 3);
     buf[23] = 'Z';
-    return std::string(buf, 24);
+    return EcsValue(std::string_view(buf, 24));
+}
+
+// EcsValue(v.scalarText()) without the copy when v is a string already (strings are views that live as long
+// as the tree).
+EcsValue scalarTextValue(const EcsValue &v)
+{
+    return v.isString() ? EcsValue::view(v.string()) : EcsValue(v.scalarText());
 }
 
 // A string value for header bytes of the line (which outlives the tree): a view when it is ASCII, else the
@@ -908,7 +916,7 @@ bool Pipeline::classify()
     }
     // 11. event.ingested
     const qint64 ingested = m_options.readTimeMs > 0 ? m_options.readTimeMs : nowMs();
-    if (!setField({"event"sv, "ingested"sv}, EcsValue(isoMs(ingested))))
+    if (!setField({"event"sv, "ingested"sv}, isoMs(ingested)))
         return false;
     // 12–13. MITRE technique and sub-technique, each from its own first matching tag.
     if (const EcsValue *tags = m_doc.find({"falco"sv, "tags"sv}); tags && tags->isArray()) {
@@ -1001,7 +1009,7 @@ bool Pipeline::timestamp()
         m_eventTime = true;
         if (overwrite) {
             EcsValue *iso = ofFind({"evt"sv, "time"sv, "iso8601"sv});
-            *iso = iso->isString() ? EcsValue(isoMs(ms)) : EcsValue(std::int64_t(ms));
+            *iso = iso->isString() ? isoMs(ms) : EcsValue(std::int64_t(ms));
         }
         return true;
     }
@@ -1048,7 +1056,7 @@ bool Pipeline::hostAndProcess()
     if (const EcsValue *fdType = ofFind({"fd"sv, "type"sv});
         fdType && fdType->isString() && (fdType->string() == "file" || fdType->string() == "directory")) {
         const EcsValue *name = ofFind({"fd"sv, "name"sv});
-        if (name && !name->isEmptyValue() && !setField({"file"sv, "path"sv}, EcsValue(name->scalarText())))
+        if (name && !name->isEmptyValue() && !setField({"file"sv, "path"sv}, scalarTextValue(*name)))
             return false;
         if (!setField({"file"sv, "type"sv}, *fdType))
             return false;
@@ -1062,7 +1070,7 @@ bool Pipeline::hostAndProcess()
     const EcsValue *args = ofFind({"proc"sv, "args"sv});
     if (exepath && !exepath->isNull() && args && !args->isNull()) {
         EcsValue list = EcsValue::array();
-        list.items().emplace_back(exepath->scalarText());
+        list.items().push_back(scalarTextValue(*exepath));
         const std::string argText = args->scalarText();
         for (std::string_view part : javaSplit(argText, false, ' '))
             list.items().emplace_back(part);
@@ -1153,7 +1161,7 @@ bool Pipeline::containerFileNetwork()
         return false;
     if (const EcsValue *ip = ofFind({"container"sv, "ip"sv}); ip && !ip->isEmptyValue()) {
         EcsValue list = EcsValue::array();
-        list.items().emplace_back(ip->scalarText());
+        list.items().push_back(scalarTextValue(*ip));
         if (!setField({"host"sv, "ip"sv}, std::move(list)))
             return false;
     }
@@ -1284,7 +1292,7 @@ void Pipeline::finish()
         if (!seen)
             tags->items().emplace_back(kTagPreserveOriginal);
     }
-    m_doc.set("@timestamp", EcsValue(isoMs(m_timestampMs)));
+    m_doc.set("@timestamp", isoMs(m_timestampMs));
     for (const QPair<QString, QString> &extra : m_options.extraFields) {
         const QByteArray path = extra.first.toUtf8();
         EcsValue *parent = &m_doc;
