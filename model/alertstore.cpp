@@ -5,7 +5,6 @@
 #include "model/filtersql.h"
 #include "model/schema.h"
 
-#include <QCryptographicHash>
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
@@ -783,12 +782,7 @@ InsertResult AlertStore::insert(const AlertBatch &batch, QString *error)
         for (int i = 0; i < textColumns - 1; ++i)
             sqlite3_bind_text(alertStmt, 4 + i, encoded[size_t(i)].data(), int(encoded[size_t(i)].size()), SQLITE_STATIC);
         dedupe.clear();
-        if (alert.dedupeKey.isEmpty()) {
-            dedupe = DedupeKey::storageKey(alert);
-        } else {
-            DedupeKey::appendPrefix(dedupe, alert.timeIsReceipt ? 0 : alert.timestampMs);
-            dedupe.append(alert.dedupeKey);
-        }
+        DedupeKey::appendStorageKey(dedupe, alert);
         if (d->hasLegacyDedupe && (alert.timeIsReceipt || alert.timestampMs <= d->legacyDedupeMaxTs)) {
             // It could duplicate an alert stored before v4, under its bare key.
             const QByteArrayView logical = QByteArrayView(dedupe).sliced(DedupeKey::PrefixSize);

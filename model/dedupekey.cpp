@@ -7,31 +7,23 @@
 
 namespace fe {
 
-void DedupeKey::appendPrefix(QByteArray &out, qint64 timestampMs)
+void DedupeKey::appendStorageKey(QByteArray &out, const Alert &alert)
 {
-    const quint64 order = quint64(timestampMs) ^ (quint64(1) << 63);
-    char bytes[PrefixSize];
-    bytes[0] = Marker;
+    const quint64 order = quint64(alert.timeIsReceipt ? 0 : alert.timestampMs) ^ (quint64(1) << 63);
+    char prefix[PrefixSize];
+    prefix[0] = Marker;
     for (int i = 0; i < 8; ++i)
-        bytes[1 + i] = char((order >> (56 - 8 * i)) & 0xff);
-    out.append(bytes, PrefixSize);
-}
-
-QByteArray DedupeKey::storageKey(const Alert &alert)
-{
-    QByteArray logical = alert.dedupeKey;
-    if (logical.isEmpty()) {
-        // The mapper always sets a key; an alert built elsewhere is deduplicated on its document.
-        const QByteArray basis = alert.ecsJson.isEmpty()
-            ? QByteArray::number(alert.timestampMs) + alert.rule.toUtf8() + alert.output.toUtf8()
-            : alert.ecsJson;
-        logical = "h:" + QCryptographicHash::hash(basis, QCryptographicHash::Sha256).toHex();
+        prefix[1 + i] = char((order >> (56 - 8 * i)) & 0xff);
+    out.append(prefix, PrefixSize);
+    if (!alert.dedupeKey.isEmpty()) {
+        out.append(alert.dedupeKey);
+        return;
     }
-    QByteArray key;
-    key.reserve(PrefixSize + logical.size());
-    appendPrefix(key, alert.timeIsReceipt ? 0 : alert.timestampMs);
-    key.append(logical);
-    return key;
+    // The mapper always sets a key; an alert built elsewhere is deduplicated on its document.
+    const QByteArray basis = alert.ecsJson.isEmpty()
+        ? QByteArray::number(alert.timestampMs) + alert.rule.toUtf8() + alert.output.toUtf8()
+        : alert.ecsJson;
+    out.append("h:").append(QCryptographicHash::hash(basis, QCryptographicHash::Sha256).toHex());
 }
 
 QByteArray DedupeKey::logicalKey(QByteArrayView stored)

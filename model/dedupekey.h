@@ -27,12 +27,11 @@ public:
     static constexpr char Marker = '\x01';
     static constexpr int PrefixSize = 9;
 
-    // The key to store for alert (its logical key, or one derived from its content when it has none).
-    static QByteArray storageKey(const Alert &alert);
+    // Appends the key to store for alert to out: the prefix, then its logical key (or, for an alert built without
+    // one, "h:" and the SHA-256 of its document).
+    static void appendStorageKey(QByteArray &out, const Alert &alert);
     // The stored key's logical part: the key itself for a pre-v4 key.
     static QByteArray logicalKey(QByteArrayView stored);
-    // The time order part of storageKey() for timestampMs (9 bytes, appended to out).
-    static void appendPrefix(QByteArray &out, qint64 timestampMs);
 };
 
 } // namespace fe
