@@ -64,5 +64,9 @@ using AlertBatch = QVector<Alert>;
 
 } // namespace fe
 
+// Every member is a primitive or an implicitly shared Qt value, which Qt relocates with memcpy: a batch that grows,
+// or moves alerts into a transaction's list, copies bytes instead of calling a move constructor per alert.
+Q_DECLARE_TYPEINFO(fe::Alert, Q_RELOCATABLE_TYPE);
+
 Q_DECLARE_METATYPE(fe::Alert)
 Q_DECLARE_METATYPE(fe::AlertBatch)
