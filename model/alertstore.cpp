@@ -637,18 +637,12 @@ bool AlertStore::open(const QString &path, OpenMode mode, QString *error)
     d->path = path;
     d->mode = mode;
     d->version = Schema::version(db);
-    {
-        sqlite3_stmt *legacy = nullptr;
-        if (sqlite3_prepare_v2(db, "SELECT value FROM state WHERE key = ?1 AND value IS NOT NULL", -1, &legacy,
-                               nullptr)
-            == SQLITE_OK) {
-            sqlite3_bind_text(legacy, 1, sqlnames::legacyDedupeMaxTsKey, -1, SQLITE_STATIC);
-            if (sqlite3_step(legacy) == SQLITE_ROW) {
-                d->hasLegacyDedupe = true;
-                d->legacyDedupeMaxTs = sqlite3_column_int64(legacy, 0);
-            }
-        }
-        sqlite3_finalize(legacy);
+    if (!readOnly) {
+        // Pre-v4 rows with bare dedupe keys: the newest of their times (model/dedupekey.h); no row when there are none.
+        bool found = true;
+        d->legacyDedupeMaxTs = d->scalar(
+            "SELECT value FROM state WHERE key = 'fe.dedupe_legacy_max_ts' AND value IS NOT NULL", {}, &found);
+        d->hasLegacyDedupe = found;
     }
     if (!readOnly) {
         d->checkpointer = std::make_unique<WalCheckpointer>();

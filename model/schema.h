@@ -100,9 +100,6 @@ inline constexpr char rollupDay[] = "rollup_day";          // since v3, bucket =
 inline constexpr char alertOutput[] = "alert_output";      // since v3: id, output (the FTS external content)
 // state key: the highest alert id whose output is in alert_fts (v3). Outputs above it are matched without the index.
 inline constexpr char ftsIndexedKey[] = "fe.fts_indexed";
-// state key (v4): the newest ts among the alerts stored before v4, whose dedupe keys have no time prefix
-// (model/dedupekey.h); absent or NULL when the store had none.
-inline constexpr char legacyDedupeMaxTsKey[] = "fe.dedupe_legacy_max_ts";
 } // namespace sqlnames
 
 } // namespace fe
