@@ -643,8 +643,6 @@ bool AlertStore::open(const QString &path, OpenMode mode, QString *error)
         d->legacyDedupeMaxTs = d->scalar(
             "SELECT value FROM state WHERE key = 'fe.dedupe_legacy_max_ts' AND value IS NOT NULL", {}, &found);
         d->hasLegacyDedupe = found;
-    }
-    if (!readOnly) {
         d->checkpointer = std::make_unique<WalCheckpointer>();
         if (!d->checkpointer->start(db, path))
             d->checkpointer.reset();   // SQLite's automatic checkpoints stay on

@@ -2,7 +2,6 @@
 #include "model/forwardoutbox.h"
 
 #include "model/dedupekey.h"
-
 #include "model/schema.h"
 
 #include <QDateTime>
