@@ -85,6 +85,7 @@ public:
         , m_flushTimer(this)
     {
         m_readBuffer.resize(s_readChunk);
+        m_pending.frames.reserve(m_config.maxBatchFrames);
     }
 
     ~Worker() override { shutdown(); }
@@ -377,9 +378,13 @@ private:
         }
         if (m_frames.isEmpty())
             return;
+        // One read can frame dozens of alerts: a full batch goes as soon as it is full, so the batch never grows
+        // past the capacity flush() reserved (growing would move every frame of it).
         for (QByteArray &frame : m_frames) {
             m_pendingBytes += frame.size();
             m_pending.frames.append({std::move(frame), c->peer, -1});
+            if (m_pending.frames.size() >= m_config.maxBatchFrames)
+                flush();
         }
         m_frames.clear();
         scheduleFlush();
