@@ -8,6 +8,7 @@
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QFileInfo>
 #include <QTemporaryDir>
 
@@ -132,6 +133,14 @@ double cpuSeconds()
     return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
 }
 
+QString loadAverage()
+{
+    QFile file(QStringLiteral("/proc/loadavg"));
+    if (!file.open(QIODevice::ReadOnly))
+        return QStringLiteral("?");
+    return QString::fromLatin1(file.readAll().split(' ').value(0));
+}
+
 double median(std::vector<double> values)
 {
     std::sort(values.begin(), values.end());
@@ -249,6 +258,8 @@ int main(int argc, char **argv)
     Generator generator;
     double insertSeconds = 0;
     double insertCpu = 0;
+    double secondHalfCpu = 0;   // the writer's CPU over the second half of the alerts: past the cold start
+    qint64 secondHalfCount = 0;
     double firstSeconds = 0;
     qint64 firstCount = 0;
     qint64 docBytes = 0;
@@ -263,7 +274,12 @@ int main(int argc, char **argv)
         t.start();
         const double c0 = cpuSeconds();
         const InsertResult r = writer.insert(batch, &error);
-        insertCpu += cpuSeconds() - c0;
+        const double batchCpu = cpuSeconds() - c0;
+        insertCpu += batchCpu;
+        if (first >= total / 2) {
+            secondHalfCpu += batchCpu;
+            secondHalfCount += count;
+        }
         const double s = double(t.nsecsElapsed()) / 1e9;
         if (r.stored != count) {
             std::fprintf(stderr, "bench_store: insert failed: %s\n", qPrintable(error));
@@ -285,6 +301,9 @@ int main(int argc, char **argv)
                 "(median batch %.0f alerts/s), %.0f alerts per CPU-second (user+sys of the writer thread)\n",
                 static_cast<long long>(docBytes / total), firstCount / firstSeconds, static_cast<long long>(total),
                 total / insertSeconds, median(batchRates), total / insertCpu);
+    std::printf("  writer CPU per alert: %.2f us all, %.2f us over the second half (load %s)\n",
+                insertCpu * 1e6 / double(total), secondHalfCpu * 1e6 / double(std::max<qint64>(secondHalfCount, 1)),
+                qPrintable(loadAverage()));
     // Large batches leave their outputs out of the full-text index (schema v3): the catch-up is timed apart, so the
     // insert rate and the total (insert + index) are both visible.
     const qint64 pending = writer.pendingIndexRows();
