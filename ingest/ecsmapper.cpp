@@ -19,6 +19,8 @@
 #include "ingest/ecsmapper.h"
 
 #include "ingest/ecsvalue.h"
+#include "ingest/jsonwriter.h"
+#include "ingest/mapperpath.h"
 #include "ingest/sha256.h"
 #include "ingest/syslogmessage.h"
 
@@ -31,6 +33,7 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -1352,14 +1355,18 @@ TextCache &textCache()
 }
 
 // shared: through textCache() (for values that repeat; not the uuid, which never does).
-QString stringAt(const EcsValue &doc, Path path, bool shared = true)
+QString stringOf(const EcsValue *v, bool shared = true)
 {
-    const EcsValue *v = doc.find(path);
     if (!v || v->isNull())
         return QString();
     if (!v->isString())
         return QString::fromStdString(v->scalarText());
     return shared ? textCache().text(v->string()) : v->toQString();
+}
+
+QString stringAt(const EcsValue &doc, Path path, bool shared = true)
+{
+    return stringOf(doc.find(path), shared);
 }
 
 QString firstOf(const EcsValue &doc, std::string_view key)
@@ -1371,9 +1378,8 @@ QString firstOf(const EcsValue &doc, std::string_view key)
 }
 
 // priorityFromString(falco.priority): a short ASCII string is widened on the stack instead of into a QString.
-Priority priorityOf(const EcsValue &doc)
+Priority priorityOf(const EcsValue *v)
 {
-    const EcsValue *v = doc.find({"falco"sv, "priority"sv});
     if (v && v->isString() && v->string().size() <= 32) {
         const std::string_view text = v->string();
         char16_t wide[32];
@@ -1385,14 +1391,14 @@ Priority priorityOf(const EcsValue &doc)
         if (ascii)
             return priorityFromString(QStringView(wide, qsizetype(text.size())));
     }
-    return priorityFromString(stringAt(doc, {"falco"sv, "priority"sv}, false));
+    return priorityFromString(stringOf(v, false));
 }
 
 void Pipeline::fillAlert(Alert &alert)
 {
     alert.timestampMs = m_timestampMs;
     alert.timeIsReceipt = !m_eventTime;   // no time of its own: not part of its dedupe key (model/dedupekey.h)
-    alert.priority = priorityOf(m_doc);
+    alert.priority = priorityOf(m_doc.find({"falco"sv, "priority"sv}));
     if (const EcsValue *sev = m_doc.find({"event"sv, "severity"sv}); sev && sev->type() == EcsValue::Type::Int)
         alert.severity = int(sev->toInt());
     alert.rule = stringAt(m_doc, {"rule"sv, "name"sv});
@@ -1499,6 +1505,929 @@ MapResult Pipeline::run(EcsValue parsed)
     return result;
 }
 
+// ---------------------------------------------------------------------------------------------------
+// The fast path: the same document and alert as Pipeline for the usual Falco / Falcosidekick alert, written
+// straight in its final key order instead of built by moving members around a tree. It takes an alert whose
+// top-level keys are Falco's own (each once, no "@timestamp"), whose output_fields is an object of dotted
+// keys with non-object values, and no --set extras; anything else, and anything the pipeline would turn into
+// a pipeline_error, goes to Pipeline (FastMapper::run returns false before it has produced anything).
+// Every step below names the Pipeline step it mirrors: a change there must be made here too (tst_mapperpaths
+// and `bench_mapper --digest` compare both paths).
+
+// The ECS fields set after `falco` (steps 12–52), as a tree with fixed node ids. A member appears where it
+// was first set, as a member appended to the general pipeline's tree does.
+enum OutNode : std::uint8_t {
+    ORoot,
+    OTechnique, OSubtechnique, ORule, ORuleName, OObserver, OObserverHostname, OHost, OHostName, ORelated,
+    ORelatedHosts, OProcess, OExecutable, OFile, OFilePath, OFileType, OParent, OParentExecutable, OName,
+    OParentName, OArgs, OCommandLine, OParentCommandLine, OArgsCount, OEnvVars, OWorkingDirectory, OPid,
+    OParentPid, OVpid, OParentVpid, OSessionLeader, OSessionLeaderPid, OSessionLeaderName,
+    OSessionLeaderExecutable, OGroupLeader, OGroupLeaderVpid, OGroupLeaderName, OGroupLeaderExecutable,
+    OUptime, OParentUptime, OStart, OParentStart, OSessionLeaderSame, OGroupLeaderSame, OThread,
+    OCapabilities, OCapPermitted, OCapEffective, OThreadId, OUser, OUserId, OUserName, OGroup, OGroupId,
+    OGroupName, OContainer, OContainerId, OContainerName, OImage, OImageName, ORuntime, OSecurityContext,
+    OPrivileged, OImageHash, OHashAll, OHostIp, OFileDirectory, OFileName, OClient, OClientIp, OClientAddress,
+    OServer, OServerIp, OServerAddress, OSource, OSourceIp, OSourceAddress, ODestination, ODestinationIp,
+    ODestinationAddress, OClientPort, OServerPort, OSourcePort, ODestinationPort, OClientDomain,
+    OServerDomain, OSourceDomain, ODestinationDomain, OFileInode, OOrchestrator, ONamespace, OResource,
+    OResourceName, OResourceId, OResourceLabel, OResourceIp, OResourceType, OObserverType, OObserverVendor,
+    OObserverProduct, OMounts, OMessage, OCount
+};
+
+struct OutNodeInfo
+{
+    OutNode parent = ORoot;
+    std::string_view key;
+    bool object = false;
+};
+
+constexpr std::array<OutNodeInfo, OCount> kOutNodes = [] {
+    std::array<OutNodeInfo, OCount> t{};
+    auto obj = [&t](OutNode n, OutNode parent, std::string_view key) { t[n] = {parent, key, true}; };
+    auto leaf = [&t](OutNode n, OutNode parent, std::string_view key) { t[n] = {parent, key, false}; };
+    obj(ORoot, ORoot, {});
+    leaf(OTechnique, ORoot, kTechniqueKey);
+    leaf(OSubtechnique, ORoot, kSubtechniqueKey);
+    obj(ORule, ORoot, "rule");
+    leaf(ORuleName, ORule, "name");
+    obj(OObserver, ORoot, "observer");
+    leaf(OObserverHostname, OObserver, "hostname");
+    leaf(OObserverType, OObserver, "type");
+    leaf(OObserverVendor, OObserver, "vendor");
+    leaf(OObserverProduct, OObserver, "product");
+    obj(OHost, ORoot, "host");
+    leaf(OHostName, OHost, "name");
+    leaf(OHostIp, OHost, "ip");
+    obj(ORelated, ORoot, "related");
+    leaf(ORelatedHosts, ORelated, "hosts");
+    obj(OProcess, ORoot, "process");
+    leaf(OExecutable, OProcess, "executable");
+    obj(OParent, OProcess, "parent");
+    leaf(OParentExecutable, OParent, "executable");
+    leaf(OName, OProcess, "name");
+    leaf(OParentName, OParent, "name");
+    leaf(OArgs, OProcess, "args");
+    leaf(OCommandLine, OProcess, "command_line");
+    leaf(OParentCommandLine, OParent, "command_line");
+    leaf(OArgsCount, OProcess, "args_count");
+    leaf(OEnvVars, OProcess, "env_vars");
+    leaf(OWorkingDirectory, OProcess, "working_directory");
+    leaf(OPid, OProcess, "pid");
+    leaf(OParentPid, OParent, "pid");
+    leaf(OVpid, OProcess, "vpid");
+    leaf(OParentVpid, OParent, "vpid");
+    obj(OSessionLeader, OProcess, "session_leader");
+    leaf(OSessionLeaderPid, OSessionLeader, "pid");
+    leaf(OSessionLeaderName, OSessionLeader, "name");
+    leaf(OSessionLeaderExecutable, OSessionLeader, "executable");
+    leaf(OSessionLeaderSame, OSessionLeader, "same_as_process");
+    obj(OGroupLeader, OProcess, "group_leader");
+    leaf(OGroupLeaderVpid, OGroupLeader, "vpid");
+    leaf(OGroupLeaderName, OGroupLeader, "name");
+    leaf(OGroupLeaderExecutable, OGroupLeader, "executable");
+    leaf(OGroupLeaderSame, OGroupLeader, "same_as_process");
+    leaf(OUptime, OProcess, "uptime");
+    leaf(OParentUptime, OParent, "uptime");
+    leaf(OStart, OProcess, "start");
+    leaf(OParentStart, OParent, "start");
+    obj(OThread, OProcess, "thread");
+    obj(OCapabilities, OThread, "capabilities");
+    leaf(OCapPermitted, OCapabilities, "permitted");
+    leaf(OCapEffective, OCapabilities, "effective");
+    leaf(OThreadId, OThread, "id");
+    obj(OUser, OProcess, "user");
+    leaf(OUserId, OUser, "id");
+    leaf(OUserName, OUser, "name");
+    obj(OGroup, OProcess, "group");
+    leaf(OGroupId, OGroup, "id");
+    leaf(OGroupName, OGroup, "name");
+    obj(OFile, ORoot, "file");
+    leaf(OFilePath, OFile, "path");
+    leaf(OFileType, OFile, "type");
+    leaf(OFileDirectory, OFile, "directory");
+    leaf(OFileName, OFile, "name");
+    leaf(OFileInode, OFile, "inode");
+    obj(OContainer, ORoot, "container");
+    leaf(OContainerId, OContainer, "id");
+    leaf(OContainerName, OContainer, "name");
+    obj(OImage, OContainer, "image");
+    leaf(OImageName, OImage, "name");
+    leaf(ORuntime, OContainer, "runtime");
+    obj(OSecurityContext, OContainer, "security_context");
+    leaf(OPrivileged, OSecurityContext, "privileged");
+    obj(OImageHash, OImage, "hash");
+    leaf(OHashAll, OImageHash, "all");
+    obj(OClient, ORoot, "client");
+    leaf(OClientIp, OClient, "ip");
+    leaf(OClientAddress, OClient, "address");
+    leaf(OClientPort, OClient, "port");
+    leaf(OClientDomain, OClient, "domain");
+    obj(OServer, ORoot, "server");
+    leaf(OServerIp, OServer, "ip");
+    leaf(OServerAddress, OServer, "address");
+    leaf(OServerPort, OServer, "port");
+    leaf(OServerDomain, OServer, "domain");
+    obj(OSource, ORoot, "source");
+    leaf(OSourceIp, OSource, "ip");
+    leaf(OSourceAddress, OSource, "address");
+    leaf(OSourcePort, OSource, "port");
+    leaf(OSourceDomain, OSource, "domain");
+    obj(ODestination, ORoot, "destination");
+    leaf(ODestinationIp, ODestination, "ip");
+    leaf(ODestinationAddress, ODestination, "address");
+    leaf(ODestinationPort, ODestination, "port");
+    leaf(ODestinationDomain, ODestination, "domain");
+    obj(OOrchestrator, ORoot, "orchestrator");
+    leaf(ONamespace, OOrchestrator, "namespace");
+    obj(OResource, OOrchestrator, "resource");
+    leaf(OResourceName, OResource, "name");
+    leaf(OResourceId, OResource, "id");
+    leaf(OResourceLabel, OResource, "label");
+    leaf(OResourceIp, OResource, "ip");
+    leaf(OResourceType, OResource, "type");
+    leaf(OMounts, ORoot, kMountsKey);
+    leaf(OMessage, ORoot, "message");
+    return t;
+}();
+
+// The ordered tree over kOutNodes: which nodes are set, in which order, with which values.
+class OutTree
+{
+public:
+    void clear()
+    {
+        std::memset(m_set, 0, sizeof m_set);
+        m_first[ORoot] = ORoot;
+    }
+    const EcsValue *find(OutNode n) const { return m_set[n] ? &m_value[n] : nullptr; }
+    void set(OutNode n, const EcsValue &value)
+    {
+        ensure(n);
+        m_value[n] = value;
+    }
+    void write(JsonWriter &w) const
+    {
+        for (OutNode n = m_first[ORoot]; n != ORoot; n = m_next[n]) {
+            w.put(',');
+            writeMember(w, n);
+        }
+    }
+
+private:
+    void ensure(OutNode n)
+    {
+        if (m_set[n])
+            return;
+        const OutNode parent = kOutNodes[n].parent;
+        if (parent != ORoot)
+            ensure(parent);
+        m_set[n] = true;
+        m_first[n] = ORoot;
+        m_next[n] = ORoot;
+        if (m_first[parent] == ORoot)
+            m_first[parent] = n;
+        else
+            m_next[m_last[parent]] = n;
+        m_last[parent] = n;
+    }
+    void writeMember(JsonWriter &w, OutNode n) const
+    {
+        w.string(kOutNodes[n].key);
+        w.put(':');
+        if (!kOutNodes[n].object) {
+            m_value[n].writeJson(w);
+            return;
+        }
+        w.put('{');
+        for (OutNode c = m_first[n]; c != ORoot; c = m_next[c]) {
+            if (c != m_first[n])
+                w.put(',');
+            writeMember(w, c);
+        }
+        w.put('}');
+    }
+
+    bool m_set[OCount];
+    OutNode m_first[OCount];
+    OutNode m_last[OCount];
+    OutNode m_next[OCount];
+    EcsValue m_value[OCount];
+};
+
+// Top-level keys of a Falco alert (the `moved` list of the Sidekick-direct shape).
+enum FalcoKey : std::uint8_t { KUuid, KOutput, KPriority, KRule, KTime, KOutputFields, KSource, KTags, KHostname, KCount };
+
+int falcoKeyOf(std::string_view k)
+{
+    switch (k.size()) {
+    case 4: return k == "uuid" ? KUuid : k == "rule" ? KRule : k == "time" ? KTime : k == "tags" ? KTags : -1;
+    case 6: return k == "output" ? KOutput : k == "source" ? KSource : -1;
+    case 8: return k == "priority" ? KPriority : k == "hostname" ? KHostname : -1;
+    case 13: return k == "output_fields" ? KOutputFields : -1;
+    default: return -1;
+    }
+}
+
+// Step 5's keys, expanded before the others.
+constexpr std::string_view kExpandFirst[] = {
+    "container.image", "fd.cip", "fd.sip", "fd.lip", "fd.rip", "proc.ppid", "proc.pid", "proc.sid",
+    "proc.vpgid", "evt.time", "syslog.facility", "syslog.severity"};
+
+class FastMapper
+{
+public:
+    FastMapper(const MapOptions &options, const Envelope &env, std::string_view line)
+        : m_options(options), m_env(env), m_line(line)
+    {
+    }
+
+    // False: not this path's input (nothing was produced; use Pipeline).
+    bool run(simdjson::dom::object root, MapResult *result);
+
+private:
+    struct Field
+    {
+        std::string_view key;
+        EcsValue value;
+    };
+    bool expand(std::string_view key, EcsValue value, std::string_view *topKey, EcsValue **topValue);
+    bool rename(Path from, Path to);
+    const EcsValue *ofFind(Path path) const { return m_of.find(path); }
+    const EcsValue *in(const EcsValue *group, Path path) const { return group ? group->find(path) : nullptr; }
+    void copy(const EcsValue *v, OutNode to)
+    {
+        if (v && !v->isEmptyValue())
+            m_out.set(to, *v);
+    }
+    bool outputFields(simdjson::dom::object of);
+    bool classify();
+    bool timestamp();
+    bool hostAndProcess();
+    void containerFileNetwork();
+    void cleanUp();
+    void write(std::string &buffer, std::size_t *size) const;
+    void fillAlert(Alert &alert) const;
+
+    const MapOptions &m_options;
+    const Envelope &m_env;
+    std::string_view m_line;
+    std::string_view m_keys[KCount];   // the top-level members in input order (by FalcoKey)
+    FalcoKey m_order[KCount];
+    int m_count = 0;
+    EcsValue m_falco[KCount];
+    bool m_has[KCount] = {};
+    EcsValue m_of = EcsValue::object();
+    OutTree &m_out = outTree();
+    // event.* (step order: kind, category, type, outcome, ingested, severity, sequence, provider)
+    std::string_view m_category;
+    std::string_view m_type;
+    std::string_view m_outcome;
+    EcsValue m_ingested;
+    int m_severity = 0;
+    EcsValue m_sequence;
+    bool m_hasSequence = false;
+    EcsValue m_provider;
+    bool m_hasProvider = false;
+    qint64 m_timestampMs = 0;
+    bool m_eventTime = false;
+
+    static OutTree &outTree()
+    {
+        thread_local OutTree tree;
+        tree.clear();
+        return tree;
+    }
+};
+
+// Pipeline::expandInto for one key, except that a leaf already there (the same key twice, which the general
+// path's convert() merges first) hands the line to Pipeline, as does a failure.
+bool FastMapper::expand(std::string_view key, EcsValue value, std::string_view *topKey, EcsValue **topValue)
+{
+    EcsValue *parent = &m_of;
+    std::string_view rest(key);
+    if (*topValue) {
+        const size_t dot = findChar(rest, '.');
+        if (dot != std::string_view::npos && rest.substr(0, dot) == *topKey) {
+            parent = *topValue;
+            rest = rest.substr(dot + 1);
+        }
+    }
+    while (true) {
+        const size_t dot = findChar(rest, '.');
+        const std::string_view seg = rest.substr(0, dot);
+        if (dot == std::string_view::npos) {
+            if (parent->find(seg))
+                return false;
+            if (parent == &m_of)
+                *topValue = nullptr;
+            parent->append(seg, std::move(value));
+            return true;
+        }
+        EcsValue *next = parent->find(seg);
+        if (!next)
+            next = &parent->append(seg, EcsValue::object());
+        else if (!next->isObject())
+            return false;
+        if (parent == &m_of) {
+            *topKey = seg;
+            *topValue = next;
+        }
+        parent = next;
+        rest = rest.substr(dot + 1);
+    }
+}
+
+// Pipeline::renameInOf.
+bool FastMapper::rename(Path from, Path to)
+{
+    EcsValue *src = m_of.find(from);
+    if (!src || src->isNull() || src->isObject())
+        return true;
+    if (m_of.find(to))
+        return false;
+    EcsValue value = std::move(*src);
+    EcsValue *parent = &m_of;
+    const std::string_view *last = from.end() - 1;
+    for (const std::string_view *seg = from.begin(); seg != last; ++seg)
+        parent = parent->find(*seg);
+    parent->remove(*last);
+    return m_of.setPath(to, std::move(value));
+}
+
+// Steps 5–7 (Pipeline::normaliseOutputFields) on output_fields without plain keys: the expanded members
+// (step 5), the renamed ones (6) and then the others (7) are appended to an empty object in that order.
+bool FastMapper::outputFields(simdjson::dom::object of)
+{
+    thread_local std::vector<Field> first;
+    thread_local std::vector<Field> rest;
+    first.clear();
+    rest.clear();
+    for (simdjson::dom::key_value_pair field : of) {
+        const std::string_view key = field.key;
+        if (field.value.type() == simdjson::dom::element_type::OBJECT || !expandable(key))
+            return false;
+        bool early = false;
+        if (key.size() <= 15) {
+            for (std::string_view k : kExpandFirst) {
+                if (k.size() == key.size() && k == key) {
+                    early = true;
+                    break;
+                }
+            }
+        }
+        (early ? first : rest).push_back({key, convert(field.value)});
+    }
+    std::string_view topKey;
+    EcsValue *topValue = nullptr;
+    for (Field &f : first) {
+        if (!expand(f.key, std::move(f.value), &topKey, &topValue))
+            return false;
+    }
+    if (!first.empty()) {
+        if (!rename({"container"sv, "image"sv}, {"container"sv, "image"sv, "name"sv})
+            || !rename({"fd"sv, "cip"sv}, {"client"sv, "ip"sv}) || !rename({"fd"sv, "sip"sv}, {"server"sv, "ip"sv})
+            || !rename({"fd"sv, "lip"sv}, {"source"sv, "ip"sv})
+            || !rename({"fd"sv, "rip"sv}, {"destination"sv, "ip"sv})
+            || !rename({"proc"sv, "ppid"sv}, {"process"sv, "parent"sv, "pid"sv})
+            || !rename({"proc"sv, "pid"sv}, {"process"sv, "pid"sv})
+            || !rename({"proc"sv, "sid"sv}, {"process"sv, "session_leader"sv, "pid"sv})
+            || !rename({"proc"sv, "vpgid"sv}, {"process"sv, "group_leader"sv, "vpid"sv})
+            || !rename({"syslog"sv, "facility"sv}, {"syslog_facility"sv})
+            || !rename({"syslog"sv, "severity"sv}, {"syslog_severity"sv})
+            || !rename({"evt"sv, "time"sv}, {"event"sv, "time"sv}))
+            return false;
+    }
+    // (the evt_time rename: no plain keys here)
+    topValue = nullptr;
+    for (Field &f : rest) {
+        if (!expand(f.key, std::move(f.value), &topKey, &topValue))
+            return false;
+    }
+    return true;
+}
+
+// Steps 8–16 and 18 (Pipeline::classify).
+bool FastMapper::classify()
+{
+    const EcsValue *evt = m_of.find("evt");
+    m_category = "process";
+    if (const EcsValue *c = in(evt, {"category"sv}); c && c->isString()) {
+        if (contains(kEcsCategories, std::string_view(lower(c->string()))))
+            m_category = c->string();
+        else
+            m_category = categoryFor(c->string());
+    }
+    m_type = "info";
+    if (const EcsValue *t = in(evt, {"type"sv}); t && t->isString()) {
+        if (contains(kEcsTypes, std::string_view(lower(t->string()))))
+            m_type = t->string();
+        else
+            m_type = typeFor(t->string());
+    }
+    if (const EcsValue *res = in(evt, {"res"sv}); res && !res->isNull()) {
+        const EcsValue *failed = in(evt, {"failed"sv});
+        if (res->isString() && res->string() == "SUCCESS")
+            m_outcome = "success";
+        else if (failed && failed->isBool() && failed->toBool())
+            m_outcome = "failure";
+    }
+    m_ingested = isoMs(m_options.readTimeMs > 0 ? m_options.readTimeMs : nowMs());
+    if (m_has[KTags] && m_falco[KTags].isArray()) {
+        std::string_view technique, subtechnique;
+        for (const EcsValue &tag : m_falco[KTags].items()) {
+            if (!tag.isString())
+                continue;
+            if (technique.empty())
+                technique = findTechnique(tag.string());
+            if (subtechnique.empty())
+                subtechnique = findSubtechnique(tag.string());
+        }
+        if (!technique.empty()) {
+            EcsValue ids = EcsValue::array();
+            ids.items().push_back(EcsValue::view(technique));
+            m_out.set(OTechnique, ids);
+        }
+        if (!subtechnique.empty()) {
+            EcsValue ids = EcsValue::array();
+            ids.items().push_back(EcsValue::view(subtechnique));
+            m_out.set(OSubtechnique, ids);
+        }
+    }
+    if (m_has[KPriority] && !m_falco[KPriority].isNull()) {
+        if (!m_falco[KPriority].isString())
+            return false;   // a pipeline_error
+        m_severity = severityFor(lower(m_falco[KPriority].string()));
+    }
+    if (m_has[KRule] && !m_falco[KRule].isEmptyValue())
+        m_out.set(ORuleName, m_falco[KRule]);
+    if (const EcsValue *num = in(evt, {"num"sv}); num && !num->isEmptyValue()) {
+        m_sequence = *num;
+        m_hasSequence = true;
+    }
+    if (m_has[KSource] && !m_falco[KSource].isEmptyValue()) {
+        m_provider = m_falco[KSource];
+        m_hasProvider = true;
+    }
+    return true;
+}
+
+// Step 17 (Pipeline::timestamp).
+bool FastMapper::timestamp()
+{
+    EcsValue *evtTime = m_of.find({"evt"sv, "time"sv});
+    EcsValue *source = nullptr;
+    bool overwrite = false;
+    if (evtTime && evtTime->isObject()) {
+        if ((source = evtTime->find("iso8601")) && !source->isNull())
+            overwrite = true;
+        else if (!(source = evtTime->find("rawtime")) || source->isNull())
+            source = nullptr;
+    }
+    if (!source) {
+        source = m_of.find({"event"sv, "time"sv});
+        if (source && source->isNull())
+            source = nullptr;
+    }
+    if (source) {
+        qint64 ms = 0;
+        if (!eventTimeMs(*source, &ms))
+            return false;   // a pipeline_error
+        m_timestampMs = ms;
+        m_eventTime = true;
+        if (overwrite)
+            *source = source->isString() ? isoMs(ms) : EcsValue(std::int64_t(ms));
+        return true;
+    }
+    if (m_has[KTime] && m_falco[KTime].isString()) {
+        qint64 ms = 0;
+        if (parseRfc3339(toView(m_falco[KTime].string()), &ms)) {
+            m_timestampMs = ms;
+            m_eventTime = true;
+        }
+    }
+    return true;
+}
+
+// Steps 19–38 (Pipeline::hostAndProcess).
+bool FastMapper::hostAndProcess()
+{
+    if (m_has[KHostname] && !m_falco[KHostname].isNull()) {
+        const EcsValue &host = m_falco[KHostname];
+        if (!host.isEmptyValue()) {
+            m_out.set(OObserverHostname, host);
+            m_out.set(OHostName, host);
+        }
+        EcsValue hosts = EcsValue::array();
+        hosts.items().push_back(host);
+        m_out.set(ORelatedHosts, hosts);
+    }
+    const EcsValue *proc = m_of.find("proc");
+    const EcsValue *fd = m_of.find("fd");
+    copy(in(proc, {"exepath"sv}), OExecutable);
+    if (const EcsValue *fdType = in(fd, {"type"sv});
+        fdType && fdType->isString() && (fdType->string() == "file" || fdType->string() == "directory")) {
+        const EcsValue *name = in(fd, {"name"sv});
+        if (name && !name->isEmptyValue())
+            m_out.set(OFilePath, scalarTextValue(*name));
+        m_out.set(OFileType, *fdType);
+    }
+    copy(in(proc, {"pexepath"sv}), OParentExecutable);
+    copy(in(proc, {"name"sv}), OName);
+    copy(in(proc, {"pname"sv}), OParentName);
+    const EcsValue *exepath = in(proc, {"exepath"sv});
+    const EcsValue *args = in(proc, {"args"sv});
+    if (exepath && !exepath->isNull() && args && !args->isNull()) {
+        EcsValue list = EcsValue::array();
+        list.items().push_back(scalarTextValue(*exepath));
+        const std::string argText = args->scalarText();
+        for (std::string_view part : javaSplit(argText, false, ' '))
+            list.items().emplace_back(part);
+        m_out.set(OArgs, list);
+    }
+    copy(in(proc, {"cmdline"sv}), OCommandLine);
+    copy(in(proc, {"pcmdline"sv}), OParentCommandLine);
+    copy(in(proc, {"cmdnargs"sv}), OArgsCount);
+    if (const EcsValue *env = in(proc, {"env"sv}); env && env->isString()) {
+        EcsValue list = EcsValue::array();
+        for (std::string_view part : javaSplit(env->string(), true))
+            list.items().emplace_back(part);
+        m_out.set(OEnvVars, list);
+    }
+    const EcsValue *process = m_of.find("process");
+    copy(in(proc, {"cwd"sv}), OWorkingDirectory);
+    copy(in(process, {"pid"sv}), OPid);
+    copy(in(process, {"parent"sv, "pid"sv}), OParentPid);
+    copy(in(proc, {"vpid"sv}), OVpid);
+    copy(in(proc, {"pvpid"sv}), OParentVpid);
+    copy(in(process, {"session_leader"sv, "pid"sv}), OSessionLeaderPid);
+    copy(in(proc, {"sname"sv}), OSessionLeaderName);
+    copy(in(proc, {"sid"sv, "exepath"sv}), OSessionLeaderExecutable);
+    copy(in(process, {"group_leader"sv, "vpid"sv}), OGroupLeaderVpid);
+    copy(in(proc, {"vpgid"sv, "name"sv}), OGroupLeaderName);
+    copy(in(proc, {"vpgid"sv, "exepath"sv}), OGroupLeaderExecutable);
+    if (const EcsValue *d = in(proc, {"duration"sv}); d && !d->isNull()) {
+        std::int64_t value = 0;
+        if (d->type() == EcsValue::Type::Int) {
+            value = d->toInt();
+        } else if (d->type() == EcsValue::Type::UInt) {
+            value = std::int64_t(d->toUInt());
+        } else if (d->type() == EcsValue::Type::Double) {
+            value = std::int64_t(d->toDouble());
+        } else if (d->isString()) {
+            const std::string_view s = d->string();
+            const auto res = std::from_chars(s.data(), s.data() + s.size(), value);
+            if (s.empty() || res.ec != std::errc() || res.ptr != s.data() + s.size())
+                return false;   // a pipeline_error
+        } else {
+            return false;
+        }
+        m_out.set(OUptime, EcsValue(value));
+    }
+    copy(in(proc, {"ppid"sv, "duration"sv}), OParentUptime);
+    copy(in(proc, {"pid"sv, "ts"sv}), OStart);
+    copy(in(proc, {"ppid"sv, "ts"sv}), OParentStart);
+    copy(in(proc, {"is_sid_leader"sv}), OSessionLeaderSame);
+    copy(in(proc, {"is_vpgid_leader"sv}), OGroupLeaderSame);
+    const EcsValue *thread = m_of.find("thread");
+    copy(in(thread, {"cap_permitted"sv}), OCapPermitted);
+    copy(in(thread, {"cap_effective"sv}), OCapEffective);
+    copy(in(thread, {"tid"sv}), OThreadId);
+    EcsValue *user = m_of.find("user");
+    if (EcsValue *uid = user ? user->find("uid") : nullptr; uid && !uid->isNull() && !uid->isString()) {
+        if (uid->isArray()) {
+            for (EcsValue &item : uid->items()) {
+                if (!item.isNull())
+                    item = EcsValue(item.scalarText());
+            }
+        } else if (!uid->isObject()) {
+            *uid = EcsValue(uid->scalarText());
+        }
+    }
+    const EcsValue *group = m_of.find("group");
+    copy(in(user, {"uid"sv}), OUserId);
+    copy(in(user, {"name"sv}), OUserName);
+    copy(in(group, {"gid"sv}), OGroupId);
+    copy(in(group, {"name"sv}), OGroupName);
+    return true;
+}
+
+// Steps 39–49 (Pipeline::containerFileNetwork).
+void FastMapper::containerFileNetwork()
+{
+    const EcsValue *container = m_of.find("container");
+    copy(in(container, {"id"sv}), OContainerId);
+    copy(in(container, {"name"sv}), OContainerName);
+    copy(in(container, {"image"sv, "name"sv}), OImageName);
+    copy(in(container, {"type"sv}), ORuntime);
+    copy(in(container, {"privileged"sv}), OPrivileged);
+    copy(in(container, {"image"sv, "digest"sv}), OHashAll);
+    if (const EcsValue *ip = in(container, {"ip"sv}); ip && !ip->isEmptyValue()) {
+        EcsValue list = EcsValue::array();
+        list.items().push_back(scalarTextValue(*ip));
+        m_out.set(OHostIp, list);
+    }
+    const EcsValue *fd = m_of.find("fd");
+    copy(in(fd, {"directory"sv}), OFileDirectory);
+    copy(in(fd, {"filename"sv}), OFileName);
+    auto convertIp = [this](std::string_view group, OutNode ip, OutNode address) {
+        if (const EcsValue *v = m_of.find({group, "ip"sv}); v && isValidIp(*v)) {
+            m_out.set(ip, *v);
+            m_out.set(address, *v);
+        }
+    };
+    convertIp("client", OClientIp, OClientAddress);
+    convertIp("server", OServerIp, OServerAddress);
+    convertIp("source", OSourceIp, OSourceAddress);
+    convertIp("destination", ODestinationIp, ODestinationAddress);
+    copy(in(fd, {"cport"sv}), OClientPort);
+    copy(in(fd, {"sport"sv}), OServerPort);
+    copy(in(fd, {"lport"sv}), OSourcePort);
+    copy(in(fd, {"rport"sv}), ODestinationPort);
+    copy(in(fd, {"cip"sv, "name"sv}), OClientDomain);
+    copy(in(fd, {"sip"sv, "name"sv}), OServerDomain);
+    copy(in(fd, {"lip"sv, "name"sv}), OSourceDomain);
+    copy(in(fd, {"rip"sv, "name"sv}), ODestinationDomain);
+    copy(in(fd, {"ino"sv}), OFileInode);
+    const EcsValue *k8s = m_of.find("k8s");
+    copy(in(k8s, {"ns"sv, "name"sv}), ONamespace);
+    copy(in(k8s, {"pod"sv, "name"sv}), OResourceName);
+    copy(in(k8s, {"pod"sv, "uid"sv}), OResourceId);
+    copy(in(k8s, {"pod"sv, "labels"sv}), OResourceLabel);
+    if (const EcsValue *podIp = in(k8s, {"pod"sv, "ip"sv}); podIp && isValidIp(*podIp))
+        m_out.set(OResourceIp, *podIp);
+    if (const EcsValue *pod = in(k8s, {"pod"sv, "name"sv}); pod && !pod->isNull())
+        m_out.set(OResourceType, EcsValue("pod"sv));
+    m_out.set(OObserverType, EcsValue("sensor"sv));
+    m_out.set(OObserverVendor, EcsValue("sysdig"sv));
+    m_out.set(OObserverProduct, EcsValue("falco"sv));
+    EcsValue mounts;
+    if (const EcsValue *m = in(container, {"mounts"sv}); m && m->isString() && !m->string().empty()) {
+        static constexpr std::array<std::string_view, 5> names = {"source", "dest", "mode", "rdrw", "propagation"};
+        mounts = EcsValue::array();
+        for (std::string_view entry : javaSplit(m->string(), false, ' ')) {
+            const std::vector<std::string_view> parts = javaSplit(entry, false, ':');
+            EcsValue mount = EcsValue::object();
+            for (size_t i = 0; i < names.size(); ++i)
+                mount.append(names[i], i < parts.size() ? EcsValue(parts[i]) : EcsValue());
+            mounts.items().push_back(std::move(mount));
+        }
+    }
+    m_out.set(OMounts, mounts);
+}
+
+// Steps 50–52 (Pipeline::cleanUp) on output_fields; `falco.rule` is left out when writing.
+void FastMapper::cleanUp()
+{
+    EcsValue *evt = m_of.find("evt");
+    if (EcsValue *arg = evt ? evt->find("arg") : nullptr)
+        arg->remove("flags");
+    EcsValue *proc = m_of.find("proc");
+    if (proc) {
+        static constexpr std::array<std::string_view, 6> anames = {"aname[2]", "aname[3]", "aname[4]",
+                                                                   "aname[5]", "aname[6]", "aname[7]"};
+        for (std::string_view a : anames)
+            proc->remove(a);
+    }
+    if (!m_options.preserveFalcoFields) {
+        // Pipeline::cleanUp's list by first segment (removals under one segment never touch another).
+        auto removeAll = [](EcsValue *group, std::initializer_list<Path> paths) {
+            if (!group)
+                return;
+            for (Path path : paths) {
+                EcsValue *parent = group;
+                const std::string_view *last = path.end() - 1;
+                for (const std::string_view *seg = path.begin(); parent && seg != last; ++seg)
+                    parent = parent->find(*seg);
+                if (parent)
+                    parent->remove(*last);
+            }
+        };
+        removeAll(evt, {{"num"sv}, {"time"sv}});
+        removeAll(proc, {{"exepath"sv}, {"pexepath"sv}, {"name"sv}, {"pname"sv}, {"cmdline"sv}, {"pcmdline"sv},
+                         {"cmdnargs"sv}, {"env"sv}, {"cwd"sv}, {"vpid"sv}, {"pvpid"sv}, {"sname"sv}, {"duration"sv},
+                         {"is_sid_leader"sv}, {"is_vpgid_leader"sv}, {"sid"sv, "exepath"sv}, {"vpgid"sv},
+                         {"ppid"sv, "duration"sv}, {"pid"sv, "ts"sv}, {"ppid"sv, "ts"sv}});
+        removeAll(m_of.find("thread"), {{"cap_permitted"sv}, {"cap_effective"sv}, {"tid"sv}});
+        removeAll(m_of.find("user"), {{"uid"sv}, {"name"sv}});
+        removeAll(m_of.find("group"), {{"gid"sv}, {"name"sv}});
+        removeAll(m_of.find("container"), {{"id"sv}, {"name"sv}, {"type"sv}, {"privileged"sv}, {"ip"sv},
+                                           {"image"sv, "digest"sv}});
+        removeAll(m_of.find("fd"), {{"directory"sv}, {"filename"sv}, {"cport"sv}, {"sport"sv}, {"lport"sv},
+                                    {"rport"sv}, {"ino"sv}, {"lip"sv}, {"cip"sv, "name"sv}, {"sip"sv, "name"sv},
+                                    {"lip"sv, "name"sv}, {"rip"sv, "name"sv}});
+        removeAll(m_of.find("k8s"), {{"ns"sv, "name"sv}, {"pod"sv, "name"sv}, {"pod"sv, "uid"sv},
+                                     {"pod"sv, "labels"sv}, {"pod"sv, "ip"sv}});
+    }
+    if (const EcsValue *rule = m_out.find(ORuleName))
+        m_out.set(OMessage, *rule);
+}
+
+// The document in Pipeline's key order: the agent's fields (Pipeline::run), event, falco, then the tree.
+void FastMapper::write(std::string &buffer, std::size_t *size) const
+{
+    JsonWriter w(buffer, 0);
+    const bool tcp = m_options.input == MapOptions::Input::Tcp;
+    w.put("{\"@timestamp\":"sv);
+    isoMs(m_timestampMs).writeJson(w);
+    w.put(tcp ? ",\"input\":{\"type\":\"tcp\"}"sv : ",\"input\":{\"type\":\"logfile\"}"sv);
+    thread_local Utf8Cache pathCache;
+    thread_local Utf8Cache addressCache;
+    const bool hasPath = !m_options.logFilePath.isEmpty();
+    const bool hasOffset = m_options.logOffset >= 0;
+    const bool hasAddress = !m_options.sourceAddress.isEmpty();
+    if (hasPath || hasOffset || hasAddress || m_env.hasSyslog) {
+        w.put(",\"log\":{"sv);
+        bool first = true;
+        auto member = [&w, &first](std::string_view key) {
+            if (!first)
+                w.put(',');
+            first = false;
+            w.put(key);
+        };
+        if (hasPath) {
+            member("\"file\":{\"path\":"sv);
+            repeatedText(m_options.logFilePath, pathCache).writeJson(w);
+            w.put('}');
+        }
+        if (hasOffset) {
+            member("\"offset\":"sv);
+            w.integer(std::int64_t(m_options.logOffset));
+        }
+        if (hasAddress) {
+            member("\"source\":{\"address\":"sv);
+            repeatedText(m_options.sourceAddress, addressCache).writeJson(w);
+            w.put('}');
+        }
+        if (m_env.hasSyslog) {
+            const SyslogMessage &s = m_env.syslog;
+            member("\"syslog\":{\"priority\":"sv);
+            w.integer(std::int64_t(s.priority));
+            w.put(",\"facility\":{\"code\":"sv);
+            w.integer(std::int64_t(s.facility));
+            w.put(",\"name\":"sv);
+            const QByteArrayView facility = syslogFacilityNameBytes(s.facility);
+            w.string(std::string_view(facility.data(), size_t(facility.size())));
+            w.put("},\"severity\":{\"code\":"sv);
+            w.integer(std::int64_t(s.severity));
+            w.put(",\"name\":"sv);
+            const QByteArrayView severity = syslogSeverityNameBytes(s.severity);
+            w.string(std::string_view(severity.data(), size_t(severity.size())));
+            w.put('}');
+            if (!s.hostnameBytes.isEmpty()) {
+                w.put(",\"hostname\":"sv);
+                headerText(s.hostnameBytes).writeJson(w);
+            }
+            if (!s.appnameBytes.isEmpty()) {
+                w.put(",\"appname\":"sv);
+                headerText(s.appnameBytes).writeJson(w);
+            }
+            if (!s.procidBytes.isEmpty()) {
+                w.put(",\"procid\":"sv);
+                headerText(s.procidBytes).writeJson(w);
+            }
+            if (!s.msgidBytes.isEmpty()) {
+                w.put(",\"msgid\":"sv);
+                headerText(s.msgidBytes).writeJson(w);
+            }
+            w.put('}');
+        }
+        w.put('}');
+    }
+    if (m_options.preserveOriginal && m_options.preserveFalcoFields)
+        w.put(",\"tags\":[\"preserve_original_event\",\"preserve_falco_fields\"]"sv);
+    else if (m_options.preserveOriginal)
+        w.put(",\"tags\":[\"preserve_original_event\"]"sv);
+    else if (m_options.preserveFalcoFields)
+        w.put(",\"tags\":[\"preserve_falco_fields\"]"sv);
+    w.put(",\"event\":{"sv);
+    if (m_options.preserveOriginal) {
+        w.put("\"original\":"sv);
+        w.string(tcp ? m_line : m_env.payload);
+        w.put(',');
+    }
+    w.put("\"kind\":\"alert\",\"category\":["sv);
+    w.string(m_category);
+    w.put("],\"type\":["sv);
+    w.string(m_type);
+    w.put(']');
+    if (!m_outcome.empty()) {
+        w.put(",\"outcome\":"sv);
+        w.string(m_outcome);
+    }
+    w.put(",\"ingested\":"sv);
+    m_ingested.writeJson(w);
+    if (m_severity > 0) {
+        w.put(",\"severity\":"sv);
+        w.integer(std::int64_t(m_severity));
+    }
+    if (m_hasSequence) {
+        w.put(",\"sequence\":"sv);
+        m_sequence.writeJson(w);
+    }
+    if (m_hasProvider) {
+        w.put(",\"provider\":"sv);
+        m_provider.writeJson(w);
+    }
+    w.put("},\"falco\":{"sv);
+    bool first = true;
+    for (int i = 0; i < m_count; ++i) {
+        const FalcoKey k = m_order[i];
+        if (k == KRule && !m_options.preserveFalcoFields)
+            continue;
+        if (!first)
+            w.put(',');
+        first = false;
+        w.string(m_keys[k]);
+        w.put(':');
+        (k == KOutputFields ? m_of : m_falco[k]).writeJson(w);
+    }
+    w.put('}');
+    m_out.write(w);
+    w.put('}');
+    *size = w.position();
+}
+
+// Pipeline::fillAlert.
+void FastMapper::fillAlert(Alert &alert) const
+{
+    alert.timestampMs = m_timestampMs;
+    alert.timeIsReceipt = !m_eventTime;
+    alert.priority = priorityOf(m_has[KPriority] ? &m_falco[KPriority] : nullptr);
+    alert.severity = m_severity > 0 ? m_severity : alert.severity;
+    alert.rule = stringOf(m_out.find(ORuleName));
+    alert.hostname = stringOf(m_out.find(OHostName));
+    alert.source = stringOf(m_hasProvider ? &m_provider : nullptr);
+    alert.output = stringOf(m_has[KOutput] ? &m_falco[KOutput] : nullptr, false);
+    alert.uuid = stringOf(m_has[KUuid] ? &m_falco[KUuid] : nullptr, false);
+    alert.containerId = stringOf(m_out.find(OContainerId));
+    alert.containerName = stringOf(m_out.find(OContainerName));
+    alert.containerImage = stringOf(m_out.find(OImageName));
+    alert.podName = stringOf(m_out.find(OResourceName));
+    alert.namespaceName = stringOf(m_out.find(ONamespace));
+    alert.processName = stringOf(m_out.find(OName));
+    alert.commandLine = stringOf(m_out.find(OCommandLine), false);
+    alert.userName = stringOf(m_out.find(OUserName));
+    if (m_has[KTags] && m_falco[KTags].isArray()) {
+        const EcsValue &tags = m_falco[KTags];
+        alert.tags.reserve(qsizetype(tags.items().size()));
+        for (const EcsValue &t : tags.items()) {
+            if (!t.isString())
+                continue;
+            alert.tags.append(textCache().text(t.string()));
+            if (t.string().starts_with("mitre_") && t.string().size() > 6)
+                alert.tactics.append(textCache().text(t.string().substr(6)));
+        }
+    }
+    if (const EcsValue *t = m_out.find(OTechnique))
+        alert.technique = textCache().text(t->items().front().string());
+    if (const EcsValue *t = m_out.find(OSubtechnique))
+        alert.subtechnique = textCache().text(t->items().front().string());
+    if (!alert.uuid.isEmpty()) {
+        alert.dedupeKey.reserve(2 + alert.uuid.size());
+        alert.dedupeKey.append("u:").append(alert.uuid.toUtf8());
+    } else {
+        alert.dedupeKey.reserve(66);
+        alert.dedupeKey.append("h:").append(sha256Hex(toView(m_env.payload)));
+    }
+}
+
+bool FastMapper::run(simdjson::dom::object root, MapResult *result)
+{
+    if (!m_options.extraFields.isEmpty())
+        return false;
+    simdjson::dom::object of;
+    for (simdjson::dom::key_value_pair field : root) {
+        const int k = falcoKeyOf(field.key);
+        if (k < 0 || m_has[k])
+            return false;
+        m_has[k] = true;
+        m_keys[k] = field.key;
+        m_order[m_count++] = FalcoKey(k);
+        if (k == KOutputFields) {
+            if (field.value.get_object().get(of))
+                return false;
+        } else {
+            m_falco[k] = convert(field.value);
+        }
+    }
+    if (!m_has[KOutputFields] || !(m_has[KRule] || m_has[KOutput] || m_has[KPriority]))
+        return false;
+    m_timestampMs = m_env.hasWrapperTime ? m_env.wrapperTimeMs
+                                         : (m_options.readTimeMs > 0 ? m_options.readTimeMs : nowMs());
+    if (!outputFields(of) || !classify() || !timestamp() || !hostAndProcess())
+        return false;
+    containerFileNetwork();
+    cleanUp();
+
+    result->status = MapResult::Status::Alert;
+    fillAlert(result->alert);
+    thread_local std::string buffer(16 << 10, '\0');
+    std::size_t size = 0;
+    write(buffer, &size);
+    result->alert.ecsJson = QByteArray(buffer.data(), qsizetype(size));
+    return true;
+}
+
 bool looksLikeAlert(const EcsValue &obj)
 {
     return obj.find("rule") || obj.find("output") || obj.find("priority");
@@ -1508,6 +2437,13 @@ bool looksLikeAlert(const EcsValue &obj)
 
 MapResult mapLine(QByteArrayView line, const MapOptions &options)
 {
+    return mapLineVia(line, options, MapperPath::Auto);
+}
+
+MapResult mapLineVia(QByteArrayView line, const MapOptions &options, MapperPath path, bool *fast)
+{
+    if (fast)
+        *fast = false;
     // Every EcsValue of this line lives in the thread's arena, released at once on return.
     const EcsValue::Scope scope;
     MapResult result;
@@ -1534,6 +2470,14 @@ MapResult mapLine(QByteArrayView line, const MapOptions &options)
     if (root.type() != simdjson::dom::element_type::OBJECT) {
         result.status = MapResult::Status::Skipped;
         return result;
+    }
+    if (path == MapperPath::Auto) {
+        FastMapper mapper(options, env, text);
+        if (mapper.run(root.get_object().value_unsafe(), &result)) {
+            if (fast)
+                *fast = true;
+            return result;
+        }
     }
     EcsValue parsed = convert(root);
     if (!looksLikeAlert(parsed)) {

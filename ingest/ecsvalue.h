@@ -15,6 +15,8 @@
 
 namespace fe {
 
+class JsonWriter;
+
 // A small JSON tree for the ECS mapper: objects keep insertion order (so documents read like the
 // integration's), keys are UTF-8, numbers keep their JSON kind (signed, unsigned, double).
 // Objects are lists of members with linear lookup: Falco alerts have tens of keys per object, where a
@@ -225,6 +227,7 @@ public:
 
     // Compact UTF-8 JSON.
     void writeJson(std::string &out) const;
+    void writeJson(JsonWriter &writer) const;
     QByteArray toJson() const;
 
 private:

@@ -284,6 +284,11 @@ int main(int argc, char **argv)
     tcp.sourceAddress = QStringLiteral("127.0.0.1:40000");
     run("tcp syslog, preserve both", syslog, tcp);
     run("tcp syslog, mapFrame", syslog, tcp, true);
+    // The live listener's case: TCP input without the preserve options, through mapFrame.
+    fe::MapOptions listener;
+    listener.input = fe::MapOptions::Input::Tcp;
+    listener.sourceAddress = QStringLiteral("127.0.0.1:40000");
+    run("tcp syslog, listener", syslog, listener, true);
     run("demo corpus, no preserve", demoLines, file);
 
     // For scale: the SHA-256 dedupe key alone (alerts without a Falcosidekick uuid need it).

@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: Apache-2.0
+// The mapper's fast path against its general pipeline (ingest/mapperpath.h): every line of every corpus is
+// mapped through both, under several option sets, and every MapResult field must be equal, byte for byte.
+// Corpora: Elastic's conformance fixtures, our own mapper cases, the demo generator's rule mix, Falcosidekick
+// syslog lines (Go, RFC 5424, RFC 3164, CRI wrappers), alerts edited key by key (null / number / array /
+// object values, keys the renames collide with, duplicate keys, plain keys) and lines damaged byte by byte.
+// The clean generated alerts must take the fast path (so that this test keeps testing it).
+#include "ingest/demogenerator.h"
+#include "ingest/ecsmapper.h"
+#include "ingest/mapperpath.h"
+
+#include "testpaths.h"
+
+#include <QFile>
+#include <QTest>
+
+#include <nlohmann/json.hpp>
+
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+namespace {
+
+QList<QByteArray> readLines(const QString &path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    QList<QByteArray> lines;
+    for (const QByteArray &l : f.readAll().split('\n')) {
+        if (!l.trimmed().isEmpty())
+            lines.append(l);
+    }
+    return lines;
+}
+
+QByteArray sidekickAlert(int i)
+{
+    const QByteArray n = QByteArray::number(i);
+    QByteArray uuid = i % 3 ? QByteArray(",\"uuid\":\"5c9c3c1e-0000-4000-8000-") + n.rightJustified(12, '0') + "\""
+                            : QByteArray();
+    return "{\"hostname\":\"worker-" + QByteArray::number(i % 7)
+        + "\",\"output\":\"13:23:29.089890892: Warning Sensitive file opened (file=/etc/shadow)\",\"priority\":\""
+        + (i % 4 ? "Warning" : "Critical") + "\",\"rule\":\"Read sensitive file untrusted\",\"source\":\"syscall\","
+        + "\"tags\":[\"T1555\",\"container\",\"mitre_credential_access\",\"T1552.001\"],"
+          "\"time\":\"2024-05-13T13:23:29.089890892Z\""
+        + uuid
+        + ",\"output_fields\":{\"container.id\":\"9656db3bb358\",\"container.image\":\"docker.io/library/nginx\","
+          "\"container.image.tag\":\"1.25\",\"container.name\":\"nginx-"
+        + n + "\",\"container.privileged\":false,\"container.mounts\":\"/a:/b:rw:true:rprivate /c:/d\","
+        + "\"evt.num\":" + QByteArray::number(1000 + i)
+        + ",\"evt.res\":\"SUCCESS\",\"evt.time\":" + QByteArray::number(1715606609089890892LL + i)
+        + ",\"evt.type\":\"openat\",\"evt.category\":\"file\",\"fd.name\":\"/etc/shadow\",\"fd.type\":\"file\","
+          "\"fd.directory\":\"/etc\",\"fd.filename\":\"shadow\",\"fd.ino\":\"567874\",\"fd.cip\":\"10.0.0."
+        + QByteArray::number(i % 250)
+        + "\",\"fd.cport\":5400,\"fd.lport\":5689,\"fd.sip\":\"fe80::1\",\"fd.rip\":\"bad ip\",\"k8s.ns.name\":\"default\","
+          "\"k8s.pod.name\":\"nginx-7d4b\",\"k8s.pod.ip\":\"10.1.2.3\",\"k8s.pod.uid\":\"6a1d6f0e\","
+          "\"proc.aname[2]\":\"runc\",\"proc.aname[3]\":null,\"proc.args\":\"-n  /etc/shadow \","
+          "\"proc.cmdline\":\"cat /etc/shadow\",\"proc.cwd\":\"/root/\",\"proc.exepath\":\"/usr/bin/cat\","
+          "\"proc.env\":\"A=1  B=2\",\"proc.duration\":\"12345\",\"proc.pid.ts\":1715606609,"
+          "\"proc.name\":\"cat\",\"proc.pcmdline\":\"bash\",\"proc.pexepath\":\"/usr/bin/bash\",\"proc.pid\":"
+        + QByteArray::number(4000 + i % 3000)
+        + ",\"proc.pname\":\"bash\",\"proc.ppid\":4001,\"proc.sid\":1,\"proc.vpgid\":7,\"proc.tty\":34816,"
+          "\"thread.tid\":9,\"user.loginuid\":-1,\"user.name\":\"root\",\"user.uid\":0,\"group.gid\":0,"
+          "\"evt.arg.flags\":\"O_RDONLY\"}}";
+}
+
+// One key-level edit of an alert: the shapes at the edge of what the fast path takes.
+QByteArray editAlert(const QByteArray &line, int edit)
+{
+    ordered_json alert = ordered_json::parse(line.constData(), line.constData() + line.size(), nullptr, false);
+    if (!alert.is_object())
+        return line;
+    ordered_json &of = alert["output_fields"];
+    if (!of.is_object())
+        of = ordered_json::object();
+    std::vector<std::string> keys;
+    for (auto it = of.begin(); it != of.end(); ++it)
+        keys.push_back(it.key());
+    const std::string key = keys.empty() ? std::string("proc.name") : keys[size_t(edit / 16) % keys.size()];
+    switch (edit % 16) {
+    case 0: of[key] = nullptr; break;
+    case 1: of[key] = 42; break;
+    case 2: of[key] = "12345"; break;
+    case 3: of[key] = ordered_json::array({"a", 1, nullptr}); break;
+    case 4: of[key] = {{"x", 1}}; break;
+    case 5: of[key] = ""; break;
+    case 6: of[key] = 1.5; break;
+    case 7: of[key] = true; break;
+    case 8: {
+        static const char *const extra[] = {"fd.cip.name", "proc.pid.ts", "container.image.name", "process.pid",
+                                            "client.ip", "evt.time.iso8601", "evt_time", "syslog_facility",
+                                            "proc.vpgid.name", "event.time", "fd.lip.name", "proc.ppid.duration",
+                                            "evt.time.rawtime", "a..b", ".x", "syslog.facility"};
+        of[extra[size_t(edit / 16) % 16]] = edit % 32 < 16 ? ordered_json("2024-05-13T13:23:29Z") : ordered_json(7);
+        break;
+    }
+    case 9: of.erase(key); break;
+    case 10: alert.erase(alert.begin().key()); break;
+    case 11: alert["extra"] = 1; break;
+    case 12: alert["priority"] = edit % 32 < 16 ? ordered_json(3) : ordered_json(nullptr); break;
+    case 13: alert["tags"] = edit % 32 < 16 ? ordered_json("T1234") : ordered_json::array({1, "mitre_x", "T9999.999"}); break;
+    case 14: alert["hostname"] = edit % 32 < 16 ? ordered_json("") : ordered_json(nullptr); break;
+    default: {
+        // The same key twice (nlohmann would merge them: spliced as text).
+        const std::string text = alert.dump();
+        const std::string dup = "\"" + key + "\":\"dup\",";
+        const size_t at = text.find("\"output_fields\":{");
+        if (at == std::string::npos)
+            return QByteArray::fromStdString(text);
+        return QByteArray::fromStdString(text.substr(0, at + 17) + dup + text.substr(at + 17));
+    }
+    }
+    return QByteArray::fromStdString(alert.dump());
+}
+
+// Deterministic byte-level damage (escapes, control bytes, non-ASCII, cuts).
+QByteArray damage(const QByteArray &line, quint64 *state)
+{
+    auto next = [state] {
+        *state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
+        return quint32(*state >> 33);
+    };
+    static const QByteArray pieces[] = {"\\\"", "\\n", "\\u0001", "\xC3\xA9t\xC3\xA9", "\xF0\x9F\x98\x80", "\\/",
+                                        "T1234.001", ".", "..", "\"", "{", "}", ",", ":", "null", "-1", "\xFF"};
+    QByteArray out = line;
+    const qsizetype at = qsizetype(next() % quint32(qMax<qsizetype>(1, out.size())));
+    switch (next() % 3) {
+    case 0: out.insert(at, pieces[next() % (sizeof pieces / sizeof pieces[0])]); break;
+    case 1: out.remove(at, 1 + qsizetype(next() % 8)); break;
+    default: out[at] = char(next() % 256); break;
+    }
+    return out;
+}
+
+QList<QByteArray> corpus(const QString &name)
+{
+    QList<QByteArray> lines;
+    if (name == QLatin1String("conformance")) {
+        const QString dir = QStringLiteral(FE_CONFORMANCE_DIR);
+        for (const char *file : {"test-falco.log", "test-nopreserve.log", "sample_logs/sample.log",
+                                 "sample_syslog/sample.log"})
+            lines += readLines(dir + QLatin1Char('/') + QLatin1String(file));
+    } else if (name == QLatin1String("mapper cases")) {
+        for (const QByteArray &l : readLines(QStringLiteral(FE_TEST_DATA_DIR "/mapper/cases.jsonl"))) {
+            const json c = json::parse(l.constData(), l.constData() + l.size(), nullptr, false);
+            if (c.contains("line") && c["line"].is_string())
+                lines.append(QByteArray::fromStdString(c["line"].get<std::string>()));
+            else if (c.contains("input"))
+                lines.append(QByteArray::fromStdString(c["input"].dump()));
+        }
+    } else if (name == QLatin1String("demo")) {
+        fe::DemoOptions options;
+        options.count = 3000;
+        options.seed = 11;
+        options.endMs = 1715606609000;
+        fe::DemoGenerator demo(options);
+        while (!demo.atEnd())
+            lines.append(demo.next());
+    } else if (name == QLatin1String("sidekick syslog")) {
+        for (int i = 0; i < 400; ++i) {
+            const QByteArray a = sidekickAlert(i);
+            switch (i % 4) {
+            case 0: lines.append("<4>2024-05-13T13:23:29Z sidekick Falco[1]: " + a); break;
+            case 1: lines.append("<14>1 2024-05-13T13:23:29.123Z host app 12 ID1 [a b=\"c\"] " + a); break;
+            case 2: lines.append("<13>May 13 13:23:29 h\xC3\xA9st falco: " + a); break;
+            default: lines.append("2024-05-13T13:23:29.123456789Z stdout F " + a); break;
+            }
+        }
+    } else if (name == QLatin1String("edited")) {
+        fe::DemoOptions options;
+        options.count = 200;
+        options.seed = 5;
+        options.endMs = 1715606609000;
+        fe::DemoGenerator demo(options);
+        int edit = 0;
+        while (!demo.atEnd()) {
+            const QByteArray base = demo.next();
+            for (int k = 0; k < 8; ++k)
+                lines.append(editAlert(base, edit++));
+            lines.append(editAlert(sidekickAlert(edit), edit));
+            ++edit;
+        }
+    } else if (name == QLatin1String("damaged")) {
+        quint64 state = 3;
+        for (int i = 0; i < 1500; ++i)
+            lines.append(damage(i % 2 ? sidekickAlert(i) : "<4>2024-05-13T13:23:29Z sidekick Falco[1]: " + sidekickAlert(i),
+                                &state));
+    }
+    return lines;
+}
+
+fe::MapOptions optionSet(const QString &name)
+{
+    fe::MapOptions o;
+    o.readTimeMs = 1715606609000;
+    if (name.startsWith(QLatin1String("tcp"))) {
+        o.input = fe::MapOptions::Input::Tcp;
+        o.sourceAddress = QStringLiteral("127.0.0.1:40000");
+    } else {
+        o.logFilePath = QStringLiteral("/var/log/falco.log");
+        o.logOffset = 77;
+    }
+    o.preserveOriginal = name.contains(QLatin1String("original"));
+    o.preserveFalcoFields = name.contains(QLatin1String("fields"));
+    if (name.contains(QLatin1String("set")))
+        o.extraFields = {{QStringLiteral("labels.site"), QStringLiteral("lab")}};
+    return o;
+}
+
+QString describe(const fe::MapResult &r)
+{
+    const fe::Alert &a = r.alert;
+    QStringList parts = {QString::number(int(r.status)), r.error, QString::number(a.timestampMs),
+                         QString::number(a.timeIsReceipt), QString::number(int(a.priority)), QString::number(a.severity),
+                         a.rule, a.hostname, a.source, a.output, a.uuid, a.containerId, a.containerName,
+                         a.containerImage, a.podName, a.namespaceName, a.processName, a.commandLine, a.userName,
+                         a.technique, a.subtechnique, a.tags.join(QLatin1Char('|')), a.tactics.join(QLatin1Char('|')),
+                         QString::fromUtf8(a.dedupeKey), QString::fromUtf8(a.ecsJson)};
+    return parts.join(QLatin1Char('\n'));
+}
+
+} // namespace
+
+class TestMapperPaths : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void sameResult_data();
+    void sameResult();
+    void usualAlertTakesFastPath_data();
+    void usualAlertTakesFastPath();
+};
+
+void TestMapperPaths::sameResult_data()
+{
+    QTest::addColumn<QString>("corpus");
+    QTest::addColumn<QString>("options");
+    for (const char *c : {"conformance", "mapper cases", "demo", "sidekick syslog", "edited", "damaged"}) {
+        for (const char *o : {"file", "file original fields", "file original", "file fields", "tcp", "tcp original fields",
+                              "tcp set"})
+            QTest::newRow(qPrintable(QStringLiteral("%1, %2").arg(QLatin1String(c), QLatin1String(o))))
+                << QString::fromLatin1(c) << QString::fromLatin1(o);
+    }
+}
+
+void TestMapperPaths::sameResult()
+{
+    QFETCH(QString, corpus);
+    QFETCH(QString, options);
+    const QList<QByteArray> lines = ::corpus(corpus);
+    QVERIFY(!lines.isEmpty());
+    const fe::MapOptions o = optionSet(options);
+    int fast = 0;
+    for (const QByteArray &line : lines) {
+        bool wasFast = false;
+        const fe::MapResult general = fe::mapLineVia(line, o, fe::MapperPath::General);
+        const fe::MapResult viaAuto = fe::mapLineVia(line, o, fe::MapperPath::Auto, &wasFast);
+        fast += wasFast ? 1 : 0;
+        const QString expected = describe(general);
+        const QString actual = describe(viaAuto);
+        if (expected != actual)
+            QFAIL(qPrintable(QStringLiteral("line: %1\ngeneral:\n%2\nauto (fast %3):\n%4")
+                                 .arg(QString::fromUtf8(line), expected)
+                                 .arg(wasFast)
+                                 .arg(actual)));
+        QCOMPARE(viaAuto.alert.tags, general.alert.tags);
+        QCOMPARE(viaAuto.alert.tactics, general.alert.tactics);
+    }
+    qInfo("%s, %s: %d of %lld lines through the fast path", qPrintable(corpus), qPrintable(options), fast,
+          qint64(lines.size()));
+    if (options.contains(QLatin1String("set")))
+        QCOMPARE(fast, 0);   // --set extras always take the general pipeline
+    else if (corpus == QLatin1String("demo") || corpus == QLatin1String("sidekick syslog"))
+        QVERIFY(fast > lines.size() * 9 / 10);
+}
+
+void TestMapperPaths::usualAlertTakesFastPath_data()
+{
+    QTest::addColumn<QByteArray>("line");
+    QTest::addColumn<QString>("options");
+    QTest::newRow("falcosidekick syslog, listener options")
+        << "<4>2024-05-13T13:23:29Z sidekick Falco[1]: " + sidekickAlert(1) << QStringLiteral("tcp");
+    QTest::newRow("falco json file line, preserve both") << sidekickAlert(3) << QStringLiteral("file original fields");
+}
+
+void TestMapperPaths::usualAlertTakesFastPath()
+{
+    QFETCH(QByteArray, line);
+    QFETCH(QString, options);
+    bool fast = false;
+    const fe::MapResult r = fe::mapLineVia(line, optionSet(options), fe::MapperPath::Auto, &fast);
+    QVERIFY(fast);
+    QCOMPARE(r.status, fe::MapResult::Status::Alert);
+    QVERIFY(r.error.isEmpty());
+    QVERIFY(r.alert.ecsJson.startsWith("{\"@timestamp\":\"2024-05-13T13:23:29.089Z\""));
+}
+
+QTEST_GUILESS_MAIN(TestMapperPaths)
+#include "tst_mapperpaths.moc"
