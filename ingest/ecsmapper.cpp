@@ -1337,8 +1337,29 @@ public:
         return slot.text;
     }
 
+    // text(s) through a memo of the last text asked for in this column (an alert column, a tag position): a
+    // column mostly repeats its last value, which is then found without hashing or a walk into the table.
+    QString text(std::string_view s, size_t column)
+    {
+        if (s.empty() || s.size() > s_maxLength || column >= s_columns)
+            return text(s);
+        Recent &recent = m_recent[column];
+        if (recent.key.size() == s.size() && std::memcmp(recent.key.data(), s.data(), s.size()) == 0)
+            return recent.text;
+        recent.text = text(s);
+        recent.key.assign(s);
+        return recent.text;
+    }
+
 private:
     static constexpr size_t s_slots = 1024;
+    static constexpr size_t s_columns = 32;
+    struct Recent
+    {
+        std::string key;
+        QString text;
+    };
+    Recent m_recent[s_columns];
     static constexpr size_t s_maxLength = 64;
     struct Slot
     {
@@ -1362,6 +1383,14 @@ QString stringOf(const EcsValue *v, bool shared = true)
     if (!v->isString())
         return QString::fromStdString(v->scalarText());
     return shared ? textCache().text(v->string()) : v->toQString();
+}
+
+// stringOf(v) for the alert column `column` (see TextCache::text).
+QString columnText(const EcsValue *v, size_t column)
+{
+    if (v && v->isString())
+        return textCache().text(v->string(), column);
+    return stringOf(v);
 }
 
 QString stringAt(const EcsValue &doc, Path path, bool shared = true)
@@ -1388,8 +1417,27 @@ Priority priorityOf(const EcsValue *v)
             ascii = ascii && static_cast<unsigned char>(text[i]) < 0x80;
             wide[i] = char16_t(static_cast<unsigned char>(text[i]));
         }
-        if (ascii)
-            return priorityFromString(QStringView(wide, qsizetype(text.size())));
+        if (ascii) {
+            // A handful of distinct texts: the last ones are remembered per thread (priorityFromString lower-cases
+            // into a QString).
+            struct Entry
+            {
+                std::string text;
+                Priority priority = Priority::Unknown;
+                bool used = false;
+            };
+            thread_local std::array<Entry, 8> entries;
+            thread_local size_t next = 0;
+            for (const Entry &e : entries) {
+                if (e.used && e.text == text)
+                    return e.priority;
+            }
+            Entry &e = entries[next++ % entries.size()];
+            e.text.assign(text);
+            e.priority = priorityFromString(QStringView(wide, qsizetype(text.size())));
+            e.used = true;
+            return e.priority;
+        }
     }
     return priorityFromString(stringOf(v, false));
 }
@@ -1692,8 +1740,14 @@ private:
     }
     void writeMember(JsonWriter &w, OutNode n) const
     {
-        w.string(kOutNodes[n].key);
-        w.put(':');
+        // "key": as one piece (the keys need no escapes).
+        static const std::array<std::string, OCount> quoted = [] {
+            std::array<std::string, OCount> q;
+            for (size_t i = 0; i < OCount; ++i)
+                q[i] = '"' + std::string(kOutNodes[i].key) + "\":";
+            return q;
+        }();
+        w.put(quoted[n]);
         if (!kOutNodes[n].object) {
             m_value[n].writeJson(w);
             return;
@@ -1733,6 +1787,98 @@ constexpr std::string_view kExpandFirst[] = {
     "container.image", "fd.cip", "fd.sip", "fd.lip", "fd.rip", "proc.ppid", "proc.pid", "proc.sid",
     "proc.vpgid", "evt.time", "syslog.facility", "syslog.severity"};
 
+// EcsValue::Member::keyTag at compile time (little-endian, as the x86-64 and ARM64 builds are).
+constexpr std::uint64_t constTag(std::string_view key)
+{
+    const size_t n = key.size();
+    auto byte = [&key](size_t i) { return std::uint32_t(static_cast<unsigned char>(key[i])); };
+    std::uint32_t head = 0;
+    std::uint32_t tail = 0;
+    if (n >= 4) {
+        head = byte(0) | byte(1) << 8 | byte(2) << 16 | byte(3) << 24;
+        tail = byte(n - 4) | byte(n - 3) << 8 | byte(n - 2) << 16 | byte(n - 1) << 24;
+    } else {
+        for (size_t i = 0; i < n; ++i)
+            head |= byte(i) << (8 * i);
+    }
+    return ((std::uint64_t(head) << 32) | tail) + std::uint64_t(n);
+}
+
+// The members of one output_fields object that the pipeline reads, found in one pass over it (what a find()
+// per name gives: the first member of that name, nullptr when absent).
+template<size_t N>
+struct Slots
+{
+    constexpr explicit Slots(const std::array<std::string_view, N> &n) : names(n)
+    {
+        for (size_t i = 0; i < N; ++i)
+            tags[i] = constTag(n[i]);
+    }
+    std::array<std::string_view, N> names;
+    std::array<std::uint64_t, N> tags{};
+
+    void collect(const EcsValue *obj, const EcsValue *(&out)[N]) const
+    {
+        std::fill(std::begin(out), std::end(out), nullptr);
+        if (!obj || !obj->isObject())
+            return;
+        for (const EcsValue::Member &m : obj->members()) {
+            for (size_t i = 0; i < N; ++i) {
+                if (m.tag == tags[i] && m.first == names[i]) {
+                    if (!out[i])
+                        out[i] = &m.second;
+                    break;
+                }
+            }
+        }
+    }
+};
+
+enum ProcSlot {
+    PExepath, PPexepath, PName, PPname, PArgs, PCmdline, PPcmdline, PCmdnargs, PEnv, PCwd, PVpid, PPvpid, PSname,
+    PSid, PVpgid, PDuration, PPpid, PPid, PIsSidLeader, PIsVpgidLeader, PCount
+};
+constexpr Slots<PCount> kProcSlots({"exepath", "pexepath", "name", "pname", "args", "cmdline", "pcmdline",
+                                    "cmdnargs", "env", "cwd", "vpid", "pvpid", "sname", "sid", "vpgid", "duration",
+                                    "ppid", "pid", "is_sid_leader", "is_vpgid_leader"});
+enum FdSlot { FType, FName, FDirectory, FFilename, FCport, FSport, FLport, FRport, FCip, FSip, FLip, FRip, FIno, FCount };
+constexpr Slots<FCount> kFdSlots({"type", "name", "directory", "filename", "cport", "sport", "lport", "rport", "cip",
+                                  "sip", "lip", "rip", "ino"});
+enum ContainerSlot { CId, CName, CImage, CType, CPrivileged, CIp, CMounts, CCount };
+constexpr Slots<CCount> kContainerSlots({"id", "name", "image", "type", "privileged", "ip", "mounts"});
+
+// Where the dots of an output_fields key are.
+struct KeyDots
+{
+    std::uint8_t count = 0;
+    std::uint8_t at[7] = {};
+};
+
+// A Bloom filter (one hash) of the paths in output_fields: "certainly not there" without a scan.
+class PathFilter
+{
+public:
+    // The hash of path + "." + seg from the hash of path (0 for the root).
+    static std::uint64_t hash(std::uint64_t path, std::uint64_t segTag)
+    {
+        return ((path ^ segTag) + 0x632BE59BD9B4E019ULL) * 0x9E3779B97F4A7C15ULL;
+    }
+    bool mayHave(std::uint64_t h) const { return m_bits[h >> 58] & (std::uint64_t(1) << ((h >> 52) & 63)); }
+    void add(std::uint64_t h) { m_bits[h >> 58] |= std::uint64_t(1) << ((h >> 52) & 63); }
+    // Adds path and all its prefixes.
+    void addPath(Path path)
+    {
+        std::uint64_t h = 0;
+        for (std::string_view seg : path) {
+            h = hash(h, EcsValue::Member::keyTag(seg));
+            add(h);
+        }
+    }
+
+private:
+    std::uint64_t m_bits[64] = {};
+};
+
 class FastMapper
 {
 public:
@@ -1749,11 +1895,27 @@ private:
     {
         std::string_view key;
         EcsValue value;
+        KeyDots dots;
     };
-    bool expand(std::string_view key, EcsValue value, std::string_view *topKey, EcsValue **topValue);
+    bool expand(const Field &field);
     bool rename(Path from, Path to);
     const EcsValue *ofFind(Path path) const { return m_of.find(path); }
-    const EcsValue *in(const EcsValue *group, Path path) const { return group ? group->find(path) : nullptr; }
+    // group's member at key (or key / sub), inline: the keys are literals, so their tags are constants.
+    static const EcsValue *in(const EcsValue *group, std::string_view key)
+    {
+        if (!group || !group->isObject())
+            return nullptr;
+        const std::uint64_t tag = EcsValue::Member::keyTag(key);
+        for (const EcsValue::Member &m : group->members()) {
+            if (m.tag == tag && m.first == key)
+                return &m.second;
+        }
+        return nullptr;
+    }
+    static const EcsValue *in(const EcsValue *group, std::string_view key, std::string_view sub)
+    {
+        return in(in(group, key), sub);
+    }
     void copy(const EcsValue *v, OutNode to)
     {
         if (v && !v->isEmptyValue())
@@ -1777,6 +1939,15 @@ private:
     EcsValue m_falco[KCount];
     bool m_has[KCount] = {};
     EcsValue m_of = EcsValue::object();
+    // The top-level member of m_of last expanded into (neighbouring keys share it) and its path's hash.
+    struct Top
+    {
+        std::string_view key;
+        EcsValue *value = nullptr;
+        std::uint64_t hash = 0;
+    };
+    Top m_top;
+    PathFilter m_paths;
     OutTree &m_out = outTree();
     // event.* (step order: kind, category, type, outcome, ingested, severity, sequence, provider)
     std::string_view m_category;
@@ -1799,41 +1970,86 @@ private:
     }
 };
 
-// Pipeline::expandInto for one key, except that a leaf already there (the same key twice, which the general
-// path's convert() merges first) hands the line to Pipeline, as does a failure.
-bool FastMapper::expand(std::string_view key, EcsValue value, std::string_view *topKey, EcsValue **topValue)
+// The index of obj's member key (whose Member::keyTag is tag), -1 when absent.
+std::ptrdiff_t lastIndexOf(const EcsValue &obj, std::string_view key, std::uint64_t tag)
 {
+    const EcsValue::List<EcsValue::Member> &members = obj.members();
+    for (std::ptrdiff_t i = std::ptrdiff_t(members.size()) - 1; i >= 0; --i) {
+        if (members[size_t(i)].tag == tag && members[size_t(i)].first == key)
+            return i;
+    }
+    return -1;
+}
+
+// The dots of an output_fields key, found once: false when the key has none, an empty segment, or more than
+// this path takes.
+bool scanDots(std::string_view key, KeyDots *dots)
+{
+    const size_t n = key.size();
+    if (n < 3 || n > 255 || key[0] == '.' || key[n - 1] == '.')
+        return false;
+    dots->count = 0;
+    for (size_t i = 1; i + 1 < n; ++i) {
+        if (key[i] != '.')
+            continue;
+        if (key[i + 1] == '.' || dots->count == sizeof dots->at)
+            return false;
+        dots->at[dots->count++] = std::uint8_t(i);
+    }
+    return dots->count > 0;
+}
+
+// Pipeline::expandInto for one key, except that a leaf already there (the same key twice, which the general
+// path's convert() merges first) hands the line to Pipeline, as does a failure. Members are only looked for
+// when m_paths may hold their path: nearly every member is new, and a scan of its parent would cost more than
+// the rest of the step.
+bool FastMapper::expand(const Field &field)
+{
+    const std::string_view key = field.key;
     EcsValue *parent = &m_of;
-    std::string_view rest(key);
-    if (*topValue) {
-        const size_t dot = findChar(rest, '.');
-        if (dot != std::string_view::npos && rest.substr(0, dot) == *topKey) {
-            parent = *topValue;
-            rest = rest.substr(dot + 1);
+    std::uint64_t hash = 0;
+    size_t seg = 0;
+    size_t start = 0;
+    if (m_top.value) {
+        const size_t dot = field.dots.at[0];
+        if (dot == m_top.key.size() && std::memcmp(key.data(), m_top.key.data(), dot) == 0) {
+            parent = m_top.value;
+            hash = m_top.hash;
+            seg = 1;
+            start = dot + 1;
         }
     }
-    while (true) {
-        const size_t dot = findChar(rest, '.');
-        const std::string_view seg = rest.substr(0, dot);
-        if (dot == std::string_view::npos) {
-            if (parent->find(seg))
+    for (;; ++seg) {
+        const bool leaf = seg == field.dots.count;
+        const size_t end = leaf ? key.size() : field.dots.at[seg];
+        const std::string_view name(key.data() + start, end - start);
+        start = end + 1;
+        const std::uint64_t tag = EcsValue::Member::keyTag(name);
+        const std::uint64_t h = PathFilter::hash(hash, tag);
+        const bool maybe = m_paths.mayHave(h);
+        if (leaf) {
+            if (maybe && lastIndexOf(*parent, name, tag) >= 0)
                 return false;
             if (parent == &m_of)
-                *topValue = nullptr;
-            parent->append(seg, std::move(value));
+                m_top.value = nullptr;
+            parent->append(name, tag, field.value);
+            m_paths.add(h);
             return true;
         }
-        EcsValue *next = parent->find(seg);
-        if (!next)
-            next = &parent->append(seg, EcsValue::object());
-        else if (!next->isObject())
-            return false;
-        if (parent == &m_of) {
-            *topKey = seg;
-            *topValue = next;
+        const std::ptrdiff_t at = maybe ? lastIndexOf(*parent, name, tag) : -1;
+        EcsValue *next = nullptr;
+        if (at < 0) {
+            next = &parent->append(name, tag, EcsValue::object());
+            m_paths.add(h);
+        } else {
+            next = &parent->members()[size_t(at)].second;
+            if (!next->isObject())
+                return false;
         }
+        if (parent == &m_of)
+            m_top = {name, next, h};
         parent = next;
-        rest = rest.substr(dot + 1);
+        hash = h;
     }
 }
 
@@ -1851,56 +2067,82 @@ bool FastMapper::rename(Path from, Path to)
     for (const std::string_view *seg = from.begin(); seg != last; ++seg)
         parent = parent->find(*seg);
     parent->remove(*last);
+    m_paths.addPath(to);
     return m_of.setPath(to, std::move(value));
+}
+
+// kExpandFirst's index of key, -1 when it is not one of them.
+int expandFirstIndex(std::string_view key)
+{
+    if (key.size() < 6 || key.size() > 15 || (key[0] != 'c' && key[0] != 'f' && key[0] != 'p' && key[0] != 'e'
+                                              && key[0] != 's'))
+        return -1;
+    for (size_t i = 0; i < std::size(kExpandFirst); ++i) {
+        if (kExpandFirst[i].size() == key.size() && kExpandFirst[i] == key)
+            return int(i);
+    }
+    return -1;
 }
 
 // Steps 5–7 (Pipeline::normaliseOutputFields) on output_fields without plain keys: the expanded members
 // (step 5), the renamed ones (6) and then the others (7) are appended to an empty object in that order.
 bool FastMapper::outputFields(simdjson::dom::object of)
 {
-    thread_local std::vector<Field> first;
     thread_local std::vector<Field> rest;
-    first.clear();
     rest.clear();
+    Field first[std::size(kExpandFirst)];
+    size_t firstCount = 0;
+    unsigned picked = 0;
     for (simdjson::dom::key_value_pair field : of) {
         const std::string_view key = field.key;
-        if (field.value.type() == simdjson::dom::element_type::OBJECT || !expandable(key))
+        KeyDots dots;
+        if (field.value.type() == simdjson::dom::element_type::OBJECT || !scanDots(key, &dots))
             return false;
-        bool early = false;
-        if (key.size() <= 15) {
-            for (std::string_view k : kExpandFirst) {
-                if (k.size() == key.size() && k == key) {
-                    early = true;
-                    break;
-                }
-            }
+        if (const int i = dots.count == 1 ? expandFirstIndex(key) : -1; i >= 0) {
+            if (firstCount == std::size(kExpandFirst))
+                return false;
+            first[firstCount++] = {key, convert(field.value), dots};
+            picked |= 1u << i;
+        } else {
+            rest.push_back({key, convert(field.value), dots});
         }
-        (early ? first : rest).push_back({key, convert(field.value)});
     }
-    std::string_view topKey;
-    EcsValue *topValue = nullptr;
-    for (Field &f : first) {
-        if (!expand(f.key, std::move(f.value), &topKey, &topValue))
+    for (size_t i = 0; i < firstCount; ++i) {
+        if (!expand(first[i]))
             return false;
     }
-    if (!first.empty()) {
-        if (!rename({"container"sv, "image"sv}, {"container"sv, "image"sv, "name"sv})
-            || !rename({"fd"sv, "cip"sv}, {"client"sv, "ip"sv}) || !rename({"fd"sv, "sip"sv}, {"server"sv, "ip"sv})
-            || !rename({"fd"sv, "lip"sv}, {"source"sv, "ip"sv})
-            || !rename({"fd"sv, "rip"sv}, {"destination"sv, "ip"sv})
-            || !rename({"proc"sv, "ppid"sv}, {"process"sv, "parent"sv, "pid"sv})
-            || !rename({"proc"sv, "pid"sv}, {"process"sv, "pid"sv})
-            || !rename({"proc"sv, "sid"sv}, {"process"sv, "session_leader"sv, "pid"sv})
-            || !rename({"proc"sv, "vpgid"sv}, {"process"sv, "group_leader"sv, "vpid"sv})
-            || !rename({"syslog"sv, "facility"sv}, {"syslog_facility"sv})
-            || !rename({"syslog"sv, "severity"sv}, {"syslog_severity"sv})
-            || !rename({"evt"sv, "time"sv}, {"event"sv, "time"sv}))
+    // Step 6, in Pipeline's order; a rename's source is there only when its step-5 key was.
+    static constexpr struct
+    {
+        int index;
+        std::array<std::string_view, 2> from;
+        std::array<std::string_view, 3> to;
+        size_t toSize;
+    } renames[] = {{0, {"container", "image"}, {"container", "image", "name"}, 3},
+                   {1, {"fd", "cip"}, {"client", "ip"}, 2},
+                   {2, {"fd", "sip"}, {"server", "ip"}, 2},
+                   {3, {"fd", "lip"}, {"source", "ip"}, 2},
+                   {4, {"fd", "rip"}, {"destination", "ip"}, 2},
+                   {5, {"proc", "ppid"}, {"process", "parent", "pid"}, 3},
+                   {6, {"proc", "pid"}, {"process", "pid"}, 2},
+                   {7, {"proc", "sid"}, {"process", "session_leader", "pid"}, 3},
+                   {8, {"proc", "vpgid"}, {"process", "group_leader", "vpid"}, 3},
+                   {10, {"syslog", "facility"}, {"syslog_facility"}, 1},
+                   {11, {"syslog", "severity"}, {"syslog_severity"}, 1},
+                   {9, {"evt", "time"}, {"event", "time"}, 2}};
+    for (const auto &r : renames) {
+        if (!(picked & (1u << r.index)))
+            continue;
+        const bool ok = r.toSize == 1 ? rename({r.from[0], r.from[1]}, {r.to[0]})
+            : r.toSize == 2          ? rename({r.from[0], r.from[1]}, {r.to[0], r.to[1]})
+                                     : rename({r.from[0], r.from[1]}, {r.to[0], r.to[1], r.to[2]});
+        if (!ok)
             return false;
     }
     // (the evt_time rename: no plain keys here)
-    topValue = nullptr;
-    for (Field &f : rest) {
-        if (!expand(f.key, std::move(f.value), &topKey, &topValue))
+    m_top = {};
+    for (const Field &f : rest) {
+        if (!expand(f))
             return false;
     }
     return true;
@@ -1911,21 +2153,21 @@ bool FastMapper::classify()
 {
     const EcsValue *evt = m_of.find("evt");
     m_category = "process";
-    if (const EcsValue *c = in(evt, {"category"sv}); c && c->isString()) {
+    if (const EcsValue *c = in(evt, "category"sv); c && c->isString()) {
         if (contains(kEcsCategories, std::string_view(lower(c->string()))))
             m_category = c->string();
         else
             m_category = categoryFor(c->string());
     }
     m_type = "info";
-    if (const EcsValue *t = in(evt, {"type"sv}); t && t->isString()) {
+    if (const EcsValue *t = in(evt, "type"sv); t && t->isString()) {
         if (contains(kEcsTypes, std::string_view(lower(t->string()))))
             m_type = t->string();
         else
             m_type = typeFor(t->string());
     }
-    if (const EcsValue *res = in(evt, {"res"sv}); res && !res->isNull()) {
-        const EcsValue *failed = in(evt, {"failed"sv});
+    if (const EcsValue *res = in(evt, "res"sv); res && !res->isNull()) {
+        const EcsValue *failed = in(evt, "failed"sv);
         if (res->isString() && res->string() == "SUCCESS")
             m_outcome = "success";
         else if (failed && failed->isBool() && failed->toBool())
@@ -1960,7 +2202,7 @@ bool FastMapper::classify()
     }
     if (m_has[KRule] && !m_falco[KRule].isEmptyValue())
         m_out.set(ORuleName, m_falco[KRule]);
-    if (const EcsValue *num = in(evt, {"num"sv}); num && !num->isEmptyValue()) {
+    if (const EcsValue *num = in(evt, "num"sv); num && !num->isEmptyValue()) {
         m_sequence = *num;
         m_hasSequence = true;
     }
@@ -2021,21 +2263,23 @@ bool FastMapper::hostAndProcess()
         hosts.items().push_back(host);
         m_out.set(ORelatedHosts, hosts);
     }
-    const EcsValue *proc = m_of.find("proc");
-    const EcsValue *fd = m_of.find("fd");
-    copy(in(proc, {"exepath"sv}), OExecutable);
-    if (const EcsValue *fdType = in(fd, {"type"sv});
+    const EcsValue *proc[PCount];
+    kProcSlots.collect(m_of.find("proc"), proc);
+    const EcsValue *fd[FCount];
+    kFdSlots.collect(m_of.find("fd"), fd);
+    copy(proc[PExepath], OExecutable);
+    if (const EcsValue *fdType = fd[FType];
         fdType && fdType->isString() && (fdType->string() == "file" || fdType->string() == "directory")) {
-        const EcsValue *name = in(fd, {"name"sv});
+        const EcsValue *name = fd[FName];
         if (name && !name->isEmptyValue())
             m_out.set(OFilePath, scalarTextValue(*name));
         m_out.set(OFileType, *fdType);
     }
-    copy(in(proc, {"pexepath"sv}), OParentExecutable);
-    copy(in(proc, {"name"sv}), OName);
-    copy(in(proc, {"pname"sv}), OParentName);
-    const EcsValue *exepath = in(proc, {"exepath"sv});
-    const EcsValue *args = in(proc, {"args"sv});
+    copy(proc[PPexepath], OParentExecutable);
+    copy(proc[PName], OName);
+    copy(proc[PPname], OParentName);
+    const EcsValue *exepath = proc[PExepath];
+    const EcsValue *args = proc[PArgs];
     if (exepath && !exepath->isNull() && args && !args->isNull()) {
         EcsValue list = EcsValue::array();
         list.items().push_back(scalarTextValue(*exepath));
@@ -2044,28 +2288,28 @@ bool FastMapper::hostAndProcess()
             list.items().emplace_back(part);
         m_out.set(OArgs, list);
     }
-    copy(in(proc, {"cmdline"sv}), OCommandLine);
-    copy(in(proc, {"pcmdline"sv}), OParentCommandLine);
-    copy(in(proc, {"cmdnargs"sv}), OArgsCount);
-    if (const EcsValue *env = in(proc, {"env"sv}); env && env->isString()) {
+    copy(proc[PCmdline], OCommandLine);
+    copy(proc[PPcmdline], OParentCommandLine);
+    copy(proc[PCmdnargs], OArgsCount);
+    if (const EcsValue *env = proc[PEnv]; env && env->isString()) {
         EcsValue list = EcsValue::array();
         for (std::string_view part : javaSplit(env->string(), true))
             list.items().emplace_back(part);
         m_out.set(OEnvVars, list);
     }
     const EcsValue *process = m_of.find("process");
-    copy(in(proc, {"cwd"sv}), OWorkingDirectory);
-    copy(in(process, {"pid"sv}), OPid);
-    copy(in(process, {"parent"sv, "pid"sv}), OParentPid);
-    copy(in(proc, {"vpid"sv}), OVpid);
-    copy(in(proc, {"pvpid"sv}), OParentVpid);
-    copy(in(process, {"session_leader"sv, "pid"sv}), OSessionLeaderPid);
-    copy(in(proc, {"sname"sv}), OSessionLeaderName);
-    copy(in(proc, {"sid"sv, "exepath"sv}), OSessionLeaderExecutable);
-    copy(in(process, {"group_leader"sv, "vpid"sv}), OGroupLeaderVpid);
-    copy(in(proc, {"vpgid"sv, "name"sv}), OGroupLeaderName);
-    copy(in(proc, {"vpgid"sv, "exepath"sv}), OGroupLeaderExecutable);
-    if (const EcsValue *d = in(proc, {"duration"sv}); d && !d->isNull()) {
+    copy(proc[PCwd], OWorkingDirectory);
+    copy(in(process, "pid"sv), OPid);
+    copy(in(process, "parent"sv, "pid"sv), OParentPid);
+    copy(proc[PVpid], OVpid);
+    copy(proc[PPvpid], OParentVpid);
+    copy(in(process, "session_leader"sv, "pid"sv), OSessionLeaderPid);
+    copy(proc[PSname], OSessionLeaderName);
+    copy(in(proc[PSid], "exepath"sv), OSessionLeaderExecutable);
+    copy(in(process, "group_leader"sv, "vpid"sv), OGroupLeaderVpid);
+    copy(in(proc[PVpgid], "name"sv), OGroupLeaderName);
+    copy(in(proc[PVpgid], "exepath"sv), OGroupLeaderExecutable);
+    if (const EcsValue *d = proc[PDuration]; d && !d->isNull()) {
         std::int64_t value = 0;
         if (d->type() == EcsValue::Type::Int) {
             value = d->toInt();
@@ -2083,15 +2327,15 @@ bool FastMapper::hostAndProcess()
         }
         m_out.set(OUptime, EcsValue(value));
     }
-    copy(in(proc, {"ppid"sv, "duration"sv}), OParentUptime);
-    copy(in(proc, {"pid"sv, "ts"sv}), OStart);
-    copy(in(proc, {"ppid"sv, "ts"sv}), OParentStart);
-    copy(in(proc, {"is_sid_leader"sv}), OSessionLeaderSame);
-    copy(in(proc, {"is_vpgid_leader"sv}), OGroupLeaderSame);
+    copy(in(proc[PPpid], "duration"sv), OParentUptime);
+    copy(in(proc[PPid], "ts"sv), OStart);
+    copy(in(proc[PPpid], "ts"sv), OParentStart);
+    copy(proc[PIsSidLeader], OSessionLeaderSame);
+    copy(proc[PIsVpgidLeader], OGroupLeaderSame);
     const EcsValue *thread = m_of.find("thread");
-    copy(in(thread, {"cap_permitted"sv}), OCapPermitted);
-    copy(in(thread, {"cap_effective"sv}), OCapEffective);
-    copy(in(thread, {"tid"sv}), OThreadId);
+    copy(in(thread, "cap_permitted"sv), OCapPermitted);
+    copy(in(thread, "cap_effective"sv), OCapEffective);
+    copy(in(thread, "tid"sv), OThreadId);
     EcsValue *user = m_of.find("user");
     if (EcsValue *uid = user ? user->find("uid") : nullptr; uid && !uid->isNull() && !uid->isString()) {
         if (uid->isArray()) {
@@ -2104,33 +2348,35 @@ bool FastMapper::hostAndProcess()
         }
     }
     const EcsValue *group = m_of.find("group");
-    copy(in(user, {"uid"sv}), OUserId);
-    copy(in(user, {"name"sv}), OUserName);
-    copy(in(group, {"gid"sv}), OGroupId);
-    copy(in(group, {"name"sv}), OGroupName);
+    copy(in(user, "uid"sv), OUserId);
+    copy(in(user, "name"sv), OUserName);
+    copy(in(group, "gid"sv), OGroupId);
+    copy(in(group, "name"sv), OGroupName);
     return true;
 }
 
 // Steps 39–49 (Pipeline::containerFileNetwork).
 void FastMapper::containerFileNetwork()
 {
-    const EcsValue *container = m_of.find("container");
-    copy(in(container, {"id"sv}), OContainerId);
-    copy(in(container, {"name"sv}), OContainerName);
-    copy(in(container, {"image"sv, "name"sv}), OImageName);
-    copy(in(container, {"type"sv}), ORuntime);
-    copy(in(container, {"privileged"sv}), OPrivileged);
-    copy(in(container, {"image"sv, "digest"sv}), OHashAll);
-    if (const EcsValue *ip = in(container, {"ip"sv}); ip && !ip->isEmptyValue()) {
+    const EcsValue *container[CCount];
+    kContainerSlots.collect(m_of.find("container"), container);
+    copy(container[CId], OContainerId);
+    copy(container[CName], OContainerName);
+    copy(in(container[CImage], "name"sv), OImageName);
+    copy(container[CType], ORuntime);
+    copy(container[CPrivileged], OPrivileged);
+    copy(in(container[CImage], "digest"sv), OHashAll);
+    if (const EcsValue *ip = container[CIp]; ip && !ip->isEmptyValue()) {
         EcsValue list = EcsValue::array();
         list.items().push_back(scalarTextValue(*ip));
         m_out.set(OHostIp, list);
     }
-    const EcsValue *fd = m_of.find("fd");
-    copy(in(fd, {"directory"sv}), OFileDirectory);
-    copy(in(fd, {"filename"sv}), OFileName);
+    const EcsValue *fd[FCount];
+    kFdSlots.collect(m_of.find("fd"), fd);
+    copy(fd[FDirectory], OFileDirectory);
+    copy(fd[FFilename], OFileName);
     auto convertIp = [this](std::string_view group, OutNode ip, OutNode address) {
-        if (const EcsValue *v = m_of.find({group, "ip"sv}); v && isValidIp(*v)) {
+        if (const EcsValue *v = in(m_of.find(group), "ip"sv); v && isValidIp(*v)) {
             m_out.set(ip, *v);
             m_out.set(address, *v);
         }
@@ -2139,29 +2385,30 @@ void FastMapper::containerFileNetwork()
     convertIp("server", OServerIp, OServerAddress);
     convertIp("source", OSourceIp, OSourceAddress);
     convertIp("destination", ODestinationIp, ODestinationAddress);
-    copy(in(fd, {"cport"sv}), OClientPort);
-    copy(in(fd, {"sport"sv}), OServerPort);
-    copy(in(fd, {"lport"sv}), OSourcePort);
-    copy(in(fd, {"rport"sv}), ODestinationPort);
-    copy(in(fd, {"cip"sv, "name"sv}), OClientDomain);
-    copy(in(fd, {"sip"sv, "name"sv}), OServerDomain);
-    copy(in(fd, {"lip"sv, "name"sv}), OSourceDomain);
-    copy(in(fd, {"rip"sv, "name"sv}), ODestinationDomain);
-    copy(in(fd, {"ino"sv}), OFileInode);
+    copy(fd[FCport], OClientPort);
+    copy(fd[FSport], OServerPort);
+    copy(fd[FLport], OSourcePort);
+    copy(fd[FRport], ODestinationPort);
+    copy(in(fd[FCip], "name"sv), OClientDomain);
+    copy(in(fd[FSip], "name"sv), OServerDomain);
+    copy(in(fd[FLip], "name"sv), OSourceDomain);
+    copy(in(fd[FRip], "name"sv), ODestinationDomain);
+    copy(fd[FIno], OFileInode);
     const EcsValue *k8s = m_of.find("k8s");
-    copy(in(k8s, {"ns"sv, "name"sv}), ONamespace);
-    copy(in(k8s, {"pod"sv, "name"sv}), OResourceName);
-    copy(in(k8s, {"pod"sv, "uid"sv}), OResourceId);
-    copy(in(k8s, {"pod"sv, "labels"sv}), OResourceLabel);
-    if (const EcsValue *podIp = in(k8s, {"pod"sv, "ip"sv}); podIp && isValidIp(*podIp))
+    const EcsValue *pod = in(k8s, "pod"sv);
+    copy(in(k8s, "ns"sv, "name"sv), ONamespace);
+    copy(in(pod, "name"sv), OResourceName);
+    copy(in(pod, "uid"sv), OResourceId);
+    copy(in(pod, "labels"sv), OResourceLabel);
+    if (const EcsValue *podIp = in(pod, "ip"sv); podIp && isValidIp(*podIp))
         m_out.set(OResourceIp, *podIp);
-    if (const EcsValue *pod = in(k8s, {"pod"sv, "name"sv}); pod && !pod->isNull())
+    if (const EcsValue *podName = in(pod, "name"sv); podName && !podName->isNull())
         m_out.set(OResourceType, EcsValue("pod"sv));
     m_out.set(OObserverType, EcsValue("sensor"sv));
     m_out.set(OObserverVendor, EcsValue("sysdig"sv));
     m_out.set(OObserverProduct, EcsValue("falco"sv));
     EcsValue mounts;
-    if (const EcsValue *m = in(container, {"mounts"sv}); m && m->isString() && !m->string().empty()) {
+    if (const EcsValue *m = container[CMounts]; m && m->isString() && !m->string().empty()) {
         static constexpr std::array<std::string_view, 5> names = {"source", "dest", "mode", "rdrw", "propagation"};
         mounts = EcsValue::array();
         for (std::string_view entry : javaSplit(m->string(), false, ' ')) {
@@ -2175,49 +2422,91 @@ void FastMapper::containerFileNetwork()
     m_out.set(OMounts, mounts);
 }
 
-// Steps 50–52 (Pipeline::cleanUp) on output_fields; `falco.rule` is left out when writing.
+// Drops the members of obj whose key drop() picks, in one pass (drop may also edit a member it keeps).
+template<typename Drop>
+void dropMembers(EcsValue *obj, Drop drop)
+{
+    if (!obj || !obj->isObject())
+        return;
+    EcsValue::List<EcsValue::Member> &members = obj->members();
+    size_t keep = 0;
+    for (size_t i = 0; i < members.size(); ++i) {
+        if (drop(members[i].first, members[i].second))
+            continue;
+        if (keep != i)
+            members[keep] = std::move(members[i]);
+        ++keep;
+    }
+    members.truncate(keep);
+}
+
+// Steps 50–52 (Pipeline::cleanUp) on output_fields, one pass per first segment (its removals are of distinct
+// keys, so their order does not matter); `falco.rule` is left out when writing.
 void FastMapper::cleanUp()
 {
-    EcsValue *evt = m_of.find("evt");
-    if (EcsValue *arg = evt ? evt->find("arg") : nullptr)
-        arg->remove("flags");
-    EcsValue *proc = m_of.find("proc");
-    if (proc) {
-        static constexpr std::array<std::string_view, 6> anames = {"aname[2]", "aname[3]", "aname[4]",
-                                                                   "aname[5]", "aname[6]", "aname[7]"};
-        for (std::string_view a : anames)
-            proc->remove(a);
+    const bool all = !m_options.preserveFalcoFields;
+    dropMembers(m_of.find("evt"), [all](std::string_view k, EcsValue &v) {
+        if (k == "arg")
+            v.remove("flags");
+        return all && (k == "num" || k == "time");
+    });
+    dropMembers(m_of.find("proc"), [all](std::string_view k, EcsValue &v) {
+        static constexpr std::string_view anames[] = {"aname[2]", "aname[3]", "aname[4]",
+                                                      "aname[5]", "aname[6]", "aname[7]"};
+        static constexpr std::string_view removed[] = {
+            "exepath", "pexepath", "name", "pname", "cmdline", "pcmdline", "cmdnargs", "env", "cwd", "vpid",
+            "pvpid", "sname", "duration", "is_sid_leader", "is_vpgid_leader", "vpgid"};
+        if (contains(anames, k))
+            return true;
+        if (!all)
+            return false;
+        if (contains(removed, k))
+            return true;
+        if (k == "sid") {
+            v.remove("exepath");
+        } else if (k == "ppid") {
+            v.remove("duration");
+            v.remove("ts");
+        } else if (k == "pid") {
+            v.remove("ts");
+        }
+        return false;
+    });
+    if (!all) {
+        if (const EcsValue *rule = m_out.find(ORuleName))
+            m_out.set(OMessage, *rule);
+        return;
     }
-    if (!m_options.preserveFalcoFields) {
-        // Pipeline::cleanUp's list by first segment (removals under one segment never touch another).
-        auto removeAll = [](EcsValue *group, std::initializer_list<Path> paths) {
-            if (!group)
-                return;
-            for (Path path : paths) {
-                EcsValue *parent = group;
-                const std::string_view *last = path.end() - 1;
-                for (const std::string_view *seg = path.begin(); parent && seg != last; ++seg)
-                    parent = parent->find(*seg);
-                if (parent)
-                    parent->remove(*last);
-            }
-        };
-        removeAll(evt, {{"num"sv}, {"time"sv}});
-        removeAll(proc, {{"exepath"sv}, {"pexepath"sv}, {"name"sv}, {"pname"sv}, {"cmdline"sv}, {"pcmdline"sv},
-                         {"cmdnargs"sv}, {"env"sv}, {"cwd"sv}, {"vpid"sv}, {"pvpid"sv}, {"sname"sv}, {"duration"sv},
-                         {"is_sid_leader"sv}, {"is_vpgid_leader"sv}, {"sid"sv, "exepath"sv}, {"vpgid"sv},
-                         {"ppid"sv, "duration"sv}, {"pid"sv, "ts"sv}, {"ppid"sv, "ts"sv}});
-        removeAll(m_of.find("thread"), {{"cap_permitted"sv}, {"cap_effective"sv}, {"tid"sv}});
-        removeAll(m_of.find("user"), {{"uid"sv}, {"name"sv}});
-        removeAll(m_of.find("group"), {{"gid"sv}, {"name"sv}});
-        removeAll(m_of.find("container"), {{"id"sv}, {"name"sv}, {"type"sv}, {"privileged"sv}, {"ip"sv},
-                                           {"image"sv, "digest"sv}});
-        removeAll(m_of.find("fd"), {{"directory"sv}, {"filename"sv}, {"cport"sv}, {"sport"sv}, {"lport"sv},
-                                    {"rport"sv}, {"ino"sv}, {"lip"sv}, {"cip"sv, "name"sv}, {"sip"sv, "name"sv},
-                                    {"lip"sv, "name"sv}, {"rip"sv, "name"sv}});
-        removeAll(m_of.find("k8s"), {{"ns"sv, "name"sv}, {"pod"sv, "name"sv}, {"pod"sv, "uid"sv},
-                                     {"pod"sv, "labels"sv}, {"pod"sv, "ip"sv}});
-    }
+    dropMembers(m_of.find("thread"), [](std::string_view k, EcsValue &) {
+        return k == "cap_permitted" || k == "cap_effective" || k == "tid";
+    });
+    dropMembers(m_of.find("user"), [](std::string_view k, EcsValue &) { return k == "uid" || k == "name"; });
+    dropMembers(m_of.find("group"), [](std::string_view k, EcsValue &) { return k == "gid" || k == "name"; });
+    dropMembers(m_of.find("container"), [](std::string_view k, EcsValue &v) {
+        if (k == "image")
+            v.remove("digest");
+        return k == "id" || k == "name" || k == "type" || k == "privileged" || k == "ip";
+    });
+    dropMembers(m_of.find("fd"), [](std::string_view k, EcsValue &v) {
+        static constexpr std::string_view removed[] = {"directory", "filename", "cport", "sport",
+                                                       "lport",     "rport",    "ino",   "lip"};
+        if (contains(removed, k))
+            return true;
+        if (k == "cip" || k == "sip" || k == "rip")
+            v.remove("name");
+        return false;
+    });
+    dropMembers(m_of.find("k8s"), [](std::string_view k, EcsValue &v) {
+        if (k == "ns") {
+            v.remove("name");
+        } else if (k == "pod") {
+            v.remove("name");
+            v.remove("uid");
+            v.remove("labels");
+            v.remove("ip");
+        }
+        return false;
+    });
     if (const EcsValue *rule = m_out.find(ORuleName))
         m_out.set(OMessage, *rule);
 }
@@ -2354,34 +2643,35 @@ void FastMapper::fillAlert(Alert &alert) const
     alert.timeIsReceipt = !m_eventTime;
     alert.priority = priorityOf(m_has[KPriority] ? &m_falco[KPriority] : nullptr);
     alert.severity = m_severity > 0 ? m_severity : alert.severity;
-    alert.rule = stringOf(m_out.find(ORuleName));
-    alert.hostname = stringOf(m_out.find(OHostName));
-    alert.source = stringOf(m_hasProvider ? &m_provider : nullptr);
+    alert.rule = columnText(m_out.find(ORuleName), 0);
+    alert.hostname = columnText(m_out.find(OHostName), 1);
+    alert.source = columnText(m_hasProvider ? &m_provider : nullptr, 2);
     alert.output = stringOf(m_has[KOutput] ? &m_falco[KOutput] : nullptr, false);
     alert.uuid = stringOf(m_has[KUuid] ? &m_falco[KUuid] : nullptr, false);
-    alert.containerId = stringOf(m_out.find(OContainerId));
-    alert.containerName = stringOf(m_out.find(OContainerName));
-    alert.containerImage = stringOf(m_out.find(OImageName));
-    alert.podName = stringOf(m_out.find(OResourceName));
-    alert.namespaceName = stringOf(m_out.find(ONamespace));
-    alert.processName = stringOf(m_out.find(OName));
+    alert.containerId = columnText(m_out.find(OContainerId), 3);
+    alert.containerName = columnText(m_out.find(OContainerName), 4);
+    alert.containerImage = columnText(m_out.find(OImageName), 5);
+    alert.podName = columnText(m_out.find(OResourceName), 6);
+    alert.namespaceName = columnText(m_out.find(ONamespace), 7);
+    alert.processName = columnText(m_out.find(OName), 8);
     alert.commandLine = stringOf(m_out.find(OCommandLine), false);
-    alert.userName = stringOf(m_out.find(OUserName));
+    alert.userName = columnText(m_out.find(OUserName), 9);
     if (m_has[KTags] && m_falco[KTags].isArray()) {
         const EcsValue &tags = m_falco[KTags];
         alert.tags.reserve(qsizetype(tags.items().size()));
+        size_t column = 10;
         for (const EcsValue &t : tags.items()) {
             if (!t.isString())
                 continue;
-            alert.tags.append(textCache().text(t.string()));
+            alert.tags.append(textCache().text(t.string(), column++));
             if (t.string().starts_with("mitre_") && t.string().size() > 6)
-                alert.tactics.append(textCache().text(t.string().substr(6)));
+                alert.tactics.append(textCache().text(t.string().substr(6), column++));
         }
     }
     if (const EcsValue *t = m_out.find(OTechnique))
-        alert.technique = textCache().text(t->items().front().string());
+        alert.technique = textCache().text(t->items().front().string(), 30);
     if (const EcsValue *t = m_out.find(OSubtechnique))
-        alert.subtechnique = textCache().text(t->items().front().string());
+        alert.subtechnique = textCache().text(t->items().front().string(), 31);
     if (!alert.uuid.isEmpty()) {
         alert.dedupeKey.reserve(2 + alert.uuid.size());
         alert.dedupeKey.append("u:").append(alert.uuid.toUtf8());

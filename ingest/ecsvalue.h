@@ -133,7 +133,14 @@ public:
     explicit EcsValue(const char *s) : EcsValue(std::string_view(s)) {}
     explicit EcsValue(const QString &s);
 
-    EcsValue(const EcsValue &other) { copyFrom(other); }
+    EcsValue(const EcsValue &other)
+    {
+        // Scalars and strings (views) are their bytes: only arrays and objects need the out-of-line deep copy.
+        if (other.m_type < Type::Array)
+            std::memcpy(static_cast<void *>(this), &other, sizeof(EcsValue));
+        else
+            copyFrom(other);
+    }
     EcsValue &operator=(const EcsValue &other)
     {
         if (this != &other) {
@@ -216,6 +223,8 @@ public:
     EcsValue &set(std::string_view key, EcsValue value);
     // Appends without looking for an existing key (caller knows it is new).
     EcsValue &append(std::string_view key, EcsValue value);
+    // append() with the key's Member::keyTag computed by the caller.
+    inline EcsValue &append(std::string_view key, std::uint64_t tag, EcsValue value);
     // Creates intermediate objects; returns nullptr when a segment exists and is not an object.
     EcsValue *ensureObject(Path path);
     // Sets the value at path, creating intermediate objects; false when an intermediate is not an object.
@@ -256,6 +265,10 @@ private:
 struct EcsValue::Member
 {
     Member(std::string_view key, EcsValue &&value) : first(key), tag(keyTag(key)), second(std::move(value)) {}
+    Member(std::string_view key, std::uint64_t keyTag, EcsValue &&value)
+        : first(key), tag(keyTag), second(std::move(value))
+    {
+    }
     Member(const Member &) = default;
     Member(Member &&) = default;
     Member &operator=(const Member &) = default;
@@ -282,6 +295,13 @@ struct EcsValue::Member
     std::uint64_t tag;        // keyTag(first)
     EcsValue second;
 };
+
+inline EcsValue &EcsValue::append(std::string_view key, std::uint64_t tag, EcsValue value)
+{
+    if (m_members.m_capacity == 0)
+        m_members.grow(8);
+    return m_members.emplace_back(key, tag, std::move(value)).second;
+}
 
 // Appends s as a JSON string literal (quotes included), escaping '"', '\\' and control characters.
 void appendJsonString(std::string &out, std::string_view s);

@@ -21,6 +21,7 @@
 #include "ingest/cefdecoder.h"
 #include "ingest/demogenerator.h"
 #include "ingest/ecsmapper.h"
+#include "ingest/mapperpath.h"
 #include "ingest/sha256.h"
 
 #include <QByteArray>
@@ -78,8 +79,10 @@ constexpr qsizetype s_batch = 1024;
 // The rows to run: all, or those whose label contains the first argument (for profiling one row).
 const char *s_only = nullptr;
 
-// frame: through fe::mapFrame (what the ingest pipeline's mapper calls: CEF detection, then mapLine).
-void run(const char *label, const QList<QByteArray> &lines, const fe::MapOptions &options, bool frame = false)
+// frame: through fe::mapFrame (what the ingest pipeline's mapper calls: CEF detection, then mapLine); general:
+// through the general pipeline only (fe::mapLineVia, MapperPath::General), the mapper before its fast path.
+void run(const char *label, const QList<QByteArray> &lines, const fe::MapOptions &options, bool frame = false,
+         bool general = false)
 {
     if (s_only && !std::strstr(label, s_only))
         return;
@@ -101,7 +104,9 @@ void run(const char *label, const QList<QByteArray> &lines, const fe::MapOptions
         fe::AlertBatch batch;
         batch.reserve(s_batch);
         for (const QByteArray &line : lines) {
-            fe::MapResult r = frame ? fe::mapFrame(line, options) : fe::mapLine(line, options);
+            fe::MapResult r = general ? fe::mapLineVia(line, options, fe::MapperPath::General)
+                : frame           ? fe::mapFrame(line, options)
+                                  : fe::mapLine(line, options);
             if (r.status != fe::MapResult::Status::Alert || !r.error.isEmpty())
                 ++errors;
             batch.append(std::move(r.alert));
@@ -284,11 +289,24 @@ int main(int argc, char **argv)
     tcp.sourceAddress = QStringLiteral("127.0.0.1:40000");
     run("tcp syslog, preserve both", syslog, tcp);
     run("tcp syslog, mapFrame", syslog, tcp, true);
-    // The live listener's case: TCP input without the preserve options, through mapFrame.
+    // The live listener's case: TCP input without the preserve options, through mapFrame; then with the uuid
+    // Falcosidekick puts in every alert (its dedupe key needs no SHA-256 of the line), as bench_listener sends.
     fe::MapOptions listener;
     listener.input = fe::MapOptions::Input::Tcp;
     listener.sourceAddress = QStringLiteral("127.0.0.1:40000");
     run("tcp syslog, listener", syslog, listener, true);
+    QList<QByteArray> sidekick;
+    if (!s_only || std::strstr("tcp sidekick uuid, listener", s_only)) {
+        sidekick.reserve(count);
+        for (int i = 0; i < count; ++i) {
+            QByteArray alert = makeAlert(i);
+            alert.insert(1, "\"uuid\":\"" + QByteArray::number(0x5c9c3c1e00000000LL + i * 7919LL, 16)
+                                + "-0f3b-4d7e-9a51-" + QByteArray::number(100000000000LL + i) + "\",");
+            sidekick.append("<4>2024-05-13T13:23:29Z sidekick Falco[1]: " + alert);
+        }
+    }
+    run("tcp sidekick uuid, listener", sidekick, listener, true);
+    run("tcp sidekick uuid, general path", sidekick, listener, false, true);
     run("demo corpus, no preserve", demoLines, file);
 
     // For scale: the SHA-256 dedupe key alone (alerts without a Falcosidekick uuid need it).

@@ -181,6 +181,34 @@ QList<QByteArray> corpus(const QString &name)
             lines.append(editAlert(sidekickAlert(edit), edit));
             ++edit;
         }
+    } else if (name == QLatin1String("collisions")) {
+        // Keys whose paths meet after expansion and renames, in both orders (raw text: order and repeats kept).
+        static const char *const pairs[][2] = {
+            {"\"fd.cip\":\"10.0.0.1\"", "\"client.ip\":\"10.0.0.2\""},
+            {"\"container.image\":\"nginx\"", "\"container.image.name\":\"other\""},
+            {"\"proc.pid\":12", "\"process.pid\":13"},
+            {"\"proc.pid\":null", "\"proc.pid.ts\":5"},
+            {"\"proc.pid\":12", "\"proc.pid.ts\":5"},
+            {"\"fd.cip.name\":\"host\"", "\"fd.cip\":\"10.0.0.1\""},
+            {"\"k8s.pod.name\":\"p\"", "\"k8s.pod\":\"q\""},
+            {"\"k8s.pod\":\"q\"", "\"k8s.pod.name\":\"p\""},
+            {"\"proc.name\":\"a\"", "\"proc.name\":\"b\""},
+            {"\"evt.time\":1715606609089890892", "\"evt.time.iso8601\":1715606609089890892"},
+            {"\"evt.time.iso8601\":\"2024-05-13T13:23:29.5Z\"", "\"evt.time\":null"},
+            {"\"syslog.facility\":3", "\"syslog_facility\":4"},
+            {"\"user.uid\":[1,null,\"x\"]", "\"user.name\":\"root\""},
+            {"\"proc.duration\":\"12x\"", "\"proc.name\":\"a\""},
+            {"\"evt.time\":\"yesterday\"", "\"proc.name\":\"a\""},
+            {"\"proc.vpgid\":7", "\"proc.vpgid.name\":\"g\""},
+        };
+        for (const auto &p : pairs) {
+            for (int order = 0; order < 2; ++order) {
+                const QByteArray a = p[order], b = p[1 - order];
+                lines.append("{\"output\":\"x\",\"priority\":\"Notice\",\"rule\":\"r\",\"source\":\"syscall\","
+                             "\"time\":\"2024-05-13T13:23:29Z\",\"output_fields\":{\"container.id\":\"c1\","
+                             + a + ",\"proc.exepath\":\"/bin/x\"," + b + ",\"fd.name\":\"/etc\"}}");
+            }
+        }
     } else if (name == QLatin1String("damaged")) {
         quint64 state = 3;
         for (int i = 0; i < 1500; ++i)
@@ -237,7 +265,7 @@ void TestMapperPaths::sameResult_data()
 {
     QTest::addColumn<QString>("corpus");
     QTest::addColumn<QString>("options");
-    for (const char *c : {"conformance", "mapper cases", "demo", "sidekick syslog", "edited", "damaged"}) {
+    for (const char *c : {"conformance", "mapper cases", "demo", "sidekick syslog", "edited", "collisions", "damaged"}) {
         for (const char *o : {"file", "file original fields", "file original", "file fields", "tcp", "tcp original fields",
                               "tcp set"})
             QTest::newRow(qPrintable(QStringLiteral("%1, %2").arg(QLatin1String(c), QLatin1String(o))))
