@@ -72,6 +72,39 @@ inline std::size_t findChar(std::string_view s, char c)
     return std::string_view::npos;
 }
 
+// a == b for short keys without a memcmp call: overlapping word compares.
+inline bool sameKey(std::string_view a, std::string_view b)
+{
+    const size_t n = a.size();
+    if (n != b.size())
+        return false;
+    const char *x = a.data();
+    const char *y = b.data();
+    if (n >= 8) {
+        if (n > 16)
+            return std::memcmp(x, y, n) == 0;
+        std::uint64_t p, q, r, s;
+        std::memcpy(&p, x, 8);
+        std::memcpy(&q, y, 8);
+        std::memcpy(&r, x + n - 8, 8);
+        std::memcpy(&s, y + n - 8, 8);
+        return p == q && r == s;
+    }
+    if (n >= 4) {
+        std::uint32_t p, q, r, s;
+        std::memcpy(&p, x, 4);
+        std::memcpy(&q, y, 4);
+        std::memcpy(&r, x + n - 4, 4);
+        std::memcpy(&s, y + n - 4, 4);
+        return p == q && r == s;
+    }
+    for (size_t i = 0; i < n; ++i) {
+        if (x[i] != y[i])
+            return false;
+    }
+    return true;
+}
+
 std::string_view trimmed(std::string_view s)
 {
     while (!s.empty() && isSpace(s.front()))
@@ -355,7 +388,7 @@ bool contains(const std::string_view (&list)[N], std::string_view s)
 {
     for (std::string_view x : list) {
         // First byte before the rest: string_view's == would call memcmp for every entry of s's length.
-        if (x.size() == s.size() && !s.empty() && x[0] == s[0] && x == s)
+        if (x.size() == s.size() && !s.empty() && x[0] == s[0] && sameKey(x, s))
             return true;
     }
     return false;
@@ -1344,7 +1377,7 @@ public:
         if (s.empty() || s.size() > s_maxLength || column >= s_columns)
             return text(s);
         Recent &recent = m_recent[column];
-        if (recent.key.size() == s.size() && std::memcmp(recent.key.data(), s.data(), s.size()) == 0)
+        if (sameKey(recent.key, s))
             return recent.text;
         recent.text = text(s);
         recent.key.assign(s);
@@ -1824,7 +1857,7 @@ struct Slots
             return;
         for (const EcsValue::Member &m : obj->members()) {
             for (size_t i = 0; i < N; ++i) {
-                if (m.tag == tags[i] && m.first == names[i]) {
+                if (m.tag == tags[i] && sameKey(m.first, names[i])) {
                     if (!out[i])
                         out[i] = &m.second;
                     break;
@@ -1907,7 +1940,7 @@ private:
             return nullptr;
         const std::uint64_t tag = EcsValue::Member::keyTag(key);
         for (const EcsValue::Member &m : group->members()) {
-            if (m.tag == tag && m.first == key)
+            if (m.tag == tag && sameKey(m.first, key))
                 return &m.second;
         }
         return nullptr;
@@ -1975,7 +2008,7 @@ std::ptrdiff_t lastIndexOf(const EcsValue &obj, std::string_view key, std::uint6
 {
     const EcsValue::List<EcsValue::Member> &members = obj.members();
     for (std::ptrdiff_t i = std::ptrdiff_t(members.size()) - 1; i >= 0; --i) {
-        if (members[size_t(i)].tag == tag && members[size_t(i)].first == key)
+        if (members[size_t(i)].tag == tag && sameKey(members[size_t(i)].first, key))
             return i;
     }
     return -1;
@@ -2012,7 +2045,7 @@ bool FastMapper::expand(const Field &field)
     size_t start = 0;
     if (m_top.value) {
         const size_t dot = field.dots.at[0];
-        if (dot == m_top.key.size() && std::memcmp(key.data(), m_top.key.data(), dot) == 0) {
+        if (sameKey(std::string_view(key.data(), dot), m_top.key)) {
             parent = m_top.value;
             hash = m_top.hash;
             seg = 1;
@@ -2161,10 +2194,18 @@ bool FastMapper::classify()
     }
     m_type = "info";
     if (const EcsValue *t = in(evt, "type"sv); t && t->isString()) {
-        if (contains(kEcsTypes, std::string_view(lower(t->string()))))
-            m_type = t->string();
-        else
-            m_type = typeFor(t->string());
+        // The syscall → type lookup walks a few hundred names: the last answer is kept per thread (a rule's
+        // alerts share their syscall).
+        thread_local std::string lastType;
+        thread_local std::string_view lastAnswer;   // a literal, or empty: the type itself
+        thread_local bool known = false;
+        if (!known || !sameKey(lastType, t->string())) {
+            lastType.assign(t->string());
+            lastAnswer = contains(kEcsTypes, std::string_view(lower(t->string()))) ? std::string_view()
+                                                                                  : typeFor(t->string());
+            known = true;
+        }
+        m_type = lastAnswer.empty() ? t->string() : lastAnswer;
     }
     if (const EcsValue *res = in(evt, "res"sv); res && !res->isNull()) {
         const EcsValue *failed = in(evt, "failed"sv);
