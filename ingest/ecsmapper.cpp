@@ -2695,19 +2695,45 @@ void FastMapper::fillAlert(Alert &alert) const
     alert.podName = columnText(m_out.find(OResourceName), 6);
     alert.namespaceName = columnText(m_out.find(ONamespace), 7);
     alert.processName = columnText(m_out.find(OName), 8);
-    alert.commandLine = stringOf(m_out.find(OCommandLine), false);
+    // A rule's command lines repeat too: shared like the other columns (same text as Pipeline's own copy).
+    alert.commandLine = columnText(m_out.find(OCommandLine), 29);
     alert.userName = columnText(m_out.find(OUserName), 9);
     if (m_has[KTags] && m_falco[KTags].isArray()) {
-        const EcsValue &tags = m_falco[KTags];
-        alert.tags.reserve(qsizetype(tags.items().size()));
-        size_t column = 10;
-        for (const EcsValue &t : tags.items()) {
+        // A rule's alerts share their tags: the lists of the last tags seen are shared (no allocation per alert
+        // for the lists, nor a free on whichever thread drops the alert).
+        struct TagLists
+        {
+            std::vector<std::string> key;
+            QStringList tags;
+            QStringList tactics;
+        };
+        thread_local TagLists last;
+        const EcsValue::List<EcsValue> &items = m_falco[KTags].items();
+        size_t strings = 0;
+        bool same = true;
+        for (const EcsValue &t : items) {
             if (!t.isString())
                 continue;
-            alert.tags.append(textCache().text(t.string(), column++));
-            if (t.string().starts_with("mitre_") && t.string().size() > 6)
-                alert.tactics.append(textCache().text(t.string().substr(6), column++));
+            same = same && strings < last.key.size() && sameKey(last.key[strings], t.string());
+            ++strings;
         }
+        if (!same || strings != last.key.size()) {
+            last.key.clear();
+            last.tags.clear();
+            last.tactics.clear();
+            last.tags.reserve(qsizetype(items.size()));
+            size_t column = 10;
+            for (const EcsValue &t : items) {
+                if (!t.isString())
+                    continue;
+                last.key.emplace_back(t.string());
+                last.tags.append(textCache().text(t.string(), column++));
+                if (t.string().starts_with("mitre_") && t.string().size() > 6)
+                    last.tactics.append(textCache().text(t.string().substr(6), column++));
+            }
+        }
+        alert.tags = last.tags;
+        alert.tactics = last.tactics;
     }
     if (const EcsValue *t = m_out.find(OTechnique))
         alert.technique = textCache().text(t->items().front().string(), 30);
