@@ -873,6 +873,17 @@ InsertResult AlertStore::insert(const AlertBatch &batch, QString *error)
     std::vector<char> text;
     constexpr int textColumns = 17;   // 13 columns, tactics, tags, uuid; then the output
     std::array<std::string_view, textColumns> encoded;
+    // The other text columns keep their last value's UTF-8 each. The mapper shares repeated values (rule, host,
+    // source, image, namespace, process, user, technique, empty fields), so a column holding the very string of the
+    // alert before keeps its binding (bindings survive sqlite3_reset): no encoding, no bind. Within one insert() an
+    // address seen is a string of the batch, alive until it returns, so the same address means the same text.
+    struct LastValue
+    {
+        const QChar *data = nullptr;
+        qsizetype size = -1;
+        std::vector<char> utf8;
+    };
+    std::array<LastValue, textColumns> lastValues;
 
     for (const Alert &alert : batch) {
         const QStringList tactics = Schema::normalizedList(alert.tactics);
@@ -881,29 +892,42 @@ InsertResult AlertStore::insert(const AlertBatch &batch, QString *error)
         // The list columns (tactics, tags) are encoded straight into the buffer (no QString per list).
         constexpr int tacticsColumn = 13;
         constexpr int tagsColumn = 14;
+        constexpr int outputColumn = textColumns - 1;   // bound to the output statement
         const QString *columns[textColumns] = {
             &alert.rule,         &alert.hostname,    &alert.source,        &alert.containerId, &alert.containerName,
             &alert.containerImage, &alert.podName,   &alert.namespaceName, &alert.processName, &alert.commandLine,
             &alert.userName,     &alert.technique,   &alert.subtechnique,  nullptr,            nullptr,
             &alert.uuid,         &alert.output};
-        qsizetype room = listRoom(utf8, tactics) + listRoom(utf8, tags);
-        for (const QString *column : columns)
-            room += column ? utf8.requiredSpace(column->size()) : 0;
+        const qsizetype room =
+            listRoom(utf8, tactics) + listRoom(utf8, tags) + utf8.requiredSpace(alert.output.size());
         if (text.size() < size_t(room))
             text.resize(size_t(room) * 2);
         char *out = text.data();
         for (int i = 0; i < textColumns; ++i) {
+            const bool list = i == tacticsColumn || i == tagsColumn;
+            if (!list && i != outputColumn) {
+                const QString &value = *columns[i];
+                LastValue &last = lastValues[size_t(i)];
+                if (value.constData() == last.data && value.size() == last.size)
+                    continue;   // still bound
+                last.utf8.resize(size_t(utf8.requiredSpace(value.size())) + 1);
+                const char *end = utf8.appendToBuffer(last.utf8.data(), value);
+                sqlite3_bind_text(alertStmt, 4 + i, last.utf8.data(), int(end - last.utf8.data()), SQLITE_STATIC);
+                last.data = value.constData();
+                last.size = value.size();
+                continue;
+            }
             char *end = i == tacticsColumn ? appendListColumn(utf8, out, tactics)
                 : i == tagsColumn          ? appendListColumn(utf8, out, tags)
-                                           : utf8.appendToBuffer(out, *columns[i]);
+                                           : utf8.appendToBuffer(out, alert.output);
             encoded[size_t(i)] = std::string_view(out, size_t(end - out));
+            if (list)
+                sqlite3_bind_text(alertStmt, 4 + i, out, int(end - out), SQLITE_STATIC);
             out = end;
         }
         sqlite3_bind_int64(alertStmt, 1, alert.timestampMs);
         sqlite3_bind_int(alertStmt, 2, priority);
         sqlite3_bind_int(alertStmt, 3, alert.severity);
-        for (int i = 0; i < textColumns - 1; ++i)
-            sqlite3_bind_text(alertStmt, 4 + i, encoded[size_t(i)].data(), int(encoded[size_t(i)].size()), SQLITE_STATIC);
         dedupe.clear();
         DedupeKey::appendStorageKey(dedupe, alert);
         if (d->hasLegacyDedupe && (alert.timeIsReceipt || alert.timestampMs <= d->legacyDedupeMaxTs)) {

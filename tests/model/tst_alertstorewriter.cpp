@@ -51,6 +51,10 @@ AlertBatch makeAlerts(Shape shape, int count)
         a.source = QStringLiteral("syscall");
         a.output = QStringLiteral("output %1").arg(n);
         a.containerImage = QStringLiteral("docker.io/library/nginx");
+        a.containerId = n % 5 ? QString() : QStringLiteral("c0ffee%1").arg(n);
+        a.processName = QStringLiteral("bash");
+        a.commandLine = QStringLiteral("bash -c 'exit %1'").arg(n % 2);
+        a.userName = n % 2 ? QStringLiteral("root") : QStringLiteral("wwwüser");
         a.podName = QStringLiteral("pod-%1").arg(n % 7);
         a.namespaceName = n % 4 ? QStringLiteral("prod") : QString();
         a.technique = techniques[n % 3];
@@ -253,22 +257,35 @@ void TestAlertStoreWriter::rollupsAndListColumns()
     }
     QCOMPARE(actual.size(), expected.size());
 
-    // The list columns: Schema::encodeList of the normalized list, in id order of the stored alerts.
+    // The text columns, in id order of the stored alerts; the list columns hold Schema::encodeList of the normalized
+    // list. The writer keeps a column's binding while alerts repeat its string: every row must still get its own.
     QStringList expectedColumns;
     QSet<QByteArray> seen;
     for (const Alert &a : alerts) {
         if (seen.contains(a.dedupeKey))
             continue;
         seen.insert(a.dedupeKey);
-        expectedColumns << Schema::encodeList(Schema::normalizedList(a.tactics)) + QLatin1Char(' ')
-                + Schema::encodeList(Schema::normalizedList(a.tags));
+        expectedColumns << QStringList{a.rule, a.hostname, a.source, a.containerId, a.containerName, a.containerImage,
+                                       a.podName, a.namespaceName, a.processName, a.commandLine, a.userName,
+                                       a.technique, a.subtechnique,
+                                       Schema::encodeList(Schema::normalizedList(a.tactics)),
+                                       Schema::encodeList(Schema::normalizedList(a.tags)), a.uuid}
+                               .join(QLatin1Char('\n'));
     }
     QStringList columns;
     sqlite3_stmt *stmt = nullptr;
-    QCOMPARE(sqlite3_prepare_v2(store.handle(), "SELECT tactics, tags FROM alerts ORDER BY id", -1, &stmt, nullptr),
+    QCOMPARE(sqlite3_prepare_v2(store.handle(),
+                                "SELECT rule, host, source, container_id, container_name, image, pod, namespace, "
+                                "process, cmdline, user_name, technique, subtechnique, tactics, tags, uuid "
+                                "FROM alerts ORDER BY id",
+                                -1, &stmt, nullptr),
              SQLITE_OK);
-    while (sqlite3_step(stmt) == SQLITE_ROW)
-        columns << text(stmt, 0) + QLatin1Char(' ') + text(stmt, 1);
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+        QStringList row;
+        for (int c = 0; c < 16; ++c)
+            row << text(stmt, c);
+        columns << row.join(QLatin1Char('\n'));
+    }
     sqlite3_finalize(stmt);
     QCOMPARE(columns, expectedColumns);
 }
