@@ -2,7 +2,6 @@
 // falco-explorer: the desktop application when started without a subcommand, a headless CLI otherwise.
 #include "app/commands.h"
 #include "app/reportcommand.h"
-#include "ingest/heappolicy.h"
 
 #include <QCoreApplication>
 #include <QString>
@@ -58,7 +57,6 @@ void setIdentity()
 
 int main(int argc, char **argv)
 {
-    fe::applyIngestHeapPolicy();
     const char *first = argc > 1 ? argv[1] : nullptr;
 
     if (first && (std::strcmp(first, "--help") == 0 || std::strcmp(first, "-h") == 0 || std::strcmp(first, "help") == 0)) {

@@ -12,7 +12,6 @@
 // FE_BENCH_LISTENER_ROUNDS (default 2), FE_BENCH_IDLE_CONNECTIONS (default 10000), FE_BENCH_LISTENER_SEED (a store
 // to copy and ingest into, e.g. /work/bench/db-1m.db: sustained ingest into a full store; default: a new one); for A/B runs of the pipeline's
 // structure: FE_BENCH_LISTENER_MAPPERS (mapper threads, default: IngestConfig's), FE_BENCH_LISTENER_BATCH (rows/txn).
-#include "ingest/heappolicy.h"
 #include "ingest/ingestpipeline.h"
 #include "ingest/sysloglistener.h"
 #include "model/alertstore.h"
@@ -502,7 +501,6 @@ void idleCost(int connections)
 
 int main(int argc, char **argv)
 {
-    applyIngestHeapPolicy();   // as the application does (ingest/heappolicy.h)
     QCoreApplication app(argc, argv);
     throughput(envInt("FE_BENCH_LISTENER_ALERTS", 200000), envInt("FE_BENCH_LISTENER_CONNECTIONS", 8),
                envInt("FE_BENCH_LISTENER_ROUNDS", 2));

@@ -35,7 +35,6 @@
 #include "ingest/cefdecoder.h"
 #include "ingest/demogenerator.h"
 #include "ingest/ecsmapper.h"
-#include "ingest/heappolicy.h"
 #include "ingest/mapperpath.h"
 #include "ingest/sha256.h"
 
@@ -263,7 +262,6 @@ int digest(const QList<QByteArray> &plain, const QList<QByteArray> &syslog, cons
 
 int main(int argc, char **argv)
 {
-    fe::applyIngestHeapPolicy();   // as the application does (ingest/heappolicy.h)
     // --digest: a checksum of every output byte instead of figures (see digest()).
     const bool digestOnly = argc > 1 && std::strcmp(argv[1], "--digest") == 0;
     if (argc > 1 && !digestOnly)
