@@ -558,6 +558,28 @@ std::string_view findSubtechnique(std::string_view s)
     return {};
 }
 
+// Steps 12-13: the technique and the sub-technique of falco.tags, each from its own first matching tag (non-string
+// tags are skipped). Both mapper paths ask here.
+struct Techniques
+{
+    std::string_view technique;
+    std::string_view subtechnique;
+};
+
+Techniques findTechniques(const EcsValue::List<EcsValue> &tags)
+{
+    Techniques found;
+    for (const EcsValue &tag : tags) {
+        if (!tag.isString())
+            continue;
+        if (found.technique.empty())
+            found.technique = findTechnique(tag.string());
+        if (found.subtechnique.empty())
+            found.subtechnique = findSubtechnique(tag.string());
+    }
+    return found;
+}
+
 bool isIpv4(std::string_view s)
 {
     int parts = 0;
@@ -956,15 +978,7 @@ bool Pipeline::classify()
         return false;
     // 12–13. MITRE technique and sub-technique, each from its own first matching tag.
     if (const EcsValue *tags = m_doc.find({"falco"sv, "tags"sv}); tags && tags->isArray()) {
-        std::string_view technique, subtechnique;
-        for (const EcsValue &tag : tags->items()) {
-            if (!tag.isString())
-                continue;
-            if (technique.empty())
-                technique = findTechnique(tag.string());
-            if (subtechnique.empty())
-                subtechnique = findSubtechnique(tag.string());
-        }
+        const auto [technique, subtechnique] = findTechniques(tags->items());
         if (!technique.empty()) {
             EcsValue ids = EcsValue::array();
             ids.items().emplace_back(technique);
@@ -2216,15 +2230,7 @@ bool FastMapper::classify()
     }
     m_ingested = isoMs(m_options.readTimeMs > 0 ? m_options.readTimeMs : nowMs());
     if (m_has[KTags] && m_falco[KTags].isArray()) {
-        std::string_view technique, subtechnique;
-        for (const EcsValue &tag : m_falco[KTags].items()) {
-            if (!tag.isString())
-                continue;
-            if (technique.empty())
-                technique = findTechnique(tag.string());
-            if (subtechnique.empty())
-                subtechnique = findSubtechnique(tag.string());
-        }
+        const auto [technique, subtechnique] = findTechniques(m_falco[KTags].items());
         if (!technique.empty()) {
             EcsValue ids = EcsValue::array();
             ids.items().push_back(EcsValue::view(technique));
