@@ -11,7 +11,8 @@
 // Environment: FE_BENCH_LISTENER_ALERTS (default 200000), FE_BENCH_LISTENER_CONNECTIONS (default 8),
 // FE_BENCH_LISTENER_ROUNDS (default 2), FE_BENCH_IDLE_CONNECTIONS (default 10000), FE_BENCH_LISTENER_SEED (a store
 // to copy and ingest into, e.g. /work/bench/db-1m.db: sustained ingest into a full store; default: a new one); for A/B runs of the pipeline's
-// structure: FE_BENCH_LISTENER_MAPPERS (mapper threads, default: IngestConfig's), FE_BENCH_LISTENER_BATCH (rows/txn).
+// structure: FE_BENCH_LISTENER_MAPPERS (mapper threads, default: IngestConfig's), FE_BENCH_LISTENER_BATCH (rows/txn);
+// FE_BENCH_LISTENER_PRESERVE=1 maps as `listen --preserve-original --preserve-falco-fields`.
 #include "ingest/ingestpipeline.h"
 #include "ingest/sysloglistener.h"
 #include "model/alertstore.h"
@@ -213,6 +214,9 @@ IngestConfig benchConfig()
     IngestConfig config;
     config.mapperThreads = envInt("FE_BENCH_LISTENER_MAPPERS", config.mapperThreads);
     config.maxBatchAlerts = envInt("FE_BENCH_LISTENER_BATCH", config.maxBatchAlerts);
+    // As `listen --preserve-original --preserve-falco-fields` (the documents grow by the whole syslog line).
+    config.mapOptions.preserveOriginal = config.mapOptions.preserveFalcoFields =
+        qEnvironmentVariableIntValue("FE_BENCH_LISTENER_PRESERVE") == 1;
     return config;
 }
 
