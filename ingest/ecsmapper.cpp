@@ -75,34 +75,31 @@ inline std::size_t findChar(std::string_view s, char c)
 // a == b for short keys without a memcmp call: overlapping word compares.
 inline bool sameKey(std::string_view a, std::string_view b)
 {
-    const size_t n = a.size();
-    if (n != b.size())
+    return a.size() == b.size() && sameBytes(a.data(), b.data(), a.size());
+}
+
+// The pipeline's convert processor to long: integers as they are, doubles truncated, strings only when they are a
+// whole decimal integer; false for anything else (the caller's pipeline_error). Both mapper paths convert here.
+bool toLong(const EcsValue &v, std::int64_t *out)
+{
+    switch (v.type()) {
+    case EcsValue::Type::Int:
+        *out = v.toInt();
+        return true;
+    case EcsValue::Type::UInt:
+        *out = std::int64_t(v.toUInt());
+        return true;
+    case EcsValue::Type::Double:
+        *out = std::int64_t(v.toDouble());
+        return true;
+    default:
+        break;
+    }
+    if (!v.isString())
         return false;
-    const char *x = a.data();
-    const char *y = b.data();
-    if (n >= 8) {
-        if (n > 16)
-            return std::memcmp(x, y, n) == 0;
-        std::uint64_t p, q, r, s;
-        std::memcpy(&p, x, 8);
-        std::memcpy(&q, y, 8);
-        std::memcpy(&r, x + n - 8, 8);
-        std::memcpy(&s, y + n - 8, 8);
-        return p == q && r == s;
-    }
-    if (n >= 4) {
-        std::uint32_t p, q, r, s;
-        std::memcpy(&p, x, 4);
-        std::memcpy(&q, y, 4);
-        std::memcpy(&r, x + n - 4, 4);
-        std::memcpy(&s, y + n - 4, 4);
-        return p == q && r == s;
-    }
-    for (size_t i = 0; i < n; ++i) {
-        if (x[i] != y[i])
-            return false;
-    }
-    return true;
+    const std::string_view s = v.string();
+    const auto res = std::from_chars(s.data(), s.data() + s.size(), *out);
+    return !s.empty() && res.ec == std::errc() && res.ptr == s.data() + s.size();
 }
 
 std::string_view trimmed(std::string_view s)
@@ -1154,21 +1151,7 @@ bool Pipeline::hostAndProcess()
     // 33. process.uptime := long(proc.duration)
     if (const EcsValue *d = ofFind({"proc"sv, "duration"sv}); d && !d->isNull()) {
         std::int64_t value = 0;
-        bool ok = true;
-        if (d->type() == EcsValue::Type::Int) {
-            value = d->toInt();
-        } else if (d->type() == EcsValue::Type::UInt) {
-            value = std::int64_t(d->toUInt());
-        } else if (d->type() == EcsValue::Type::Double) {
-            value = std::int64_t(d->toDouble());
-        } else if (d->isString()) {
-            const std::string_view s = d->string();
-            const auto res = std::from_chars(s.data(), s.data() + s.size(), value);
-            ok = !s.empty() && res.ec == std::errc() && res.ptr == s.data() + s.size();
-        } else {
-            ok = false;
-        }
-        if (!ok)
+        if (!toLong(*d, &value))
             return fail("convert", "unable to convert [" + d->scalarText() + "] to long");
         if (!setField({"process"sv, "uptime"sv}, EcsValue(value)))
             return false;
@@ -2358,20 +2341,8 @@ bool FastMapper::hostAndProcess()
     copy(in(proc[PVpgid], "exepath"sv), OGroupLeaderExecutable);
     if (const EcsValue *d = proc[PDuration]; d && !d->isNull()) {
         std::int64_t value = 0;
-        if (d->type() == EcsValue::Type::Int) {
-            value = d->toInt();
-        } else if (d->type() == EcsValue::Type::UInt) {
-            value = std::int64_t(d->toUInt());
-        } else if (d->type() == EcsValue::Type::Double) {
-            value = std::int64_t(d->toDouble());
-        } else if (d->isString()) {
-            const std::string_view s = d->string();
-            const auto res = std::from_chars(s.data(), s.data() + s.size(), value);
-            if (s.empty() || res.ec != std::errc() || res.ptr != s.data() + s.size())
-                return false;   // a pipeline_error
-        } else {
-            return false;
-        }
+        if (!toLong(*d, &value))
+            return false;   // a pipeline_error
         m_out.set(OUptime, EcsValue(value));
     }
     copy(in(proc[PPpid], "duration"sv), OParentUptime);
