@@ -12,7 +12,10 @@
 // FE_BENCH_LISTENER_ROUNDS (default 2), FE_BENCH_IDLE_CONNECTIONS (default 10000), FE_BENCH_LISTENER_SEED (a store
 // to copy and ingest into, e.g. /work/bench/db-1m.db: sustained ingest into a full store; default: a new one); for A/B runs of the pipeline's
 // structure: FE_BENCH_LISTENER_MAPPERS (mapper threads, default: IngestConfig's), FE_BENCH_LISTENER_BATCH (rows/txn);
-// FE_BENCH_LISTENER_PRESERVE=1 maps as `listen --preserve-original --preserve-falco-fields`.
+// FE_BENCH_LISTENER_PRESERVE=1 maps as `listen --preserve-original --preserve-falco-fields`;
+// FE_BENCH_LISTENER_DROP_INDEXES=alerts_rule_ts,alerts_host_ts drops those indexes from the store before the run (what
+// the write path would gain without them: an experiment, the explorer's filters and sorts need them today);
+// FE_BENCH_LISTENER_PAGE_SIZE=N creates the new store with N-byte pages instead of the store's 65536.
 #include "ingest/ingestpipeline.h"
 #include "ingest/sysloglistener.h"
 #include "model/alertstore.h"
@@ -30,6 +33,8 @@
 #include <QStandardPaths>
 #include <QTcpServer>
 #include <QTemporaryDir>
+
+#include <sqlite3.h>
 #include <QThread>
 
 #include <arpa/inet.h>
@@ -123,10 +128,11 @@ quint16 freePort()
     return probe.serverPort();
 }
 
-double ticksToSeconds(const QByteArray &statLine)
+double ticksToSeconds(const QByteArray &statLine, bool kernelOnly = false)
 {
     const QList<QByteArray> fields = statLine.mid(statLine.lastIndexOf(')') + 2).split(' ');
-    return (fields.value(11).toDouble() + fields.value(12).toDouble()) / double(sysconf(_SC_CLK_TCK));   // utime + stime
+    const double stime = fields.value(12).toDouble();
+    return (kernelOnly ? stime : fields.value(11).toDouble() + stime) / double(sysconf(_SC_CLK_TCK));   // utime + stime
 }
 
 double processCpuSeconds(qint64 pid)
@@ -137,8 +143,9 @@ double processCpuSeconds(qint64 pid)
     return ticksToSeconds(stat.readAll());
 }
 
-// CPU seconds of this process's live threads, by thread group: the name without a trailing "-<n>".
-QMap<QString, double> threadCpuSeconds()
+// CPU seconds of this process's live threads, by thread group: the name without a trailing "-<n>"; with kernelOnly,
+// only the time spent in the kernel on their behalf (system calls, page faults: stime).
+QMap<QString, double> threadCpuSeconds(bool kernelOnly = false)
 {
     QMap<QString, double> groups;
     const QDir tasks(QStringLiteral("/proc/self/task"));
@@ -150,7 +157,7 @@ QMap<QString, double> threadCpuSeconds()
         const qsizetype open = line.indexOf('(');
         QString name = QString::fromUtf8(line.mid(open + 1, line.lastIndexOf(')') - open - 1));
         name.remove(QRegularExpression(QStringLiteral("-\\d+$")));
-        groups[name] += ticksToSeconds(line);
+        groups[name] += ticksToSeconds(line, kernelOnly);
     }
     return groups;
 }
@@ -240,6 +247,47 @@ double runOurs(const Stream &stream)
             ::fsync(copy.handle());
         std::printf("  into a copy of %s (%.0f MiB, synced)\n", qPrintable(seed), double(QFileInfo(seed).size()) / (1 << 20));
     }
+    if (const int pageSize = envInt("FE_BENCH_LISTENER_PAGE_SIZE", 0); pageSize > 0 && seed.isEmpty()) {
+        // An empty file in WAL mode keeps the page size it was given: AlertStore's own PRAGMA page_size is then a no-op.
+        sqlite3 *db = nullptr;
+        const QByteArray sql = "PRAGMA page_size=" + QByteArray::number(pageSize) + "; PRAGMA journal_mode=WAL;";
+        const bool made = sqlite3_open(QFile::encodeName(config.dbPath).constData(), &db) == SQLITE_OK
+            && sqlite3_exec(db, sql.constData(), nullptr, nullptr, nullptr) == SQLITE_OK;
+        sqlite3_close(db);
+        if (!made) {
+            std::printf("  cannot create the store with %d-byte pages\n", pageSize);
+            return 0;
+        }
+        std::printf("  experiment: %d-byte pages\n", pageSize);
+    }
+    const QStringList dropIndexes =
+        qEnvironmentVariable("FE_BENCH_LISTENER_DROP_INDEXES").split(QLatin1Char(','), Qt::SkipEmptyParts);
+    if (!dropIndexes.isEmpty()) {
+        // The store is created (or migrated) by AlertStore first, then the indexes go, on a connection of our own.
+        {
+            AlertStore create;
+            if (!create.open(config.dbPath)) {
+                std::printf("  cannot create the store %s\n", qPrintable(config.dbPath));
+                return 0;
+            }
+        }
+        sqlite3 *db = nullptr;
+        bool dropped = sqlite3_open_v2(QFile::encodeName(config.dbPath).constData(), &db, SQLITE_OPEN_READWRITE,
+                                       nullptr) == SQLITE_OK;
+        for (const QString &index : dropIndexes) {
+            static const QRegularExpression name(QStringLiteral("^alerts_[a-z_]+$"));
+            dropped = dropped && name.match(index).hasMatch()
+                && sqlite3_exec(db, ("DROP INDEX " + index.toUtf8()).constData(), nullptr, nullptr, nullptr) == SQLITE_OK;
+        }
+        if (!dropped) {
+            std::printf("  cannot drop the indexes %s: %s\n", qPrintable(dropIndexes.join(QLatin1Char(','))),
+                        db ? sqlite3_errmsg(db) : "cannot open the store");
+            sqlite3_close(db);
+            return 0;
+        }
+        sqlite3_close(db);
+        std::printf("  experiment: the store has no %s\n", qPrintable(dropIndexes.join(QLatin1Char(','))));
+    }
     IngestPipeline pipeline(config);
     if (!pipeline.start())
         return 0;
@@ -249,6 +297,7 @@ double runOurs(const Stream &stream)
     if (!listener.start())
         return 0;
     const QMap<QString, double> threads0 = threadCpuSeconds();
+    const QMap<QString, double> kernel0 = threadCpuSeconds(true);
     const double cpu0 = selfCpuSeconds();
     const qint64 written0 = selfWriteBytes();
     QElapsedTimer timer;
@@ -261,6 +310,7 @@ double runOurs(const Stream &stream)
     } while (stats.stored + stats.duplicates + stats.rejected < stream.alerts && timer.elapsed() < 600000);
     const double seconds = double(timer.nsecsElapsed()) / 1e9;
     const QMap<QString, double> threads1 = threadCpuSeconds();
+    const QMap<QString, double> kernel1 = threadCpuSeconds(true);
     const double cpu = selfCpuSeconds() - cpu0;
     sender.join();
     const double rate = double(stats.stored) / seconds;
@@ -276,7 +326,12 @@ double runOurs(const Stream &stream)
         if (it.key() == QLatin1String("bench_listener") || used < 0.005)
             continue;
         listed += used;
-        split += QStringLiteral("%1 %2 s (%3 us/alert)  ").arg(it.key()).arg(used, 0, 'f', 2).arg(used * 1e6 / stream.alerts, 0, 'f', 1);
+        const double kernel = kernel1.value(it.key()) - kernel0.value(it.key());
+        split += QStringLiteral("%1 %2 s (%3 us/alert, %4 in the kernel)  ")
+                     .arg(it.key())
+                     .arg(used, 0, 'f', 2)
+                     .arg(used * 1e6 / stream.alerts, 0, 'f', 1)
+                     .arg(kernel * 1e6 / stream.alerts, 0, 'f', 1);
     }
     std::printf("    CPU %.2f s in %.2f s wall: %ssenders+bench %.2f s\n", cpu, seconds, qPrintable(split), cpu - listed);
     // The full-text index of a burst is built by the writer when its queue is empty (searches are exact meanwhile):
