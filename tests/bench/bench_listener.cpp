@@ -33,11 +33,10 @@
 #include <QStandardPaths>
 #include <QTcpServer>
 #include <QTemporaryDir>
-
-#include <sqlite3.h>
 #include <QThread>
 
 #include <arpa/inet.h>
+#include <sqlite3.h>
 #include <cstdio>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -128,11 +127,18 @@ quint16 freePort()
     return probe.serverPort();
 }
 
-double ticksToSeconds(const QByteArray &statLine, bool kernelOnly = false)
+struct CpuSeconds
+{
+    double total = 0;    // user + kernel
+    double kernel = 0;   // in the kernel on the thread's behalf (system calls, page faults)
+};
+
+CpuSeconds cpuSeconds(const QByteArray &statLine)
 {
     const QList<QByteArray> fields = statLine.mid(statLine.lastIndexOf(')') + 2).split(' ');
-    const double stime = fields.value(12).toDouble();
-    return (kernelOnly ? stime : fields.value(11).toDouble() + stime) / double(sysconf(_SC_CLK_TCK));   // utime + stime
+    const double tick = double(sysconf(_SC_CLK_TCK));
+    const double stime = fields.value(12).toDouble() / tick;
+    return {fields.value(11).toDouble() / tick + stime, stime};   // utime + stime, stime
 }
 
 double processCpuSeconds(qint64 pid)
@@ -140,14 +146,13 @@ double processCpuSeconds(qint64 pid)
     QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
     if (!stat.open(QIODevice::ReadOnly))
         return -1;
-    return ticksToSeconds(stat.readAll());
+    return cpuSeconds(stat.readAll()).total;
 }
 
-// CPU seconds of this process's live threads, by thread group: the name without a trailing "-<n>"; with kernelOnly,
-// only the time spent in the kernel on their behalf (system calls, page faults: stime).
-QMap<QString, double> threadCpuSeconds(bool kernelOnly = false)
+// CPU seconds of this process's live threads, by thread group: the name without a trailing "-<n>".
+QMap<QString, CpuSeconds> threadCpuSeconds()
 {
-    QMap<QString, double> groups;
+    QMap<QString, CpuSeconds> groups;
     const QDir tasks(QStringLiteral("/proc/self/task"));
     for (const QString &tid : tasks.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
         QFile stat(tasks.filePath(tid + QStringLiteral("/stat")));
@@ -157,7 +162,9 @@ QMap<QString, double> threadCpuSeconds(bool kernelOnly = false)
         const qsizetype open = line.indexOf('(');
         QString name = QString::fromUtf8(line.mid(open + 1, line.lastIndexOf(')') - open - 1));
         name.remove(QRegularExpression(QStringLiteral("-\\d+$")));
-        groups[name] += ticksToSeconds(line, kernelOnly);
+        const CpuSeconds used = cpuSeconds(line);
+        groups[name].total += used.total;
+        groups[name].kernel += used.kernel;
     }
     return groups;
 }
@@ -296,8 +303,7 @@ double runOurs(const Stream &stream)
     SyslogListener listener(listen, &pipeline);
     if (!listener.start())
         return 0;
-    const QMap<QString, double> threads0 = threadCpuSeconds();
-    const QMap<QString, double> kernel0 = threadCpuSeconds(true);
+    const QMap<QString, CpuSeconds> threads0 = threadCpuSeconds();
     const double cpu0 = selfCpuSeconds();
     const qint64 written0 = selfWriteBytes();
     QElapsedTimer timer;
@@ -309,8 +315,7 @@ double runOurs(const Stream &stream)
         stats = pipeline.stats();
     } while (stats.stored + stats.duplicates + stats.rejected < stream.alerts && timer.elapsed() < 600000);
     const double seconds = double(timer.nsecsElapsed()) / 1e9;
-    const QMap<QString, double> threads1 = threadCpuSeconds();
-    const QMap<QString, double> kernel1 = threadCpuSeconds(true);
+    const QMap<QString, CpuSeconds> threads1 = threadCpuSeconds();
     const double cpu = selfCpuSeconds() - cpu0;
     sender.join();
     const double rate = double(stats.stored) / seconds;
@@ -322,11 +327,11 @@ double runOurs(const Stream &stream)
     QString split;
     double listed = 0;
     for (auto it = threads1.cbegin(); it != threads1.cend(); ++it) {
-        const double used = it.value() - threads0.value(it.key());
+        const double used = it.value().total - threads0.value(it.key()).total;
         if (it.key() == QLatin1String("bench_listener") || used < 0.005)
             continue;
         listed += used;
-        const double kernel = kernel1.value(it.key()) - kernel0.value(it.key());
+        const double kernel = it.value().kernel - threads0.value(it.key()).kernel;
         split += QStringLiteral("%1 %2 s (%3 us/alert, %4 in the kernel)  ")
                      .arg(it.key())
                      .arg(used, 0, 'f', 2)
@@ -340,7 +345,7 @@ double runOurs(const Stream &stream)
         AlertStore reader;
         if (reader.open(config.dbPath, AlertStore::OpenMode::ReadOnly)) {
             const qint64 pending = reader.pendingIndexRows();
-            const QMap<QString, double> before = threadCpuSeconds();
+            const QMap<QString, CpuSeconds> before = threadCpuSeconds();
             QElapsedTimer catchUp;
             catchUp.start();
             qint64 left = pending;
@@ -348,8 +353,8 @@ double runOurs(const Stream &stream)
                 QThread::msleep(20);
                 left = reader.pendingIndexRows();
             }
-            const double writerCpu = threadCpuSeconds().value(QStringLiteral("fe-store-writer"))
-                - before.value(QStringLiteral("fe-store-writer"));
+            const double writerCpu = threadCpuSeconds().value(QStringLiteral("fe-store-writer")).total
+                - before.value(QStringLiteral("fe-store-writer")).total;
             std::printf("    full-text index: %lld of %lld outputs left to index when the last alert was committed; "
                         "caught up %.2f s later (writer %.2f s CPU, %.1f us per output); %lld left\n",
                         static_cast<long long>(pending), static_cast<long long>(stats.stored),
