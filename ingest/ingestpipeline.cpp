@@ -402,6 +402,7 @@ bool IngestPipeline::start(QString *error)
     std::future<QString> openResult = opened.get_future();
     const int maxAlerts = qMax(1, m_config.maxBatchAlerts);
     const int maxAgeMs = qMax(1, m_config.maxBatchAgeMs);
+    const qint64 indexBacklog = m_config.maxIndexBacklog;
     const QString dbPath = m_config.dbPath;
     {
         std::lock_guard lock(d->rawMutex);
@@ -420,13 +421,14 @@ bool IngestPipeline::start(QString *error)
     }
 
     Private *p = d.get();
-    d->writer = QThread::create([p, &opened, dbPath, maxAlerts, maxAgeMs] {
+    d->writer = QThread::create([p, &opened, dbPath, maxAlerts, maxAgeMs, indexBacklog] {
         AlertStore store;
         QString openError;
         if (!store.open(dbPath, AlertStore::OpenMode::ReadWrite, &openError)) {
             opened.set_value(openError.isEmpty() ? QStringLiteral("cannot open the store") : openError);
             return;
         }
+        store.setIndexBacklogLimit(indexBacklog);
         opened.set_value(QString());
         p->writerLoop(&store, maxAlerts, maxAgeMs);
     });

@@ -42,6 +42,10 @@ struct IngestConfig
     int maxQueuedBatches = 64;          // mapped batches waiting for the writer
     int maxBatchAlerts = 10000;         // the writer commits at this many alerts (10k rows/txn: perf.md S10) ...
     int maxBatchAgeMs = 200;            // ... or when the oldest uncommitted alert is this old
+    // Outputs left for the full-text index: a burst is indexed when the writer is idle afterwards, but a writer that
+    // is never idle (sustained overload) indexes as it stores beyond this many, so that text searches, which scan
+    // the unindexed outputs, stay bounded (AlertStore::setIndexBacklogLimit; 0: no bound).
+    qint64 maxIndexBacklog = 1000000;
     int statsIntervalMs = 1000;
 };
 

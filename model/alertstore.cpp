@@ -447,6 +447,7 @@ struct AlertStore::Private
     std::unique_ptr<WalCheckpointer> checkpointer;   // ReadWrite only
     bool hasLegacyDedupe = false;   // pre-v4 rows with bare dedupe keys exist (model/dedupekey.h)
     qint64 legacyDedupeMaxTs = 0;   // ... the newest of their times
+    qint64 indexBacklogLimit = 0;   // setIndexBacklogLimit(); 0: none
 
     // Prepared statements, cached per connection by SQL text. A statement in use (a nested call from a
     // forEachDocument callback, say) is not handed out twice: the second user gets a fresh one.
@@ -531,6 +532,11 @@ struct AlertStore::Private
 
     bool flushRollups(const RollupMap &map, const char *sql, QString *error);
     qint64 indexOutputs(qint64 maxRows, QString *error);
+    // The full-text index's watermark: outputs with id <= it are indexed.
+    qint64 indexedThrough(bool *ok)
+    {
+        return scalar("SELECT coalesce((SELECT value FROM state WHERE key = 'fe.fts_indexed'), 0)", {}, ok);
+    }
     qint64 scalar(const char *sql, std::initializer_list<qint64> params, bool *ok);
     qint64 countRange(qint64 fromMs, qint64 toMs, bool *ok);
 };
@@ -593,7 +599,7 @@ qint64 AlertStore::Private::countRange(qint64 fromMs, qint64 toMs, bool *ok)
 qint64 AlertStore::Private::indexOutputs(qint64 maxRows, QString *error)
 {
     bool ok = true;
-    const qint64 indexed = scalar("SELECT coalesce((SELECT value FROM state WHERE key = 'fe.fts_indexed'), 0)", {}, &ok);
+    const qint64 indexed = indexedThrough(&ok);
     Statement end(this, s_indexEndSql);
     if (!ok || !end) {
         if (error)
@@ -1038,6 +1044,17 @@ InsertResult AlertStore::insert(const AlertBatch &batch, QString *error)
         return fail(why);
     if (result.stored > 0 && result.stored <= s_smallBatch && d->indexOutputs(s_inlineIndexRows, &why) < 0)
         return fail(why);
+    if (result.stored > s_smallBatch && d->indexBacklogLimit > 0) {
+        // Ids are dense (rows are never deleted), so the backlog is the distance from the watermark to the last id;
+        // were they not, this would overestimate it and index a little early. At most one chunk per batch: a store
+        // opened with a far larger backlog (an import not optimized) comes down over several batches, not in one
+        // long transaction.
+        bool ok = true;
+        const qint64 indexed = d->indexedThrough(&ok);
+        const qint64 excess = std::min(result.lastId - indexed - d->indexBacklogLimit, s_indexChunkRows);
+        if (!ok || (excess > 0 && d->indexOutputs(excess, &why) < 0))
+            return fail(ok ? why : d->lastError());
+    }
     if (!d->exec("COMMIT", &why))
         return fail(QStringLiteral("cannot commit the batch: %1").arg(why));
     return result;
@@ -1082,6 +1099,11 @@ qint64 AlertStore::pendingIndexRows() const
                                "WHERE key = 'fe.fts_indexed'), 0)",
                                {}, &ok);
     return ok ? n : 0;
+}
+
+void AlertStore::setIndexBacklogLimit(qint64 rows)
+{
+    d->indexBacklogLimit = qMax<qint64>(0, rows);
 }
 
 void AlertStore::optimize()

@@ -72,6 +72,11 @@ public:
     qint64 indexPending(qint64 maxRows = -1, QString *error = nullptr);
     // How many stored outputs are not in the full-text index yet.
     qint64 pendingIndexRows() const;
+    // At most this many outputs wait for the full-text index (0, the default: no bound): a large batch that would
+    // leave more pending indexes the oldest of them in its own transaction. Live ingest sets it, so that a writer
+    // that is never idle (sustained overload) keeps text searches bounded, paying for the index as it stores; a
+    // file import leaves it off and indexes once at the end.
+    void setIndexBacklogLimit(qint64 rows);
 
     // Indexes the pending outputs, then ANALYZE / PRAGMA optimize; call after large imports.
     void optimize();

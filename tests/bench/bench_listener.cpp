@@ -15,7 +15,9 @@
 // FE_BENCH_LISTENER_PRESERVE=1 maps as `listen --preserve-original --preserve-falco-fields`;
 // FE_BENCH_LISTENER_DROP_INDEXES=alerts_rule_ts,alerts_host_ts drops those indexes from the store before the run (what
 // the write path would gain without them: an experiment, the explorer's filters and sorts need them today);
-// FE_BENCH_LISTENER_PAGE_SIZE=N creates the new store with N-byte pages instead of the store's 65536.
+// FE_BENCH_LISTENER_PAGE_SIZE=N creates the new store with N-byte pages instead of the store's 65536;
+// FE_BENCH_LISTENER_INDEX_BACKLOG=N bounds the full-text backlog at N outputs (IngestConfig::maxIndexBacklog): with N
+// below the run's size, the rate past N is what sustained ingest costs with the index kept up.
 #include "ingest/ingestpipeline.h"
 #include "ingest/sysloglistener.h"
 #include "model/alertstore.h"
@@ -228,6 +230,7 @@ IngestConfig benchConfig()
     IngestConfig config;
     config.mapperThreads = envInt("FE_BENCH_LISTENER_MAPPERS", config.mapperThreads);
     config.maxBatchAlerts = envInt("FE_BENCH_LISTENER_BATCH", config.maxBatchAlerts);
+    config.maxIndexBacklog = envInt("FE_BENCH_LISTENER_INDEX_BACKLOG", int(config.maxIndexBacklog));
     // As `listen --preserve-original --preserve-falco-fields` (the documents grow by the whole syslog line).
     config.mapOptions.preserveOriginal = config.mapOptions.preserveFalcoFields =
         qEnvironmentVariableIntValue("FE_BENCH_LISTENER_PRESERVE") == 1;

@@ -80,6 +80,7 @@ private Q_SLOTS:
     void rollupsEqualBaseCounts();
     void deferredFullTextIndex_data();
     void deferredFullTextIndex();
+    void indexBacklogBounded();
     void stateRoundTrip();
     void concurrentReaderWhileWriting();
     void emptyDedupeKeyFallsBackToDocument();
@@ -534,6 +535,65 @@ void TestAlertStore::deferredFullTextIndex()
     QCOMPARE(back.size(), 3);
     QCOMPARE(back[0].output, make(0).output);
     QCOMPARE(back[1].output, make(1).output);
+}
+
+// With a backlog limit (live ingest), a large batch that would leave more outputs unindexed indexes the oldest of
+// them in its transaction; without one (the default, file imports), the backlog grows until indexPending().
+void TestAlertStore::indexBacklogBounded()
+{
+    QTemporaryDir dir;
+    AlertStore bounded;
+    AlertStore unbounded;
+    QVERIFY(bounded.open(dir.filePath(QStringLiteral("bounded.db"))));
+    QVERIFY(unbounded.open(dir.filePath(QStringLiteral("unbounded.db"))));
+    bounded.setIndexBacklogLimit(4000);
+    auto batch = [](int from, int count) {
+        AlertBatch alerts;
+        for (int n = from; n < from + count; ++n) {
+            Alert a = makeAlert(n);
+            if (n % 10 == 0)
+                a.output = QStringLiteral("Sensitive file opened for reading (file=/etc/shadow n=%1)").arg(n);
+            alerts.append(a);
+        }
+        return alerts;
+    };
+    AlertFilter shadow;
+    shadow.query = QStringLiteral("shadow");
+
+    const qint64 expectedPending[] = {2500, 4000, 4000};
+    const qint64 expectedWatermark[] = {0, 1000, 3500};   // the oldest are indexed first (ids from 1)
+    for (int i = 0; i < 3; ++i) {
+        const AlertBatch alerts = batch(i * 2500, 2500);
+        QCOMPARE(bounded.insert(alerts).stored, 2500);
+        QCOMPARE(unbounded.insert(alerts).stored, 2500);
+        QCOMPARE(bounded.pendingIndexRows(), expectedPending[i]);
+        QCOMPARE(unbounded.pendingIndexRows(), qint64(i + 1) * 2500);
+        QCOMPARE(bounded.state(QStringLiteral("fe.fts_indexed")).toLongLong(), expectedWatermark[i]);
+        QCOMPARE(bounded.count(shadow), qint64(i + 1) * 250);
+        QCOMPARE(unbounded.count(shadow), qint64(i + 1) * 250);
+    }
+    // Re-delivered alerts store nothing and index nothing.
+    QCOMPARE(bounded.insert(batch(5000, 2500)).duplicates, 2500);
+    QCOMPARE(bounded.pendingIndexRows(), 4000);
+    // Only the outputs above the watermark are pending: indexing them leaves none, and the searches stay exact.
+    QCOMPARE(bounded.indexPending(), 4000);
+    QCOMPARE(bounded.pendingIndexRows(), 0);
+    QCOMPARE(bounded.count(shadow), 750);
+    // 0 turns the bound off.
+    bounded.setIndexBacklogLimit(0);
+    QCOMPARE(bounded.insert(batch(7500, 2500)).stored, 2500);
+    QCOMPARE(bounded.insert(batch(10000, 2500)).stored, 2500);
+    QCOMPARE(bounded.pendingIndexRows(), 5000);
+
+    // A bound set on a store with a far larger backlog brings it down by at most one 50k chunk per batch.
+    QCOMPARE(unbounded.insert(batch(7500, 55000)).stored, 55000);
+    QCOMPARE(unbounded.pendingIndexRows(), 62500);
+    unbounded.setIndexBacklogLimit(1000);
+    QCOMPARE(unbounded.insert(batch(62500, 2500)).stored, 2500);
+    QCOMPARE(unbounded.pendingIndexRows(), 15000);
+    QCOMPARE(unbounded.insert(batch(65000, 2500)).stored, 2500);
+    QCOMPARE(unbounded.pendingIndexRows(), 1000);
+    QCOMPARE(unbounded.count(shadow), 6750);
 }
 
 void TestAlertStore::stateRoundTrip()
