@@ -50,6 +50,17 @@ Alert makeAlert(int n, qint64 ts = 0)
     return a;
 }
 
+// makeAlert() with outputs to search for: n % 10 == 0 -> "/etc/shadow", n % 10 == 1 -> "Überwachung ÉTÉ".
+Alert makeSearchableAlert(int n)
+{
+    Alert a = makeAlert(n);
+    if (n % 10 == 0)
+        a.output = QStringLiteral("Sensitive file opened for reading (file=/etc/shadow n=%1)").arg(n);
+    else if (n % 10 == 1)
+        a.output = QStringLiteral("Überwachung ÉTÉ n=%1").arg(n);
+    return a;
+}
+
 AlertBatch makeBatch(int first, int count)
 {
     AlertBatch batch;
@@ -487,14 +498,7 @@ void TestAlertStore::deferredFullTextIndex()
     QTemporaryDir dir;
     AlertStore store;
     QVERIFY(store.open(dir.filePath(QStringLiteral("a.db"))));
-    auto make = [](int n) {
-        Alert a = makeAlert(n);
-        if (n % 10 == 0)
-            a.output = QStringLiteral("Sensitive file opened for reading (file=/etc/shadow n=%1)").arg(n);
-        else if (n % 10 == 1)
-            a.output = QStringLiteral("Überwachung ÉTÉ n=%1").arg(n);
-        return a;
-    };
+    const auto make = makeSearchableAlert;
     AlertBatch large;
     for (int n = 0; n < 2500; ++n)
         large.append(make(n));
@@ -549,12 +553,8 @@ void TestAlertStore::indexBacklogBounded()
     bounded.setIndexBacklogLimit(4000);
     auto batch = [](int from, int count) {
         AlertBatch alerts;
-        for (int n = from; n < from + count; ++n) {
-            Alert a = makeAlert(n);
-            if (n % 10 == 0)
-                a.output = QStringLiteral("Sensitive file opened for reading (file=/etc/shadow n=%1)").arg(n);
-            alerts.append(a);
-        }
+        for (int n = from; n < from + count; ++n)
+            alerts.append(makeSearchableAlert(n));
         return alerts;
     };
     AlertFilter shadow;
