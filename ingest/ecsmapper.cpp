@@ -1031,33 +1031,38 @@ bool eventTimeMs(const EcsValue &v, qint64 *ms)
     }
 }
 
+// Step 17's source (§4.5): evt.time.iso8601 (overwrite: it is written back as the parsed time), else
+// evt.time.rawtime, else event.time (looked up only then); a null value does not count.
+template <typename EventTime>
+EcsValue *timestampSource(EcsValue *evtTime, EventTime eventTime, bool *overwrite)
+{
+    *overwrite = false;
+    if (evtTime && evtTime->isObject()) {
+        if (EcsValue *iso = evtTime->find("iso8601"); iso && !iso->isNull()) {
+            *overwrite = true;
+            return iso;
+        }
+        if (EcsValue *raw = evtTime->find("rawtime"); raw && !raw->isNull())
+            return raw;
+    }
+    EcsValue *event = eventTime();
+    return event && !event->isNull() ? event : nullptr;
+}
+
 // 17. @timestamp (§4.5), plus our fallback on falco.time.
 bool Pipeline::timestamp()
 {
-    const EcsValue *evtTime = ofFind({"evt"sv, "time"sv});
-    const EcsValue *source = nullptr;
     bool overwrite = false;
-    if (evtTime && evtTime->isObject()) {
-        if ((source = evtTime->find("iso8601")) && !source->isNull())
-            overwrite = true;
-        else if (!(source = evtTime->find("rawtime")) || source->isNull())
-            source = nullptr;
-    }
-    if (!source) {
-        source = ofFind({"event"sv, "time"sv});
-        if (source && source->isNull())
-            source = nullptr;
-    }
+    EcsValue *source = timestampSource(ofFind({"evt"sv, "time"sv}), [this] { return ofFind({"event"sv, "time"sv}); },
+                                       &overwrite);
     if (source) {
         qint64 ms = 0;
         if (!eventTimeMs(*source, &ms))
             return fail("script", "Text '" + source->scalarText() + "' could not be parsed as a date");
         m_timestampMs = ms;
         m_eventTime = true;
-        if (overwrite) {
-            EcsValue *iso = ofFind({"evt"sv, "time"sv, "iso8601"sv});
-            *iso = iso->isString() ? isoMs(ms) : EcsValue(std::int64_t(ms));
-        }
+        if (overwrite)
+            *source = source->isString() ? isoMs(ms) : EcsValue(std::int64_t(ms));
         return true;
     }
     // Our improvement: the alert's own RFC 3339 time instead of the read time.
@@ -2246,20 +2251,9 @@ bool FastMapper::classify()
 // Step 17 (Pipeline::timestamp).
 bool FastMapper::timestamp()
 {
-    EcsValue *evtTime = m_of.find({"evt"sv, "time"sv});
-    EcsValue *source = nullptr;
     bool overwrite = false;
-    if (evtTime && evtTime->isObject()) {
-        if ((source = evtTime->find("iso8601")) && !source->isNull())
-            overwrite = true;
-        else if (!(source = evtTime->find("rawtime")) || source->isNull())
-            source = nullptr;
-    }
-    if (!source) {
-        source = m_of.find({"event"sv, "time"sv});
-        if (source && source->isNull())
-            source = nullptr;
-    }
+    EcsValue *source = timestampSource(m_of.find({"evt"sv, "time"sv}),
+                                       [this] { return m_of.find({"event"sv, "time"sv}); }, &overwrite);
     if (source) {
         qint64 ms = 0;
         if (!eventTimeMs(*source, &ms))
