@@ -15,28 +15,27 @@
 
 namespace fe {
 
+// The first and the last sizeof(Word) bytes of two n-byte keys (n >= sizeof(Word)) are equal: the two words overlap
+// when n < 2 * sizeof(Word).
+template <typename Word>
+bool sameEndWords(const char *a, const char *b, std::size_t n)
+{
+    Word x, y, u, v;
+    std::memcpy(&x, a, sizeof(Word));
+    std::memcpy(&y, b, sizeof(Word));
+    std::memcpy(&u, a + n - sizeof(Word), sizeof(Word));
+    std::memcpy(&v, b + n - sizeof(Word), sizeof(Word));
+    return x == y && u == v;
+}
+
 // Equal-length keys: equal bytes? Two overlapping word compares cover the usual 4–16 byte keys without
 // a call. (The mapper's key lookups and EcsValue's member lookups both ask here.)
 inline bool sameBytes(const char *a, const char *b, std::size_t n)
 {
-    if (n >= 8) {
-        std::uint64_t x, y, u, v;
-        std::memcpy(&x, a, 8);
-        std::memcpy(&y, b, 8);
-        std::memcpy(&u, a + n - 8, 8);
-        std::memcpy(&v, b + n - 8, 8);
-        if (x != y || u != v)
-            return false;
-        return n <= 16 || std::memcmp(a + 8, b + 8, n - 16) == 0;
-    }
-    if (n >= 4) {
-        std::uint32_t x, y, u, v;
-        std::memcpy(&x, a, 4);
-        std::memcpy(&y, b, 4);
-        std::memcpy(&u, a + n - 4, 4);
-        std::memcpy(&v, b + n - 4, 4);
-        return x == y && u == v;
-    }
+    if (n >= 8)
+        return sameEndWords<std::uint64_t>(a, b, n) && (n <= 16 || std::memcmp(a + 8, b + 8, n - 16) == 0);
+    if (n >= 4)
+        return sameEndWords<std::uint32_t>(a, b, n);
     for (std::size_t i = 0; i < n; ++i) {
         if (a[i] != b[i])
             return false;
