@@ -34,6 +34,20 @@ QList<QByteArray> readLines(const QString &path)
     return lines;
 }
 
+// count demo alerts (Falco JSON lines) from seed, ending at a fixed time: the same lines on every run.
+QList<QByteArray> demoLines(int count, quint64 seed)
+{
+    fe::DemoOptions options;
+    options.count = count;
+    options.seed = seed;
+    options.endMs = 1715606609000;
+    fe::DemoGenerator demo(options);
+    QList<QByteArray> lines;
+    while (!demo.atEnd())
+        lines.append(demo.next());
+    return lines;
+}
+
 QByteArray sidekickAlert(int i)
 {
     const QByteArray n = QByteArray::number(i);
@@ -150,13 +164,7 @@ QList<QByteArray> corpus(const QString &name)
                 lines.append(QByteArray::fromStdString(c["input"].dump()));
         }
     } else if (name == QLatin1String("demo")) {
-        fe::DemoOptions options;
-        options.count = 3000;
-        options.seed = 11;
-        options.endMs = 1715606609000;
-        fe::DemoGenerator demo(options);
-        while (!demo.atEnd())
-            lines.append(demo.next());
+        lines = demoLines(3000, 11);
     } else if (name == QLatin1String("sidekick syslog")) {
         for (int i = 0; i < 400; ++i) {
             const QByteArray a = sidekickAlert(i);
@@ -168,14 +176,8 @@ QList<QByteArray> corpus(const QString &name)
             }
         }
     } else if (name == QLatin1String("edited")) {
-        fe::DemoOptions options;
-        options.count = 200;
-        options.seed = 5;
-        options.endMs = 1715606609000;
-        fe::DemoGenerator demo(options);
         int edit = 0;
-        while (!demo.atEnd()) {
-            const QByteArray base = demo.next();
+        for (const QByteArray &base : demoLines(200, 5)) {
             for (int k = 0; k < 8; ++k)
                 lines.append(editAlert(base, edit++));
             lines.append(editAlert(sidekickAlert(edit), edit));
