@@ -1031,6 +1031,24 @@ bool eventTimeMs(const EcsValue &v, qint64 *ms)
     }
 }
 
+// Step 49: container.mounts ("src:dest:mode:rdrw:propagation ...", Falco's text) as an array of objects, one per
+// mount; null when there are none (also for a value that is not a non-empty string).
+EcsValue parseMounts(const EcsValue *text)
+{
+    if (!text || !text->isString() || text->string().empty())
+        return EcsValue();
+    static constexpr std::array<std::string_view, 5> names = {"source", "dest", "mode", "rdrw", "propagation"};
+    EcsValue mounts = EcsValue::array();
+    for (std::string_view entry : javaSplit(text->string(), false, ' ')) {
+        const std::vector<std::string_view> parts = javaSplit(entry, false, ':');
+        EcsValue mount = EcsValue::object();
+        for (size_t i = 0; i < names.size(); ++i)
+            mount.append(names[i], i < parts.size() ? EcsValue(parts[i]) : EcsValue());
+        mounts.items().push_back(std::move(mount));
+    }
+    return mounts;
+}
+
 // Step 17's source (§4.5): evt.time.iso8601 (overwrite: it is written back as the parsed time), else
 // evt.time.rawtime, else event.time (looked up only then); a null value does not count.
 template <typename EventTime>
@@ -1235,19 +1253,7 @@ bool Pipeline::containerFileNetwork()
         || !setField({"observer"sv, "product"sv}, EcsValue("falco"sv)))
         return false;
     // 49. falco.container.mounts: a top-level dotted key, null when there are none.
-    EcsValue mounts;
-    if (const EcsValue *m = ofFind({"container"sv, "mounts"sv}); m && m->isString() && !m->string().empty()) {
-        static constexpr std::array<std::string_view, 5> names = {"source", "dest", "mode", "rdrw", "propagation"};
-        mounts = EcsValue::array();
-        for (std::string_view entry : javaSplit(m->string(), false, ' ')) {
-            const std::vector<std::string_view> parts = javaSplit(entry, false, ':');
-            EcsValue mount = EcsValue::object();
-            for (size_t i = 0; i < names.size(); ++i)
-                mount.append(names[i], i < parts.size() ? EcsValue(parts[i]) : EcsValue());
-            mounts.items().push_back(std::move(mount));
-        }
-    }
-    m_doc.set(kMountsKey, std::move(mounts));
+    m_doc.set(kMountsKey, parseMounts(ofFind({"container"sv, "mounts"sv})));
     return true;
 }
 
@@ -2419,19 +2425,7 @@ void FastMapper::containerFileNetwork()
     m_out.set(OObserverType, EcsValue("sensor"sv));
     m_out.set(OObserverVendor, EcsValue("sysdig"sv));
     m_out.set(OObserverProduct, EcsValue("falco"sv));
-    EcsValue mounts;
-    if (const EcsValue *m = container[CMounts]; m && m->isString() && !m->string().empty()) {
-        static constexpr std::array<std::string_view, 5> names = {"source", "dest", "mode", "rdrw", "propagation"};
-        mounts = EcsValue::array();
-        for (std::string_view entry : javaSplit(m->string(), false, ' ')) {
-            const std::vector<std::string_view> parts = javaSplit(entry, false, ':');
-            EcsValue mount = EcsValue::object();
-            for (size_t i = 0; i < names.size(); ++i)
-                mount.append(names[i], i < parts.size() ? EcsValue(parts[i]) : EcsValue());
-            mounts.items().push_back(std::move(mount));
-        }
-    }
-    m_out.set(OMounts, mounts);
+    m_out.set(OMounts, parseMounts(container[CMounts]));
 }
 
 // Drops the members of obj whose key drop() picks, in one pass (drop may also edit a member it keeps).
