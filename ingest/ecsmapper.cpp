@@ -2568,22 +2568,17 @@ void FastMapper::write(std::string &buffer, std::size_t *size) const
             const QByteArrayView severity = syslogSeverityNameBytes(s.severity);
             w.string(std::string_view(severity.data(), size_t(severity.size())));
             w.put('}');
-            if (!s.hostnameBytes.isEmpty()) {
-                w.put(",\"hostname\":"sv);
-                headerText(s.hostnameBytes).writeJson(w);
-            }
-            if (!s.appnameBytes.isEmpty()) {
-                w.put(",\"appname\":"sv);
-                headerText(s.appnameBytes).writeJson(w);
-            }
-            if (!s.procidBytes.isEmpty()) {
-                w.put(",\"procid\":"sv);
-                headerText(s.procidBytes).writeJson(w);
-            }
-            if (!s.msgidBytes.isEmpty()) {
-                w.put(",\"msgid\":"sv);
-                headerText(s.msgidBytes).writeJson(w);
-            }
+            // The header's optional fields, each only when the header had it.
+            const auto field = [&w](std::string_view member, QByteArrayView bytes) {
+                if (bytes.isEmpty())
+                    return;
+                w.put(member);
+                headerText(bytes).writeJson(w);
+            };
+            field(",\"hostname\":"sv, s.hostnameBytes);
+            field(",\"appname\":"sv, s.appnameBytes);
+            field(",\"procid\":"sv, s.procidBytes);
+            field(",\"msgid\":"sv, s.msgidBytes);
             w.put('}');
         }
         w.put('}');
