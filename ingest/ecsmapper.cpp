@@ -1031,6 +1031,19 @@ bool eventTimeMs(const EcsValue &v, qint64 *ms)
     }
 }
 
+// Step 26: process.args = [proc.exepath, the words of proc.args split on single spaces]; null unless both are there.
+EcsValue processArgs(const EcsValue *exepath, const EcsValue *args)
+{
+    if (!exepath || exepath->isNull() || !args || args->isNull())
+        return EcsValue();
+    EcsValue list = EcsValue::array();
+    list.items().push_back(scalarTextValue(*exepath));
+    const std::string argText = args->scalarText();
+    for (std::string_view part : javaSplit(argText, false, ' '))
+        list.items().emplace_back(part);
+    return list;
+}
+
 // Step 49: container.mounts ("src:dest:mode:rdrw:propagation ...", Falco's text) as an array of objects, one per
 // mount; null when there are none (also for a value that is not a non-empty string).
 EcsValue parseMounts(const EcsValue *text)
@@ -1136,17 +1149,9 @@ bool Pipeline::hostAndProcess()
         || !copyFromOf({"proc"sv, "pname"sv}, {"process"sv, "parent"sv, "name"sv}))
         return false;
     // 26. process.args
-    const EcsValue *exepath = ofFind({"proc"sv, "exepath"sv});
-    const EcsValue *args = ofFind({"proc"sv, "args"sv});
-    if (exepath && !exepath->isNull() && args && !args->isNull()) {
-        EcsValue list = EcsValue::array();
-        list.items().push_back(scalarTextValue(*exepath));
-        const std::string argText = args->scalarText();
-        for (std::string_view part : javaSplit(argText, false, ' '))
-            list.items().emplace_back(part);
-        if (!setField({"process"sv, "args"sv}, std::move(list)))
-            return false;
-    }
+    if (EcsValue list = processArgs(ofFind({"proc"sv, "exepath"sv}), ofFind({"proc"sv, "args"sv}));
+        !list.isNull() && !setField({"process"sv, "args"sv}, std::move(list)))
+        return false;
     if (!copyFromOf({"proc"sv, "cmdline"sv}, {"process"sv, "command_line"sv})
         || !copyFromOf({"proc"sv, "pcmdline"sv}, {"process"sv, "parent"sv, "command_line"sv})
         || !copyFromOf({"proc"sv, "cmdnargs"sv}, {"process"sv, "args_count"sv}))
@@ -2308,16 +2313,8 @@ bool FastMapper::hostAndProcess()
     copy(proc[PPexepath], OParentExecutable);
     copy(proc[PName], OName);
     copy(proc[PPname], OParentName);
-    const EcsValue *exepath = proc[PExepath];
-    const EcsValue *args = proc[PArgs];
-    if (exepath && !exepath->isNull() && args && !args->isNull()) {
-        EcsValue list = EcsValue::array();
-        list.items().push_back(scalarTextValue(*exepath));
-        const std::string argText = args->scalarText();
-        for (std::string_view part : javaSplit(argText, false, ' '))
-            list.items().emplace_back(part);
-        m_out.set(OArgs, list);
-    }
+    if (EcsValue list = processArgs(proc[PExepath], proc[PArgs]); !list.isNull())
+        m_out.set(OArgs, std::move(list));
     copy(proc[PCmdline], OCommandLine);
     copy(proc[PPcmdline], OParentCommandLine);
     copy(proc[PCmdnargs], OArgsCount);
