@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "model/alertcolumncache.h"
 #include "model/alertstore.h"
 #include "model/alerttablemodel.h"
 #include "model/storereader.h"
@@ -16,6 +17,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <limits>
 
 using namespace fe;
 
@@ -315,6 +317,153 @@ private Q_SLOTS:
         QCOMPARE(model.anchorCount(), n / stride);
         // And every row once, in order, reached page by page from there.
         QCOMPARE(allIds(model), expected);
+    }
+
+    void columnCache_data()
+    {
+        QTest::addColumn<int>("column");
+        QTest::addColumn<int>("order");
+        QTest::addColumn<QString>("query");
+        QTest::addColumn<qint64>("fromMs");
+        QTest::addColumn<qint64>("toMs");
+        const qint64 all = std::numeric_limits<qint64>::min();
+        const qint64 none = std::numeric_limits<qint64>::max();
+        QTest::newRow("rule descending") << int(AlertTableModel::RuleColumn) << int(Qt::DescendingOrder) << QString() << all << none;
+        QTest::newRow("host ascending") << int(AlertTableModel::HostColumn) << int(Qt::AscendingOrder) << QString() << all << none;
+        QTest::newRow("priority ascending") << int(AlertTableModel::PriorityColumn) << int(Qt::AscendingOrder) << QString() << all << none;
+        QTest::newRow("filtered by host, time newest first") << int(AlertTableModel::TimeColumn) << int(Qt::DescendingOrder) << QStringLiteral("host.name:host-2") << all << none;
+        QTest::newRow("rule or priority, host descending") << int(AlertTableModel::HostColumn) << int(Qt::DescendingOrder) << QStringLiteral("rule.name:\"Rule B\" or priority <= error") << all << none;
+        QTest::newRow("not a container, oldest first") << int(AlertTableModel::TimeColumn) << int(Qt::AscendingOrder) << QStringLiteral("not container.name:c3") << all << none;
+        QTest::newRow("free text and a host, rule ascending") << int(AlertTableModel::RuleColumn) << int(Qt::AscendingOrder) << QStringLiteral("alert and host.name:host-1") << all << none;
+        QTest::newRow("time range, priority descending") << int(AlertTableModel::PriorityColumn) << int(Qt::DescendingOrder) << QString() << kBase + 100000 << kBase + 400000;
+        QTest::newRow("time range and process, newest first") << int(AlertTableModel::TimeColumn) << int(Qt::DescendingOrder) << QStringLiteral("process.name:proc4") << kBase + 50000 << kBase + 500000;
+        QTest::newRow("nothing matches") << int(AlertTableModel::RuleColumn) << int(Qt::AscendingOrder) << QStringLiteral("host.name:nowhere") << all << none;
+    }
+
+    // With a column cache held (as the dashboard holds one), sorts and filters are served from it: the same rows in the
+    // same order as the keyset queries on the base table give, reached page by page and by far jumps.
+    void columnCache()
+    {
+        QFETCH(int, column);
+        QFETCH(int, order);
+        QFETCH(QString, query);
+        QFETCH(qint64, fromMs);
+        QFETCH(qint64, toMs);
+        AlertFilter filter;
+        filter.query = query;
+        filter.fromMs = fromMs;
+        filter.toMs = toMs;
+
+        // The base table's answer (no cache held: the keyset queries).
+        QVERIFY(!AlertColumnCache::find(path()));
+        AlertTableModel base;
+        base.setPageSize(64);
+        base.sort(column, Qt::SortOrder(order));
+        base.setFilter(filter);
+        base.setDatabasePath(path());
+        base.waitForIdle();
+        QVERIFY(!base.servedFromColumnCache());
+        const QVector<qint64> expected = allIds(base);
+        QCOMPARE(qint64(expected.size()), base.totalCount());
+        AlertStore store;
+        QVERIFY(store.open(path(), AlertStore::OpenMode::ReadOnly));
+        QCOMPARE(qint64(expected.size()), store.count(filter));
+        if (query.isEmpty() && fromMs == std::numeric_limits<qint64>::min())
+            QCOMPARE(expected, expectedOrder(kCount, column, Qt::SortOrder(order)));
+
+        // An empty cache: the model catches it up itself (the store is far less than 100k alerts ahead of it).
+        const std::shared_ptr<AlertColumnCache> cache = AlertColumnCache::acquire(path());
+        AlertTableModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setPageSize(64);
+        model.sort(column, Qt::SortOrder(order));
+        model.setFilter(filter);
+        model.setDatabasePath(path());
+        model.waitForIdle();
+        QVERIFY(model.servedFromColumnCache());
+        QVERIFY(model.anchorsComplete());
+        QCOMPARE(model.anchorCount(), 0);
+        {
+            auto lock = cache->lock();
+            QCOMPARE(cache->rowCount(), qint64(kCount));
+        }
+        QCOMPARE(model.totalCount(), qint64(expected.size()));
+        QCOMPARE(model.rowCount(), int(expected.size()));
+        const int n = int(expected.size());
+        for (int row : {n - 1, n / 2, 5, n - 70, n / 3}) {
+            if (row >= 0 && row < n)
+                QCOMPARE(jumpTo(model, row), expected.at(row));
+        }
+        QCOMPARE(allIds(model), expected);
+        {
+            // The first page from the order too (not ahead of it from the base table).
+            AlertTableModel orderFirst;
+            orderFirst.setQuickFirstPageBudget(0);
+            orderFirst.setPageSize(64);
+            orderFirst.sort(column, Qt::SortOrder(order));
+            orderFirst.setFilter(filter);
+            orderFirst.setDatabasePath(path());
+            orderFirst.waitForIdle();
+            QVERIFY(orderFirst.servedFromColumnCache());
+            QCOMPARE(allIds(orderFirst), expected);
+        }
+        // Every row carries its own alert's columns (read by id, then put in the order's places).
+        const AlertBatch alerts = makeAlerts(0, kCount);
+        for (int r = 0; r < n; ++r) {
+            const AlertRow *row = model.rowAt(r);
+            QVERIFY(row);
+            const Alert &alert = alerts.at(int(row->id) - 1);
+            QCOMPARE(row->output, alert.output);
+            QCOMPARE(row->rule, alert.rule);
+            QCOMPARE(row->timestampMs, alert.timestampMs);
+        }
+
+        // The time-sorted, unfiltered view keeps the keyset queries.
+        model.sort(AlertTableModel::TimeColumn, Qt::DescendingOrder);
+        model.setFilter(AlertFilter{});
+        model.waitForIdle();
+        QVERIFY(!model.servedFromColumnCache());
+        QCOMPARE(model.totalCount(), qint64(kCount));
+        // And switched off, the base table again.
+        model.sort(column, Qt::SortOrder(order));
+        model.setFilter(filter);
+        model.setColumnCacheEnabled(false);
+        model.waitForIdle();
+        QVERIFY(!model.servedFromColumnCache());
+        QCOMPARE(allIds(model), expected);
+    }
+
+    // A snapshot from the cache keeps its rows while alerts arrive; refresh takes them in (the cache catches up).
+    void columnCacheFollowsNewAlerts()
+    {
+        QTemporaryDir dir;
+        const QString db = dir.filePath(QStringLiteral("live.db"));
+        AlertStore writer;
+        QVERIFY(writer.open(db));
+        QCOMPARE(writer.insert(makeAlerts(0, 300)).stored, qint64(300));
+        const std::shared_ptr<AlertColumnCache> cache = AlertColumnCache::acquire(db);
+
+        AlertTableModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.sort(AlertTableModel::RuleColumn, Qt::AscendingOrder);
+        model.setDatabasePath(db);
+        model.waitForIdle();
+        QVERIFY(model.servedFromColumnCache());
+        QCOMPARE(model.rowCount(), 300);
+        const QVector<qint64> before = allIds(model);
+        QCOMPARE(before, expectedOrder(300, AlertTableModel::RuleColumn, Qt::AscendingOrder));
+
+        QCOMPARE(writer.insert(makeAlerts(300, 25)).stored, qint64(25));
+        model.checkForNewAlerts();
+        model.waitForIdle();
+        QCOMPARE(model.newAlertCount(), qint64(25));
+        QCOMPARE(allIds(model), before);
+
+        model.refresh();
+        model.waitForIdle();
+        QVERIFY(model.servedFromColumnCache());
+        QCOMPARE(model.rowCount(), 325);
+        QCOMPARE(allIds(model), expectedOrder(325, AlertTableModel::RuleColumn, Qt::AscendingOrder));
     }
 
     // The row count reaches views in steps (one per event-loop turn) that a view follows row for row.
