@@ -17,7 +17,9 @@
 // the write path would gain without them: an experiment, the explorer's filters and sorts need them today);
 // FE_BENCH_LISTENER_PAGE_SIZE=N creates the new store with N-byte pages instead of the store's 65536;
 // FE_BENCH_LISTENER_INDEX_BACKLOG=N bounds the full-text backlog at N outputs (IngestConfig::maxIndexBacklog): with N
-// below the run's size, the rate past N is what sustained ingest costs with the index kept up.
+// below the run's size, the rate past N is what sustained ingest costs with the index kept up;
+// FE_BENCH_LISTENER_QUEUED_BATCHES=N and FE_BENCH_LISTENER_QUEUED_MIB=M bound the queues between the stages
+// (IngestConfig::maxQueuedBatches, maxQueuedBytes).
 #include "ingest/ingestpipeline.h"
 #include "ingest/sysloglistener.h"
 #include "model/alertstore.h"
@@ -230,6 +232,8 @@ IngestConfig benchConfig()
     IngestConfig config;
     config.mapperThreads = envInt("FE_BENCH_LISTENER_MAPPERS", config.mapperThreads);
     config.maxBatchAlerts = envInt("FE_BENCH_LISTENER_BATCH", config.maxBatchAlerts);
+    config.maxQueuedBatches = envInt("FE_BENCH_LISTENER_QUEUED_BATCHES", config.maxQueuedBatches);
+    config.maxQueuedBytes = qint64(envInt("FE_BENCH_LISTENER_QUEUED_MIB", int(config.maxQueuedBytes >> 20))) << 20;
     config.maxIndexBacklog = envInt("FE_BENCH_LISTENER_INDEX_BACKLOG", int(config.maxIndexBacklog));
     // As `listen --preserve-original --preserve-falco-fields` (the documents grow by the whole syslog line).
     config.mapOptions.preserveOriginal = config.mapOptions.preserveFalcoFields =
