@@ -38,8 +38,14 @@ struct IngestConfig
     QString dbPath;
     MapOptions mapOptions;              // preserve flags, extra fields; input/address/path are set per frame
     int mapperThreads = 0;              // 0 = one per core beyond the writer's (at least 1, at most 8)
-    qint64 maxQueuedBytes = 64 << 20;   // raw frames waiting for the mappers; sources block beyond it
-    int maxQueuedBatches = 64;          // mapped batches waiting for the writer
+    // Raw frames waiting for the mappers (sources block beyond it) and mapped batches (of up to 1024 alerts) waiting for
+    // the writer. Deep queues cost more than memory: at 64 MiB + 64 batches (~200 MB of alerts in flight) every alert
+    // was written to and read from memory that had left the CPU caches or had just been faulted in (~15 us a fault
+    // on the 2-vCPU VM). At 16 MiB + 4 batches, bench_listener at 1M alerts (2 alternating pairs): mapper 5.4-5.8
+    // against 7.0-7.9 us per alert, writer 8.9-9.6 against 10.3-11.4, checkpointer 2.0-2.3 against 2.7-2.9; the rate
+    // stayed at 63-69k alerts/s, bound there by the disk (7 KiB written per alert, ~440 MB/s).
+    qint64 maxQueuedBytes = 16 << 20;
+    int maxQueuedBatches = 4;
     int maxBatchAlerts = 10000;         // the writer commits at this many alerts (10k rows/txn: perf.md S10) ...
     int maxBatchAgeMs = 200;            // ... or when the oldest uncommitted alert is this old
     // Outputs left for the full-text index: a burst is indexed when the writer is idle afterwards, but a writer that
