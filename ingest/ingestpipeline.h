@@ -39,13 +39,15 @@ struct IngestConfig
     MapOptions mapOptions;              // preserve flags, extra fields; input/address/path are set per frame
     int mapperThreads = 0;              // 0 = one per core beyond the writer's (at least 1, at most 8)
     // Raw frames waiting for the mappers (sources block beyond it) and mapped batches (of up to 1024 alerts) waiting for
-    // the writer. Deep queues cost more than memory: at 64 MiB + 64 batches (~200 MB of alerts in flight) every alert
-    // was written to and read from memory that had left the CPU caches or had just been faulted in (~15 us a fault
-    // on the 2-vCPU VM). At 16 MiB + 4 batches, bench_listener at 1M alerts (2 alternating pairs): mapper 5.4-5.8
-    // against 7.0-7.9 us per alert, writer 8.9-9.6 against 10.3-11.4, checkpointer 2.0-2.3 against 2.7-2.9; the rate
-    // stayed at 63-69k alerts/s, bound there by the disk (7 KiB written per alert, ~440 MB/s).
+    // the writer. The mapped queue holds a little more than one transaction (maxBatchAlerts): the writer stores a
+    // whole transaction at once (~100 ms for 10k alerts), and the mappers must be able to map the next one meanwhile,
+    // or the writer waits for them after every commit (4 batches: the CPUs were 25% idle). Deeper costs more than
+    // memory: at 64 MiB + 64 batches (~200 MB of alerts in flight) every alert went through memory that had left the
+    // CPU caches or had just been faulted in (~15 us a fault on the 2-vCPU VM). bench_listener at 1M alerts:
+    // 64 MiB + 64 batches 62.8-69.2k alerts/s (mapper 7.0-7.9 us per alert, writer 10.3-11.4); 16 MiB + 4 batches
+    // 51-73k (5.0-7.6, 8.5-12.7); 16 MiB + 12 batches 77-84k (5.6-6.0, 9.1-9.8); 16 or 24 batches no better.
     qint64 maxQueuedBytes = 16 << 20;
-    int maxQueuedBatches = 4;
+    int maxQueuedBatches = 12;
     int maxBatchAlerts = 10000;         // the writer commits at this many alerts (10k rows/txn: perf.md S10) ...
     int maxBatchAgeMs = 200;            // ... or when the oldest uncommitted alert is this old
     // Outputs left for the full-text index: a burst is indexed when the writer is idle afterwards, but a writer that
