@@ -20,6 +20,7 @@
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QFileInfo>
+#include <QHash>
 #include <QLocale>
 #include <QMessageBox>
 #include <QPointer>
@@ -40,6 +41,7 @@ struct GuiOptions
     QString db;
     QString screenshot;
     QString view = QStringLiteral("explorer");
+    int sortColumn = -1;   // --sort: the alert table's sort (ascending), for screenshots
     QSize size{1600, 1000};
     bool exitAfterFirstPaint = false;
     bool demo = true;
@@ -67,6 +69,18 @@ bool parseOptions(const QStringList &args, GuiOptions *o, QString *error)
         } else if (a == u"--view") {
             if (!value(&o->view))
                 return false;
+        } else if (a == u"--sort") {
+            if (!value(&v))
+                return false;
+            static const QHash<QString, int> columns = {{QStringLiteral("time"), AlertTableModel::TimeColumn},
+                                                        {QStringLiteral("priority"), AlertTableModel::PriorityColumn},
+                                                        {QStringLiteral("rule"), AlertTableModel::RuleColumn},
+                                                        {QStringLiteral("host"), AlertTableModel::HostColumn}};
+            if (!columns.contains(v)) {
+                *error = QStringLiteral("--sort expects time, priority, rule or host");
+                return false;
+            }
+            o->sortColumn = columns.value(v);
         } else if (a == u"--size") {
             if (!value(&v))
                 return false;
@@ -83,7 +97,7 @@ bool parseOptions(const QStringList &args, GuiOptions *o, QString *error)
             o->demo = false;
         } else {
             *error = QStringLiteral("unknown option %1 (GUI options: --db PATH, --screenshot FILE, --view explorer|dashboard, "
-                                    "--size WxH, --exit-after-first-paint, --no-demo)").arg(a);
+                                    "--sort time|priority|rule|host, --size WxH, --exit-after-first-paint, --no-demo)").arg(a);
             return false;
         }
     }
@@ -246,6 +260,8 @@ int runGui(int &argc, char **argv)
     });
 
     window.resize(options.size);
+    if (options.sortColumn >= 0)
+        window.explorer()->tableView()->sortByColumn(options.sortColumn, Qt::AscendingOrder);
     if (options.view.compare(QStringLiteral("dashboard"), Qt::CaseInsensitive) == 0)
         window.showView(QStringLiteral("Dashboard"));
     window.show();
