@@ -2,6 +2,7 @@
 #include "model/alertcolumncache.h"
 
 #include "model/alertstore.h"
+#include "model/sqlstatement.h"
 
 #include <QFileInfo>
 #include <QMutex>
@@ -35,24 +36,6 @@ QString registryKey(const QString &path)
     const QString canonical = info.canonicalFilePath();
     return canonical.isEmpty() ? info.absoluteFilePath() : canonical;
 }
-
-class Statement
-{
-public:
-    Statement(sqlite3 *db, const char *sql)
-    {
-        if (sqlite3_prepare_v2(db, sql, -1, &m_stmt, nullptr) != SQLITE_OK)
-            m_stmt = nullptr;
-    }
-    ~Statement() { sqlite3_finalize(m_stmt); }
-    Statement(const Statement &) = delete;
-    Statement &operator=(const Statement &) = delete;
-    sqlite3_stmt *get() const { return m_stmt; }
-    explicit operator bool() const { return m_stmt != nullptr; }
-
-private:
-    sqlite3_stmt *m_stmt = nullptr;
-};
 
 } // namespace
 
@@ -158,7 +141,7 @@ bool AlertColumnCache::agreesWith(const AlertStore &store, qint64 maxId) const
     const qint64 row = rowsUpToId(maxId) - 1;
     if (row < 0)
         return false; // the store ends before the first cached alert
-    Statement stmt(store.handle(), "SELECT ts FROM alerts WHERE id = ?1");
+    SqlStatement stmt(store.handle(), QStringLiteral("SELECT ts FROM alerts WHERE id = ?1"));
     if (!stmt)
         return false;
     sqlite3_bind_int64(stmt.get(), 1, idOfRow(row));
@@ -179,10 +162,10 @@ qint64 AlertColumnCache::catchUp(const AlertStore &store, qint64 maxRows, QStrin
     for (const char *name : s_columnNames)
         sql += QByteArray(", ") + name;
     sql += " FROM alerts WHERE id > ?1 ORDER BY id LIMIT ?2";
-    Statement stmt(db, sql.constData());
+    SqlStatement stmt(db, QString::fromLatin1(sql));
     if (!stmt) {
         if (error)
-            *error = QString::fromUtf8(sqlite3_errmsg(db));
+            *error = stmt.error();
         return -1;
     }
     sqlite3_stmt *s = stmt.get();
