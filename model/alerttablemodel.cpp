@@ -460,11 +460,9 @@ std::shared_ptr<const AlertTableModel::SnapshotOrder> orderFromColumnCache(const
                 return cache->intValue(keyColumn, x) < cache->intValue(keyColumn, y);
             });
         } else {
+            // (QByteArray compares its bytes as unsigned, then the lengths: as SQLite's BINARY collation.)
             std::sort(codes.begin(), codes.end(), [&](quint32 x, quint32 y) {
-                const QByteArray &a = cache->text(keyColumn, x);
-                const QByteArray &b = cache->text(keyColumn, y);
-                const int c = std::memcmp(a.constData(), b.constData(), size_t(std::min(a.size(), b.size())));
-                return c != 0 ? c < 0 : a.size() < b.size();
+                return cache->text(keyColumn, x) < cache->text(keyColumn, y);
             });
         }
         std::vector<quint32> rankOfCode(codes.size());
