@@ -5,6 +5,7 @@
 #include "model/cachedmatch.h"
 #include "model/filtersql.h"
 #include "model/largeallocator.h"
+#include "model/sqlstatement.h"
 #include "model/storereader.h"
 #include "model/querylanguage.h"
 
@@ -119,27 +120,6 @@ QString orderBy(const QStringList &keys, bool desc)
     return QStringLiteral(" ORDER BY ") + joined(order);
 }
 
-// A prepared statement that finalizes itself.
-class Statement
-{
-public:
-    Statement(sqlite3 *db, const QString &sql, QString *error)
-    {
-        const QByteArray utf8 = sql.toUtf8();
-        if (sqlite3_prepare_v2(db, utf8.constData(), int(utf8.size()), &m_st, nullptr) != SQLITE_OK) {
-            *error = QString::fromUtf8(sqlite3_errmsg(db));
-            m_st = nullptr;
-        }
-    }
-    ~Statement() { sqlite3_finalize(m_st); }
-    Statement(const Statement &) = delete;
-    Statement &operator=(const Statement &) = delete;
-    sqlite3_stmt *get() const { return m_st; }
-
-private:
-    sqlite3_stmt *m_st = nullptr;
-};
-
 struct PageQuery
 {
     FilterSql filter;
@@ -172,9 +152,11 @@ QVector<AlertRow> runPage(sqlite3 *db, const PageQuery &q, const QString &where,
         ids += QStringLiteral(" OFFSET ?");
     const QString sql = QStringLiteral("SELECT ") + QLatin1String(kRowColumns) + QStringLiteral(" FROM alerts a WHERE a.id IN (")
         + ids + QLatin1Char(')') + orderBy(keys, desc);
-    Statement st(db, sql, error);
-    if (!st.get())
+    SqlStatement st(db, sql);
+    if (!st) {
+        *error = st.error();
         return rows;
+    }
     int index = q.filter.bind(st.get(), 1);
     bool ok = index > 0 && sqlite3_bind_int64(st.get(), index++, q.maxId) == SQLITE_OK;
     for (const QVariant &v : q.anchor)
@@ -267,9 +249,8 @@ QVariantList readKeys(sqlite3_stmt *st, int count)
 // True when the query is one range over one index: no sort, no subquery (FTS), no join.
 bool isPlainIndexRange(sqlite3 *db, const QString &sql)
 {
-    QString error;
-    Statement plan(db, QStringLiteral("EXPLAIN QUERY PLAN ") + sql, &error);
-    if (!plan.get())
+    SqlStatement plan(db, QStringLiteral("EXPLAIN QUERY PLAN ") + sql);
+    if (!plan)
         return false;
     QStringList steps;
     while (sqlite3_step(plan.get()) == SQLITE_ROW)
@@ -306,10 +287,12 @@ bool scanAnchors(sqlite3 *db, const AnchorScan &s, const std::function<bool()> &
     // stepping through every row, but only when each query is a plain index range: a plan that sorts or evaluates a
     // subquery (FTS) would redo that work for every anchor. Then one pass reads every row instead.
     if (isPlainIndexRange(db, chainSql)) {
-        Statement first(db, base + order + QStringLiteral(" LIMIT 1 OFFSET ?"), error);
-        Statement next(db, chainSql, error);
-        if (!first.get() || !next.get())
+        SqlStatement first(db, base + order + QStringLiteral(" LIMIT 1 OFFSET ?"));
+        SqlStatement next(db, chainSql);
+        if (!first || !next) {
+            *error = !first ? first.error() : next.error();
             return false;
+        }
         QVariantList anchor;
         for (;;) {
             if (stale())
@@ -335,9 +318,11 @@ bool scanAnchors(sqlite3 *db, const AnchorScan &s, const std::function<bool()> &
             flushIfDue();
         }
     } else {
-        Statement all(db, base + order, error);
-        if (!all.get())
+        SqlStatement all(db, base + order);
+        if (!all) {
+            *error = all.error();
             return false;
+        }
         if (bindBase(all.get()) < 0) {
             *error = QString::fromUtf8(sqlite3_errmsg(db));
             return false;
@@ -396,11 +381,12 @@ QVector<AlertRow> fetchByIds(sqlite3 *db, const qint64 *ids, qsizetype count, QS
             list += QLatin1Char(',');
         list += QString::number(ids[i]);
     }
-    Statement st(db, QStringLiteral("SELECT ") + QLatin1String(kRowColumns) + QStringLiteral(" FROM alerts a WHERE a.id IN (")
-                     + list + QLatin1Char(')'),
-                 error);
-    if (!st.get())
+    SqlStatement st(db, QStringLiteral("SELECT ") + QLatin1String(kRowColumns) + QStringLiteral(" FROM alerts a WHERE a.id IN (")
+                            + list + QLatin1Char(')'));
+    if (!st) {
+        *error = st.error();
         return rows;
+    }
     QHash<qint64, AlertRow> byId;
     byId.reserve(count);
     int rc;
