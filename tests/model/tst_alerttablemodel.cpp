@@ -353,15 +353,19 @@ private Q_SLOTS:
         filter.query = query;
         filter.fromMs = fromMs;
         filter.toMs = toMs;
+        // Opens the store in a model with this row's sort and filter, pages of 64 rows.
+        const auto open = [&](AlertTableModel &m) {
+            m.setPageSize(64);
+            m.sort(column, Qt::SortOrder(order));
+            m.setFilter(filter);
+            m.setDatabasePath(path());
+            m.waitForIdle();
+        };
 
         // The base table's answer (no cache held: the keyset queries).
         QVERIFY(!AlertColumnCache::find(path()));
         AlertTableModel base;
-        base.setPageSize(64);
-        base.sort(column, Qt::SortOrder(order));
-        base.setFilter(filter);
-        base.setDatabasePath(path());
-        base.waitForIdle();
+        open(base);
         QVERIFY(!base.servedFromColumnCache());
         const QVector<qint64> expected = allIds(base);
         QCOMPARE(qint64(expected.size()), base.totalCount());
@@ -375,11 +379,7 @@ private Q_SLOTS:
         const std::shared_ptr<AlertColumnCache> cache = AlertColumnCache::acquire(path());
         AlertTableModel model;
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-        model.setPageSize(64);
-        model.sort(column, Qt::SortOrder(order));
-        model.setFilter(filter);
-        model.setDatabasePath(path());
-        model.waitForIdle();
+        open(model);
         QVERIFY(model.servedFromColumnCache());
         QVERIFY(model.anchorsComplete());
         QCOMPARE(model.anchorCount(), 0);
@@ -399,11 +399,7 @@ private Q_SLOTS:
             // The first page from the order too (not ahead of it from the base table).
             AlertTableModel orderFirst;
             orderFirst.setQuickFirstPageBudget(0);
-            orderFirst.setPageSize(64);
-            orderFirst.sort(column, Qt::SortOrder(order));
-            orderFirst.setFilter(filter);
-            orderFirst.setDatabasePath(path());
-            orderFirst.waitForIdle();
+            open(orderFirst);
             QVERIFY(orderFirst.servedFromColumnCache());
             QCOMPARE(allIds(orderFirst), expected);
         }
