@@ -712,8 +712,8 @@ void AlertTableModel::restart()
                 bool overBudget = false;
                 if (quickPageMs > 0)
                     rows = runPage(db, q, q.filter.where(), quickPageMs, &overBudget, &error);
-                if (quickPageMs > 0 && !overBudget && error.isEmpty()) {
-                    pageAhead = true;
+                pageAhead = quickPageMs > 0 && !overBudget && error.isEmpty();
+                if (pageAhead) {
                     const qint64 maxId = q.maxId;
                     deliver(self, [self, generation, rows, maxId]() {
                         if (!self || generation != self->m_generation)
