@@ -403,6 +403,7 @@ bool IngestPipeline::start(QString *error)
     const int maxAlerts = qMax(1, m_config.maxBatchAlerts);
     const int maxAgeMs = qMax(1, m_config.maxBatchAgeMs);
     const qint64 indexBacklog = m_config.maxIndexBacklog;
+    const qint64 pageCacheKeep = m_config.pageCacheKeepBytes;
     const QString dbPath = m_config.dbPath;
     {
         std::lock_guard lock(d->rawMutex);
@@ -421,7 +422,7 @@ bool IngestPipeline::start(QString *error)
     }
 
     Private *p = d.get();
-    d->writer = QThread::create([p, &opened, dbPath, maxAlerts, maxAgeMs, indexBacklog] {
+    d->writer = QThread::create([p, &opened, dbPath, maxAlerts, maxAgeMs, indexBacklog, pageCacheKeep] {
         AlertStore store;
         QString openError;
         if (!store.open(dbPath, AlertStore::OpenMode::ReadWrite, &openError)) {
@@ -429,6 +430,7 @@ bool IngestPipeline::start(QString *error)
             return;
         }
         store.setIndexBacklogLimit(indexBacklog);
+        store.setPageCacheDropBehind(pageCacheKeep);
         opened.set_value(QString());
         p->writerLoop(&store, maxAlerts, maxAgeMs);
     });

@@ -78,6 +78,15 @@ public:
     // file import leaves it off and indexes once at the end.
     void setIndexBacklogLimit(qint64 rows);
 
+    // Page-cache drop-behind (a store open for writing): after each WAL checkpoint, the database file's pages older
+    // than its newest keepNewestBytes leave the kernel's page cache once they are on disk (posix_fadvise DONTNEED;
+    // reads of them come from the disk again). A long ingest then recycles the pages it has just written out instead
+    // of taking ever more fresh memory, which is what made checkpoints slow (see WalCheckpointer), and leaves the
+    // page cache to the rest of the machine. The newest part, where new alerts are read and the indexes grow, stays.
+    // < 0: off. Takes effect at the next checkpoint.
+    static constexpr qint64 s_defaultPageCacheKeep = qint64(512) << 20;
+    void setPageCacheDropBehind(qint64 keepNewestBytes);
+
     // Indexes the pending outputs, then ANALYZE / PRAGMA optimize; call after large imports.
     void optimize();
 

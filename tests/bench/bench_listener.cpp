@@ -235,6 +235,12 @@ IngestConfig benchConfig()
     config.maxQueuedBatches = envInt("FE_BENCH_LISTENER_QUEUED_BATCHES", config.maxQueuedBatches);
     config.maxQueuedBytes = qint64(envInt("FE_BENCH_LISTENER_QUEUED_MIB", int(config.maxQueuedBytes >> 20))) << 20;
     config.maxIndexBacklog = envInt("FE_BENCH_LISTENER_INDEX_BACKLOG", int(config.maxIndexBacklog));
+    // MiB of the store's newest pages kept in the page cache behind the checkpoints; "off": no drop-behind.
+    const QByteArray keep = qgetenv("FE_BENCH_LISTENER_PAGE_CACHE_KEEP_MIB");
+    if (keep == "off")
+        config.pageCacheKeepBytes = -1;
+    else if (const int mib = keep.toInt(); mib > 0)
+        config.pageCacheKeepBytes = qint64(mib) << 20;
     // As `listen --preserve-original --preserve-falco-fields` (the documents grow by the whole syslog line).
     config.mapOptions.preserveOriginal = config.mapOptions.preserveFalcoFields =
         qEnvironmentVariableIntValue("FE_BENCH_LISTENER_PRESERVE") == 1;
@@ -446,9 +452,12 @@ void throughput(int alerts, int connections, int rounds)
                 alerts, connections, double(stream.bytes) / (1 << 20), double(stream.bytes) / alerts,
                 QThread::idealThreadCount());
     std::printf("  ours: 1 listener thread (frames of up to %d per hand-off), %d mapper threads, 1 writer thread "
-                "(<= %d rows/txn or %d ms), queue <= %lld MiB raw + %d mapped batches\n",
+                "(<= %d rows/txn or %d ms), queue <= %lld MiB raw + %d mapped batches, page cache drop-behind %s\n",
                 listenDefaults.maxBatchFrames, mappers, defaults.maxBatchAlerts, defaults.maxBatchAgeMs,
-                static_cast<long long>(defaults.maxQueuedBytes >> 20), defaults.maxQueuedBatches);
+                static_cast<long long>(defaults.maxQueuedBytes >> 20), defaults.maxQueuedBatches,
+                defaults.pageCacheKeepBytes < 0
+                    ? "off"
+                    : qPrintable(QStringLiteral("keeping the newest %1 MiB").arg(defaults.pageCacheKeepBytes >> 20)));
     const QString rsyslogd = QStandardPaths::findExecutable(QStringLiteral("rsyslogd"), {QStringLiteral("/usr/sbin")});
     double bestOurs = 0;
     double bestRsyslog = 0;

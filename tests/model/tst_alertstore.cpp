@@ -13,6 +13,9 @@
 
 #include <sqlite3.h>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstring>
 #include <limits>
@@ -96,6 +99,8 @@ private Q_SLOTS:
     void concurrentReaderWhileWriting();
     void emptyDedupeKeyFallsBackToDocument();
     void walCheckpointedWhileWriterRuns();
+    void pageCacheDropBehind_data();
+    void pageCacheDropBehind();
     void pragmas();
     void defaultPath();
 };
@@ -745,6 +750,89 @@ void TestAlertStore::walCheckpointedWhileWriterRuns()
     store.close();
     QVERIFY(store.open(path));
     QCOMPARE(store.count(), qint64(stored));
+}
+
+namespace {
+
+// The fraction of the file's first `end` bytes that are in the page cache (mincore on a mapping that reads nothing).
+double residentFraction(const QString &path, qint64 end)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly) || end <= 0)
+        return -1;
+    void *map = ::mmap(nullptr, size_t(end), PROT_READ, MAP_SHARED, file.handle(), 0);
+    if (map == MAP_FAILED)
+        return -1;
+    const qint64 page = ::sysconf(_SC_PAGESIZE);
+    std::vector<unsigned char> resident(size_t((end + page - 1) / page));
+    const int rc = ::mincore(map, size_t(end), resident.data());
+    ::munmap(map, size_t(end));
+    if (rc != 0)
+        return -1;
+    return double(std::count_if(resident.begin(), resident.end(), [](unsigned char c) { return (c & 1) != 0; }))
+        / double(resident.size());
+}
+
+} // namespace
+
+void TestAlertStore::pageCacheDropBehind_data()
+{
+    QTest::addColumn<qint64>("keep");
+    QTest::addColumn<int>("batches");
+    QTest::addColumn<bool>("optimize");
+    QTest::addColumn<bool>("dropped");
+    // optimize(): its own checkpoint, in the caller's thread, then the drop.
+    QTest::newRow("after optimize, keeping 1 MiB") << qint64(1 << 20) << 4 << true << true;
+    QTest::newRow("off") << qint64(-1) << 4 << true << false;
+    QTest::newRow("keeping more than the file") << (qint64(1) << 40) << 4 << true << false;
+    // Past the 64 MB of WAL that wakes the store's checkpoint thread: the drop follows its checkpoint.
+    QTest::newRow("behind the background checkpoint") << qint64(1 << 20) << 10 << false << true;
+}
+
+void TestAlertStore::pageCacheDropBehind()
+{
+    QFETCH(qint64, keep);
+    QFETCH(int, batches);
+    QFETCH(bool, optimize);
+    QFETCH(bool, dropped);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("a.db"));
+    AlertStore store;
+    QVERIFY(store.open(path));
+    store.setPageCacheDropBehind(keep);
+    const QByteArray padding(4000, 'x');
+    constexpr int perBatch = 2000;
+    int stored = 0;
+    for (int b = 0; b < batches; ++b) {
+        AlertBatch batch = makeBatch(stored, perBatch);
+        for (Alert &a : batch)
+            a.ecsJson = R"({"n":")" + QByteArray::number(a.timestampMs) + R"(","pad":")" + padding + "\"}";
+        QString error;
+        QCOMPARE(store.insert(batch, &error).stored, perBatch);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        stored += perBatch;
+    }
+    if (optimize)
+        store.optimize();
+    // The file's older part: all but the newest 2 MiB (the kept 1 MiB, and pages a checkpoint rewrites in place).
+    const qint64 older = QFileInfo(path).size() - (2 << 20);
+    QVERIFY2(older > 24 << 20, qPrintable(QString::number(older)));
+    if (dropped) {
+        QTRY_VERIFY2_WITH_TIMEOUT(residentFraction(path, older) < 0.1,
+                                  qPrintable(QStringLiteral("%1 of the older part in the page cache")
+                                                 .arg(residentFraction(path, older))),
+                                  30000);
+    } else {
+        const double resident = residentFraction(path, older);
+        QVERIFY2(resident > 0.9, qPrintable(QStringLiteral("%1 of the older part in the page cache").arg(resident)));
+    }
+    // Nothing is lost: the pages come back from the disk.
+    store.close();
+    AlertStore reader;
+    QVERIFY(reader.open(path, AlertStore::OpenMode::ReadOnly));
+    QCOMPARE(reader.count(), qint64(stored));
+    QVERIFY(reader.document(1).startsWith(R"({"n":")" + QByteArray::number(makeAlert(0).timestampMs)));
+    QVERIFY(reader.document(stored).endsWith(padding + "\"}"));
 }
 
 void TestAlertStore::pragmas()
