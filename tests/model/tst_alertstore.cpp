@@ -72,6 +72,16 @@ AlertBatch makeBatch(int first, int count)
     return batch;
 }
 
+// makeBatch() with ~4 KB documents ({"n":"<time>","pad":"xxx...x"}): a few batches make tens of MB of pages.
+const QByteArray s_padding(4000, 'x');
+AlertBatch makePaddedBatch(int first, int count)
+{
+    AlertBatch batch = makeBatch(first, count);
+    for (Alert &a : batch)
+        a.ecsJson = R"({"n":")" + QByteArray::number(a.timestampMs) + R"(","pad":")" + s_padding + "\"}";
+    return batch;
+}
+
 } // namespace
 
 class TestAlertStore : public QObject
@@ -712,17 +722,13 @@ void TestAlertStore::walCheckpointedWhileWriterRuns()
     const QString wal = path + QStringLiteral("-wal");
     AlertStore store;
     QVERIFY(store.open(path));
-    const QByteArray padding(4000, 'x');
     constexpr int perBatch = 2000;
     int stored = 0;
     auto insertBatches = [&](int count) {
         qint64 walMax = 0;
         for (int b = 0; b < count; ++b) {
-            AlertBatch batch = makeBatch(stored, perBatch);
-            for (Alert &a : batch)
-                a.ecsJson = R"({"n":")" + QByteArray::number(a.timestampMs) + R"(","pad":")" + padding + "\"}";
             QString error;
-            const InsertResult r = store.insert(batch, &error);
+            const InsertResult r = store.insert(makePaddedBatch(stored, perBatch), &error);
             if (!error.isEmpty() || r.stored != perBatch)
                 return qint64(-1);
             stored += perBatch;
@@ -745,7 +751,7 @@ void TestAlertStore::walCheckpointedWhileWriterRuns()
     AlertStore reader;
     QVERIFY(reader.open(path, AlertStore::OpenMode::ReadOnly));
     QCOMPARE(reader.count(), qint64(stored));
-    QVERIFY(reader.document(stored).endsWith(padding + "\"}"));
+    QVERIFY(reader.document(stored).endsWith(s_padding + "\"}"));
     reader.close();
     store.close();
     QVERIFY(store.open(path));
@@ -800,15 +806,11 @@ void TestAlertStore::pageCacheDropBehind()
     AlertStore store;
     QVERIFY(store.open(path));
     store.setPageCacheDropBehind(keep);
-    const QByteArray padding(4000, 'x');
     constexpr int perBatch = 2000;
     int stored = 0;
     for (int b = 0; b < batches; ++b) {
-        AlertBatch batch = makeBatch(stored, perBatch);
-        for (Alert &a : batch)
-            a.ecsJson = R"({"n":")" + QByteArray::number(a.timestampMs) + R"(","pad":")" + padding + "\"}";
         QString error;
-        QCOMPARE(store.insert(batch, &error).stored, perBatch);
+        QCOMPARE(store.insert(makePaddedBatch(stored, perBatch), &error).stored, perBatch);
         QVERIFY2(error.isEmpty(), qPrintable(error));
         stored += perBatch;
     }
@@ -832,7 +834,7 @@ void TestAlertStore::pageCacheDropBehind()
     QVERIFY(reader.open(path, AlertStore::OpenMode::ReadOnly));
     QCOMPARE(reader.count(), qint64(stored));
     QVERIFY(reader.document(1).startsWith(R"({"n":")" + QByteArray::number(makeAlert(0).timestampMs)));
-    QVERIFY(reader.document(stored).endsWith(padding + "\"}"));
+    QVERIFY(reader.document(stored).endsWith(s_padding + "\"}"));
 }
 
 void TestAlertStore::pragmas()
