@@ -360,8 +360,9 @@ private:
 // AlertStore::setPageCacheDropBehind). An ingest grows the file by ~2.6 KB per alert, and every new page-cache page
 // the kernel hands out is memory the machine has not touched for a while: on the 2-vCPU VM a fresh 4 KB page cost
 // 3.5-7.5 us (a host fault) against 0.9 us for a page freed a moment ago (/tmp/grow.cpp, 2 GB appended in 64 KB
-// writes with and without the drop). The checkpoint, which copies each alert's pages into the file, spent 5.6-5.9
-// us per alert; with the drop, 1.4-1.6, and the pages it frees are the warm ones the next pages come from.
+// writes with and without the drop). The checkpoint, which copies each alert's pages into the file, spent 3.9-5.9
+// us per alert (bench_listener, 1M alerts); with the drop, 1.3-1.6, and the pages it frees are the warm ones the next
+// pages come from.
 class WalCheckpointer
 {
 public:
