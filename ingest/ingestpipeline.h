@@ -57,8 +57,9 @@ struct IngestConfig
     qint64 maxIndexBacklog = 1000000;
     // The writer's store keeps this much of the newest part of its file in the page cache and drops the rest behind
     // its checkpoints (AlertStore::setPageCacheDropBehind; < 0: off). bench_listener at 1M alerts, alternating runs:
-    // off 55.4k and 60.7k alerts/s (checkpoint 5.6-5.9 us per alert), 64 MiB 69.2k-74.8k (2.5-3.0), 512 MiB 74.9k and
-    // 83.0k (1.4-1.6) against 64 MiB's 72.9k and 77.4k in the same minutes.
+    // 512 MiB 82.2k and 84.0k alerts/s (checkpoint 1.3 us per alert) against 68.0k and 63.4k off (3.9-4.0); keeping
+    // only 64 MiB made 72.9k and 77.4k against 512 MiB's 74.9k and 83.0k in the same minutes (the writer read back
+    // pages it had let go).
     qint64 pageCacheKeepBytes = AlertStore::s_defaultPageCacheKeep;
     int statsIntervalMs = 1000;
 };
