@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "model/alertstore.h"
 #include "model/schema.h"
+#include "support/pagecache.h"
 
 #include <QAtomicInt>
 #include <QDir>
@@ -12,9 +13,6 @@
 #include <QThread>
 
 #include <sqlite3.h>
-
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -758,29 +756,6 @@ void TestAlertStore::walCheckpointedWhileWriterRuns()
     QCOMPARE(store.count(), qint64(stored));
 }
 
-namespace {
-
-// The fraction of the file's first `end` bytes that are in the page cache (mincore on a mapping that reads nothing).
-double residentFraction(const QString &path, qint64 end)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly) || end <= 0)
-        return -1;
-    void *map = ::mmap(nullptr, size_t(end), PROT_READ, MAP_SHARED, file.handle(), 0);
-    if (map == MAP_FAILED)
-        return -1;
-    const qint64 page = ::sysconf(_SC_PAGESIZE);
-    std::vector<unsigned char> resident(size_t((end + page - 1) / page));
-    const int rc = ::mincore(map, size_t(end), resident.data());
-    ::munmap(map, size_t(end));
-    if (rc != 0)
-        return -1;
-    return double(std::count_if(resident.begin(), resident.end(), [](unsigned char c) { return (c & 1) != 0; }))
-        / double(resident.size());
-}
-
-} // namespace
-
 void TestAlertStore::pageCacheDropBehind_data()
 {
     QTest::addColumn<qint64>("keep");
@@ -825,12 +800,12 @@ void TestAlertStore::pageCacheDropBehind()
     const qint64 older = QFileInfo(path).size() - (2 << 20);
     QVERIFY2(older > 24 << 20, qPrintable(QString::number(older)));
     if (dropped) {
-        QTRY_VERIFY2_WITH_TIMEOUT(residentFraction(path, older) < 0.1,
+        QTRY_VERIFY2_WITH_TIMEOUT(test::residentFraction(path, older) < 0.1,
                                   qPrintable(QStringLiteral("%1 of the older part in the page cache")
-                                                 .arg(residentFraction(path, older))),
+                                                 .arg(test::residentFraction(path, older))),
                                   30000);
     } else {
-        const double resident = residentFraction(path, older);
+        const double resident = test::residentFraction(path, older);
         QVERIFY2(resident > 0.9, qPrintable(QStringLiteral("%1 of the older part in the page cache").arg(resident)));
     }
     // Nothing is lost: the pages come back from the disk.
