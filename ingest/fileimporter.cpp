@@ -183,6 +183,7 @@ bool FileImporter::run(const QStringList &paths)
     std::unique_ptr<AlertStore> store;
     if (!m_options.dbPath.isEmpty()) {
         store = std::make_unique<AlertStore>();
+        store->setPageCacheDropBehind(m_options.pageCacheKeepBytes);
         QString error;
         if (!store->open(m_options.dbPath, AlertStore::OpenMode::ReadWrite, &error)) {
             m_summary.storeFailed = true;
