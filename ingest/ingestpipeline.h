@@ -60,7 +60,7 @@ struct IngestConfig
     // 512 MiB 82.2k and 84.0k alerts/s (checkpoint 1.3 us per alert) against 68.0k and 63.4k off (3.9-4.0); keeping
     // only 64 MiB made 72.9k and 77.4k against 512 MiB's 74.9k and 83.0k in the same minutes (the writer read back
     // pages it had let go).
-    qint64 pageCacheKeepBytes = AlertStore::s_defaultPageCacheKeep;
+    qint64 pageCacheKeepBytes = AlertStore::s_ingestPageCacheKeep;
     int statsIntervalMs = 1000;
 };
 

@@ -477,7 +477,7 @@ private:
     bool m_requested = false;   // guarded by m_mutex
     bool m_stop = false;        // guarded by m_mutex
     int m_fileFd = -1;          // the database file, read-only: the drop-behind's handle on its page cache
-    std::atomic<qint64> m_keep = AlertStore::s_defaultPageCacheKeep;
+    std::atomic<qint64> m_keep = -1;
     std::mutex m_dropMutex;
     qint64 m_droppedTo = 0;     // guarded by m_dropMutex
 };
@@ -494,7 +494,7 @@ struct AlertStore::Private
     bool hasLegacyDedupe = false;   // pre-v4 rows with bare dedupe keys exist (model/dedupekey.h)
     qint64 legacyDedupeMaxTs = 0;   // ... the newest of their times
     qint64 indexBacklogLimit = 0;   // setIndexBacklogLimit(); 0: none
-    qint64 pageCacheKeep = AlertStore::s_defaultPageCacheKeep;   // setPageCacheDropBehind(); -1: off
+    qint64 pageCacheKeep = -1;   // setPageCacheDropBehind(); -1: off
 
     // Prepared statements, cached per connection by SQL text. A statement in use (a nested call from a
     // forEachDocument callback, say) is not handed out twice: the second user gets a fresh one.
@@ -1160,6 +1160,11 @@ void AlertStore::setPageCacheDropBehind(qint64 keepNewestBytes)
     d->pageCacheKeep = keepNewestBytes < 0 ? -1 : keepNewestBytes;
     if (d->checkpointer)
         d->checkpointer->setDropBehindKeep(d->pageCacheKeep);
+}
+
+qint64 AlertStore::pageCacheDropBehind() const
+{
+    return d->pageCacheKeep;
 }
 
 void AlertStore::optimize()

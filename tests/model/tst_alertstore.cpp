@@ -758,20 +758,23 @@ void TestAlertStore::walCheckpointedWhileWriterRuns()
 
 void TestAlertStore::pageCacheDropBehind_data()
 {
+    QTest::addColumn<bool>("setKeep");   // false: the store's default
     QTest::addColumn<qint64>("keep");
     QTest::addColumn<int>("batches");
     QTest::addColumn<bool>("optimize");
     QTest::addColumn<bool>("dropped");
     // optimize(): its own checkpoint, in the caller's thread, then the drop.
-    QTest::newRow("after optimize, keeping 1 MiB") << qint64(1 << 20) << 4 << true << true;
-    QTest::newRow("off") << qint64(-1) << 4 << true << false;
-    QTest::newRow("keeping more than the file") << (qint64(1) << 40) << 4 << true << false;
+    QTest::newRow("after optimize, keeping 1 MiB") << true << qint64(1 << 20) << 4 << true << true;
+    QTest::newRow("off") << true << qint64(-1) << 4 << true << false;
+    QTest::newRow("keeping more than the file") << true << (qint64(1) << 40) << 4 << true << false;
     // Past the 64 MB of WAL that wakes the store's checkpoint thread: the drop follows its checkpoint.
-    QTest::newRow("behind the background checkpoint") << qint64(1 << 20) << 10 << false << true;
+    QTest::newRow("behind the background checkpoint") << true << qint64(1 << 20) << 10 << false << true;
+    QTest::newRow("default: off, past a background checkpoint") << false << qint64(0) << 10 << false << false;
 }
 
 void TestAlertStore::pageCacheDropBehind()
 {
+    QFETCH(bool, setKeep);
     QFETCH(qint64, keep);
     QFETCH(int, batches);
     QFETCH(bool, optimize);
@@ -780,7 +783,10 @@ void TestAlertStore::pageCacheDropBehind()
     const QString path = dir.filePath(QStringLiteral("a.db"));
     AlertStore store;
     QVERIFY(store.open(path));
-    store.setPageCacheDropBehind(keep);
+    if (setKeep)
+        store.setPageCacheDropBehind(keep);
+    else
+        QCOMPARE(store.pageCacheDropBehind(), qint64(-1));   // off: a file of any size stays cached
     constexpr int perBatch = 2000;
     int stored = 0;
     for (int b = 0; b < batches; ++b) {
