@@ -24,9 +24,8 @@ struct ImportOptions
     int batchSize = 10000;             // alerts per insert transaction
     qint64 maxLineBytes = 16LL << 20;  // longer lines are rejected ("line longer than ...")
     bool optimizeAfter = true;         // AlertStore::optimize() when done (large imports)
-    // AlertStore::setPageCacheDropBehind: off (< 0) by default, unlike live ingest (see there). A 1M-alert import
-    // took 35.5-38.0 s without the drop against 41.1-44.6 s with it (three alternating pairs; the full-text index
-    // built at the end read the dropped pages back at ~450 MB/s).
+    // AlertStore::setPageCacheDropBehind: off (< 0) by default, as the store's own default; see there why a bulk load
+    // keeps its file cached and what it measured.
     qint64 pageCacheKeepBytes = -1;
     int progressIntervalMs = 100;      // at most ~10 progress signals a second
     int maxKeptDiagnostics = 1000;     // diagnostics() keeps the first N (all are still emitted)
