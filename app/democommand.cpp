@@ -2,8 +2,8 @@
 // `falco-explorer demo`: realistic Falco alerts from the DemoGenerator, stored or printed raw.
 #include "app/cliutil.h"
 #include "app/commands.h"
-#include "ingest/demogenerator.h"
-#include "ingest/ecsmapper.h"
+#include "ingest/ecs/demogenerator.h"
+#include "ingest/ecs/ecsmapper.h"
 #include "model/alertstore.h"
 
 #include <QCommandLineOption>

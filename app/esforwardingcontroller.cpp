@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "app/esforwardingcontroller.h"
 
-#include "ingest/esclient.h"
-#include "ingest/esforwarder.h"
+#include "ingest/elasticsearch/esclient.h"
+#include "ingest/elasticsearch/esforwarder.h"
 
 #include <QSettings>
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "app/followcommand.h"
 
-#include "ingest/filetailer.h"
-#include "ingest/ingestpipeline.h"
+#include "ingest/sources/filetailer.h"
+#include "ingest/pipeline/ingestpipeline.h"
 #include "model/alertstore.h"
 
 #include <QCoreApplication>

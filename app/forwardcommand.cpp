@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // `falco-explorer forward` and `falco-explorer es-setup`.
 #include "app/commands.h"
-#include "ingest/esclient.h"
-#include "ingest/esforwarder.h"
-#include "ingest/indextemplate.h"
+#include "ingest/elasticsearch/esclient.h"
+#include "ingest/elasticsearch/esforwarder.h"
+#include "ingest/elasticsearch/indextemplate.h"
 #include "model/alertstore.h"
 #include "model/forwardoutbox.h"
 

@@ -5,9 +5,9 @@
 #include "app/esforwardingcontroller.h"
 #include "app/livesources.h"
 
-#include "ingest/demogenerator.h"
-#include "ingest/ecsmapper.h"
-#include "ingest/fileimporter.h"
+#include "ingest/ecs/demogenerator.h"
+#include "ingest/ecs/ecsmapper.h"
+#include "ingest/pipeline/fileimporter.h"
 #include "model/alertstore.h"
 #include "model/alerttablemodel.h"
 #include "ui/dashboardview.h"

@@ -3,7 +3,7 @@
 #include "app/cliutil.h"
 #include "app/commands.h"
 #include "app/followcommand.h"
-#include "ingest/fileimporter.h"
+#include "ingest/pipeline/fileimporter.h"
 #include "model/alertstore.h"
 
 #include <QCommandLineOption>

@@ -3,8 +3,8 @@
 #include "app/commands.h"
 #include "app/followcommand.h"
 
-#include "ingest/ingestpipeline.h"
-#include "ingest/sysloglistener.h"
+#include "ingest/pipeline/ingestpipeline.h"
+#include "ingest/sources/sysloglistener.h"
 #include "model/alertstore.h"
 
 #include <QCommandLineParser>

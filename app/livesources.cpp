@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "app/livesources.h"
 
-#include "ingest/filetailer.h"
-#include "ingest/ingestpipeline.h"
-#include "ingest/sysloglistener.h"
+#include "ingest/sources/filetailer.h"
+#include "ingest/pipeline/ingestpipeline.h"
+#include "ingest/sources/sysloglistener.h"
 #include "ui/listeneroptions.h"
 #include "ui/mainwindow.h"
 #include "ui/sourcespane.h"

@@ -2,7 +2,7 @@
 // `falco-explorer map`: Falco alerts in, ECS documents out (NDJSON), nothing stored.
 #include "app/cliutil.h"
 #include "app/commands.h"
-#include "ingest/fileimporter.h"
+#include "ingest/pipeline/fileimporter.h"
 
 #include <QCommandLineOption>
 

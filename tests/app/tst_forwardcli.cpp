@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The falco-explorer binary's forward / es-setup commands against the fake Elasticsearch, which runs in this
 // process while the CLI runs as a child process.
-#include "ingest/bulkencoder.h"
+#include "ingest/elasticsearch/bulkencoder.h"
 #include "model/alertstore.h"
 #include "support/fakeelasticsearch.h"
 

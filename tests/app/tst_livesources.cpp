@@ -4,7 +4,7 @@
 // options receives syslog; the sources of a database come back after a restart of the window and follow
 // database switches.
 #include "app/livesources.h"
-#include "ingest/demogenerator.h"
+#include "ingest/ecs/demogenerator.h"
 #include "model/alertstore.h"
 #include "ui/listeneroptions.h"
 #include "ui/mainwindow.h"

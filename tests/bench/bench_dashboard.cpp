@@ -7,8 +7,8 @@
 // FE_BENCH_SKIP_QUERIES=1 leaves them out.
 // FE_SCREENSHOT_DIR=DIR only saves screenshots of the dashboard on that store (see screenshots()).
 // FE_BENCH_COUNT=N overrides the default 1M (FE_BENCH_10M=1: 10M); FE_BENCH_DB=PATH reuses (or creates) a store.
-#include "ingest/demogenerator.h"
-#include "ingest/ecsmapper.h"
+#include "ingest/ecs/demogenerator.h"
+#include "ingest/ecs/ecsmapper.h"
 #include "model/aggregates.h"
 #include "model/alertcolumncache.h"
 #include "model/alertstore.h"

@@ -8,7 +8,7 @@
 // Runs batch sizes 1000/5000/10000 (each capped at 10 MB of body) with 1, 2 and 3 requests in flight. Prints
 // figures; never fails on speed. Usage: bench_forward [alerts] [batch docs] [in flight] (default 50000 alerts,
 // every combination above).
-#include "ingest/esforwarder.h"
+#include "ingest/elasticsearch/esforwarder.h"
 #include "model/alertstore.h"
 #include "model/forwardoutbox.h"
 #include "support/fakeelasticsearch.h"

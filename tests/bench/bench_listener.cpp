@@ -20,8 +20,8 @@
 // below the run's size, the rate past N is what sustained ingest costs with the index kept up;
 // FE_BENCH_LISTENER_QUEUED_BATCHES=N and FE_BENCH_LISTENER_QUEUED_MIB=M bound the queues between the stages
 // (IngestConfig::maxQueuedBatches, maxQueuedBytes).
-#include "ingest/ingestpipeline.h"
-#include "ingest/sysloglistener.h"
+#include "ingest/pipeline/ingestpipeline.h"
+#include "ingest/sources/sysloglistener.h"
 #include "model/alertstore.h"
 #include "support/loopbackclient.h"
 

@@ -32,11 +32,11 @@
 // alert still allocates its JSON, output and uuid, and these rows hash every line (SHA-256: 1.7 us an alert).
 // `--digest` printed 531502...2e25 before and after every step; tst_mapperpaths maps seven corpora through
 // both paths under seven option sets and compares every MapResult field.
-#include "ingest/cefdecoder.h"
-#include "ingest/demogenerator.h"
-#include "ingest/ecsmapper.h"
-#include "ingest/mapperpath.h"
-#include "ingest/sha256.h"
+#include "ingest/syslog/cefdecoder.h"
+#include "ingest/ecs/demogenerator.h"
+#include "ingest/ecs/ecsmapper.h"
+#include "ingest/ecs/mapperpath.h"
+#include "ingest/ecs/sha256.h"
 
 #include <QByteArray>
 #include <QCryptographicHash>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "ingest/bulkencoder.h"
+#include "ingest/elasticsearch/bulkencoder.h"
 
 #include <QCryptographicHash>
 #include <QTest>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "ingest/backoffpolicy.h"
-#include "ingest/bulkresponse.h"
+#include "ingest/elasticsearch/backoffpolicy.h"
+#include "ingest/elasticsearch/bulkresponse.h"
 
 #include <QTest>
 

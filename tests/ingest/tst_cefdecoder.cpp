@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "ingest/cefdecoder.h"
+#include "ingest/syslog/cefdecoder.h"
 
 #include <QTest>
 

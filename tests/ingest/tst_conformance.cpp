@@ -10,7 +10,7 @@
 // 22 cases: 18 docs of test-falco.log-expected.json, 3 of test-nopreserve.log-expected.json, and input
 // line 19 of test-falco.log, which has no expected doc (SOURCE.md "Version skew" 1): its derived values are
 // asserted field by field.
-#include "ingest/ecsmapper.h"
+#include "ingest/ecs/ecsmapper.h"
 
 #include "testpaths.h"
 

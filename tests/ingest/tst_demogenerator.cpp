@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "ingest/demogenerator.h"
-#include "ingest/ecsmapper.h"
+#include "ingest/ecs/demogenerator.h"
+#include "ingest/ecs/ecsmapper.h"
 
 #include <QDateTime>
 #include <QJsonArray>

@@ -5,7 +5,7 @@
 //   {"name", "input": {alert object} | "line": "raw line", "options": {...}, "expect": {...}}
 // Expected fields are compared the way Elasticsearch indexes (dotted paths, strict types); a null expected
 // value means "absent".
-#include "ingest/ecsmapper.h"
+#include "ingest/ecs/ecsmapper.h"
 
 #include "testpaths.h"
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // EsClient's own HTTP/1.1 over real loopback sockets: a scripted server answers with canned bytes, written in
 // pieces, so every way an answer can be framed (length, chunks, until close, interim 1xx) and broken is seen.
-#include "ingest/esclient.h"
+#include "ingest/elasticsearch/esclient.h"
 
 #include <QPointer>
 #include <QTcpServer>

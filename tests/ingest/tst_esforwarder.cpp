@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // End to end: a real store file, the forwarder's worker thread and real sockets to the fake _bulk server.
-#include "ingest/bulkencoder.h"
-#include "ingest/esclient.h"
-#include "ingest/esforwarder.h"
+#include "ingest/elasticsearch/bulkencoder.h"
+#include "ingest/elasticsearch/esclient.h"
+#include "ingest/elasticsearch/esforwarder.h"
 #include "model/alertstore.h"
 #include "model/forwardoutbox.h"
 #include "support/fakeelasticsearch.h"

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // FileImporter against real files and a real store. The import's parsing, errors and counts are covered end to end
 // by tests/app/tst_cli.cpp (the `import` command); here, what only the importer's own options decide.
-#include "ingest/demogenerator.h"
-#include "ingest/fileimporter.h"
+#include "ingest/ecs/demogenerator.h"
+#include "ingest/pipeline/fileimporter.h"
 #include "model/alertstore.h"
 #include "support/pagecache.h"
 

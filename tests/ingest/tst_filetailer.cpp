@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Live file tailing with real files and a real store: appends, partial lines, logrotate-style rotation
 // (rename + create, copytruncate, delete + recreate), restart in the middle, globs. Counts are exact.
-#include "ingest/filetailer.h"
-#include "ingest/ingestpipeline.h"
+#include "ingest/sources/filetailer.h"
+#include "ingest/pipeline/ingestpipeline.h"
 #include "model/alertstore.h"
 
 #include <QDir>

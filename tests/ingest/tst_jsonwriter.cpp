@@ -3,7 +3,7 @@
 // every length from 0 to 80 in several escape densities (none, all, every other byte, embedded JSON, control
 // bytes, UTF-8), and strings that end exactly at the edge of a readable page (the writer's 16-byte loads must
 // never cross into the next one).
-#include "ingest/ecsvalue.h"
+#include "ingest/ecs/ecsvalue.h"
 
 #include <QTest>
 

@@ -5,9 +5,9 @@
 // syslog lines (Go, RFC 5424, RFC 3164, CRI wrappers), alerts edited key by key (null / number / array /
 // object values, keys the renames collide with, duplicate keys, plain keys) and lines damaged byte by byte.
 // The clean generated alerts must take the fast path (so that this test keeps testing it).
-#include "ingest/demogenerator.h"
-#include "ingest/ecsmapper.h"
-#include "ingest/mapperpath.h"
+#include "ingest/ecs/demogenerator.h"
+#include "ingest/ecs/ecsmapper.h"
+#include "ingest/ecs/mapperpath.h"
 
 #include "testpaths.h"
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "ingest/syslogframer.h"
+#include "ingest/syslog/syslogframer.h"
 
 #include <QTest>
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // End-to-end: real sockets on 127.0.0.1, real clients (logger, rsyslogd, openssl-made certificates), a real
 // SQLite store; counts are exact.
-#include "ingest/ingestpipeline.h"
-#include "ingest/sysloglistener.h"
+#include "ingest/pipeline/ingestpipeline.h"
+#include "ingest/sources/sysloglistener.h"
 #include "model/alertstore.h"
 
 #include "support/loopbackclient.h"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "ingest/syslogmessage.h"
+#include "ingest/syslog/syslogmessage.h"
 
 #include <QDateTime>
 #include <QTest>

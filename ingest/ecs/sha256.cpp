@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "ingest/sha256.h"
+#include "ingest/ecs/sha256.h"
 
 #include <QCryptographicHash>
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "ingest/sysloglistener.h"
+#include "ingest/sources/sysloglistener.h"
 
-#include "ingest/ingestpipeline.h"
-#include "ingest/syslogframer.h"
+#include "ingest/pipeline/ingestpipeline.h"
+#include "ingest/syslog/syslogframer.h"
 
 #include <QDateTime>
 #include <QFile>

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "ingest/esforwarder.h"
+#include "ingest/elasticsearch/esforwarder.h"
 
-#include "ingest/backoffpolicy.h"
-#include "ingest/bulkencoder.h"
-#include "ingest/bulkresponse.h"
-#include "ingest/esclient.h"
+#include "ingest/elasticsearch/backoffpolicy.h"
+#include "ingest/elasticsearch/bulkencoder.h"
+#include "ingest/elasticsearch/bulkresponse.h"
+#include "ingest/elasticsearch/esclient.h"
 
 #include <QDateTime>
 #include <QSet>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "ingest/linereader.h"
+#include "ingest/sources/linereader.h"
 
 #include <QFile>
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "ingest/bulkresponse.h"
+#include "ingest/elasticsearch/bulkresponse.h"
 
 #include <nlohmann/json.hpp>
 

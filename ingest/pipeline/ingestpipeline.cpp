@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "ingest/ingestpipeline.h"
+#include "ingest/pipeline/ingestpipeline.h"
 
-#include "ingest/cefdecoder.h"
+#include "ingest/syslog/cefdecoder.h"
 #include "model/alertstore.h"
 
 #include <QElapsedTimer>

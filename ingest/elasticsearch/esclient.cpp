@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "ingest/esclient.h"
+#include "ingest/elasticsearch/esclient.h"
 
 #include <QFile>
 #include <QJsonDocument>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "ingest/ecsvalue.h"
+#include "ingest/ecs/ecsvalue.h"
 
-#include "ingest/jsonwriter.h"
+#include "ingest/ecs/jsonwriter.h"
 
 #include <algorithm>
 #include <array>

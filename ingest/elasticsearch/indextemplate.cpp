@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "ingest/indextemplate.h"
+#include "ingest/elasticsearch/indextemplate.h"
 
 #include <nlohmann/json.hpp>
 

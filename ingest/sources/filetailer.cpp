@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "ingest/filetailer.h"
+#include "ingest/sources/filetailer.h"
 
-#include "ingest/ingestpipeline.h"
+#include "ingest/pipeline/ingestpipeline.h"
 #include "model/alertstore.h"
 
 #include <QCryptographicHash>

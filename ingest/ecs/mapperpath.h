@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include "ingest/ecsmapper.h"
+#include "ingest/ecs/ecsmapper.h"
 
 namespace fe {
 

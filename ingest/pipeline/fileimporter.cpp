@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "ingest/fileimporter.h"
+#include "ingest/pipeline/fileimporter.h"
 
-#include "ingest/linereader.h"
+#include "ingest/sources/linereader.h"
 #include "model/alertstore.h"
 
 #include <QDateTime>

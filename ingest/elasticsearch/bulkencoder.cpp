@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "ingest/bulkencoder.h"
+#include "ingest/elasticsearch/bulkencoder.h"
 
-#include "ingest/sha256.h"
+#include "ingest/ecs/sha256.h"
 
 #include <QVarLengthArray>
 

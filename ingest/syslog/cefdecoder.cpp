@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "ingest/cefdecoder.h"
+#include "ingest/syslog/cefdecoder.h"
 
-#include "ingest/syslogmessage.h"
+#include "ingest/syslog/syslogmessage.h"
 
 #include <nlohmann/json.hpp>
 

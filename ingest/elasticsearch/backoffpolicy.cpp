@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "ingest/backoffpolicy.h"
+#include "ingest/elasticsearch/backoffpolicy.h"
 
 #include <QRandomGenerator>
 

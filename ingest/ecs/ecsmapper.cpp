@@ -16,13 +16,13 @@
 //   turned into a number): the user's text is kept as typed, and a field never changes type by value.
 // * A document from Falcosidekick's Elasticsearch output (top-level "@timestamp" beside the alert keys) is
 //   the "Sidekick-direct" shape; any other JSON object is a Falco alert read from `message`.
-#include "ingest/ecsmapper.h"
+#include "ingest/ecs/ecsmapper.h"
 
-#include "ingest/ecsvalue.h"
-#include "ingest/jsonwriter.h"
-#include "ingest/mapperpath.h"
-#include "ingest/sha256.h"
-#include "ingest/syslogmessage.h"
+#include "ingest/ecs/ecsvalue.h"
+#include "ingest/ecs/jsonwriter.h"
+#include "ingest/ecs/mapperpath.h"
+#include "ingest/ecs/sha256.h"
+#include "ingest/syslog/syslogmessage.h"
 
 #include <QDateTime>
 #include <QHostAddress>

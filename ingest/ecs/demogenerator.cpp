@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "ingest/demogenerator.h"
+#include "ingest/ecs/demogenerator.h"
 
 #include <QDateTime>
 
