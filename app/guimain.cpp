@@ -7,6 +7,8 @@
 
 #include "ingest/ecs/demogenerator.h"
 #include "ingest/ecs/ecsmapper.h"
+#include "ingest/ecs/ecsrecordmapper.h"
+#include "model/recordcodec.h"
 #include "ingest/pipeline/fileimporter.h"
 #include "model/alertstore.h"
 #include "model/alerttablemodel.h"
@@ -116,18 +118,35 @@ qint64 fillWithDemoData(const QString &path, qint64 count)
     DemoGenerator generator(options);
     MapOptions mapOptions;
     mapOptions.preserveOriginal = true;
+    mapOptions.readTimeMs = QDateTime::currentMSecsSinceEpoch();
+    const AlertOrigin origin = EcsRecordMapper::origin(mapOptions, QString());
+    // A new store's dictionary is trained on the first alerts, before any is compressed.
+    std::vector<QByteArray> first;
+    while (!generator.atEnd() && first.size() < 2000)
+        first.push_back(generator.next());
+    if (store.codec()->activeDictionary() == 0) {
+        const std::vector<QByteArrayView> samples(first.begin(), first.end());
+        store.trainDictionary(samples);
+    }
     AlertBatch batch;
     qint64 stored = 0;
-    while (!generator.atEnd()) {
-        const QByteArray line = generator.next();
+    const auto add = [&](const QByteArray &line) {
         MapResult r = mapLine(line, mapOptions);
-        if (r.status == MapResult::Status::Alert)
+        if (r.status == MapResult::Status::Alert) {
+            EcsRecordMapper::keepOriginal(&r.alert, line, origin, mapOptions, *store.codec());
             batch.append(std::move(r.alert));
-        if (batch.size() >= 1000 || (generator.atEnd() && !batch.isEmpty())) {
+        }
+        if (batch.size() >= 1000) {
             stored += store.insert(batch).stored;
             batch.clear();
         }
-    }
+    };
+    for (const QByteArray &line : first)
+        add(line);
+    while (!generator.atEnd())
+        add(generator.next());
+    if (!batch.isEmpty())
+        stored += store.insert(batch).stored;
     store.optimize();
     return stored;
 }

@@ -2,6 +2,7 @@
 // falco-explorer: the desktop application when started without a subcommand, a headless CLI otherwise.
 #include "app/commands.h"
 #include "app/reportcommand.h"
+#include "ingest/ecs/ecsrecordmapper.h"
 
 #include <QCoreApplication>
 #include <QString>
@@ -58,6 +59,8 @@ void setIdentity()
 int main(int argc, char **argv)
 {
     const char *first = argc > 1 ? argv[1] : nullptr;
+    // The store keeps originals and derives documents with the mapper (model/recordmapper.h).
+    fe::installEcsRecordMapper();
 
     if (first && (std::strcmp(first, "--help") == 0 || std::strcmp(first, "-h") == 0 || std::strcmp(first, "help") == 0)) {
         std::fputs(s_usage, stdout);

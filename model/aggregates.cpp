@@ -3,7 +3,10 @@
 
 #include "model/alertcolumncache.h"
 #include "model/cachedmatch.h"
+#include "model/factcatalog.h"
 #include "model/filtersql.h"
+#include "model/recordreader.h"
+#include "model/storefunctions.h"
 #include "model/schema.h"
 #include "model/sqlstatement.h"
 
@@ -225,72 +228,84 @@ const char *text(sqlite3_stmt *stmt, int column)
     return reinterpret_cast<const char *>(sqlite3_column_text(stmt, column));
 }
 
-// The alert stream's columns (readSummary()), and its output text.
+// The alert stream's columns (readSummary()): the facts come from the profile, the output from the record.
 constexpr char s_summaryColumns[] =
-    "SELECT a.id, a.ts, a.priority, a.severity, a.rule, a.host, a.process, a.container_name, a.pod";
-constexpr char s_summaryOutput[] = "SELECT output FROM alert_fts WHERE rowid = ?1";
+    "SELECT a.id, a.ts, a.profile, a.record, a.origin, a.byte_offset, a.received";
 
-AlertSummary readSummary(sqlite3_stmt *s, sqlite3_stmt *output)
+AlertSummary readSummary(const AlertStore &store, sqlite3_stmt *s)
 {
-    auto str = [](sqlite3_stmt *stmt, int column) {
-        return QString::fromUtf8(text(stmt, column), sqlite3_column_bytes(stmt, column));
-    };
+    const auto str = [](const QByteArray &bytes) { return QString::fromUtf8(bytes); };
     AlertSummary summary;
     summary.id = sqlite3_column_int64(s, 0);
     summary.timestampMs = sqlite3_column_int64(s, 1);
-    summary.priority = Priority(std::clamp(sqlite3_column_int(s, 2), 0, int(Priority::Unknown)));
-    summary.severity = sqlite3_column_int(s, 3);
-    summary.rule = str(s, 4);
-    summary.host = str(s, 5);
-    summary.process = str(s, 6);
-    summary.containerName = str(s, 7);
-    summary.pod = str(s, 8);
-    sqlite3_bind_int64(output, 1, summary.id);
-    if (sqlite3_step(output) == SQLITE_ROW)
-        summary.output = str(output, 0);
-    sqlite3_reset(output);
+    const quint32 profile = quint32(sqlite3_column_int64(s, 2));
+    FactCatalog &catalog = store.functions().catalog();
+    if (catalog.ensureProfile(store.handle(), profile)) {
+        summary.priority = Priority(std::clamp(int(catalog.value(profile, FactPriority)), 0, int(Priority::Unknown)));
+        summary.severity = int(catalog.value(profile, FactSeverity));
+        summary.rule = str(catalog.factText(profile, FactRule));
+        summary.host = str(catalog.factText(profile, FactHost));
+        summary.process = str(catalog.factText(profile, FactProcess));
+        summary.containerName = str(catalog.factText(profile, FactContainerName));
+        summary.pod = str(catalog.factText(profile, FactPod));
+    }
+    RecordReader &reader = store.functions().reader();
+    StoredRecord record;
+    if (reader.load(summary.id, s, 3, &record))
+        summary.output = reader.outputText(record);
     return summary;
 }
 
-// The base table: one pass over the matching rows, counted in memory. A GROUP BY per panel would scan the
-// filtered rows once per panel; one pass reads them once whatever the number of panels.
-bool addFromBase(sqlite3 *db, const FilterSql &filter, Accumulator *acc, qint64 origin, qint64 interval,
+// The base table: one pass over the matching rows, counted in memory per profile, then per value. A GROUP BY per
+// panel would scan the filtered rows once per panel; one pass reads them once whatever the number of panels.
+bool addFromBase(const AlertStore &store, const FilterSql &filter, Accumulator *acc, qint64 origin, qint64 interval,
                  QString *error)
 {
-    const QString sql = QStringLiteral(
-                            "SELECT a.ts, a.priority, a.rule, a.host, a.pod, a.source, a.technique, a.tactics, a.image, "
-                            "a.namespace, a.tags FROM ")
-        + filter.from() + QStringLiteral(" WHERE ") + filter.where();
+    sqlite3 *db = store.handle();
+    const QString sql = QStringLiteral("SELECT a.ts, a.profile FROM ") + filter.from() + QStringLiteral(" WHERE ")
+        + filter.where();
     SqlStatement query(db, sql);
     if (!query || filter.bind(query.get()) < 0) {
         if (error)
             *error = query.error();
         return false;
     }
+    FactCatalog &catalog = store.functions().catalog();
+    QHash<quint32, Agg> byProfile;
     sqlite3_stmt *s = query.get();
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         const qint64 ts = sqlite3_column_int64(s, 0);
-        acc->addTime(origin + floorDiv(ts - origin, interval) * interval, sqlite3_column_int(s, 1), 1, ts);
-        static const std::pair<int, RollupDim> s_simple[] = {
-            {2, RollupDim::Rule},      {3, RollupDim::Host},  {4, RollupDim::Pod},
-            {5, RollupDim::Source},    {6, RollupDim::Technique}, {8, RollupDim::Image},
-            {9, RollupDim::Namespace},
-        };
-        for (const auto &[column, dim] : s_simple)
-            acc->add(dim, text(s, column), sqlite3_column_bytes(s, column), 1, ts);
-        const char *technique = text(s, 6);
-        const int techniqueSize = sqlite3_column_bytes(s, 6);
-        const char *tactics = text(s, 7);
-        acc->addMitre(tactics ? tactics : "", sqlite3_column_bytes(s, 7), technique ? technique : "", techniqueSize, 1,
-                      ts);
-        const char *tags = text(s, 10);
-        acc->addTags(tags ? tags : "", sqlite3_column_bytes(s, 10), 1, ts);
+        const quint32 profile = quint32(sqlite3_column_int64(s, 1));
+        if (!catalog.ensureProfile(db, profile))
+            continue;
+        acc->addTime(origin + floorDiv(ts - origin, interval) * interval, int(catalog.value(profile, FactPriority)), 1,
+                     ts);
+        byProfile[profile].add(1, ts);
     }
     if (rc != SQLITE_DONE) {
         if (error)
             *error = QString::fromUtf8(sqlite3_errmsg(db));
         return false;
+    }
+    static const std::pair<int, RollupDim> s_simple[] = {
+        {FactRule, RollupDim::Rule},           {FactHost, RollupDim::Host},   {FactPod, RollupDim::Pod},
+        {FactSource, RollupDim::Source},       {FactTechnique, RollupDim::Technique}, {FactImage, RollupDim::Image},
+        {FactNamespace, RollupDim::Namespace},
+    };
+    for (auto it = byProfile.cbegin(); it != byProfile.cend(); ++it) {
+        const quint32 profile = it.key();
+        const qint64 n = it->count;
+        const qint64 last = it->lastTs;
+        for (const auto &[column, dim] : s_simple) {
+            const QByteArray &key = catalog.factText(profile, column);
+            acc->add(dim, key.constData(), int(key.size()), n, last);
+        }
+        const QByteArray &technique = catalog.factText(profile, FactTechnique);
+        const QByteArray &tactics = catalog.factText(profile, FactTactics);
+        acc->addMitre(tactics.constData(), int(tactics.size()), technique.constData(), int(technique.size()), n, last);
+        const QByteArray &tags = catalog.factText(profile, FactTags);
+        acc->addTags(tags.constData(), int(tags.size()), n, last);
     }
     return true;
 }
@@ -458,16 +473,15 @@ bool addFromColumns(const AlertStore &store, AlertColumnCache &cache, const Filt
         std::sort(heap.begin(), heap.end(), std::greater<>());
         std::vector<qint64> rowIds;
         SqlStatement byId(db, QLatin1String(s_summaryColumns) + QStringLiteral(" FROM alerts a WHERE a.id = ?1"));
-        SqlStatement output(db, QLatin1String(s_summaryOutput));
-        if (!byId || !output) {
+        if (!byId) {
             if (error)
-                *error = byId ? output.error() : byId.error();
+                *error = byId.error();
             return false;
         }
         for (const auto &[t, row] : heap) {
             sqlite3_bind_int64(byId.get(), 1, cache.idOfRow(row));
             if (sqlite3_step(byId.get()) == SQLITE_ROW)
-                newest->append(readSummary(byId.get(), output.get()));
+                newest->append(readSummary(store, byId.get()));
             sqlite3_reset(byId.get());
         }
     }
@@ -575,7 +589,7 @@ bool computeDashboard(const AlertStore &store, const AlertFilter &filter, const 
             out->fromColumnCache = used;
             if (!used)
                 out->newest.clear();
-            if (!used && !addFromBase(db, filterSql.withRange(fromMs, toMs), &acc, origin, interval, error))
+            if (!used && !addFromBase(store, filterSql.withRange(fromMs, toMs), &acc, origin, interval, error))
                 return false;
         } else {
             out->fromRollups = true;
@@ -585,9 +599,9 @@ bool computeDashboard(const AlertStore &store, const AlertFilter &filter, const 
             // under 120 h) the time series of [h0, h1) comes from minutes, below a day from hours.
             const RollupSlices r = RollupSlices::plan(db, fromMs, toMs);
             const FilterSql plain = FilterSql::build(AlertFilter{});
-            if (r.h0 > r.from && !addFromBase(db, plain.withRange(r.from, r.h0), &acc, origin, interval, error))
+            if (r.h0 > r.from && !addFromBase(store, plain.withRange(r.from, r.h0), &acc, origin, interval, error))
                 return false;
-            if (r.to > r.h1 && !addFromBase(db, plain.withRange(r.h1, r.to), &acc, origin, interval, error))
+            if (r.to > r.h1 && !addFromBase(store, plain.withRange(r.h1, r.to), &acc, origin, interval, error))
                 return false;
             const bool hourTime = interval % HourMs == 0;
             const bool dayTime = interval % DayMs == 0;
@@ -637,18 +651,17 @@ bool newestAlerts(const AlertStore &store, const AlertFilter &filter, int limit,
         return true;
     SqlStatement query(db, QLatin1String(s_summaryColumns) + QStringLiteral(" FROM ") + filterSql.from() + QStringLiteral(" WHERE ") + filterSql.where()
                         + QStringLiteral(" ORDER BY a.ts DESC, a.id DESC LIMIT ?"));
-    SqlStatement output(db, QLatin1String(s_summaryOutput));
     const int limitIndex = query ? filterSql.bind(query.get()) : -1;
-    if (!query || !output || limitIndex < 0) {
+    if (!query || limitIndex < 0) {
         if (error)
-            *error = query ? output.error() : query.error();
+            *error = query.error();
         return false;
     }
     sqlite3_stmt *s = query.get();
     sqlite3_bind_int(s, limitIndex, limit);
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        out->append(readSummary(s, output.get()));
+        out->append(readSummary(store, s));
     if (rc != SQLITE_DONE) {
         if (error)
             *error = QString::fromUtf8(sqlite3_errmsg(db));

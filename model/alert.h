@@ -30,8 +30,28 @@ QString priorityName(Priority priority);
 // The Elastic integration's event.severity scale: 99/73/47/21, 0 when unknown.
 int severityForPriority(Priority priority);
 
-// One alert as the store and the UI see it: the columns the dashboard and filters need, plus the full
-// ECS document. Built by the ingest mapper, a plain value type that crosses threads.
+// Where an alert was read and how it was mapped: with the alert's own byte offset and read time, everything the mapper
+// needs to derive its ECS document again from its original bytes (schema v5 stores the original, not the document).
+struct AlertOrigin
+{
+    enum class Kind : int {
+        File = 1,       // a line of a file (or stdin): name is the file's absolute path, "" for stdin
+        Network = 2,    // a syslog frame received over TCP or UDP: name is the peer "ip:port"
+        Document = 3,   // a store of schema v4 or older: the record is the stored ECS document itself
+    };
+    Kind kind = Kind::File;
+    QString name;
+    QString options;   // the mapping options (preserve flags, --set fields), as ingest encodes them; opaque here
+
+    bool operator==(const AlertOrigin &other) const
+    {
+        return kind == other.kind && name == other.name && options == other.options;
+    }
+};
+
+// One alert as the store and the UI see it: the columns the dashboard and filters need (its facts), what is stored of
+// it (its compressed original and where it came from), and, when read back, its derived ECS document. Built by the
+// ingest mapper, a plain value type that crosses threads.
 struct Alert
 {
     qint64 id = 0;                // store row id; 0 before it is stored
@@ -57,7 +77,14 @@ struct Alert
     QStringList tactics;          // from mitre_* tags, e.g. "credential_access"
     QByteArray dedupeKey;         // "u:<uuid>" or "h:<hex sha-256 of the alert JSON text>"
     bool timeIsReceipt = false;   // timestampMs is when the alert was read or received, not its own time
-    QByteArray ecsJson;           // the whole ECS document, compact UTF-8 JSON
+    QByteArray ecsJson;           // the whole ECS document, compact UTF-8 JSON (empty when mapped for its facts only)
+
+    // What the store keeps of it (schema v5).
+    QByteArray record;            // the original bytes (the line as read, the frame as received), RecordCodec-compressed
+    qint32 originalSize = 0;      // bytes of the original before compression
+    AlertOrigin origin;
+    qint64 offset = -1;           // File: the line's byte offset in the file; -1 otherwise
+    qint64 receivedMs = 0;        // when it was read or received: the mapper's read time
 };
 
 using AlertBatch = QVector<Alert>;
@@ -66,6 +93,7 @@ using AlertBatch = QVector<Alert>;
 
 // Every member is a primitive or an implicitly shared Qt value, which Qt relocates with memcpy: a batch that grows,
 // or moves alerts into a transaction's list, copies bytes instead of calling a move constructor per alert.
+Q_DECLARE_TYPEINFO(fe::AlertOrigin, Q_RELOCATABLE_TYPE);
 Q_DECLARE_TYPEINFO(fe::Alert, Q_RELOCATABLE_TYPE);
 
 Q_DECLARE_METATYPE(fe::Alert)

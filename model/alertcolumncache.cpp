@@ -2,6 +2,8 @@
 #include "model/alertcolumncache.h"
 
 #include "model/alertstore.h"
+#include "model/columnsegment.h"
+#include "model/factcatalog.h"
 #include "model/sqlstatement.h"
 
 #include <QFileInfo>
@@ -16,11 +18,6 @@
 namespace fe {
 
 namespace {
-
-const char *const s_columnNames[AlertColumnCache::ColumnCount] = {
-    "priority", "severity", "rule", "host", "source", "container_id", "container_name", "image", "pod", "namespace",
-    "process", "user_name", "technique", "subtechnique", "tactics", "tags",
-};
 
 // The registry of shared caches, by canonical file path.
 QMutex s_registryMutex;
@@ -41,11 +38,7 @@ QString registryKey(const QString &path)
 
 AlertColumnCache::AlertColumnCache() = default;
 
-AlertColumnCache::~AlertColumnCache()
-{
-    if (m_probe)
-        sqlite3_close(m_probe);
-}
+AlertColumnCache::~AlertColumnCache() = default;
 
 std::shared_ptr<AlertColumnCache> AlertColumnCache::acquire(const QString &databasePath)
 {
@@ -79,8 +72,7 @@ std::shared_ptr<AlertColumnCache> AlertColumnCache::find(const QString &database
 
 const char *AlertColumnCache::columnName(int column)
 {
-    Q_ASSERT(column >= 0 && column < ColumnCount);
-    return s_columnNames[column];
+    return factColumnName(column);
 }
 
 int AlertColumnCache::dictionarySize(int column) const
@@ -96,7 +88,6 @@ void AlertColumnCache::clear()
     m_rowProfile.shrink_to_fit();
     m_runs.clear();
     m_profiles.clear();
-    m_profileByHash.clear();
     for (int c = 0; c < IntColumnCount; ++c) {
         m_ints[c].clear();
         m_intCodes[c].clear();
@@ -148,6 +139,44 @@ bool AlertColumnCache::agreesWith(const AlertStore &store, qint64 maxId) const
     return sqlite3_step(stmt.get()) == SQLITE_ROW && sqlite3_column_int64(stmt.get(), 0) == m_ts[size_t(row)];
 }
 
+bool AlertColumnCache::syncProfiles(const AlertStore &store, QString *error)
+{
+    const std::shared_ptr<FactCatalog> catalog = store.facts();
+    if (!catalog) {
+        if (error)
+            *error = QStringLiteral("the alert store is not open");
+        return false;
+    }
+    // Cache profile n is the store's profile n (0: none); its codes are this cache's per-column codes of its values.
+    if (m_profiles.empty())
+        m_profiles.push_back(Profile{});
+    for (quint32 id = quint32(m_profiles.size()); id < catalog->profileEnd(); ++id) {
+        Profile p;
+        for (int c = 0; c < ColumnCount; ++c) {
+            if (c < IntColumnCount) {
+                p.codes[c] = intCode(c, catalog->value(id, c));
+            } else {
+                const QByteArray &text = catalog->factText(id, c);
+                p.codes[c] = textCode(c, text.constData(), int(text.size()));
+            }
+        }
+        m_profiles.push_back(p);
+    }
+    return true;
+}
+
+void AlertColumnCache::appendRow(qint64 id, qint64 ts, quint32 profile)
+{
+    const qint64 row = qint64(m_ts.size());
+    if (!m_runs.empty() && m_runs.back().firstId + m_runs.back().count == id)
+        ++m_runs.back().count;
+    else
+        m_runs.push_back(Run{id, row, 1});
+    m_ts.push_back(ts);
+    // A profile the catalog did not have when the rows were read (another snapshot): counted as "no facts".
+    m_rowProfile.push_back(profile < m_profiles.size() ? profile : 0);
+}
+
 qint64 AlertColumnCache::catchUp(const AlertStore &store, qint64 maxRows, QString *error)
 {
     sqlite3 *db = store.handle();
@@ -158,11 +187,40 @@ qint64 AlertColumnCache::catchUp(const AlertStore &store, qint64 maxRows, QStrin
     }
     if (!agreesWith(store, lastId()))
         clear();
-    QByteArray sql("SELECT id, ts");
-    for (const char *name : s_columnNames)
-        sql += QByteArray(", ") + name;
-    sql += " FROM alerts WHERE id > ?1 ORDER BY id LIMIT ?2";
-    SqlStatement stmt(db, QString::fromLatin1(sql));
+    if (!syncProfiles(store, error))
+        return -1;
+    const qint64 limit = maxRows < 0 ? std::numeric_limits<qint64>::max() : maxRows;
+    qint64 loaded = 0;
+    // The persisted blocks first (schema v5, model/columnsegment.h): a whole block of rows per read.
+    {
+        // Only a block that starts right after the cached rows: ids are dense, and rows read from the table after a
+        // block (the alerts a block did not hold yet) must not be followed by a later block.
+        SqlStatement blocks(db, QStringLiteral("SELECT data FROM colseg WHERE first_id = ?1"));
+        if (!blocks) {
+            if (error)
+                *error = blocks.error();
+            return -1;
+        }
+        ColumnSegment segment;
+        while (loaded < limit) {
+            sqlite3_reset(blocks.get());
+            sqlite3_bind_int64(blocks.get(), 1, lastId() + 1);
+            if (sqlite3_step(blocks.get()) != SQLITE_ROW)
+                break;
+            const void *data = sqlite3_column_blob(blocks.get(), 0);
+            if (!segment.decode(QByteArrayView(static_cast<const char *>(data), sqlite3_column_bytes(blocks.get(), 0)),
+                                error))
+                return -1;
+            m_ts.reserve(m_ts.size() + segment.ids.size());
+            m_rowProfile.reserve(m_rowProfile.size() + segment.ids.size());
+            for (size_t i = 0; i < segment.ids.size(); ++i)
+                appendRow(segment.ids[i], segment.timestamps[i], segment.profiles[i]);
+            loaded += qint64(segment.ids.size());
+        }
+    }
+    if (loaded >= limit)
+        return loaded;
+    SqlStatement stmt(db, QStringLiteral("SELECT id, ts, profile FROM alerts WHERE id > ?1 ORDER BY id LIMIT ?2"));
     if (!stmt) {
         if (error)
             *error = stmt.error();
@@ -170,66 +228,10 @@ qint64 AlertColumnCache::catchUp(const AlertStore &store, qint64 maxRows, QStrin
     }
     sqlite3_stmt *s = stmt.get();
     sqlite3_bind_int64(s, 1, lastId());
-    sqlite3_bind_int64(s, 2, maxRows < 0 ? std::numeric_limits<qint64>::max() : maxRows);
-
-    // A row's values in one buffer (integers as 8 bytes, texts as length + bytes): one hash finds its profile.
-    QByteArray key;
-    key.reserve(1024);
-    const char *texts[ColumnCount];
-    int sizes[ColumnCount];
-    qint64 ints[IntColumnCount];
-    qint64 loaded = 0;
+    sqlite3_bind_int64(s, 2, limit - loaded);
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const qint64 id = sqlite3_column_int64(s, 0);
-        const qint64 ts = sqlite3_column_int64(s, 1);
-        key.resize(0);
-        for (int c = 0; c < ColumnCount; ++c) {
-            if (c < IntColumnCount) {
-                ints[c] = sqlite3_column_int64(s, 2 + c);
-                key.append(reinterpret_cast<const char *>(&ints[c]), sizeof(qint64));
-            } else {
-                texts[c] = reinterpret_cast<const char *>(sqlite3_column_text(s, 2 + c));
-                sizes[c] = texts[c] ? sqlite3_column_bytes(s, 2 + c) : 0;
-                const qint32 size = sizes[c];
-                key.append(reinterpret_cast<const char *>(&size), sizeof(size));
-                if (size > 0)
-                    key.append(texts[c], size);
-            }
-        }
-        const quint64 hash = quint64(qHashBits(key.constData(), size_t(key.size()), 0x5eed));
-        quint32 profile = quint32(-1);
-        for (auto it = m_profileByHash.constFind(hash); it != m_profileByHash.cend() && it.key() == hash; ++it) {
-            const Profile &candidate = m_profiles[*it];
-            bool same = true;
-            for (int c = 0; c < ColumnCount && same; ++c) {
-                if (c < IntColumnCount) {
-                    same = m_ints[c][candidate.codes[c]] == ints[c];
-                } else {
-                    const QByteArray &value = m_text[c - IntColumnCount][candidate.codes[c]];
-                    same = value.size() == sizes[c] && (sizes[c] == 0 || std::memcmp(value.constData(), texts[c], size_t(sizes[c])) == 0);
-                }
-            }
-            if (same) {
-                profile = *it;
-                break;
-            }
-        }
-        if (profile == quint32(-1)) {
-            Profile p;
-            for (int c = 0; c < ColumnCount; ++c)
-                p.codes[c] = c < IntColumnCount ? intCode(c, ints[c]) : textCode(c, texts[c], sizes[c]);
-            profile = quint32(m_profiles.size());
-            m_profiles.push_back(p);
-            m_profileByHash.insert(hash, profile);
-        }
-        const qint64 row = qint64(m_ts.size());
-        if (!m_runs.empty() && m_runs.back().firstId + m_runs.back().count == id)
-            ++m_runs.back().count;
-        else
-            m_runs.push_back(Run{id, row, 1});
-        m_ts.push_back(ts);
-        m_rowProfile.push_back(profile);
+        appendRow(sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1), quint32(sqlite3_column_int64(s, 2)));
         ++loaded;
     }
     if (rc != SQLITE_DONE) {
@@ -271,23 +273,9 @@ qint64 AlertColumnCache::memoryBytes() const
 {
     qint64 bytes = qint64(m_ts.capacity() * sizeof(qint64) + m_rowProfile.capacity() * sizeof(quint32)
                           + m_runs.capacity() * sizeof(Run) + m_profiles.capacity() * sizeof(Profile));
-    bytes += qint64(m_profileByHash.size()) * 32; // node + bucket, roughly
     for (int c = 0; c < ColumnCount - IntColumnCount; ++c)
         bytes += qint64(m_text[c].size()) * 64;
     return bytes + m_textBytes;
-}
-
-sqlite3 *AlertColumnCache::probeDatabase()
-{
-    if (m_probe)
-        return m_probe;
-    if (sqlite3_open_v2(":memory:", &m_probe, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        nullptr)
-        != SQLITE_OK) {
-        sqlite3_close(m_probe);
-        m_probe = nullptr;
-    }
-    return m_probe;
 }
 
 } // namespace fe

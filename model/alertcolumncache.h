@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "model/factcatalog.h"
+
 #include <QByteArray>
 #include <QHash>
-#include <QMultiHash>
 #include <QString>
 
 #include <atomic>
@@ -17,45 +18,43 @@ namespace fe {
 
 class AlertStore;
 
-// A compact in-memory copy of the alert columns the dashboard counts and analysts filter on, so that a filtered
-// dashboard (a query the rollups cannot answer) is counted from memory instead of re-reading the wide `alerts` rows
-// (~0.5 KB each: 10 s for a pass over 10M alerts).
+// The in-memory columns the dashboard counts and analysts filter and sort on: for every alert, its timestamp and its
+// profile (the distinct combination of its facts: priority, severity, rule, host, source, container, image, pod,
+// namespace, process, user, technique, sub-technique, tactics, tags; model/factcatalog.h). 12 bytes an alert, loaded
+// from the store's persisted column blocks (model/columnsegment.h) and the alerts after them. Alerts repeat
+// combinations, so profiles are few: a query over facts is evaluated by SQLite once per distinct combination of the
+// columns it reads (model/cachedmatch.cpp), not once per alert. The cache's profile n is the store's profile n.
 //
-// Each alert becomes 12 bytes: its timestamp and a *profile* number. A profile is one distinct combination of the
-// cached columns (priority, severity, rule, host, source, container, image, pod, namespace, process, user,
-// technique, sub-technique, tactics, tags); alerts repeat combinations, so profiles are few (173k for 1M demo
-// alerts, the same for 10M). A query over cached columns only is evaluated by SQLite once per distinct value
-// combination of the columns it reads (model/aggregates.cpp), not once per alert.
-//
-// Only columns that never change after insert are cached (not triage). Alerts are appended in id order by
-// catchUp(); ids map back to rows through runs of consecutive ids. One cache per database file is shared by
-// every reader in the process (acquire()/find()); it lives while someone holds it (the dashboard view).
+// Only facts that never change after insert are cached (not triage). Alerts are appended in id order by catchUp();
+// ids map back to rows through runs of consecutive ids. One cache per database file is shared by every reader in the
+// process (acquire()/find()); it lives while someone holds it (the dashboard view).
 //
 // Thread safety: catchUp() and the accessors need lock(); the lock is held for a whole aggregation, so readers see
 // a consistent prefix of the store.
 class AlertColumnCache
 {
 public:
+    // The store's fact columns (model/factcatalog.h), under the names the cache's users know them by.
     enum Column : int {
-        Priority,
-        Severity,
-        Rule,
-        Host,
-        Source,
-        ContainerId,
-        ContainerName,
-        Image,
-        Pod,
-        Namespace,
-        Process,
-        UserName,
-        Technique,
-        Subtechnique,
-        Tactics,
-        Tags,
-        ColumnCount
+        Priority = FactPriority,
+        Severity = FactSeverity,
+        Rule = FactRule,
+        Host = FactHost,
+        Source = FactSource,
+        ContainerId = FactContainerId,
+        ContainerName = FactContainerName,
+        Image = FactImage,
+        Pod = FactPod,
+        Namespace = FactNamespace,
+        Process = FactProcess,
+        UserName = FactUser,
+        Technique = FactTechnique,
+        Subtechnique = FactSubtechnique,
+        Tactics = FactTactics,
+        Tags = FactTags,
+        ColumnCount = FactColumnCount
     };
-    static constexpr int IntColumnCount = 2; // Priority, Severity: integers; the others are text
+    static constexpr int IntColumnCount = FactIntColumns; // Priority, Severity: integers; the others are text
 
     // Per column: the code of the value in that column's dictionary.
     struct Profile
@@ -107,10 +106,6 @@ public:
     // Bytes held (rows, profiles, dictionaries), roughly.
     qint64 memoryBytes() const;
 
-    // The private in-memory SQLite connection that evaluates queries on value combinations (model/aggregates.cpp).
-    // Needs lock(). Null if it cannot be opened.
-    sqlite3 *probeDatabase();
-
     // Set by whoever loads the cache in the background; readers fall back to the base table meanwhile.
     std::atomic<bool> &loading() { return m_loading; }
 
@@ -122,6 +117,8 @@ private:
         qint64 count = 0;
     };
 
+    bool syncProfiles(const AlertStore &store, QString *error);
+    void appendRow(qint64 id, qint64 ts, quint32 profile);
     quint32 intCode(int column, qint64 value);
     quint32 textCode(int column, const char *data, int size);
 
@@ -131,13 +128,11 @@ private:
     std::vector<quint32> m_rowProfile;
     std::vector<Run> m_runs;
     std::vector<Profile> m_profiles;
-    QMultiHash<quint64, quint32> m_profileByHash;   // hash of the row's column bytes → candidate profiles
     std::vector<qint64> m_ints[IntColumnCount];
     QHash<qint64, quint32> m_intCodes[IntColumnCount];
     std::vector<QByteArray> m_text[ColumnCount - IntColumnCount];
     QHash<QByteArray, quint32> m_textCodes[ColumnCount - IntColumnCount];
     qint64 m_textBytes = 0;
-    sqlite3 *m_probe = nullptr;
 };
 
 } // namespace fe

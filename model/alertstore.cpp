@@ -1,17 +1,27 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "model/alertstore.h"
 
+#include "model/columnsegment.h"
 #include "model/dedupekey.h"
+#include "model/factcatalog.h"
+#include "model/factwriter.h"
 #include "model/filtersql.h"
+#include "model/recordcodec.h"
+#include "model/recordreader.h"
 #include "model/schema.h"
+#include "model/storefunctions.h"
 
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QHash>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QStandardPaths>
 #include <QStringEncoder>
+#include <QThread>
+#include <QUrl>
 
 #include <sqlite3.h>
 
@@ -24,6 +34,7 @@
 #include <array>
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <initializer_list>
 #include <limits>
 #include <mutex>
@@ -38,25 +49,23 @@ namespace fe {
 namespace {
 
 constexpr char s_insertAlertSql[] =
-    "INSERT OR IGNORE INTO alerts(ts, priority, severity, rule, host, source, container_id, container_name, image, "
-    "pod, namespace, process, cmdline, user_name, technique, subtechnique, tactics, tags, uuid, dedupe, ingested) "
-    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)";
+    "INSERT OR IGNORE INTO alerts(ts, profile, origin, byte_offset, received, ingested, dedupe, record) "
+    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 constexpr char s_legacyDedupeSql[] = "SELECT 1 FROM alerts WHERE dedupe = ?1";
-constexpr char s_insertDocSql[] = "INSERT INTO alert_doc(id, doc) VALUES(?1, ?2)";
-constexpr char s_insertOutputSql[] = "INSERT INTO alert_output(id, output) VALUES(?1, ?2)";
-// The full-text catch-up: outputs (ids) in (?1, ?2] into the index (external content: only the index is written).
-constexpr char s_indexOutputsSql[] =
-    "INSERT INTO alert_fts(rowid, output) SELECT id, output FROM alert_output WHERE id > ?1 AND id <= ?2";
-constexpr char s_indexEndSql[] =
-    "SELECT max(id), count(*) FROM (SELECT id FROM alert_output WHERE id > ?1 ORDER BY id LIMIT ?2)";
-constexpr char s_setIndexedSql[] =
+// The columns RecordReader::load() reads, after the id.
+constexpr char s_recordColumns[] = "a.id, a.record, a.origin, a.byte_offset, a.received";
+constexpr char s_setStateSql[] =
     "INSERT INTO state(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value";
-// A batch of at most this many alerts (live ingest) also indexes up to s_inlineIndexRows pending outputs, oldest
-// first, in its own transaction; a larger one (a file import, a burst) leaves them to indexPending()/optimize(),
-// which index in large chunks. Searches are exact either way (FilterSql::coverUnindexedOutputs).
-constexpr qint64 s_smallBatch = 2000;
-constexpr qint64 s_inlineIndexRows = 5000;
-constexpr qint64 s_indexChunkRows = 50000;
+// The full-text catch-up indexes this many alerts per transaction; past the backlog bound, a batch indexes at most
+// s_backlogChunkRows of the excess in its own transaction.
+constexpr qint64 s_indexChunkRows = 10000;
+constexpr qint64 s_backlogChunkRows = 50000;
+// A store without a dictionary trains one once this many alerts are stored (or when an import hands it samples).
+constexpr int s_trainingSamples = 2000;
+// The compression ratio is checked every this many alerts; below this share of the ratio the dictionary had on
+// its training samples, a new one is trained from the alerts coming in now (the alerts changed: new rules, hosts).
+constexpr qint64 s_ratioWindow = 100000;
+constexpr double s_retrainBelow = 0.6;
 constexpr char s_upsertMinuteSql[] =
     "INSERT INTO rollup_minute(dim, bucket, key, cnt, last_ts) VALUES(?1, ?2, ?3, ?4, ?5) "
     "ON CONFLICT(dim, bucket, key) DO UPDATE SET cnt = cnt + excluded.cnt, last_ts = max(last_ts, excluded.last_ts)";
@@ -66,11 +75,6 @@ constexpr char s_upsertHourSql[] =
 constexpr char s_upsertDaySql[] =
     "INSERT INTO rollup_day(dim, bucket, key, cnt, last_ts) VALUES(?1, ?2, ?3, ?4, ?5) "
     "ON CONFLICT(dim, bucket, key) DO UPDATE SET cnt = cnt + excluded.cnt, last_ts = max(last_ts, excluded.last_ts)";
-// The columns of an Alert, in the order readAlert() expects.
-constexpr char s_alertColumns[] =
-    "a.id, a.ts, a.priority, a.severity, a.rule, a.host, a.source, a.container_id, a.container_name, a.image, a.pod, "
-    "a.namespace, a.process, a.cmdline, a.user_name, a.technique, a.subtechnique, a.tactics, a.tags, a.uuid, "
-    "a.dedupe, d.doc";
 
 qint64 floorDiv(qint64 value, qint64 divisor)
 {
@@ -78,12 +82,6 @@ qint64 floorDiv(qint64 value, qint64 divisor)
     if ((value % divisor != 0) && ((value < 0) != (divisor < 0)))
         --q;
     return q;
-}
-
-QString columnText(sqlite3_stmt *stmt, int column)
-{
-    const auto *text = reinterpret_cast<const char *>(sqlite3_column_text(stmt, column));
-    return text ? QString::fromUtf8(text, sqlite3_column_bytes(stmt, column)) : QString();
 }
 
 QByteArray columnBytes(sqlite3_stmt *stmt, int column)
@@ -97,6 +95,30 @@ QByteArrayView columnBlob(sqlite3_stmt *stmt, int column)
 {
     const void *data = sqlite3_column_blob(stmt, column);
     return QByteArrayView(static_cast<const char *>(data), data ? sqlite3_column_bytes(stmt, column) : 0);
+}
+
+// The facts of a profile into an alert's columns.
+void fillFacts(const FactCatalog &catalog, quint32 profile, Alert *alert)
+{
+    if (profile == 0 || profile >= catalog.profileEnd())
+        return;
+    const auto text = [&](int column) { return QString::fromUtf8(catalog.factText(profile, column)); };
+    alert->priority = Priority(std::clamp(int(catalog.value(profile, FactPriority)), 0, int(Priority::Unknown)));
+    alert->severity = int(catalog.value(profile, FactSeverity));
+    alert->rule = text(FactRule);
+    alert->hostname = text(FactHost);
+    alert->source = text(FactSource);
+    alert->containerId = text(FactContainerId);
+    alert->containerName = text(FactContainerName);
+    alert->containerImage = text(FactImage);
+    alert->podName = text(FactPod);
+    alert->namespaceName = text(FactNamespace);
+    alert->processName = text(FactProcess);
+    alert->userName = text(FactUser);
+    alert->technique = text(FactTechnique);
+    alert->subtechnique = text(FactSubtechnique);
+    alert->tactics = Schema::decodeList(text(FactTactics));
+    alert->tags = Schema::decodeList(text(FactTags));
 }
 
 // The rollup counters of one batch, summed in memory so that a 10k batch costs a few hundred upserts.
@@ -204,147 +226,6 @@ private:
 
     std::vector<Entry> m_table;
     size_t m_mask = 0;
-};
-
-// A list column ('|a|b|', '' for none: Schema::encodeList) of normalized values, encoded as UTF-8 at out; returns the
-// end. Needs listRoom() bytes.
-char *appendListColumn(QStringEncoder &utf8, char *out, const QStringList &values)
-{
-    if (values.isEmpty())
-        return out;
-    *out++ = '|';
-    for (const QString &value : values) {
-        out = utf8.appendToBuffer(out, value);
-        *out++ = '|';
-    }
-    return out;
-}
-
-qsizetype listRoom(const QStringEncoder &utf8, const QStringList &values)
-{
-    qsizetype room = 1;
-    for (const QString &value : values)
-        room += utf8.requiredSpace(value.size()) + 1;
-    return room;
-}
-
-// fe_fts_phrase(text, query): does text match the FTS5 query `"phrase"` or `"phrase" *` (the two shapes the query
-// language compiles free text to) the way alert_fts MATCH would? It tokenizes both sides with the FTS5 tokenizer the
-// index uses (unicode61), so the outputs not yet indexed are matched with the index's exact semantics.
-class PhraseMatcher
-{
-public:
-    static bool install(sqlite3 *db)
-    {
-        fts5_api *api = nullptr;
-        sqlite3_stmt *stmt = nullptr;
-        if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &stmt, nullptr) != SQLITE_OK)
-            return false;
-        sqlite3_bind_pointer(stmt, 1, static_cast<void *>(&api), "fts5_api_ptr", nullptr);
-        sqlite3_step(stmt);
-        sqlite3_finalize(stmt);
-        if (!api)
-            return false;
-        auto matcher = std::make_unique<PhraseMatcher>();
-        void *userData = nullptr;
-        if (api->xFindTokenizer(api, "unicode61", &userData, &matcher->m_api) != SQLITE_OK
-            || matcher->m_api.xCreate(userData, nullptr, 0, &matcher->m_tokenizer) != SQLITE_OK)
-            return false;
-        return sqlite3_create_function_v2(db, "fe_fts_phrase", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
-                                          matcher.release(), &PhraseMatcher::call, nullptr, nullptr,
-                                          [](void *p) { delete static_cast<PhraseMatcher *>(p); })
-            == SQLITE_OK;
-    }
-
-    PhraseMatcher() = default;
-    ~PhraseMatcher()
-    {
-        if (m_tokenizer)
-            m_api.xDelete(m_tokenizer);
-    }
-    PhraseMatcher(const PhraseMatcher &) = delete;
-    PhraseMatcher &operator=(const PhraseMatcher &) = delete;
-
-private:
-    static void call(sqlite3_context *context, int, sqlite3_value **argv)
-    {
-        auto *self = static_cast<PhraseMatcher *>(sqlite3_user_data(context));
-        const auto *text = reinterpret_cast<const char *>(sqlite3_value_text(argv[0]));
-        const int textSize = sqlite3_value_bytes(argv[0]);
-        const auto *query = reinterpret_cast<const char *>(sqlite3_value_text(argv[1]));
-        const int querySize = sqlite3_value_bytes(argv[1]);
-        if (!text || !query) {
-            sqlite3_result_int(context, 0);
-            return;
-        }
-        self->setQuery(std::string_view(query, size_t(querySize)));
-        sqlite3_result_int(context, self->matches(text, textSize) ? 1 : 0);
-    }
-
-    void setQuery(std::string_view query)
-    {
-        if (m_query == query)
-            return;
-        m_query.assign(query);
-        m_prefix = false;
-        std::string_view body = query;
-        while (!body.empty() && body.back() == ' ')
-            body.remove_suffix(1);
-        if (!body.empty() && body.back() == '*') {
-            m_prefix = true;
-            body.remove_suffix(1);
-            while (!body.empty() && body.back() == ' ')
-                body.remove_suffix(1);
-        }
-        std::string phrase;
-        if (body.size() >= 2 && body.front() == '"' && body.back() == '"') {
-            for (size_t i = 1; i + 1 < body.size(); ++i) {
-                phrase += body[i];
-                if (body[i] == '"' && i + 2 < body.size() && body[i + 1] == '"')
-                    ++i;   // "" is one quote inside a phrase
-            }
-        } else {
-            phrase.assign(body);
-        }
-        m_phrase = tokens(phrase.data(), int(phrase.size()), FTS5_TOKENIZE_QUERY);
-    }
-
-    bool matches(const char *text, int size) const
-    {
-        if (m_phrase.empty())
-            return false;
-        const std::vector<std::string> words = tokens(text, size, FTS5_TOKENIZE_DOCUMENT);
-        const size_t n = m_phrase.size();
-        for (size_t i = 0; i + n <= words.size(); ++i) {
-            size_t k = 0;
-            for (; k < n; ++k) {
-                const bool last = k + 1 == n;
-                const std::string &word = words[i + k];
-                if (last && m_prefix ? word.compare(0, m_phrase[k].size(), m_phrase[k]) != 0 : word != m_phrase[k])
-                    break;
-            }
-            if (k == n)
-                return true;
-        }
-        return false;
-    }
-
-    std::vector<std::string> tokens(const char *text, int size, int flags) const
-    {
-        std::vector<std::string> out;
-        m_api.xTokenize(m_tokenizer, &out, flags, text, size,
-                        [](void *context, int, const char *token, int tokenSize, int, int) {
-                            static_cast<std::vector<std::string> *>(context)->emplace_back(token, size_t(tokenSize));
-                            return SQLITE_OK;
-                        });
-        return out;
-    }
-
-    fts5_tokenizer m_api{};
-    Fts5Tokenizer *m_tokenizer = nullptr;
-    std::string m_query;
-    bool m_prefix = false;
-    std::vector<std::string> m_phrase;
 };
 
 // The writer's WAL checkpoints, in a thread of their own. SQLite's automatic checkpoint runs inside the committing
@@ -482,6 +363,50 @@ private:
     qint64 m_droppedTo = 0;     // guarded by m_dropMutex
 };
 
+// The document an alert built without a record is kept as: its ecsJson, with its output and command line (the columns
+// the explorer shows) in the places the mapper puts them, when the document does not say.
+QByteArray documentOf(const Alert &alert)
+{
+    const QByteArray given = alert.ecsJson.isEmpty() ? QByteArray("{}") : alert.ecsJson;
+    if (alert.output.isEmpty() && alert.commandLine.isEmpty())
+        return given;
+    QJsonObject doc = QJsonDocument::fromJson(given).object();
+    bool added = false;
+    const auto place = [&](const QString &object, const QString &key, const QString &value) {
+        QJsonObject inner = doc.value(object).toObject();
+        if (value.isEmpty() || inner.contains(key))
+            return;
+        inner.insert(key, value);
+        doc.insert(object, inner);
+        added = true;
+    };
+    place(QStringLiteral("falco"), QStringLiteral("output"), alert.output);
+    place(QStringLiteral("process"), QStringLiteral("command_line"), alert.commandLine);
+    return added ? QJsonDocument(doc).toJson(QJsonDocument::Compact) : given;
+}
+
+// Stores may be created by any of the user's processes; the alerts in them are the user's alone.
+bool createPrivately(const QString &path, QString *error)
+{
+    const QFileInfo info(path);
+    const QString dir = info.absolutePath();
+    if (!QFileInfo::exists(dir)) {
+        if (!QDir().mkpath(dir)) {
+            if (error)
+                *error = QStringLiteral("%1: cannot create the directory %2").arg(path, dir);
+            return false;
+        }
+        ::chmod(QFile::encodeName(dir).constData(), 0700);
+    }
+    if (!info.exists()) {
+        // O_EXCL: another process creating the same store at the same moment keeps its own file.
+        const int fd = ::open(QFile::encodeName(path).constData(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+        if (fd >= 0)
+            ::close(fd);
+    }
+    return true;
+}
+
 } // namespace
 
 struct AlertStore::Private
@@ -490,11 +415,24 @@ struct AlertStore::Private
     QString path;
     OpenMode mode = OpenMode::ReadWrite;
     int version = 0;
+    bool immutable = false;
     std::unique_ptr<WalCheckpointer> checkpointer;   // ReadWrite only
+    std::unique_ptr<StoreFunctions> functions;
+    std::unique_ptr<FactWriter> facts;               // ReadWrite only
     bool hasLegacyDedupe = false;   // pre-v4 rows with bare dedupe keys exist (model/dedupekey.h)
     qint64 legacyDedupeMaxTs = 0;   // ... the newest of their times
     qint64 indexBacklogLimit = 0;   // setIndexBacklogLimit(); 0: none
     qint64 pageCacheKeep = -1;   // setPageCacheDropBehind(); -1: off
+    qint64 segmentEnd = -1;      // the last alert id in a column block; -1: not read yet
+
+    // Dictionary training (a store with none yet): originals of the first alerts, and the ids stored meanwhile.
+    std::vector<QByteArray> samples;
+    std::vector<qint64> unTrainedIds;
+    // The active dictionary's ratio on its training samples, and what the alerts stored since compressed to.
+    double trainedRatio = 0;
+    qint64 ratioOriginal = 0;
+    qint64 ratioStored = 0;
+    qint64 ratioAlerts = 0;
 
     // Prepared statements, cached per connection by SQL text. A statement in use (a nested call from a
     // forEachDocument callback, say) is not handed out twice: the second user gets a fresh one.
@@ -577,6 +515,7 @@ struct AlertStore::Private
         cache.clear();
     }
 
+    RecordCodec &codec() { return functions->reader().codec(); }
     bool flushRollups(const RollupMap &map, const char *sql, QString *error);
     qint64 indexOutputs(qint64 maxRows, QString *error);
     // The full-text index's watermark: outputs with id <= it are indexed.
@@ -586,6 +525,12 @@ struct AlertStore::Private
     }
     qint64 scalar(const char *sql, std::initializer_list<qint64> params, bool *ok);
     qint64 countRange(qint64 fromMs, qint64 toMs, bool *ok);
+    bool appendColumnSegments(qint64 lastId, QString *error);
+    // In the caller's transaction: a new dictionary from samples; its id (0: none could be trained) or -1 + error.
+    int storeDictionary(const std::vector<QByteArrayView> &samples, QByteArray *dictionary, double *ratio,
+                        QString *error);
+    bool activateTrained(int id, const QByteArray &dictionary, double ratio);
+    bool loadActiveDictionary(QString *error);
 };
 
 qint64 AlertStore::Private::scalar(const char *sql, std::initializer_list<qint64> params, bool *ok)
@@ -643,45 +588,199 @@ qint64 AlertStore::Private::countRange(qint64 fromMs, qint64 toMs, bool *ok)
 }
 
 // Indexes up to maxRows outputs above the watermark, oldest first, in the caller's transaction; the count or -1.
+// The index is contentless: the outputs come from the records, through the mapper.
 qint64 AlertStore::Private::indexOutputs(qint64 maxRows, QString *error)
 {
     bool ok = true;
     const qint64 indexed = indexedThrough(&ok);
-    Statement end(this, s_indexEndSql);
-    if (!ok || !end) {
+    Statement rows(this, "SELECT a.id, a.record, a.origin, a.byte_offset, a.received FROM alerts a WHERE a.id > ?1 "
+                         "ORDER BY a.id LIMIT ?2");
+    Statement insert(this, "INSERT INTO alert_fts(rowid, output) VALUES(?1, ?2)");
+    Statement mark(this, s_setStateSql);
+    if (!ok || !rows || !insert || !mark) {
+        if (error)
+            *error = !rows ? rows.error() : !insert ? insert.error() : !mark ? mark.error() : lastError();
+        return -1;
+    }
+    sqlite3_bind_int64(rows.get(), 1, indexed);
+    sqlite3_bind_int64(rows.get(), 2, maxRows);
+    RecordReader &reader = functions->reader();
+    qint64 count = 0;
+    qint64 last = indexed;
+    int rc;
+    StoredRecord record;
+    while ((rc = sqlite3_step(rows.get())) == SQLITE_ROW) {
+        last = sqlite3_column_int64(rows.get(), 0);
+        ++count;
+        // A damaged record has no output to index; searches report nothing for it, as for an empty output.
+        if (!reader.load(last, rows.get(), 1, &record))
+            continue;
+        const QByteArray output = reader.outputText(record).toUtf8();
+        if (output.isEmpty())
+            continue;
+        sqlite3_bind_int64(insert.get(), 1, last);
+        sqlite3_bind_text(insert.get(), 2, output.constData(), int(output.size()), SQLITE_STATIC);
+        const int step = sqlite3_step(insert.get());
+        sqlite3_reset(insert.get());
+        if (step != SQLITE_DONE) {
+            if (error)
+                *error = lastError();
+            return -1;
+        }
+    }
+    if (rc != SQLITE_DONE) {
         if (error)
             *error = lastError();
         return -1;
     }
-    sqlite3_bind_int64(end.get(), 1, indexed);
-    sqlite3_bind_int64(end.get(), 2, maxRows);
-    if (sqlite3_step(end.get()) != SQLITE_ROW) {
-        if (error)
-            *error = lastError();
-        return -1;
-    }
-    const qint64 count = sqlite3_column_int64(end.get(), 1);
-    const qint64 last = sqlite3_column_int64(end.get(), 0);
-    end.reset();
     if (count == 0)
         return 0;
-    Statement index(this, s_indexOutputsSql);
-    Statement mark(this, s_setIndexedSql);
-    if (!index || !mark) {
-        if (error)
-            *error = index ? mark.error() : index.error();
-        return -1;
-    }
-    sqlite3_bind_int64(index.get(), 1, indexed);
-    sqlite3_bind_int64(index.get(), 2, last);
     sqlite3_bind_text(mark.get(), 1, sqlnames::ftsIndexedKey, -1, SQLITE_STATIC);
     sqlite3_bind_int64(mark.get(), 2, last);
-    if (sqlite3_step(index.get()) != SQLITE_DONE || sqlite3_step(mark.get()) != SQLITE_DONE) {
+    if (sqlite3_step(mark.get()) != SQLITE_DONE) {
         if (error)
             *error = lastError();
         return -1;
     }
     return count;
+}
+
+// Appends the column blocks that the alerts up to lastId complete, in the caller's transaction.
+bool AlertStore::Private::appendColumnSegments(qint64 lastId, QString *error)
+{
+    if (segmentEnd < 0) {
+        Statement newest(this, "SELECT data FROM colseg ORDER BY first_id DESC LIMIT 1");
+        if (!newest) {
+            if (error)
+                *error = newest.error();
+            return false;
+        }
+        segmentEnd = 0;
+        if (sqlite3_step(newest.get()) == SQLITE_ROW) {
+            ColumnSegment last;
+            if (!last.decode(columnBlob(newest.get(), 0), error))
+                return false;
+            segmentEnd = last.ids.empty() ? 0 : last.ids.back();
+        }
+    }
+    Statement rows(this, "SELECT id, ts, profile FROM alerts WHERE id > ?1 ORDER BY id LIMIT ?2");
+    Statement insert(this, "INSERT INTO colseg(first_id, rows, data) VALUES(?1, ?2, ?3)");
+    if (!rows || !insert) {
+        if (error)
+            *error = rows ? insert.error() : rows.error();
+        return false;
+    }
+    // Ids are dense (rows are never deleted), so the distance to lastId is the number of rows beyond the blocks;
+    // were they not, a block would only be written a little later.
+    while (lastId - segmentEnd >= ColumnSegment::SegmentRows) {
+        ColumnSegment segment;
+        segment.ids.reserve(ColumnSegment::SegmentRows);
+        segment.timestamps.reserve(ColumnSegment::SegmentRows);
+        segment.profiles.reserve(ColumnSegment::SegmentRows);
+        sqlite3_bind_int64(rows.get(), 1, segmentEnd);
+        sqlite3_bind_int64(rows.get(), 2, ColumnSegment::SegmentRows);
+        int rc;
+        while ((rc = sqlite3_step(rows.get())) == SQLITE_ROW) {
+            segment.ids.push_back(sqlite3_column_int64(rows.get(), 0));
+            segment.timestamps.push_back(sqlite3_column_int64(rows.get(), 1));
+            segment.profiles.push_back(quint32(sqlite3_column_int64(rows.get(), 2)));
+        }
+        rows.reset();
+        if (rc != SQLITE_DONE || qint64(segment.ids.size()) < ColumnSegment::SegmentRows) {
+            if (rc != SQLITE_DONE && error)
+                *error = lastError();
+            return rc == SQLITE_DONE;
+        }
+        const QByteArray data = segment.encode();
+        sqlite3_bind_int64(insert.get(), 1, segment.ids.front());
+        sqlite3_bind_int64(insert.get(), 2, qint64(segment.ids.size()));
+        sqlite3_bind_blob(insert.get(), 3, data.constData(), int(data.size()), SQLITE_STATIC);
+        const int step = sqlite3_step(insert.get());
+        insert.reset();
+        if (step != SQLITE_DONE) {
+            if (error)
+                *error = lastError();
+            return false;
+        }
+        segmentEnd = segment.ids.back();
+    }
+    return true;
+}
+
+int AlertStore::Private::storeDictionary(const std::vector<QByteArrayView> &samples, QByteArray *dictionary,
+                                         double *ratio, QString *error)
+{
+    *dictionary = RecordCodec::train(samples);
+    if (dictionary->isEmpty())
+        return 0;
+    // The ratio on the samples themselves: what later alerts are compared with.
+    RecordCodec probe;
+    probe.addDictionary(1, *dictionary);
+    probe.setActiveDictionary(1);
+    qint64 original = 0;
+    qint64 stored = 0;
+    QByteArray record;
+    for (QByteArrayView sample : samples) {
+        record.clear();
+        probe.compress(sample, &record);
+        original += sample.size();
+        stored += record.size();
+    }
+    *ratio = stored > 0 ? double(original) / double(stored) : 0;
+    bool ok = true;
+    // Never an id a dictionary of a rolled-back transaction had: the codec may know that one.
+    int id = int(scalar("SELECT coalesce(max(id), 0) + 1 FROM zdict", {}, &ok));
+    while (codec().hasDictionary(id))
+        ++id;
+    Statement insert(this, "INSERT INTO zdict(id, created, samples, ratio, data) VALUES(?1, ?2, ?3, ?4, ?5)");
+    if (!ok || !insert) {
+        if (error)
+            *error = lastError();
+        return -1;
+    }
+    sqlite3_bind_int(insert.get(), 1, id);
+    sqlite3_bind_int64(insert.get(), 2, QDateTime::currentMSecsSinceEpoch());
+    sqlite3_bind_int64(insert.get(), 3, qint64(samples.size()));
+    sqlite3_bind_double(insert.get(), 4, *ratio);
+    sqlite3_bind_blob(insert.get(), 5, dictionary->constData(), int(dictionary->size()), SQLITE_STATIC);
+    if (sqlite3_step(insert.get()) != SQLITE_DONE) {
+        if (error)
+            *error = lastError();
+        return -1;
+    }
+    // Known for compression within this transaction; active only once committed (see activateTrained).
+    if (!codec().addDictionary(id, *dictionary, error))
+        return -1;
+    return id;
+}
+
+bool AlertStore::Private::activateTrained(int id, const QByteArray &dictionary, double ratio)
+{
+    if (id <= 0 || (!codec().hasDictionary(id) && !codec().addDictionary(id, dictionary)))
+        return false;
+    codec().setActiveDictionary(id);
+    trainedRatio = ratio;
+    ratioOriginal = ratioStored = ratioAlerts = 0;
+    samples.clear();
+    unTrainedIds.clear();
+    return true;
+}
+
+bool AlertStore::Private::loadActiveDictionary(QString *error)
+{
+    if (!functions->reader().loadDictionaries(error))
+        return false;
+    Statement newest(this, "SELECT id, ratio FROM zdict ORDER BY id DESC LIMIT 1");
+    if (!newest) {
+        if (error)
+            *error = newest.error();
+        return false;
+    }
+    if (sqlite3_step(newest.get()) == SQLITE_ROW) {
+        codec().setActiveDictionary(sqlite3_column_int(newest.get(), 0));
+        trainedRatio = sqlite3_column_double(newest.get(), 1);
+    }
+    return true;
 }
 
 bool AlertStore::Private::flushRollups(const RollupMap &map, const char *sql, QString *error)
@@ -737,7 +836,7 @@ AlertStore::~AlertStore()
     close();
 }
 
-bool AlertStore::open(const QString &path, OpenMode mode, QString *error)
+bool AlertStore::open(const QString &path, OpenMode mode, QString *error, const MigrationProgress &progress)
 {
     close();
     if (path.isEmpty()) {
@@ -751,47 +850,66 @@ bool AlertStore::open(const QString &path, OpenMode mode, QString *error)
             *error = QStringLiteral("%1: no such alert store").arg(path);
         return false;
     }
-    if (!readOnly) {
-        const QString dir = QFileInfo(path).absolutePath();
-        if (!QDir().mkpath(dir)) {
-            if (error)
-                *error = QStringLiteral("%1: cannot create the directory %2").arg(path, dir);
+    if (!readOnly && !createPrivately(path, error))
+        return false;
+    sqlite3 *db = nullptr;
+    bool immutable = false;
+    QString why;
+    const auto connect = [&](bool asImmutable) {
+        sqlite3_close(db);
+        db = nullptr;
+        int flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX;
+        QByteArray name = QFile::encodeName(path);
+        if (asImmutable) {
+            // A store on read-only media or in a read-only directory: SQLite cannot create the WAL's shared-memory
+            // file beside it. Read as an unchanging file.
+            name = QUrl::fromLocalFile(QFileInfo(path).absoluteFilePath()).toEncoded() + "?immutable=1";
+            flags |= SQLITE_OPEN_URI;
+        }
+        const int rc = sqlite3_open_v2(name.constData(), &db, flags, nullptr);
+        if (rc != SQLITE_OK) {
+            why = QStringLiteral("cannot open: %1")
+                      .arg(db ? QString::fromUtf8(sqlite3_errmsg(db)) : QString::fromUtf8(sqlite3_errstr(rc)));
             return false;
         }
+        sqlite3_extended_result_codes(db, 1);
+        return Schema::configure(db, readOnly, &why)
+            && (readOnly ? Schema::checkReadable(db, &why) : Schema::migrate(db, &why, -1, progress));
+    };
+    bool ready = connect(false);
+    if (!ready && readOnly) {
+        const QString first = why;
+        immutable = connect(true);
+        ready = immutable;
+        if (!ready)
+            why = first;
     }
-    const int flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
-        | SQLITE_OPEN_NOMUTEX;
-    sqlite3 *db = nullptr;
-    const int rc = sqlite3_open_v2(QFile::encodeName(path).constData(), &db, flags, nullptr);
-    if (rc != SQLITE_OK) {
-        if (error)
-            *error = QStringLiteral("%1: cannot open: %2")
-                         .arg(path, db ? QString::fromUtf8(sqlite3_errmsg(db)) : QString::fromUtf8(sqlite3_errstr(rc)));
-        sqlite3_close(db);
-        return false;
-    }
-    sqlite3_extended_result_codes(db, 1);
-    QString why;
-    const bool ready = Schema::configure(db, readOnly, &why)
-        && (readOnly ? Schema::checkReadable(db, &why) : Schema::migrate(db, &why));
     if (!ready) {
         if (error)
             *error = QStringLiteral("%1: %2").arg(path, why);
         sqlite3_close(db);
         return false;
     }
-    if (!PhraseMatcher::install(db)) {
-        if (error)
-            *error = QStringLiteral("%1: cannot set up full-text matching (FTS5 unicode61): %2")
-                         .arg(path, QString::fromUtf8(sqlite3_errmsg(db)));
-        sqlite3_close(db);
-        return false;
-    }
     d->db = db;
     d->path = path;
     d->mode = mode;
+    d->immutable = immutable;
     d->version = Schema::version(db);
+    d->functions = std::make_unique<StoreFunctions>(db, FactCatalog::acquire(path));
+    if (!d->functions->install(&why)) {
+        if (error)
+            *error = QStringLiteral("%1: %2").arg(path, why);
+        close();
+        return false;
+    }
     if (!readOnly) {
+        d->facts = std::make_unique<FactWriter>();
+        if (!d->facts->load(db, &why) || !d->loadActiveDictionary(&why)) {
+            if (error)
+                *error = QStringLiteral("%1: %2").arg(path, why);
+            close();
+            return false;
+        }
         // Pre-v4 rows with bare dedupe keys: the newest of their times (model/dedupekey.h); no row when there are none.
         bool found = true;
         d->legacyDedupeMaxTs = d->scalar(
@@ -815,12 +933,20 @@ void AlertStore::close()
         d->checkpointer.reset();
     }
     d->clearCache();
+    d->facts.reset();
+    d->functions.reset();
     sqlite3_close(d->db);
     d->db = nullptr;
     d->path.clear();
     d->version = 0;
+    d->immutable = false;
     d->hasLegacyDedupe = false;
     d->legacyDedupeMaxTs = 0;
+    d->segmentEnd = -1;
+    d->samples.clear();
+    d->unTrainedIds.clear();
+    d->trainedRatio = 0;
+    d->ratioOriginal = d->ratioStored = d->ratioAlerts = 0;
 }
 
 bool AlertStore::isOpen() const
@@ -838,6 +964,11 @@ int AlertStore::schemaVersion() const
     return d->version;
 }
 
+bool AlertStore::isImmutable() const
+{
+    return d->immutable;
+}
+
 QString AlertStore::defaultPath()
 {
     // $XDG_DATA_HOME/falco-explorer (~/.local/share/falco-explorer), whatever the application's org/name are:
@@ -846,8 +977,55 @@ QString AlertStore::defaultPath()
     if (base.isEmpty())
         base = QDir::homePath() + QStringLiteral("/.local/share");
     const QString dir = base + QStringLiteral("/falco-explorer");
-    QDir().mkpath(dir);
+    if (!QFileInfo::exists(dir) && QDir().mkpath(dir))
+        ::chmod(QFile::encodeName(dir).constData(), 0700);
     return dir + QStringLiteral("/alerts.db");
+}
+
+std::shared_ptr<RecordCodec> AlertStore::codec() const
+{
+    return d->functions ? d->functions->reader().sharedCodec() : nullptr;
+}
+
+std::shared_ptr<FactCatalog> AlertStore::facts() const
+{
+    if (!d->functions)
+        return nullptr;
+    d->functions->catalog().refresh(d->db);
+    return d->functions->sharedCatalog();
+}
+
+StoreFunctions &AlertStore::functions() const
+{
+    Q_ASSERT(d->functions);
+    return *d->functions;
+}
+
+bool AlertStore::trainDictionary(const std::vector<QByteArrayView> &samples, QString *error)
+{
+    if (!d->db || d->mode != OpenMode::ReadWrite) {
+        if (error)
+            *error = QStringLiteral("the alert store is not open for writing");
+        return false;
+    }
+    if (d->codec().activeDictionary() > 0)
+        return true;
+    if (!d->exec("BEGIN IMMEDIATE", error))
+        return false;
+    bool ok = true;
+    // Another process may have trained one meanwhile: that one is the store's.
+    if (d->scalar("SELECT count(*) FROM zdict", {}, &ok) > 0 || !ok) {
+        d->exec("ROLLBACK");
+        return ok && d->loadActiveDictionary(error);
+    }
+    QByteArray dictionary;
+    double ratio = 0;
+    const int id = d->storeDictionary(samples, &dictionary, &ratio, error);
+    if (id <= 0 || !d->exec("COMMIT", error)) {
+        d->exec("ROLLBACK");
+        return false;
+    }
+    return d->activateTrained(id, dictionary, ratio);
 }
 
 InsertResult AlertStore::insert(const AlertBatch &batch, QString *error)
@@ -895,25 +1073,29 @@ InsertResult AlertStore::insert(const AlertBatch &batch, QString *error)
     } secureDeleteOff(d.get());
     auto fail = [&](const QString &text) {
         d->exec("ROLLBACK");
+        // The values and profiles this transaction added are gone with it.
+        d->facts->reload();
         if (error)
             *error = text;
         return InsertResult{};
     };
 
     Private::Statement insertAlert(d.get(), s_insertAlertSql);
-    Private::Statement insertDoc(d.get(), s_insertDocSql);
-    Private::Statement insertOutput(d.get(), s_insertOutputSql);
     Private::Statement legacyLookup(d.get(), s_legacyDedupeSql);
-    for (const Private::Statement *s : {&insertAlert, &insertDoc, &insertOutput, &legacyLookup}) {
+    for (const Private::Statement *s : {&insertAlert, &legacyLookup}) {
         if (!*s)
             return fail(QStringLiteral("cannot prepare the insert: %1").arg(s->error()));
     }
     sqlite3_stmt *alertStmt = insertAlert.get();
-    sqlite3_stmt *docStmt = insertDoc.get();
-    sqlite3_stmt *outputStmt = insertOutput.get();
     sqlite3_stmt *legacyStmt = legacyLookup.get();
     QByteArray dedupe;
     dedupe.reserve(DedupeKey::PrefixSize + 80);
+    QByteArray fallbackRecord;
+    static const AlertOrigin s_documentOrigin{AlertOrigin::Kind::Document, QString(), QString()};
+    RecordCodec &codec = d->codec();
+    const int activeDictionary = codec.activeDictionary();
+    const bool training = activeDictionary == 0;
+    QByteArray original;
 
     const qint64 ingested = QDateTime::currentMSecsSinceEpoch();
     // Minutes for the total and the priority only (schema v3), hours for every dimension; days are summed from hours.
@@ -922,73 +1104,17 @@ InsertResult AlertStore::insert(const AlertBatch &batch, QString *error)
     minutes.reserve(1024);
     hours.reserve(4096);
     RollupCounter counter(batch.size());
-    // The UTF-8 text of one row's columns and output, encoded into one reused buffer (no allocation per column), alive
-    // until the row is stepped (bound SQLITE_STATIC).
-    QStringEncoder utf8(QStringEncoder::Utf8, QStringConverter::Flag::Stateless);
-    std::vector<char> text;
-    constexpr int textColumns = 17;   // 13 columns, tactics, tags, uuid; then the output
-    std::array<std::string_view, textColumns> encoded;
-    // The other text columns keep their last value's UTF-8 each. The mapper shares repeated values (rule, host,
-    // source, image, namespace, process, user, technique, empty fields), so a column holding the very string of the
-    // alert before keeps its binding (bindings survive sqlite3_reset): no encoding, no bind. Within one insert() an
-    // address seen is a string of the batch, alive until it returns, so the same address means the same text.
-    struct LastValue
-    {
-        const QChar *data = nullptr;
-        qsizetype size = -1;
-        std::vector<char> utf8;
-    };
-    std::array<LastValue, textColumns> lastValues;
 
     for (const Alert &alert : batch) {
         const QStringList tactics = Schema::normalizedList(alert.tactics);
         const QStringList tags = Schema::normalizedList(alert.tags);
         const int priority = std::clamp(int(alert.priority), 0, int(Priority::Unknown));
-        // The list columns (tactics, tags) are encoded straight into the buffer (no QString per list).
-        constexpr int tacticsColumn = 13;
-        constexpr int tagsColumn = 14;
-        constexpr int outputColumn = textColumns - 1;   // bound to the output statement
-        const QString *columns[textColumns] = {
-            &alert.rule,         &alert.hostname,    &alert.source,        &alert.containerId, &alert.containerName,
-            &alert.containerImage, &alert.podName,   &alert.namespaceName, &alert.processName, &alert.commandLine,
-            &alert.userName,     &alert.technique,   &alert.subtechnique,  nullptr,            nullptr,
-            &alert.uuid,         &alert.output};
-        const qsizetype room =
-            listRoom(utf8, tactics) + listRoom(utf8, tags) + utf8.requiredSpace(alert.output.size());
-        if (text.size() < size_t(room))
-            text.resize(size_t(room) * 2);
-        char *out = text.data();
-        for (int i = 0; i < textColumns; ++i) {
-            const bool list = i == tacticsColumn || i == tagsColumn;
-            if (!list && i != outputColumn) {
-                const QString &value = *columns[i];
-                LastValue &last = lastValues[size_t(i)];
-                if (value.constData() == last.data && value.size() == last.size)
-                    continue;   // still bound
-                last.utf8.resize(size_t(utf8.requiredSpace(value.size())) + 1);
-                const char *end = utf8.appendToBuffer(last.utf8.data(), value);
-                sqlite3_bind_text(alertStmt, 4 + i, last.utf8.data(), int(end - last.utf8.data()), SQLITE_STATIC);
-                last.data = value.constData();
-                last.size = value.size();
-                continue;
-            }
-            char *end = i == tacticsColumn ? appendListColumn(utf8, out, tactics)
-                : i == tagsColumn          ? appendListColumn(utf8, out, tags)
-                                           : utf8.appendToBuffer(out, alert.output);
-            encoded[size_t(i)] = std::string_view(out, size_t(end - out));
-            if (list)
-                sqlite3_bind_text(alertStmt, 4 + i, out, int(end - out), SQLITE_STATIC);
-            out = end;
-        }
-        sqlite3_bind_int64(alertStmt, 1, alert.timestampMs);
-        sqlite3_bind_int(alertStmt, 2, priority);
-        sqlite3_bind_int(alertStmt, 3, alert.severity);
         dedupe.clear();
         DedupeKey::appendStorageKey(dedupe, alert);
         if (d->hasLegacyDedupe && (alert.timeIsReceipt || alert.timestampMs <= d->legacyDedupeMaxTs)) {
             // It could duplicate an alert stored before v4, under its bare key.
-            const QByteArrayView logical = QByteArrayView(dedupe).sliced(DedupeKey::PrefixSize);
-            sqlite3_bind_blob(legacyStmt, 1, logical.data(), int(logical.size()), SQLITE_STATIC);
+            const QByteArray logical = DedupeKey::logicalKey(dedupe);
+            sqlite3_bind_blob(legacyStmt, 1, logical.constData(), int(logical.size()), SQLITE_STATIC);
             const int found = sqlite3_step(legacyStmt);
             sqlite3_reset(legacyStmt);
             if (found == SQLITE_ROW) {
@@ -998,8 +1124,28 @@ InsertResult AlertStore::insert(const AlertBatch &batch, QString *error)
             if (found != SQLITE_DONE)
                 return fail(QStringLiteral("cannot look up a duplicate: %1").arg(d->lastError()));
         }
-        sqlite3_bind_blob(alertStmt, 20, dedupe.constData(), int(dedupe.size()), SQLITE_STATIC);
-        sqlite3_bind_int64(alertStmt, 21, ingested);
+        // An alert built without a record (tests, tools) keeps its document as its record.
+        const bool hasRecord = !alert.record.isEmpty();
+        if (!hasRecord) {
+            fallbackRecord.clear();
+            codec.compress(documentOf(alert), &fallbackRecord);
+        }
+        const QByteArray &record = hasRecord ? alert.record : fallbackRecord;
+        const quint32 profile = d->facts->profileFor(alert, &why);
+        const qint64 origin = profile ? d->facts->originFor(hasRecord ? alert.origin : s_documentOrigin, &why) : 0;
+        if (profile == 0 || origin == 0)
+            return fail(why);
+        sqlite3_bind_int64(alertStmt, 1, alert.timestampMs);
+        sqlite3_bind_int64(alertStmt, 2, profile);
+        sqlite3_bind_int64(alertStmt, 3, origin);
+        if (hasRecord && alert.offset >= 0)
+            sqlite3_bind_int64(alertStmt, 4, alert.offset);
+        else
+            sqlite3_bind_null(alertStmt, 4);
+        sqlite3_bind_int64(alertStmt, 5, hasRecord && alert.receivedMs > 0 ? alert.receivedMs : ingested);
+        sqlite3_bind_int64(alertStmt, 6, ingested);
+        sqlite3_bind_blob(alertStmt, 7, dedupe.constData(), int(dedupe.size()), SQLITE_STATIC);
+        sqlite3_bind_blob(alertStmt, 8, record.constData(), int(record.size()), SQLITE_STATIC);
         const int rc = sqlite3_step(alertStmt);
         sqlite3_reset(alertStmt);
         if (rc != SQLITE_DONE)
@@ -1013,24 +1159,18 @@ InsertResult AlertStore::insert(const AlertBatch &batch, QString *error)
             result.firstId = id;
         result.lastId = id;
         ++result.stored;
-
-        static const char emptyDoc[] = "{}";
-        const bool hasDoc = !alert.ecsJson.isEmpty();
-        sqlite3_bind_int64(docStmt, 1, id);
-        sqlite3_bind_text(docStmt, 2, hasDoc ? alert.ecsJson.constData() : emptyDoc,
-                          hasDoc ? int(alert.ecsJson.size()) : 2, SQLITE_STATIC);
-        int docRc = sqlite3_step(docStmt);
-        sqlite3_reset(docStmt);
-        if (docRc != SQLITE_DONE)
-            return fail(QStringLiteral("cannot store an alert document: %1").arg(d->lastError()));
-
-        const std::string_view output = encoded[textColumns - 1];
-        sqlite3_bind_int64(outputStmt, 1, id);
-        sqlite3_bind_text(outputStmt, 2, output.data(), int(output.size()), SQLITE_STATIC);
-        docRc = sqlite3_step(outputStmt);
-        sqlite3_reset(outputStmt);
-        if (docRc != SQLITE_DONE)
-            return fail(QStringLiteral("cannot store an alert output: %1").arg(d->lastError()));
+        if (training) {
+            d->unTrainedIds.push_back(id);
+            if (d->samples.size() < size_t(s_trainingSamples) && codec.decompress(record, &original))
+                d->samples.push_back(original);
+        } else if (alert.originalSize > 0 && RecordCodec::dictionaryOf(record) == activeDictionary) {
+            d->ratioOriginal += alert.originalSize;
+            d->ratioStored += record.size();
+            ++d->ratioAlerts;
+            if (d->samples.size() < size_t(s_trainingSamples) && d->ratioAlerts > s_ratioWindow - s_trainingSamples
+                && codec.decompress(record, &original))
+                d->samples.push_back(original);
+        }
 
         const qint64 ts = alert.timestampMs;
         const qint64 minute = floorDiv(ts, MinuteMs);
@@ -1091,21 +1231,73 @@ InsertResult AlertStore::insert(const AlertBatch &batch, QString *error)
     if (!d->flushRollups(minutes, s_upsertMinuteSql, &why) || !d->flushRollups(hours, s_upsertHourSql, &why)
         || !d->flushRollups(days, s_upsertDaySql, &why))
         return fail(why);
-    if (result.stored > 0 && result.stored <= s_smallBatch && d->indexOutputs(s_inlineIndexRows, &why) < 0)
-        return fail(why);
-    if (result.stored > s_smallBatch && d->indexBacklogLimit > 0) {
+    if (result.stored > 0 && !d->appendColumnSegments(result.lastId, &why))
+        return fail(QStringLiteral("cannot store the column blocks: %1").arg(why));
+    if (result.stored > 0 && d->indexBacklogLimit > 0) {
         // Ids are dense (rows are never deleted), so the backlog is the distance from the watermark to the last id;
         // were they not, this would overestimate it and index a little early. At most one chunk per batch: a store
-        // opened with a far larger backlog (an import not optimized) comes down over several batches, not in one
+        // opened with a far larger backlog (an import not indexed yet) comes down over several batches, not in one
         // long transaction.
         bool ok = true;
         const qint64 indexed = d->indexedThrough(&ok);
-        const qint64 excess = std::min(result.lastId - indexed - d->indexBacklogLimit, s_indexChunkRows);
+        const qint64 excess = std::min(result.lastId - indexed - d->indexBacklogLimit, s_backlogChunkRows);
         if (!ok || (excess > 0 && d->indexOutputs(excess, &why) < 0))
             return fail(ok ? why : d->lastError());
     }
+
+    // Compression: the first dictionary once enough alerts are in (and the alerts stored without one so far are
+    // compressed again with it), or a new one when the ratio has fallen well below what the active one had.
+    int trainedId = 0;
+    QByteArray trained;
+    double trainedRatio = 0;
+    const bool train = training ? d->samples.size() >= size_t(s_trainingSamples)
+                                : d->ratioAlerts >= s_ratioWindow && d->ratioStored > 0
+            && double(d->ratioOriginal) / double(d->ratioStored) < s_retrainBelow * d->trainedRatio
+            && d->samples.size() >= size_t(s_trainingSamples);
+    if (train) {
+        std::vector<QByteArrayView> views(d->samples.begin(), d->samples.end());
+        trainedId = d->storeDictionary(views, &trained, &trainedRatio, &why);
+        if (trainedId < 0)
+            return fail(why);
+        if (trainedId > 0 && training) {
+            Private::Statement read(d.get(), "SELECT record FROM alerts WHERE id = ?1");
+            Private::Statement update(d.get(), "UPDATE alerts SET record = ?2 WHERE id = ?1");
+            if (!read || !update)
+                return fail(d->lastError());
+            RecordCodec recompress;
+            recompress.addDictionary(trainedId, trained);
+            recompress.setActiveDictionary(trainedId);
+            QByteArray again;
+            for (const qint64 id : d->unTrainedIds) {
+                sqlite3_bind_int64(read.get(), 1, id);
+                const bool found = sqlite3_step(read.get()) == SQLITE_ROW
+                    && codec.decompress(columnBlob(read.get(), 0), &original);
+                read.reset();
+                if (!found)
+                    continue;
+                again.clear();
+                recompress.compress(original, &again);
+                // The new record names the dictionary by the same id the store keeps it under.
+                sqlite3_bind_int64(update.get(), 1, id);
+                sqlite3_bind_blob(update.get(), 2, again.constData(), int(again.size()), SQLITE_STATIC);
+                const int step = sqlite3_step(update.get());
+                update.reset();
+                if (step != SQLITE_DONE)
+                    return fail(d->lastError());
+            }
+        }
+    }
     if (!d->exec("COMMIT", &why))
         return fail(QStringLiteral("cannot commit the batch: %1").arg(why));
+    if (trainedId > 0) {
+        d->activateTrained(trainedId, trained, trainedRatio);
+    } else if (train || (!training && d->ratioAlerts >= s_ratioWindow)) {
+        // Nothing to train from, or the ratio holds: measure the next window.
+        d->ratioOriginal = d->ratioStored = d->ratioAlerts = 0;
+        d->samples.clear();
+    }
+    if (training && d->unTrainedIds.size() > size_t(16 * s_trainingSamples))
+        d->unTrainedIds.clear();   // alerts too short to train on: they stay compressed without a dictionary
     return result;
 }
 
@@ -1144,7 +1336,7 @@ qint64 AlertStore::pendingIndexRows() const
     if (!d->db)
         return 0;
     bool ok = true;
-    const qint64 n = d->scalar("SELECT count(*) FROM alert_output WHERE id > coalesce((SELECT value FROM state "
+    const qint64 n = d->scalar("SELECT count(*) FROM alerts WHERE id > coalesce((SELECT value FROM state "
                                "WHERE key = 'fe.fts_indexed'), 0)",
                                {}, &ok);
     return ok ? n : 0;
@@ -1167,16 +1359,31 @@ qint64 AlertStore::pageCacheDropBehind() const
     return d->pageCacheKeep;
 }
 
-void AlertStore::optimize()
+bool AlertStore::optimize(QString *error)
 {
     if (!d->db || d->mode != OpenMode::ReadWrite)
-        return;
-    indexPending();
-    // A bounded ANALYZE keeps this fast at 10M rows and still gives the planner the statistics that turn
-    // "last hour by rule" into a skip-scan (research/perf.md S14). The checkpoint shrinks the WAL after an import.
-    d->exec("PRAGMA analysis_limit=1000; ANALYZE; PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE);");
+        return true;
+    // A bounded ANALYZE keeps this fast at 10M rows and still gives the planner its statistics. The checkpoint
+    // shrinks the WAL after an import.
+    QString why;
+    if (!d->exec("PRAGMA analysis_limit=1000; ANALYZE; PRAGMA optimize;", &why)) {
+        if (error)
+            *error = QStringLiteral("cannot analyze the store: %1").arg(why);
+        return false;
+    }
+    int busy = 0;
+    int log = 0;
+    int checkpointed = 0;
+    const int rc = sqlite3_wal_checkpoint_v2(d->db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, &log, &checkpointed);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+        if (error)
+            *error = QStringLiteral("cannot checkpoint the store: %1").arg(d->lastError());
+        return false;
+    }
+    Q_UNUSED(busy);
     if (d->checkpointer)
         d->checkpointer->dropBehind();
+    return true;
 }
 
 qint64 AlertStore::count(const AlertFilter &filter, QString *error) const
@@ -1232,22 +1439,161 @@ qint64 AlertStore::maxId() const
     return sqlite3_column_int64(stmt.get(), 0);
 }
 
-QByteArray AlertStore::document(qint64 id) const
+bool AlertStore::record(qint64 id, StoredRecord *out, QString *error) const
 {
-    if (!d->db)
-        return {};
-    Private::Statement stmt(d.get(), "SELECT doc FROM alert_doc WHERE id = ?1");
-    if (!stmt)
-        return {};
+    if (!d->db) {
+        if (error)
+            *error = QStringLiteral("the alert store is not open");
+        return false;
+    }
+    Private::Statement stmt(d.get(), std::string("SELECT ") + s_recordColumns + " FROM alerts a WHERE a.id = ?1");
+    if (!stmt) {
+        if (error)
+            *error = stmt.error();
+        return false;
+    }
     sqlite3_bind_int64(stmt.get(), 1, id);
-    if (sqlite3_step(stmt.get()) != SQLITE_ROW)
-        return {};
-    return columnBytes(stmt.get(), 0);
+    if (sqlite3_step(stmt.get()) != SQLITE_ROW) {
+        if (error)
+            *error = QStringLiteral("no alert %1 in the store").arg(id);
+        return false;
+    }
+    return d->functions->reader().load(id, stmt.get(), 1, out, error);
 }
 
-bool AlertStore::forEachDocument(const AlertFilter &filter,
-                                 const std::function<bool(qint64 id, const QByteArray &ecsJson)> &fn,
-                                 QString *error) const
+QByteArray AlertStore::document(qint64 id, QString *error) const
+{
+    StoredRecord stored;
+    DerivedAlert derived;
+    if (!record(id, &stored, error) || !d->functions->reader().derive(stored, &derived, error))
+        return {};
+    return derived.ecsJson;
+}
+
+bool AlertStore::original(qint64 id, StoredOriginal *out, QString *error) const
+{
+    StoredRecord stored;
+    if (!record(id, &stored, error))
+        return false;
+    *out = StoredOriginal();
+    if (stored.origin.kind != AlertOrigin::Kind::Document) {
+        out->bytes = stored.original;
+        out->byteExact = true;
+        return true;
+    }
+    // A store converted from schema v4 kept the document; the original only inside it, with the preserve option.
+    const QJsonObject doc = QJsonDocument::fromJson(stored.original).object();
+    const QJsonValue kept = doc.value(QStringLiteral("event")).toObject().value(QStringLiteral("original"));
+    if (kept.isString()) {
+        out->bytes = kept.toString().toUtf8();
+        out->note = QStringLiteral("This alert was stored by an older Falco Explorer, which kept its ECS document: "
+                                   "shown is the event.original the document kept (the payload as mapped), not "
+                                   "necessarily the bytes as received.");
+    } else {
+        out->note = QStringLiteral("This alert was stored by an older Falco Explorer without the preserve-original "
+                                   "option: only its ECS document was kept, not the original event.");
+    }
+    return true;
+}
+
+namespace {
+
+// Documents derived in parallel, handed out in order: the calling thread reads and decompresses the records,
+// worker threads map them, and the calling thread delivers each chunk once it and every chunk before it are done.
+class OrderedDeriver
+{
+public:
+    struct Chunk
+    {
+        std::vector<StoredRecord> records;
+        std::vector<QByteArray> documents;
+        std::vector<QString> errors;
+        bool done = false;
+    };
+
+    OrderedDeriver(const RecordReader &reader, int threads)
+        : m_reader(reader)
+    {
+        for (int i = 0; i < threads; ++i)
+            m_threads.emplace_back([this] { run(); });
+    }
+    ~OrderedDeriver()
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            m_stop = true;
+        }
+        m_work.notify_all();
+        for (std::thread &t : m_threads)
+            t.join();
+    }
+
+    // Queues a chunk (blocks while too many are in flight).
+    void submit(std::unique_ptr<Chunk> chunk)
+    {
+        std::unique_lock lock(m_mutex);
+        m_room.wait(lock, [this] { return m_inFlight.size() < m_threads.size() * 3 + 1; });
+        m_pending.push_back(chunk.get());
+        m_inFlight.push_back(std::move(chunk));
+        m_work.notify_one();
+    }
+    // The oldest chunk once it is done (wait = true: waits for it); null when none is ready or none is left.
+    std::unique_ptr<Chunk> next(bool wait)
+    {
+        std::unique_lock lock(m_mutex);
+        if (wait)
+            m_doneCv.wait(lock, [this] { return m_inFlight.empty() || m_inFlight.front()->done; });
+        if (m_inFlight.empty() || !m_inFlight.front()->done)
+            return nullptr;
+        std::unique_ptr<Chunk> chunk = std::move(m_inFlight.front());
+        m_inFlight.pop_front();
+        m_room.notify_one();
+        return chunk;
+    }
+
+private:
+    void run()
+    {
+        while (true) {
+            Chunk *chunk = nullptr;
+            {
+                std::unique_lock lock(m_mutex);
+                m_work.wait(lock, [this] { return m_stop || !m_pending.empty(); });
+                if (m_pending.empty())
+                    return;
+                chunk = m_pending.front();
+                m_pending.pop_front();
+            }
+            chunk->documents.resize(chunk->records.size());
+            chunk->errors.resize(chunk->records.size());
+            for (size_t i = 0; i < chunk->records.size(); ++i) {
+                DerivedAlert derived;
+                if (m_reader.derive(chunk->records[i], &derived, &chunk->errors[i]))
+                    chunk->documents[i] = std::move(derived.ecsJson);
+            }
+            {
+                std::lock_guard lock(m_mutex);
+                chunk->done = true;
+            }
+            m_doneCv.notify_all();
+        }
+    }
+
+    const RecordReader &m_reader;
+    std::vector<std::thread> m_threads;
+    std::mutex m_mutex;
+    std::condition_variable m_work;
+    std::condition_variable m_room;
+    std::condition_variable m_doneCv;
+    std::deque<std::unique_ptr<Chunk>> m_inFlight;   // in order
+    std::deque<Chunk *> m_pending;                   // not started yet
+    bool m_stop = false;
+};
+
+} // namespace
+
+bool AlertStore::forEachRecord(const AlertFilter &filter, const std::function<bool(const StoredRecord &record)> &fn,
+                               QString *error, const std::function<void(const QString &problem)> &onError) const
 {
     if (!d->db) {
         if (error)
@@ -1260,9 +1606,9 @@ bool AlertStore::forEachDocument(const AlertFilter &filter,
             *error = filterSql.error();
         return false;
     }
-    const QString from = filterSql.needsDoc() ? filterSql.from() : filterSql.from() + QStringLiteral(" JOIN alert_doc d ON d.id = a.id");
-    const std::string sql = (QStringLiteral("SELECT a.id, d.doc FROM ") + from + QStringLiteral(" WHERE ")
-                             + filterSql.where() + QStringLiteral(" ORDER BY a.ts, a.id"))
+    const std::string sql = (QStringLiteral("SELECT ") + QLatin1String(s_recordColumns) + QStringLiteral(" FROM ")
+                             + filterSql.from() + QStringLiteral(" WHERE ") + filterSql.where()
+                             + QStringLiteral(" ORDER BY a.ts, a.id"))
                                 .toStdString();
     Private::Statement stmt(d.get(), sql);
     if (!stmt || filterSql.bind(stmt.get()) < 0) {
@@ -1270,9 +1616,17 @@ bool AlertStore::forEachDocument(const AlertFilter &filter,
             *error = stmt ? d->lastError() : stmt.error();
         return false;
     }
+    RecordReader &reader = d->functions->reader();
+    StoredRecord stored;
     int rc;
     while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
-        if (!fn(sqlite3_column_int64(stmt.get(), 0), columnBytes(stmt.get(), 1)))
+        QString problem;
+        if (!reader.load(sqlite3_column_int64(stmt.get(), 0), stmt.get(), 1, &stored, &problem)) {
+            if (onError)
+                onError(problem);
+            continue;
+        }
+        if (!fn(stored))
             return true;
     }
     if (rc != SQLITE_DONE) {
@@ -1283,48 +1637,98 @@ bool AlertStore::forEachDocument(const AlertFilter &filter,
     return true;
 }
 
+bool AlertStore::forEachDocument(const AlertFilter &filter,
+                                 const std::function<bool(qint64 id, const QByteArray &ecsJson)> &fn, QString *error,
+                                 int threads, const std::function<void(const QString &problem)> &onError) const
+{
+    if (threads <= 0)
+        threads = std::clamp(QThread::idealThreadCount(), 1, 8);
+    if (threads == 1) {
+        RecordReader &reader = d->functions->reader();
+        return forEachRecord(
+            filter,
+            [&](const StoredRecord &stored) {
+                DerivedAlert derived;
+                QString problem;
+                if (!reader.derive(stored, &derived, &problem)) {
+                    if (onError)
+                        onError(problem);
+                    return true;
+                }
+                return fn(stored.id, derived.ecsJson);
+            },
+            error, onError);
+    }
+    constexpr size_t chunkSize = 256;
+    OrderedDeriver deriver(d->functions->reader(), threads);
+    bool stopped = false;
+    const auto deliver = [&](bool wait) {
+        while (std::unique_ptr<OrderedDeriver::Chunk> chunk = deriver.next(wait)) {
+            for (size_t i = 0; i < chunk->records.size() && !stopped; ++i) {
+                if (!chunk->errors[i].isEmpty()) {
+                    if (onError)
+                        onError(chunk->errors[i]);
+                    continue;
+                }
+                stopped = !fn(chunk->records[i].id, chunk->documents[i]);
+            }
+            if (!wait)
+                continue;
+        }
+    };
+    auto chunk = std::make_unique<OrderedDeriver::Chunk>();
+    const bool ok = forEachRecord(
+        filter,
+        [&](const StoredRecord &stored) {
+            chunk->records.push_back(stored);
+            if (chunk->records.size() == chunkSize) {
+                deriver.submit(std::move(chunk));
+                chunk = std::make_unique<OrderedDeriver::Chunk>();
+                deliver(false);
+            }
+            return !stopped;
+        },
+        error, onError);
+    if (!chunk->records.empty())
+        deriver.submit(std::move(chunk));
+    deliver(true);
+    return ok;
+}
+
 AlertBatch AlertStore::alertsAfter(qint64 afterId, int limit) const
 {
     AlertBatch batch;
     if (!d->db || limit <= 0)
         return batch;
-    const std::string sql = std::string("SELECT ") + s_alertColumns
-        + " FROM alerts a LEFT JOIN alert_doc d ON d.id = a.id WHERE a.id > ?1 ORDER BY a.id LIMIT ?2";
-    Private::Statement stmt(d.get(), sql);
-    Private::Statement output(d.get(), "SELECT output FROM alert_output WHERE id = ?1");
-    if (!stmt || !output)
+    Private::Statement stmt(d.get(), std::string("SELECT ") + s_recordColumns
+                                         + ", a.ts, a.profile, a.dedupe FROM alerts a WHERE a.id > ?1 ORDER BY a.id "
+                                           "LIMIT ?2");
+    if (!stmt)
         return batch;
     sqlite3_bind_int64(stmt.get(), 1, afterId);
     sqlite3_bind_int(stmt.get(), 2, limit);
     sqlite3_stmt *s = stmt.get();
+    FactCatalog &catalog = d->functions->catalog();
+    RecordReader &reader = d->functions->reader();
     while (sqlite3_step(s) == SQLITE_ROW) {
         Alert alert;
         alert.id = sqlite3_column_int64(s, 0);
-        alert.timestampMs = sqlite3_column_int64(s, 1);
-        alert.priority = Priority(std::clamp(sqlite3_column_int(s, 2), 0, int(Priority::Unknown)));
-        alert.severity = sqlite3_column_int(s, 3);
-        alert.rule = columnText(s, 4);
-        alert.hostname = columnText(s, 5);
-        alert.source = columnText(s, 6);
-        alert.containerId = columnText(s, 7);
-        alert.containerName = columnText(s, 8);
-        alert.containerImage = columnText(s, 9);
-        alert.podName = columnText(s, 10);
-        alert.namespaceName = columnText(s, 11);
-        alert.processName = columnText(s, 12);
-        alert.commandLine = columnText(s, 13);
-        alert.userName = columnText(s, 14);
-        alert.technique = columnText(s, 15);
-        alert.subtechnique = columnText(s, 16);
-        alert.tactics = Schema::decodeList(columnText(s, 17));
-        alert.tags = Schema::decodeList(columnText(s, 18));
-        alert.uuid = columnText(s, 19);
-        alert.dedupeKey = DedupeKey::logicalKey(columnBlob(s, 20));
-        alert.ecsJson = columnBytes(s, 21);
-        sqlite3_bind_int64(output.get(), 1, alert.id);
-        if (sqlite3_step(output.get()) == SQLITE_ROW)
-            alert.output = columnText(output.get(), 0);
-        output.reset();
+        alert.timestampMs = sqlite3_column_int64(s, 5);
+        const quint32 profile = quint32(sqlite3_column_int64(s, 6));
+        catalog.ensureProfile(d->db, profile);
+        fillFacts(catalog, profile, &alert);
+        alert.dedupeKey = DedupeKey::logicalKey(columnBlob(s, 7));
+        alert.uuid = QString::fromUtf8(DedupeKey::uuid(columnBlob(s, 7)));
+        StoredRecord stored;
+        DerivedAlert derived;
+        if (reader.load(alert.id, s, 1, &stored) && reader.derive(stored, &derived)) {
+            alert.ecsJson = derived.ecsJson;
+            alert.output = derived.output;
+            alert.commandLine = derived.commandLine;
+        }
+        alert.origin = stored.origin;
+        alert.offset = stored.offset;
+        alert.receivedMs = stored.receivedMs;
         batch.append(std::move(alert));
     }
     return batch;
@@ -1334,8 +1738,7 @@ bool AlertStore::setState(const QString &key, const QByteArray &value)
 {
     if (!d->db || d->mode != OpenMode::ReadWrite)
         return false;
-    Private::Statement stmt(d.get(), "INSERT INTO state(key, value) VALUES(?1, ?2) "
-                                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+    Private::Statement stmt(d.get(), s_setStateSql);
     if (!stmt)
         return false;
     const QByteArray keyUtf8 = key.toUtf8();

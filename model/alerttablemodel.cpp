@@ -3,7 +3,10 @@
 
 #include "model/alertcolumncache.h"
 #include "model/cachedmatch.h"
+#include "model/factcatalog.h"
 #include "model/filtersql.h"
+#include "model/recordreader.h"
+#include "model/storefunctions.h"
 #include "model/largeallocator.h"
 #include "model/sqlstatement.h"
 #include "model/storereader.h"
@@ -27,9 +30,8 @@ Q_LOGGING_CATEGORY(lcTable, "fe.model.table")
 
 namespace {
 
-constexpr const char *kRowColumns =
-    "a.id, a.ts, a.priority, a.severity, a.triage, a.rule, a.host, a.container_name, a.pod, a.namespace, a.image, "
-    "a.process, a.cmdline, a.user_name, a.tags, (SELECT output FROM alert_fts WHERE rowid = a.id)";
+// The facts come from the profile (FactCatalog), the command line and the output from the record (derived).
+constexpr const char *kRowColumns = "a.id, a.ts, a.profile, a.triage, a.record, a.origin, a.byte_offset, a.received";
 
 // The snapshot bound of page and anchor queries. The unary + keeps SQLite from using it as a rowid range: with
 // some statistics the planner preferred "rowid <= ?" plus a sort of every row (3 s at 1M alerts) to walking the
@@ -46,34 +48,47 @@ QString text(sqlite3_stmt *st, int column)
     return p ? QString::fromUtf8(p, sqlite3_column_bytes(st, column)) : QString();
 }
 
-AlertRow readRow(sqlite3_stmt *st)
+AlertRow readRow(sqlite3_stmt *st, const AlertStore &store)
 {
     AlertRow r;
     r.id = sqlite3_column_int64(st, 0);
     r.timestampMs = sqlite3_column_int64(st, 1);
-    r.priority = Priority(std::clamp(sqlite3_column_int(st, 2), 0, int(Priority::Unknown)));
-    r.severity = sqlite3_column_int(st, 3);
-    r.triage = sqlite3_column_int(st, 4);
-    r.rule = text(st, 5);
-    r.host = text(st, 6);
-    r.containerName = text(st, 7);
-    r.pod = text(st, 8);
-    r.namespaceName = text(st, 9);
-    r.image = text(st, 10);
-    r.process = text(st, 11);
-    r.commandLine = text(st, 12);
-    r.user = text(st, 13);
-    r.tags = text(st, 14);
-    r.output = text(st, 15);
+    const quint32 profile = quint32(sqlite3_column_int64(st, 2));
+    r.triage = sqlite3_column_int(st, 3);
+    FactCatalog &catalog = store.functions().catalog();
+    if (catalog.ensureProfile(store.handle(), profile)) {
+        const auto fact = [&](int column) { return QString::fromUtf8(catalog.factText(profile, column)); };
+        r.priority = Priority(std::clamp(int(catalog.value(profile, FactPriority)), 0, int(Priority::Unknown)));
+        r.severity = int(catalog.value(profile, FactSeverity));
+        r.rule = fact(FactRule);
+        r.host = fact(FactHost);
+        r.containerName = fact(FactContainerName);
+        r.pod = fact(FactPod);
+        r.namespaceName = fact(FactNamespace);
+        r.image = fact(FactImage);
+        r.process = fact(FactProcess);
+        r.user = fact(FactUser);
+        r.tags = fact(FactTags);
+    }
+    RecordReader &reader = store.functions().reader();
+    StoredRecord record;
+    DerivedAlert derived;
+    if (reader.load(r.id, st, 4, &record) && reader.derive(record, &derived)) {
+        r.commandLine = derived.commandLine;
+        r.output = derived.output;
+    }
     return r;
 }
 
 QStringList sortKeyColumns(int column)
 {
     switch (column) {
-    case AlertTableModel::PriorityColumn: return {QStringLiteral("a.priority"), QStringLiteral("a.ts"), QStringLiteral("a.id")};
-    case AlertTableModel::RuleColumn: return {QStringLiteral("a.rule"), QStringLiteral("a.ts"), QStringLiteral("a.id")};
-    case AlertTableModel::HostColumn: return {QStringLiteral("a.host"), QStringLiteral("a.ts"), QStringLiteral("a.id")};
+    case AlertTableModel::PriorityColumn:
+        return {StoreFunctions::factExpression(FactPriority), QStringLiteral("a.ts"), QStringLiteral("a.id")};
+    case AlertTableModel::RuleColumn:
+        return {StoreFunctions::factExpression(FactRule), QStringLiteral("a.ts"), QStringLiteral("a.id")};
+    case AlertTableModel::HostColumn:
+        return {StoreFunctions::factExpression(FactHost), QStringLiteral("a.ts"), QStringLiteral("a.id")};
     default: return {QStringLiteral("a.ts"), QStringLiteral("a.id")};
     }
 }
@@ -134,9 +149,10 @@ struct PageQuery
 
 // Runs one page query on the reader's connection with the filter condition `where`. With budgetMs > 0 the statement
 // is abandoned (*overBudget = true, no rows, no error) once it has run that long.
-QVector<AlertRow> runPage(sqlite3 *db, const PageQuery &q, const QString &where, qint64 budgetMs, bool *overBudget,
-                          QString *error)
+QVector<AlertRow> runPage(const AlertStore &store, const PageQuery &q, const QString &where, qint64 budgetMs,
+                          bool *overBudget, QString *error)
 {
+    sqlite3 *db = store.handle();
     QVector<AlertRow> rows;
     const QStringList keys = sortKeyColumns(q.sortColumn);
     const bool desc = q.backward ? !q.descending : q.descending;
@@ -186,7 +202,7 @@ QVector<AlertRow> runPage(sqlite3 *db, const PageQuery &q, const QString &where,
     rows.reserve(q.limit);
     int rc;
     while ((rc = sqlite3_step(st.get())) == SQLITE_ROW)
-        rows.append(readRow(st.get()));
+        rows.append(readRow(st.get(), store));
     if (budgetMs > 0)
         sqlite3_progress_handler(db, 0, nullptr, nullptr);
     if (rc == SQLITE_INTERRUPT && budget.exceeded) {
@@ -207,7 +223,7 @@ QVector<AlertRow> runPage(sqlite3 *db, const PageQuery &q, const QString &where,
 // the list (`+a.id IN (...)`, same result) finds a page of a frequent term at once (0.16 s) and is slow only for rare
 // ones. So the index is tried first within a small budget, then the list. (bench_explorer, 1M, "terminal": first
 // page 15.4 s -> 0.25 s together with the ids-first page query of runPage.)
-QVector<AlertRow> fetchPage(sqlite3 *db, const PageQuery &q, QString *error)
+QVector<AlertRow> fetchPage(const AlertStore &store, const PageQuery &q, QString *error)
 {
     static const QString s_idSubquery = QStringLiteral("a.id IN (SELECT");
     static const QString s_scanSortIndex = QStringLiteral("+a.id IN (SELECT");
@@ -217,11 +233,11 @@ QVector<AlertRow> fetchPage(sqlite3 *db, const PageQuery &q, QString *error)
     if (where.contains(s_idSubquery)) {
         QString scanWhere = where;
         scanWhere.replace(s_idSubquery, s_scanSortIndex);
-        QVector<AlertRow> rows = runPage(db, q, scanWhere, kSortIndexBudgetMs, &overBudget, error);
+        QVector<AlertRow> rows = runPage(store, q, scanWhere, kSortIndexBudgetMs, &overBudget, error);
         if (!overBudget)
             return rows;
     }
-    return runPage(db, q, where, 0, &overBudget, error);
+    return runPage(store, q, where, 0, &overBudget, error);
 }
 
 struct AnchorScan
@@ -369,8 +385,9 @@ qint64 scalar(sqlite3 *db, const QString &sql, const FilterSql *filter, const QV
 
 // The rows with these ids, in this order, read by id (the column cache's pages). An id gone from the store (deleted
 // behind the application's back) keeps its place as an empty row, so that every later row stays where it is.
-QVector<AlertRow> fetchByIds(sqlite3 *db, const qint64 *ids, qsizetype count, QString *error)
+QVector<AlertRow> fetchByIds(const AlertStore &store, const qint64 *ids, qsizetype count, QString *error)
 {
+    sqlite3 *db = store.handle();
     QVector<AlertRow> rows;
     if (count <= 0)
         return rows;
@@ -391,7 +408,7 @@ QVector<AlertRow> fetchByIds(sqlite3 *db, const qint64 *ids, qsizetype count, QS
     byId.reserve(count);
     int rc;
     while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
-        AlertRow r = readRow(st.get());
+        AlertRow r = readRow(st.get(), store);
         byId.insert(r.id, std::move(r));
     }
     if (rc != SQLITE_DONE) {
@@ -711,7 +728,7 @@ void AlertTableModel::restart()
                 // order takes ~1 s at 10M: the page goes ahead when it is that quick. Same transaction, same rows.
                 bool overBudget = false;
                 if (quickPageMs > 0)
-                    rows = runPage(db, q, q.filter.where(), quickPageMs, &overBudget, &error);
+                    rows = runPage(store, q, q.filter.where(), quickPageMs, &overBudget, &error);
                 pageAhead = quickPageMs > 0 && !overBudget && error.isEmpty();
                 if (pageAhead) {
                     const qint64 maxId = q.maxId;
@@ -727,11 +744,11 @@ void AlertTableModel::restart()
             }
             if (order) {
                 if (!pageAhead)
-                    rows = fetchByIds(db, order->data(), qsizetype(std::min<size_t>(order->size(), size_t(q.limit))), &error);
+                    rows = fetchByIds(store, order->data(), qsizetype(std::min<size_t>(order->size(), size_t(q.limit))), &error);
                 total = qint64(order->size());
             } else if (error.isEmpty()) {
                 if (!pageAhead)
-                    rows = fetchPage(db, q, &error);
+                    rows = fetchPage(store, q, &error);
                 if (emptyFilter && error.isEmpty())
                     total = store.count({}, &error);
             }
@@ -914,7 +931,7 @@ void AlertTableModel::requestPage(int page) const
         m_reader->post([guard, generation, page, order = m_order, first, count](const AlertStore &store) {
             QString error;
             const QVector<AlertRow> rows = store.handle()
-                ? fetchByIds(store.handle(), order->data() + first, qsizetype(count), &error)
+                ? fetchByIds(store, order->data() + first, qsizetype(count), &error)
                 : QVector<AlertRow>();
             deliver(guard, [guard, generation, page, rows, error]() {
                 if (guard)
@@ -957,7 +974,7 @@ void AlertTableModel::requestPage(int page) const
     // (A page job made stale by restart() is interrupted there; one made stale by invalidateRows() is short.)
     m_reader->post([guard, generation, page, q](const AlertStore &store) {
         QString error;
-        const QVector<AlertRow> rows = store.handle() ? fetchPage(store.handle(), q, &error) : QVector<AlertRow>();
+        const QVector<AlertRow> rows = store.handle() ? fetchPage(store, q, &error) : QVector<AlertRow>();
         deliver(guard, [guard, generation, page, rows, error]() {
             if (guard)
                 guard->pageArrived(generation, page, rows, error);

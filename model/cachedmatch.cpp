@@ -18,11 +18,12 @@ namespace fe {
 
 namespace {
 
-// The cached columns a compiled query reads (their AlertColumnCache::Column), or false when it reads anything the
-// cache does not hold: a subquery (full text, notes), the document, the time, the id, the triage status, the command
-// line. Scans the SQL text outside its quoted literals (user values are bound parameters, never in the text).
+// The facts a compiled query reads (their FactColumn: `fe_fact(a.profile, N)`), or false when it reads anything
+// else: another column of the alert, a subquery (full text, notes), the document. Scans the SQL text outside its
+// quoted literals (user values are bound parameters, never in the text).
 bool cachedColumnsOf(const QString &where, std::vector<int> *columns)
 {
+    static const QString s_fact = QStringLiteral("fe_fact(a.profile, ");
     columns->clear();
     const auto isIdent = [](QChar c) { return c.isLetterOrNumber() || c == QLatin1Char('_'); };
     bool quoted = false;
@@ -34,29 +35,24 @@ bool cachedColumnsOf(const QString &where, std::vector<int> *columns)
         }
         if (quoted || !isIdent(c) || (i > 0 && (isIdent(where.at(i - 1)) || where.at(i - 1) == QLatin1Char('.'))))
             continue;
+        if (QStringView(where).mid(i).startsWith(s_fact)) {
+            qsizetype end = i + s_fact.size();
+            int column = 0;
+            while (end < where.size() && where.at(end).isDigit())
+                column = column * 10 + where.at(end++).digitValue();
+            if (end >= where.size() || where.at(end) != QLatin1Char(')') || column >= AlertColumnCache::ColumnCount)
+                return false;
+            if (std::find(columns->begin(), columns->end(), column) == columns->end())
+                columns->push_back(column);
+            i = end;
+            continue;
+        }
         qsizetype end = i;
         while (end < where.size() && isIdent(where.at(end)))
             ++end;
         const QStringView word = QStringView(where).mid(i, end - i);
-        if (end < where.size() && where.at(end) == QLatin1Char('.')) {
-            if (word != u"a")
-                return false; // d.doc, n.text, ...
-            qsizetype nameEnd = end + 1;
-            while (nameEnd < where.size() && isIdent(where.at(nameEnd)))
-                ++nameEnd;
-            const QStringView name = QStringView(where).mid(end + 1, nameEnd - end - 1);
-            int column = -1;
-            for (int c = 0; c < AlertColumnCache::ColumnCount; ++c) {
-                if (name == QLatin1String(AlertColumnCache::columnName(c)))
-                    column = c;
-            }
-            if (column < 0)
-                return false;
-            if (std::find(columns->begin(), columns->end(), column) == columns->end())
-                columns->push_back(column);
-            i = nameEnd - 1;
-            continue;
-        }
+        if (end < where.size() && where.at(end) == QLatin1Char('.'))
+            return false; // a.ts, n.text, ...
         if (word.compare(u"select", Qt::CaseInsensitive) == 0 || word.startsWith(u"json", Qt::CaseInsensitive)
             || word.startsWith(u"fe_", Qt::CaseInsensitive))
             return false;
@@ -65,18 +61,18 @@ bool cachedColumnsOf(const QString &where, std::vector<int> *columns)
     return !quoted;
 }
 
-// Which profiles of the cache a query matches: SQLite evaluates the compiled query itself (same operators, LIKE,
-// collation as on the store), on a private in-memory table holding one row per distinct combination of the columns
-// the query reads. A handful of rows for a typical query, however many alerts there are.
-bool matchProfiles(AlertColumnCache &cache, const FilterSql &query, const QString &where,
-                   const std::vector<int> &columns, std::vector<quint8> *match, QString *error)
+// Which profiles of the cache a query matches: SQLite evaluates the compiled query itself (same functions, operators,
+// LIKE, collation as on the whole store), on the store's connection, for one representative profile of each distinct
+// combination of the facts the query reads. A handful of rows for a typical query, however many alerts there are.
+bool matchProfiles(const AlertStore &store, AlertColumnCache &cache, const FilterSql &query, const QString &where,
+                   int params, const std::vector<int> &columns, std::vector<quint8> *match, QString *error)
 {
     const std::vector<AlertColumnCache::Profile> &profiles = cache.profiles();
     std::vector<quint32> tupleOf(profiles.size());
     std::vector<quint32> tupleProfile; // a profile carrying each distinct combination
     if (columns.size() == 1) {
         std::vector<qint64> byCode(size_t(cache.dictionarySize(columns[0])), -1);
-        for (size_t p = 0; p < profiles.size(); ++p) {
+        for (size_t p = 1; p < profiles.size(); ++p) {
             qint64 &slot = byCode[profiles[p].codes[columns[0]]];
             if (slot < 0) {
                 slot = qint64(tupleProfile.size());
@@ -87,7 +83,7 @@ bool matchProfiles(AlertColumnCache &cache, const FilterSql &query, const QStrin
     } else {
         QHash<QByteArray, quint32> tuples;
         QByteArray key;
-        for (size_t p = 0; p < profiles.size(); ++p) {
+        for (size_t p = 1; p < profiles.size(); ++p) {
             key.resize(0);
             for (int c : columns)
                 key.append(reinterpret_cast<const char *>(&profiles[p].codes[c]), sizeof(quint32));
@@ -99,79 +95,43 @@ bool matchProfiles(AlertColumnCache &cache, const FilterSql &query, const QStrin
             tupleOf[p] = *it;
         }
     }
-
-    sqlite3 *db = cache.probeDatabase();
-    if (!db) {
-        if (error)
-            *error = QStringLiteral("cannot open an in-memory database");
-        return false;
+    match->assign(profiles.size(), 0);
+    if (tupleProfile.empty())
+        return true;
+    // The representatives as a JSON array, read by json_each: one statement whatever their number.
+    QByteArray list = "[";
+    for (size_t t = 0; t < tupleProfile.size(); ++t) {
+        if (t > 0)
+            list += ',';
+        list += QByteArray::number(tupleProfile[t]);
     }
-    QString create = QStringLiteral("CREATE TABLE IF NOT EXISTS probe(k INTEGER PRIMARY KEY");
-    for (int c = 0; c < AlertColumnCache::ColumnCount; ++c) {
-        create += QStringLiteral(", %1 %2").arg(QLatin1String(AlertColumnCache::columnName(c)),
-                                               c < AlertColumnCache::IntColumnCount ? QStringLiteral("INTEGER")
-                                                                                    : QStringLiteral("TEXT"));
-    }
-    create += QStringLiteral("); DELETE FROM probe; BEGIN");
-    if (sqlite3_exec(db, create.toUtf8().constData(), nullptr, nullptr, nullptr) != SQLITE_OK) {
-        if (error)
-            *error = QString::fromUtf8(sqlite3_errmsg(db));
-        return false;
-    }
-    bool ok = true;
-    {
-        QString insert = QStringLiteral("INSERT INTO probe(k");
-        for (int c : columns)
-            insert += QStringLiteral(", ") + QLatin1String(AlertColumnCache::columnName(c));
-        insert += QStringLiteral(") VALUES(?");
-        for (size_t i = 0; i < columns.size(); ++i)
-            insert += QStringLiteral(", ?");
-        insert += QLatin1Char(')');
-        SqlStatement stmt(db, insert);
-        ok = bool(stmt);
-        for (size_t t = 0; ok && t < tupleProfile.size(); ++t) {
-            sqlite3_stmt *s = stmt.get();
-            sqlite3_bind_int64(s, 1, qint64(t));
-            const AlertColumnCache::Profile &profile = profiles[tupleProfile[t]];
-            for (size_t i = 0; i < columns.size(); ++i) {
-                const int c = columns[i];
-                if (c < AlertColumnCache::IntColumnCount) {
-                    sqlite3_bind_int64(s, int(i) + 2, cache.intValue(c, profile.codes[c]));
-                } else {
-                    const QByteArray &value = cache.text(c, profile.codes[c]);
-                    sqlite3_bind_text(s, int(i) + 2, value.constData(), int(value.size()), SQLITE_STATIC);
-                }
-            }
-            ok = sqlite3_step(s) == SQLITE_DONE;
-            sqlite3_reset(s);
-        }
-        if (!ok && error)
-            *error = QString::fromUtf8(sqlite3_errmsg(db));
-    }
-    sqlite3_exec(db, ok ? "COMMIT" : "ROLLBACK", nullptr, nullptr, nullptr);
-    if (!ok)
-        return false;
-
-    std::vector<quint8> tupleMatch(tupleProfile.size(), 0);
-    SqlStatement select(db, QStringLiteral("SELECT k FROM probe AS a WHERE ") + where);
+    list += ']';
+    const QString sql = QStringLiteral("SELECT a.profile FROM (SELECT value AS profile FROM json_each(?%1)) AS a WHERE ")
+                            .arg(params + 1)
+        + where;
+    SqlStatement select(store.handle(), sql);
     if (!select || query.bind(select.get()) < 0) {
         if (error)
             *error = select.error();
         return false;
     }
+    sqlite3_bind_text(select.get(), params + 1, list.constData(), int(list.size()), SQLITE_STATIC);
+    std::vector<quint8> tupleMatch(tupleProfile.size(), 0);
+    QHash<quint32, quint32> tupleOfRepresentative;
+    for (size_t t = 0; t < tupleProfile.size(); ++t)
+        tupleOfRepresentative.insert(tupleProfile[t], quint32(t));
     int rc;
     while ((rc = sqlite3_step(select.get())) == SQLITE_ROW) {
-        const qint64 k = sqlite3_column_int64(select.get(), 0);
-        if (k >= 0 && k < qint64(tupleMatch.size()))
-            tupleMatch[size_t(k)] = 1;
+        const auto it = tupleOfRepresentative.constFind(quint32(sqlite3_column_int64(select.get(), 0)));
+        if (it != tupleOfRepresentative.cend())
+            tupleMatch[*it] = 1;
     }
     if (rc != SQLITE_DONE) {
         if (error)
-            *error = QString::fromUtf8(sqlite3_errmsg(db));
+            *error = QString::fromUtf8(sqlite3_errmsg(store.handle()));
         return false;
     }
-    match->resize(profiles.size());
-    for (size_t p = 0; p < profiles.size(); ++p)
+    for (size_t p = 1; p < profiles.size(); ++p)
         (*match)[p] = tupleMatch[tupleOf[p]];
     return true;
 }
@@ -490,8 +450,8 @@ bool CachedMatch::build(const AlertStore &store, AlertColumnCache &cache, const 
     }
     m_byProfile = !profileTerms.isEmpty();
     return !m_byProfile
-        || matchProfiles(cache, query, withAllParams(profileTerms.join(QLatin1String(" AND ")), params), columns,
-                         &m_profileMatch, error);
+        || matchProfiles(store, cache, query, withAllParams(profileTerms.join(QLatin1String(" AND ")), params), params,
+                         columns, &m_profileMatch, error);
 }
 
 } // namespace fe

@@ -38,19 +38,18 @@ FilterSql FilterSql::build(const AlertFilter &filter, qint64 nowMs)
     return result;
 }
 
-// Since schema v3 the full-text index lags behind a large import (model/schema.cpp, migration 3): outputs with an id
-// above the watermark are not in alert_fts yet. A MATCH atom of the compiled query is widened with the same phrase
-// matched on those outputs by fe_fts_phrase() (the FTS5 tokenizer itself, registered by AlertStore::open), so a
-// search is exact whatever the state of the index; a substring atom reads the output table directly.
+// The full-text index lags behind imports and bursts (it is built after them, AlertStore::indexPending): alerts with
+// an id above the watermark are not in alert_fts yet. A MATCH atom of the compiled query is widened with the same
+// phrase matched on those alerts' outputs (derived from their records) by fe_fts_phrase() (the FTS5 tokenizer itself,
+// model/storefunctions.h), so a search is exact whatever the state of the index.
 void FilterSql::coverUnindexedOutputs()
 {
     static const QString s_match = QStringLiteral("a.id IN (SELECT rowid FROM alert_fts WHERE alert_fts MATCH ?)");
-    static const QString s_like = QStringLiteral("a.id IN (SELECT rowid FROM alert_fts WHERE output LIKE ? ESCAPE '\\')");
     static const QString s_matchCovered = QStringLiteral(
-        "(a.id IN (SELECT rowid FROM alert_fts WHERE alert_fts MATCH ?) OR a.id IN (SELECT o.id FROM alert_output o "
-        "WHERE o.id > coalesce((SELECT value FROM state WHERE key = '%1'), 0) AND fe_fts_phrase(o.output, ?)))")
+        "(a.id IN (SELECT rowid FROM alert_fts WHERE alert_fts MATCH ?) OR a.id IN (SELECT x.id FROM alerts x "
+        "WHERE x.id > coalesce((SELECT value FROM state WHERE key = '%1'), 0) AND "
+        "fe_fts_phrase(fe_output(x.id, x.record, x.origin, x.byte_offset, x.received), ?)))")
                                               .arg(QLatin1String(sqlnames::ftsIndexedKey));
-    static const QString s_likeDirect = QStringLiteral("a.id IN (SELECT id FROM alert_output WHERE output LIKE ? ESCAPE '\\')");
     if (!m_queryWhere.contains(QLatin1String("alert_fts")))
         return;
     QString where;
@@ -66,14 +65,6 @@ void FilterSql::coverUnindexedOutputs()
             params << m_queryParams.at(param) << m_queryParams.at(param);
             ++param;
             i += s_match.size();
-            continue;
-        }
-        if (!quoted && c == QLatin1Char('a') && QStringView(m_queryWhere).mid(i).startsWith(s_like)
-            && param < m_queryParams.size()) {
-            where += s_likeDirect;
-            params << m_queryParams.at(param);
-            ++param;
-            i += s_like.size();
             continue;
         }
         if (c == QLatin1Char('\''))
@@ -99,7 +90,7 @@ FilterSql FilterSql::withRange(qint64 fromMs, qint64 toMs) const
 
 QString FilterSql::from() const
 {
-    return m_needsDoc ? QStringLiteral("alerts a JOIN alert_doc d ON d.id = a.id") : QStringLiteral("alerts a");
+    return QStringLiteral("alerts a");
 }
 
 QString FilterSql::where() const

@@ -12,8 +12,7 @@ struct sqlite3_stmt;
 
 namespace fe {
 
-// The one place where an AlertFilter becomes SQL: the compiled query (model/querylanguage.h), the time range, and
-// the JOIN of alert_doc when the query reads the document. Every reader of the store (count, export, aggregates,
+// The one place where an AlertFilter becomes SQL: the compiled query (model/querylanguage.h) and the time range. Every reader of the store (count, export, aggregates,
 // newest alerts) goes through it, so they all agree on what a filter matches.
 //
 //   FilterSql f = FilterSql::build(filter, nowMs);
@@ -38,9 +37,9 @@ public:
     // The same query over another time range [fromMs, toMs) (aggregates split a range into slices).
     FilterSql withRange(qint64 fromMs, qint64 toMs) const;
 
-    // "alerts a" or "alerts a JOIN alert_doc d ON d.id = a.id".
+    // "alerts a".
     QString from() const;
-    // A boolean expression over a (and d); "1" for an empty filter.
+    // A boolean expression over a; "1" for an empty filter.
     QString where() const;
     // Binds the parameters of where() starting at index first (1-based); returns the next free index, or -1 on error.
     int bind(sqlite3_stmt *stmt, int first = 1) const;

@@ -2,6 +2,7 @@
 #include "model/forwardoutbox.h"
 
 #include "model/dedupekey.h"
+#include "model/recordreader.h"
 #include "model/schema.h"
 
 #include <QDateTime>
@@ -10,6 +11,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <memory>
 #include <limits>
 
 namespace fe {
@@ -63,6 +65,7 @@ qint64 nowMs()
 struct ForwardOutbox::Private
 {
     sqlite3 *db = nullptr;
+    std::unique_ptr<RecordReader> reader;   // the documents are derived from the stored records
     QString target;
     QByteArray targetUtf8;
 
@@ -76,6 +79,15 @@ struct ForwardOutbox::Private
             *error = message ? QString::fromUtf8(message) : lastError();
         sqlite3_free(message);
         return false;
+    }
+    // The derived document of the record in four columns of stmt from first; empty + problem when it cannot be read.
+    QByteArray document(qint64 id, sqlite3_stmt *stmt, int first, QString *problem)
+    {
+        StoredRecord record;
+        DerivedAlert derived;
+        if (!reader->load(id, stmt, first, &record, problem) || !reader->derive(record, &derived, problem))
+            return {};
+        return derived.ecsJson;
     }
     qint64 scalar(const char *sql, qint64 arg = 0, bool withArg = false) const
     {
@@ -132,6 +144,7 @@ bool ForwardOutbox::open(const QString &path, const QString &target, QString *er
         close();
         return false;
     }
+    d->reader = std::make_unique<RecordReader>(d->db);
     d->target = target;
     d->targetUtf8 = target.toUtf8();
     Stmt insert(d->db, "INSERT OR IGNORE INTO forward_target(target, updated) VALUES(?1, ?2)");
@@ -148,6 +161,7 @@ bool ForwardOutbox::open(const QString &path, const QString &target, QString *er
 
 void ForwardOutbox::close()
 {
+    d->reader.reset();
     if (d->db)
         sqlite3_close_v2(d->db);
     d->db = nullptr;
@@ -176,15 +190,15 @@ QVector<ForwardOutbox::Item> ForwardOutbox::takeDue(int limit, qint64 now)
     if (!d->db || limit <= 0)
         return items;
     Stmt s(d->db,
-           "SELECT f.alert_id, f.attempts, a.dedupe, doc.doc, a.id IS NULL FROM forward_item f "
-           "LEFT JOIN alerts a ON a.id = f.alert_id LEFT JOIN alert_doc doc ON doc.id = f.alert_id "
+           "SELECT f.alert_id, f.attempts, a.dedupe, a.id IS NULL, a.record, a.origin, a.byte_offset, a.received "
+           "FROM forward_item f LEFT JOIN alerts a ON a.id = f.alert_id "
            "WHERE f.target = ?1 AND f.state = 1 AND f.next_try <= ?2 ORDER BY f.next_try, f.alert_id LIMIT ?3");
     s.bind(1, d->targetUtf8);
     s.bind(2, now);
     s.bind(3, limit);
     QVector<qint64> gone;
     while (s.step()) {
-        if (s.i64(4) != 0) {
+        if (s.i64(3) != 0) {
             gone.append(s.i64(0));
             continue;
         }
@@ -192,7 +206,7 @@ QVector<ForwardOutbox::Item> ForwardOutbox::takeDue(int limit, qint64 now)
         item.alertId = s.i64(0);
         item.attempts = int(s.i64(1));
         item.dedupeKey = DedupeKey::logicalKey(s.bytes(2));
-        item.document = s.bytes(3);
+        item.document = d->document(item.alertId, s.get(), 4, &item.problem);
         item.isRetry = true;
         items.append(item);
     }
@@ -213,10 +227,10 @@ QVector<ForwardOutbox::Item> ForwardOutbox::takeNew(qint64 afterId, int limit)
     QVector<Item> items;
     if (!d->db || limit <= 0)
         return items;
-    // Straight from the documented tables rather than AlertStore::alertsAfter: the forwarder needs three
-    // columns, not a full Alert with its FTS text, at tens of thousands of rows a second.
+    // Straight from the table rather than AlertStore::alertsAfter: the forwarder needs the key and the document,
+    // not a full Alert with its facts and output, at tens of thousands of rows a second.
     Stmt s(d->db,
-           "SELECT a.id, a.dedupe, doc.doc FROM alerts a JOIN alert_doc doc ON doc.id = a.id "
+           "SELECT a.id, a.dedupe, a.record, a.origin, a.byte_offset, a.received FROM alerts a "
            "WHERE a.id > ?1 AND a.id <= ?2 ORDER BY a.id LIMIT ?3");
     items.reserve(limit);
     // Everything up to the cursor is answered: it may have passed afterId by absorbing a span.
@@ -237,7 +251,7 @@ QVector<ForwardOutbox::Item> ForwardOutbox::takeNew(qint64 afterId, int limit)
                 Item item;
                 item.alertId = s.i64(0);
                 item.dedupeKey = DedupeKey::logicalKey(s.bytes(1));
-                item.document = s.bytes(2);
+                item.document = d->document(item.alertId, s.get(), 2, &item.problem);
                 items.append(std::move(item));
             }
             s.reset();
@@ -426,7 +440,8 @@ QVector<ForwardOutbox::DeadLetter> ForwardOutbox::deadLetters(int limit) const
     if (!d->db)
         return result;
     Stmt s(d->db,
-           "SELECT f.alert_id, f.status, f.reason, f.attempts, f.updated, coalesce(a.ts, 0), coalesce(a.rule, '') "
+           "SELECT f.alert_id, f.status, f.reason, f.attempts, f.updated, coalesce(a.ts, 0), "
+           "coalesce((SELECT d.value FROM profile p JOIN dict d ON d.id = p.rule WHERE p.id = a.profile), '') "
            "FROM forward_item f LEFT JOIN alerts a ON a.id = f.alert_id WHERE f.target = ?1 AND f.state = 2 "
            "ORDER BY f.alert_id LIMIT ?2");
     s.bind(1, d->targetUtf8);

@@ -69,7 +69,8 @@ public:
     {
         qint64 alertId = 0;
         QByteArray dedupeKey;
-        QByteArray document;   // the stored ECS JSON
+        QByteArray document;   // the ECS JSON, derived from the stored record
+        QString problem;       // why there is no document (a damaged record): the item cannot be sent
         int attempts = 0;      // earlier per-item failures (retry rows)
         bool isRetry = false;  // comes from a forward_item row (not from after the cursor)
     };

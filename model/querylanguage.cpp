@@ -27,7 +27,7 @@ enum class FieldKind {
     Time,       // @timestamp
     FullText,   // falco.output: FTS
     Note,       // triage notes (alert_notes.text), substring match
-    Json,       // anything else: json_each on d.doc
+    Json,       // anything else: json_each on the derived document (fe_doc)
 };
 
 struct Field
@@ -45,55 +45,53 @@ struct ColumnAlias
     const char *column;
 };
 
-// The mapped columns of the schema and the names that reach them (ECS first, then short and Falco spellings).
+// The facts of the schema (schema v5: an alert's profile, read through fe_fact(a.profile, FactColumn)), the other
+// columns, and the names that reach them (ECS first, then short and Falco spellings).
 constexpr ColumnAlias kColumns[] = {
     {"@timestamp", FieldKind::Time, "a.ts"},
     {"timestamp", FieldKind::Time, "a.ts"},
-    {"rule.name", FieldKind::Text, "a.rule"},
-    {"rule", FieldKind::Text, "a.rule"},
-    {"falco.rule", FieldKind::Text, "a.rule"},
-    {"host.name", FieldKind::Text, "a.host"},
-    {"host", FieldKind::Text, "a.host"},
-    {"hostname", FieldKind::Text, "a.host"},
-    {"falco.priority", FieldKind::Priority, "a.priority"},
-    {"priority", FieldKind::Priority, "a.priority"},
-    {"event.severity", FieldKind::Integer, "a.severity"},
-    {"severity", FieldKind::Integer, "a.severity"},
-    {"event.provider", FieldKind::Text, "a.source"},
-    {"falco.source", FieldKind::Text, "a.source"},
-    {"source", FieldKind::Text, "a.source"},
-    {"container.id", FieldKind::Text, "a.container_id"},
-    {"container.name", FieldKind::Text, "a.container_name"},
-    {"container.image.name", FieldKind::Text, "a.image"},
-    {"container.image", FieldKind::Text, "a.image"},
-    {"image", FieldKind::Text, "a.image"},
-    {"orchestrator.resource.name", FieldKind::Text, "a.pod"},
-    {"k8s.pod.name", FieldKind::Text, "a.pod"},
-    {"pod", FieldKind::Text, "a.pod"},
-    {"orchestrator.namespace", FieldKind::Text, "a.namespace"},
-    {"k8s.ns.name", FieldKind::Text, "a.namespace"},
-    {"namespace", FieldKind::Text, "a.namespace"},
-    {"process.name", FieldKind::Text, "a.process"},
-    {"proc.name", FieldKind::Text, "a.process"},
-    {"process", FieldKind::Text, "a.process"},
-    {"process.command_line", FieldKind::Text, "a.cmdline"},
-    {"proc.cmdline", FieldKind::Text, "a.cmdline"},
-    {"cmdline", FieldKind::Text, "a.cmdline"},
-    {"process.user.name", FieldKind::Text, "a.user_name"},
-    {"user.name", FieldKind::Text, "a.user_name"},
-    {"user", FieldKind::Text, "a.user_name"},
-    {"threat.technique.id", FieldKind::Text, "a.technique"},
-    {"technique", FieldKind::Text, "a.technique"},
-    {"threat.technique.subtechnique.id", FieldKind::Text, "a.subtechnique"},
-    {"subtechnique", FieldKind::Text, "a.subtechnique"},
-    {"threat.tactic.name", FieldKind::List, "a.tactics"},
-    {"tactic", FieldKind::List, "a.tactics"},
-    {"tactics", FieldKind::List, "a.tactics"},
-    {"falco.tags", FieldKind::List, "a.tags"},
-    {"tags", FieldKind::List, "a.tags"},
-    {"tag", FieldKind::List, "a.tags"},
-    {"falco.uuid", FieldKind::Text, "a.uuid"},
-    {"uuid", FieldKind::Text, "a.uuid"},
+    {"rule.name", FieldKind::Text, "fe_fact(a.profile, 2)"},
+    {"rule", FieldKind::Text, "fe_fact(a.profile, 2)"},
+    {"falco.rule", FieldKind::Text, "fe_fact(a.profile, 2)"},
+    {"host.name", FieldKind::Text, "fe_fact(a.profile, 3)"},
+    {"host", FieldKind::Text, "fe_fact(a.profile, 3)"},
+    {"hostname", FieldKind::Text, "fe_fact(a.profile, 3)"},
+    {"falco.priority", FieldKind::Priority, "fe_fact(a.profile, 0)"},
+    {"priority", FieldKind::Priority, "fe_fact(a.profile, 0)"},
+    {"event.severity", FieldKind::Integer, "fe_fact(a.profile, 1)"},
+    {"severity", FieldKind::Integer, "fe_fact(a.profile, 1)"},
+    {"event.provider", FieldKind::Text, "fe_fact(a.profile, 4)"},
+    {"falco.source", FieldKind::Text, "fe_fact(a.profile, 4)"},
+    {"source", FieldKind::Text, "fe_fact(a.profile, 4)"},
+    {"container.id", FieldKind::Text, "fe_fact(a.profile, 5)"},
+    {"container.name", FieldKind::Text, "fe_fact(a.profile, 6)"},
+    {"container.image.name", FieldKind::Text, "fe_fact(a.profile, 7)"},
+    {"container.image", FieldKind::Text, "fe_fact(a.profile, 7)"},
+    {"image", FieldKind::Text, "fe_fact(a.profile, 7)"},
+    {"orchestrator.resource.name", FieldKind::Text, "fe_fact(a.profile, 8)"},
+    {"k8s.pod.name", FieldKind::Text, "fe_fact(a.profile, 8)"},
+    {"pod", FieldKind::Text, "fe_fact(a.profile, 8)"},
+    {"orchestrator.namespace", FieldKind::Text, "fe_fact(a.profile, 9)"},
+    {"k8s.ns.name", FieldKind::Text, "fe_fact(a.profile, 9)"},
+    {"namespace", FieldKind::Text, "fe_fact(a.profile, 9)"},
+    {"process.name", FieldKind::Text, "fe_fact(a.profile, 10)"},
+    {"proc.name", FieldKind::Text, "fe_fact(a.profile, 10)"},
+    {"process", FieldKind::Text, "fe_fact(a.profile, 10)"},
+    {"process.user.name", FieldKind::Text, "fe_fact(a.profile, 11)"},
+    {"user.name", FieldKind::Text, "fe_fact(a.profile, 11)"},
+    {"user", FieldKind::Text, "fe_fact(a.profile, 11)"},
+    {"threat.technique.id", FieldKind::Text, "fe_fact(a.profile, 12)"},
+    {"technique", FieldKind::Text, "fe_fact(a.profile, 12)"},
+    {"threat.technique.subtechnique.id", FieldKind::Text, "fe_fact(a.profile, 13)"},
+    {"subtechnique", FieldKind::Text, "fe_fact(a.profile, 13)"},
+    {"threat.tactic.name", FieldKind::List, "fe_fact(a.profile, 14)"},
+    {"tactic", FieldKind::List, "fe_fact(a.profile, 14)"},
+    {"tactics", FieldKind::List, "fe_fact(a.profile, 14)"},
+    {"falco.tags", FieldKind::List, "fe_fact(a.profile, 15)"},
+    {"tags", FieldKind::List, "fe_fact(a.profile, 15)"},
+    {"tag", FieldKind::List, "fe_fact(a.profile, 15)"},
+    {"falco.uuid", FieldKind::Text, "fe_uuid(a.dedupe)"},
+    {"uuid", FieldKind::Text, "fe_uuid(a.dedupe)"},
     {"triage.status", FieldKind::Triage, "a.triage"},
     {"triage", FieldKind::Triage, "a.triage"},
     {"triage.note", FieldKind::Note, ""},
@@ -101,6 +99,23 @@ constexpr ColumnAlias kColumns[] = {
     {"output", FieldKind::FullText, ""},
     {"message", FieldKind::FullText, ""},
 };
+
+// Fields of the document under other names: the command line is not a column since schema v5 (it lives in the
+// original), but its short and Falco spellings still reach it.
+struct DocumentAlias
+{
+    const char *name;
+    const char *field;
+};
+constexpr DocumentAlias kDocumentAliases[] = {
+    {"proc.cmdline", "process.command_line"},
+    {"cmdline", "process.command_line"},
+};
+
+// The SQL expression of an alert's derived ECS document (model/storefunctions.h).
+const QString kDocument = QStringLiteral("fe_doc(a.id, a.record, a.origin, a.byte_offset, a.received)");
+// The tactics fact, whose values the query normalizes as the mapper does.
+const QString kTacticsColumn = QStringLiteral("fe_fact(a.profile, 14)");
 
 // Falco field classes: a field starting with one of these is also looked up under falco.output_fields.
 const QStringList &falcoFieldClasses()
@@ -156,7 +171,12 @@ std::optional<Field> resolveField(const QString &name, QString *error)
             return f;
         }
     }
-    const QStringList segments = name.split(u'.');
+    QString target = name;
+    for (const DocumentAlias &alias : kDocumentAliases) {
+        if (lower == QLatin1String(alias.name))
+            target = QLatin1String(alias.field);
+    }
+    const QStringList segments = target.split(u'.');
     for (const QString &s : segments) {
         if (s.isEmpty() || !std::all_of(s.begin(), s.end(), isFieldChar)) {
             *error = QStringLiteral("invalid field name '%1'").arg(name);
@@ -783,7 +803,7 @@ private:
             }
         }
         // Leading / inner wildcards, or text FTS cannot tokenise (punctuation only): substring scan of the output.
-        return atom(QStringLiteral("a.id IN (SELECT rowid FROM alert_fts WHERE output LIKE ? ESCAPE '\\')"),
+        return atom(QStringLiteral("fe_output(a.id, a.record, a.origin, a.byte_offset, a.received) LIKE ? ESCAPE '\\'"),
                     {u'%' + likePattern(v) + u'%'});
     }
 
@@ -806,7 +826,7 @@ private:
             if (exists)
                 return atom(f.column + QStringLiteral(" <> ''"));
             Value val = v;
-            if (f.column == u"a.tactics") {
+            if (f.column == kTacticsColumn) {
                 val.text = normalizedName(v.text);
             }
             if (val.text.contains(u'|'))
@@ -875,16 +895,16 @@ private:
             for (const QString &path : f.paths) {
                 if (exists) {
                     // coalesce: a missing path must be false, not NULL, so that NOT works.
-                    alternatives.append(QStringLiteral("coalesce(json_type(d.doc, ?), 'null') <> 'null'"));
+                    alternatives.append(QStringLiteral("coalesce(json_type(%1, ?), 'null') <> 'null'").arg(kDocument));
                     out.params += path;
                 } else if (wild) {
-                    alternatives.append(QStringLiteral("EXISTS (SELECT 1 FROM json_each(d.doc, ?) WHERE %1 LIKE ? ESCAPE '\\')")
-                                            .arg(kJsonValueText));
+                    alternatives.append(QStringLiteral("EXISTS (SELECT 1 FROM json_each(%1, ?) WHERE %2 LIKE ? ESCAPE '\\')")
+                                            .arg(kDocument, kJsonValueText));
                     out.params += path;
                     out.params += likePattern(v);
                 } else {
-                    alternatives.append(QStringLiteral("EXISTS (SELECT 1 FROM json_each(d.doc, ?) WHERE %1 = ?)")
-                                            .arg(kJsonValueText));
+                    alternatives.append(QStringLiteral("EXISTS (SELECT 1 FROM json_each(%1, ?) WHERE %2 = ?)")
+                                            .arg(kDocument, kJsonValueText));
                     out.params += path;
                     out.params += v.text;
                 }
@@ -977,12 +997,12 @@ private:
             for (const QString &path : f.paths) {
                 if (number) {
                     alternatives.append(QStringLiteral(
-                        "EXISTS (SELECT 1 FROM json_each(d.doc, ?) WHERE type IN ('integer', 'real') AND value %1 ?)").arg(op));
+                        "EXISTS (SELECT 1 FROM json_each(%2, ?) WHERE type IN ('integer', 'real') AND value %1 ?)").arg(op, kDocument));
                     out.params += path;
                     out.params += *number;
                 } else {
                     alternatives.append(
-                        QStringLiteral("EXISTS (SELECT 1 FROM json_each(d.doc, ?) WHERE type = 'text' AND value %1 ?)").arg(op));
+                        QStringLiteral("EXISTS (SELECT 1 FROM json_each(%2, ?) WHERE type = 'text' AND value %1 ?)").arg(op, kDocument));
                     out.params += path;
                     out.params += v.text;
                 }
@@ -1048,6 +1068,9 @@ QStringList queryFieldNames()
 {
     QStringList names;
     for (const ColumnAlias &alias : kColumns)
+        names.append(QLatin1String(alias.name));
+    names.append(QStringLiteral("process.command_line"));
+    for (const DocumentAlias &alias : kDocumentAliases)
         names.append(QLatin1String(alias.name));
     names += {
         QStringLiteral("event.kind"), QStringLiteral("event.category"), QStringLiteral("event.type"),

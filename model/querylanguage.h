@@ -7,7 +7,7 @@
 
 namespace fe {
 
-// A KQL subset compiled to a parameterised SQLite WHERE expression (schema: /work/notes/schema.md).
+// A KQL subset compiled to a parameterised SQLite WHERE expression (the schema: ARCHITECTURE.md).
 //
 //   field:value            exact match on a mapped column, or on any ECS / Falco output field of the document
 //   field:"a phrase"       quoted values are literal (no wildcards); \" and \\ escape inside quotes
@@ -27,9 +27,10 @@ struct CompiledQuery
     bool ok = true;
     QString error;          // "expected value after ':'" ...
     int errorColumn = -1;   // 0-based column in the query text
-    QString where;          // SQL boolean expression over alias `a` (alerts) and `d` (alert_doc, joined only if needsDoc); "1" when empty
+    QString where;          // SQL boolean expression over alias `a` (alerts), through the store's functions
+                            // (model/storefunctions.h); "1" when empty
     QVariantList params;    // bound in order to the '?' placeholders in `where`
-    bool needsDoc = false;  // `where` references d.doc: the caller must JOIN alert_doc d ON d.id = a.id
+    bool needsDoc = false;  // `where` reads the derived document (fe_doc): every candidate alert is mapped
 };
 
 CompiledQuery compileQuery(const QString &kql, qint64 nowMs);

@@ -2,14 +2,98 @@
 #include "model/schema.h"
 
 #include "model/forwardoutbox.h"
+#include "model/storemigration.h"
 
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <string>
+#include <chrono>
+#include <thread>
 
 namespace fe {
 
 namespace {
+
+// The tables of schema v5 that a v4 store does not have, created by a new store and by the v4 conversion alike.
+constexpr char s_v5SideTables[] = R"SQL(
+CREATE TABLE IF NOT EXISTS dict(id INTEGER PRIMARY KEY, kind INTEGER NOT NULL, value TEXT NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS dict_value ON dict(kind, value);
+CREATE TABLE IF NOT EXISTS profile(
+  id INTEGER PRIMARY KEY, priority INTEGER NOT NULL, severity INTEGER NOT NULL, rule INTEGER NOT NULL,
+  host INTEGER NOT NULL, source INTEGER NOT NULL, container_id INTEGER NOT NULL, container_name INTEGER NOT NULL,
+  image INTEGER NOT NULL, pod INTEGER NOT NULL, namespace INTEGER NOT NULL, process INTEGER NOT NULL,
+  user_name INTEGER NOT NULL, technique INTEGER NOT NULL, subtechnique INTEGER NOT NULL, tactics INTEGER NOT NULL,
+  tags INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS origin(id INTEGER PRIMARY KEY, kind INTEGER NOT NULL, name TEXT NOT NULL,
+                                  options TEXT NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS origin_key ON origin(kind, name, options);
+CREATE TABLE IF NOT EXISTS zdict(id INTEGER PRIMARY KEY, created INTEGER NOT NULL, samples INTEGER NOT NULL,
+                                 ratio REAL NOT NULL, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS colseg(first_id INTEGER PRIMARY KEY, rows INTEGER NOT NULL, data BLOB NOT NULL);
+)SQL";
+
+// The alert row of schema v5 (%1: the table's name).
+constexpr char s_v5Alerts[] = R"SQL(
+CREATE TABLE IF NOT EXISTS %1(
+  id          INTEGER PRIMARY KEY,
+  ts          INTEGER NOT NULL,
+  profile     INTEGER NOT NULL,
+  triage      INTEGER NOT NULL DEFAULT 0,
+  origin      INTEGER NOT NULL,
+  byte_offset INTEGER,
+  received    INTEGER NOT NULL,
+  ingested    INTEGER NOT NULL,
+  dedupe      BLOB NOT NULL UNIQUE,
+  record      BLOB NOT NULL
+);
+)SQL";
+
+constexpr char s_v5Indexes[] = R"SQL(
+CREATE INDEX IF NOT EXISTS alerts_ts ON alerts(ts);
+CREATE INDEX IF NOT EXISTS alerts_triaged ON alerts(triage) WHERE triage <> 0;
+CREATE VIRTUAL TABLE alert_fts USING fts5(output, content='', columnsize=0, tokenize='unicode61');
+)SQL";
+
+constexpr char s_v5Rollups[] = R"SQL(
+CREATE TABLE rollup_minute(dim INTEGER, bucket INTEGER, key TEXT, cnt INTEGER NOT NULL, last_ts INTEGER NOT NULL,
+                           PRIMARY KEY(dim, bucket, key)) WITHOUT ROWID;
+CREATE TABLE rollup_hour(dim INTEGER, bucket INTEGER, key TEXT, cnt INTEGER NOT NULL, last_ts INTEGER NOT NULL,
+                         PRIMARY KEY(dim, bucket, key)) WITHOUT ROWID;
+CREATE TABLE rollup_day(dim INTEGER, bucket INTEGER, key TEXT, cnt INTEGER NOT NULL, last_ts INTEGER NOT NULL,
+                        PRIMARY KEY(dim, bucket, key)) WITHOUT ROWID;
+CREATE TABLE state(key TEXT PRIMARY KEY, value BLOB);
+CREATE TABLE alert_notes(id INTEGER PRIMARY KEY, alert_id INTEGER NOT NULL, author TEXT NOT NULL, ts INTEGER NOT NULL,
+                         text TEXT NOT NULL);
+CREATE INDEX alert_notes_alert ON alert_notes(alert_id);
+)SQL";
+
+// The end of the v4 conversion: the old tables go, the converted ones take their names, in one transaction.
+constexpr char s_swapV4Tables[] = R"SQL(
+DROP TABLE alert_fts;
+DROP TABLE alert_output;
+DROP TABLE alert_doc;
+DROP TABLE alerts;
+ALTER TABLE alerts_v5 RENAME TO alerts;
+)SQL";
+constexpr char s_swapV4State[] = R"SQL(
+INSERT INTO state(key, value) VALUES('fe.fts_indexed', 0) ON CONFLICT(key) DO UPDATE SET value = excluded.value;
+DELETE FROM state WHERE key = 'fe.v5_converted';
+)SQL";
+
+std::string alertsTable(const char *name)
+{
+    return QString::fromLatin1(s_v5Alerts).arg(QLatin1String(name)).toStdString();
+}
+
+// Migration 5's SQL: the new tables beside the old ones.
+const std::string s_prepareV5 = std::string(s_v5SideTables) + alertsTable("alerts_v5");
+const char *const s_prepareV5Sql = s_prepareV5.c_str();
+// A new store: schema v5 at once (what migrations 1 to 5 leave, without converting anything).
+const std::string s_createLatest = std::string(s_v5SideTables) + alertsTable("alerts") + s_v5Indexes + s_v5Rollups;
+const char *const s_createLatestSql = s_createLatest.c_str();
+const std::string s_swapV5 = std::string(s_swapV4Tables) + s_v5Indexes + s_swapV4State;
+const char *const s_swapV5Sql = s_swapV5.c_str();
 
 // Append only. Never edit a migration that has been committed: files in the field already ran it.
 const std::vector<Schema::Migration> s_migrations = {
@@ -88,11 +172,26 @@ INSERT INTO rollup_day(dim, bucket, key, cnt, last_ts)
 INSERT INTO state(key, value) VALUES('fe.dedupe_legacy_max_ts', (SELECT max(ts) FROM alerts))
   ON CONFLICT(key) DO UPDATE SET value = excluded.value;
 )SQL"},
+    // The lean store (ARCHITECTURE.md): the original of each alert is the record, compressed, and its ECS document is
+    // derived on read; the alert row keeps its time, its facts as one profile id and what the mapper needs again.
+    // This SQL only prepares the new tables beside the old ones (idempotent): StoreMigration converts the alerts in
+    // resumable chunks, then swaps the tables in one transaction.
+    {5, "lean store: compressed originals, facts as profiles, documents derived on read", s_prepareV5Sql},
 };
 
 QString lastError(sqlite3 *db)
 {
     return QString::fromUtf8(sqlite3_errmsg(db));
+}
+
+qint64 pragmaValue(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *stmt = nullptr;
+    qint64 value = -1;
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW)
+        value = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return value;
 }
 
 bool exec(sqlite3 *db, const char *sql, QString *error)
@@ -140,25 +239,39 @@ bool Schema::configure(sqlite3 *db, bool readOnly, QString *error)
     sqlite3_busy_timeout(db, 10000);
     if (readOnly)
         return exec(db, "PRAGMA cache_size=-32768; PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF;", error);
+    // Nothing is written to another program's database, not even its journal mode.
+    if (!checkOwned(db, error))
+        return false;
     // page_size only takes effect before the first table (and before WAL), i.e. on a new file; 64 KB pages halve
-    // the cost of the page writes that dominate inserts of ~3 KB rows (research/perf.md S7).
+    // the cost of the page writes that dominate inserts.
     if (!exec(db, "PRAGMA page_size=65536", error))
         return false;
-    sqlite3_stmt *stmt = nullptr;
-    if (sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &stmt, nullptr) != SQLITE_OK) {
-        if (error)
-            *error = lastError(db);
-        return false;
-    }
+    // Switching to WAL needs the file to itself: while another process creates or migrates the same new store,
+    // SQLite answers with the old journal mode instead of waiting (the busy handler does not apply). Wait as for any
+    // busy store.
     QString mode;
-    if (sqlite3_step(stmt) == SQLITE_ROW)
-        mode = QString::fromUtf8(reinterpret_cast<const char *>(sqlite3_column_text(stmt, 0)));
-    sqlite3_finalize(stmt);
-    if (mode.compare(QLatin1String("wal"), Qt::CaseInsensitive) != 0) {
-        if (error)
-            *error = QStringLiteral("cannot switch the database to WAL mode (journal mode is '%1'): %2")
-                         .arg(mode, lastError(db));
-        return false;
+    for (int attempt = 0;; ++attempt) {
+        sqlite3_stmt *stmt = nullptr;
+        if (sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &stmt, nullptr) != SQLITE_OK) {
+            if (error)
+                *error = lastError(db);
+            return false;
+        }
+        const int rc = sqlite3_step(stmt);
+        mode = rc == SQLITE_ROW ? QString::fromUtf8(reinterpret_cast<const char *>(sqlite3_column_text(stmt, 0)))
+                                : QString();
+        sqlite3_finalize(stmt);
+        if (mode.compare(QLatin1String("wal"), Qt::CaseInsensitive) == 0)
+            break;
+        const bool busy = rc == SQLITE_BUSY || rc == SQLITE_LOCKED || sqlite3_errcode(db) == SQLITE_BUSY
+            || mode.compare(QLatin1String("delete"), Qt::CaseInsensitive) == 0;
+        if (!busy || attempt >= 200) {
+            if (error)
+                *error = QStringLiteral("cannot switch the database to WAL mode (journal mode is '%1'): %2")
+                             .arg(mode, lastError(db));
+            return false;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     return exec(db,
                 "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA cache_size=-65536; "
@@ -166,46 +279,111 @@ bool Schema::configure(sqlite3 *db, bool readOnly, QString *error)
                 error);
 }
 
-bool Schema::migrate(sqlite3 *db, QString *error, int targetVersion)
+namespace {
+
+bool setApplicationId(sqlite3 *db, QString *error)
+{
+    const QByteArray sql = "PRAGMA application_id=" + QByteArray::number(Schema::ApplicationId);
+    return exec(db, sql.constData(), error);
+}
+
+} // namespace
+
+bool Schema::checkOwned(sqlite3 *db, QString *error)
+{
+    const qint64 applicationId = pragmaValue(db, "PRAGMA application_id");
+    if (applicationId < 0) {
+        if (error)
+            *error = lastError(db);   // "file is not a database"
+        return false;
+    }
+    if (applicationId != 0 && applicationId != ApplicationId) {
+        if (error)
+            *error = QStringLiteral("not a Falco Explorer store: the file belongs to another application "
+                                    "(SQLite application_id %1); it is left as it is").arg(applicationId);
+        return false;
+    }
+    if (applicationId == 0 && pragmaValue(db, "PRAGMA user_version") == 0) {
+        const qint64 objects = pragmaValue(db, "SELECT count(*) FROM sqlite_master");
+        if (objects > 0) {
+            if (error)
+                *error = QStringLiteral("not a Falco Explorer store: an SQLite database with %1 tables or indexes of "
+                                        "another program; it is left as it is (choose another file)").arg(objects);
+            return false;
+        }
+    }
+    return true;
+}
+
+bool Schema::migrate(sqlite3 *db, QString *error, int targetVersion, const MigrationProgress &progress)
 {
     if (targetVersion < 0)
         targetVersion = latestVersion();
     Q_ASSERT(targetVersion <= latestVersion());
-    // IMMEDIATE: two writers opening a new file at once must not both run migration 1.
+    // IMMEDIATE: two writers opening a new file at once must not both create it.
     if (!exec(db, "BEGIN IMMEDIATE", error))
         return false;
+    auto refuse = [&](const QString &why) {
+        exec(db, "ROLLBACK", nullptr);
+        if (error)
+            *error = why;
+        return false;
+    };
     QString readError;
     const int current = version(db, &readError);
-    if (current < 0) {
-        exec(db, "ROLLBACK", nullptr);
-        if (error)
-            *error = QStringLiteral("cannot read the schema version: %1").arg(readError);
-        return false;
-    }
+    if (current < 0)
+        return refuse(QStringLiteral("cannot read the schema version: %1").arg(readError));
+    const qint64 applicationId = pragmaValue(db, "PRAGMA application_id");
+    if (applicationId != 0 && applicationId != ApplicationId)
+        return refuse(QStringLiteral("not a Falco Explorer store: the file belongs to another application "
+                                     "(SQLite application_id %1)").arg(applicationId));
     if (current > latestVersion()) {
-        exec(db, "ROLLBACK", nullptr);
-        if (error)
-            *error = QStringLiteral("the database has schema version %1, newer than the version %2 this program "
-                                    "knows: it was written by a newer Falco Explorer; upgrade, or use another file")
-                         .arg(current)
-                         .arg(latestVersion());
-        return false;
+        return refuse(QStringLiteral("the database has schema version %1, newer than the version %2 this program "
+                                     "knows: it was written by a newer Falco Explorer; upgrade, or use another file")
+                          .arg(current)
+                          .arg(latestVersion()));
     }
+    if (current == 0) {
+        const qint64 objects = pragmaValue(db, "SELECT count(*) FROM sqlite_master");
+        if (objects != 0)
+            return refuse(QStringLiteral("not a Falco Explorer store: an SQLite database with %1 tables or indexes of "
+                                         "another program (it is left as it is; choose another file)").arg(objects));
+        if (targetVersion == latestVersion()) {
+            QString step;
+            const QByteArray bump = "PRAGMA user_version=" + QByteArray::number(latestVersion());
+            if (!exec(db, s_createLatestSql, &step) || !exec(db, forwardOutboxSql, &step)
+                || !exec(db, bump.constData(), &step) || !setApplicationId(db, &step))
+                return refuse(QStringLiteral("cannot create the store: %1").arg(step));
+            return exec(db, "COMMIT", error);
+        }
+    }
+    bool convert = false;
     for (const Migration &migration : s_migrations) {
         if (migration.version <= current || migration.version > targetVersion)
             continue;
         QString stepError;
+        // Version 5 is reached when StoreMigration has converted every alert (after this transaction).
+        const bool prepareOnly = migration.version == 5;
         const QByteArray bump = "PRAGMA user_version=" + QByteArray::number(migration.version);
-        if (!exec(db, migration.sql, &stepError) || !exec(db, bump.constData(), &stepError)) {
-            exec(db, "ROLLBACK", nullptr);
-            if (error)
-                *error = QStringLiteral("schema migration to version %1 (%2) failed: %3")
-                             .arg(migration.version)
-                             .arg(QString::fromUtf8(migration.summary), stepError);
-            return false;
-        }
+        if (!exec(db, migration.sql, &stepError) || (!prepareOnly && !exec(db, bump.constData(), &stepError)))
+            return refuse(QStringLiteral("schema migration to version %1 (%2) failed: %3")
+                              .arg(migration.version)
+                              .arg(QString::fromUtf8(migration.summary), stepError));
+        convert = convert || prepareOnly;
     }
-    return exec(db, "COMMIT", error);
+    if (!setApplicationId(db, error) || !exec(db, "COMMIT", error)) {
+        exec(db, "ROLLBACK", nullptr);
+        return false;
+    }
+    if (!convert)
+        return true;
+    QString why;
+    if (!StoreMigration::convertFromV4(db, s_swapV5Sql, progress, &why)) {
+        if (error)
+            *error = QStringLiteral("schema migration to version 5 (the lean store): %1").arg(why);
+        return false;
+    }
+    return true;
 }
 
 namespace {

@@ -4,6 +4,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <functional>
 #include <vector>
 
 struct sqlite3;
@@ -51,8 +52,13 @@ struct RollupSlices
     static RollupSlices plan(sqlite3 *db, qint64 fromMs, qint64 toMs);
 };
 
+// Progress of a long migration step (the v4 → v5 conversion): done of total alerts. Return false to stop (the step
+// is resumed where it stopped the next time the store is opened for writing).
+using MigrationProgress = std::function<bool(qint64 done, qint64 total)>;
+
 // The store's schema: pragmas and the ordered, append-only list of migrations kept in PRAGMA user_version.
 // A new table or index is a new migration appended to the list in schema.cpp; an existing one is never edited.
+// A new, empty file gets the latest schema at once; an older store runs the migrations after its version.
 class Schema
 {
 public:
@@ -63,7 +69,11 @@ public:
         const char *sql;       // one or more statements, run in the migration's transaction
     };
 
-    // The migrations in order; migrations()[i].version == i + 1.
+    // PRAGMA application_id of a Falco Explorer store ("FEXP"): other SQLite files are refused, not written into.
+    static constexpr qint32 ApplicationId = 0x46455850;
+
+    // The migrations in order; migrations()[i].version == i + 1. Version 5 (the lean store) converts the alerts in
+    // C++ after its SQL (model/storemigration.h): its sql only prepares the new tables.
     static const std::vector<Migration> &migrations();
     static int latestVersion();
 
@@ -71,14 +81,21 @@ public:
     static int version(sqlite3 *db, QString *error = nullptr);
 
     // Per-connection pragmas: busy timeout, cache size, temp store; for a writer also page_size (effective only on
-    // a new file, hence before anything else), WAL and synchronous=NORMAL.
+    // a new file, hence before anything else), WAL and synchronous=NORMAL. Waits for a busy store as for any lock.
     static bool configure(sqlite3 *db, bool readOnly, QString *error = nullptr);
 
-    // Brings a writable db from its version up to targetVersion, one transaction per migration. Refuses a database
-    // whose version is newer than latestVersion() (written by a newer program) with a clear error.
-    static bool migrate(sqlite3 *db, QString *error = nullptr, int targetVersion = -1);
+    // Brings a writable db from its version up to targetVersion: a new file gets the latest schema in one transaction;
+    // an older store runs the migrations after its version, one transaction each, and the v4 → v5 conversion in
+    // resumable chunks (progress, when given, is called between them). Refuses a database whose version is newer than
+    // latestVersion() (written by a newer program), and any non-empty SQLite file that is not a Falco Explorer store.
+    static bool migrate(sqlite3 *db, QString *error = nullptr, int targetVersion = -1,
+                        const MigrationProgress &progress = {});
 
-    // For a read-only connection: true when the version is one this program can read (1..latestVersion()).
+    // Whether db may be written by a store: empty, or a Falco Explorer store (its application id, or an older store's
+    // user_version). false + error for any other program's database, which is never written to.
+    static bool checkOwned(sqlite3 *db, QString *error = nullptr);
+
+    // For a read-only connection: true when the version is one this program can read (latestVersion()).
     static bool checkReadable(sqlite3 *db, QString *error = nullptr);
 
     // The storage convention of the list columns (tactics, tags): '|a|b|', '' for none. Values are kept in order,
@@ -92,13 +109,11 @@ public:
 // Table and column names used by more than one file in model/ (the SQL text is in schema.cpp).
 namespace sqlnames {
 inline constexpr char alerts[] = "alerts";
-inline constexpr char alertDoc[] = "alert_doc";
 inline constexpr char alertFts[] = "alert_fts";
 inline constexpr char rollupMinute[] = "rollup_minute";
 inline constexpr char rollupHour[] = "rollup_hour";
 inline constexpr char rollupDay[] = "rollup_day";          // since v3, bucket = ts div 86400000
-inline constexpr char alertOutput[] = "alert_output";      // since v3: id, output (the FTS external content)
-// state key: the highest alert id whose output is in alert_fts (v3). Outputs above it are matched without the index.
+// state key: the highest alert id whose output is in alert_fts. Outputs above it are matched without the index.
 inline constexpr char ftsIndexedKey[] = "fe.fts_indexed";
 } // namespace sqlnames
 

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ingest/pipeline/fileimporter.h"
 
+#include "ingest/ecs/ecsrecordmapper.h"
 #include "ingest/sources/linereader.h"
 #include "model/alertstore.h"
+#include "model/recordcodec.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -28,12 +30,17 @@ namespace {
 // alerts (ECS JSON plus the columns, ~3x the raw size) stay at a few tens of MB whatever the input size;
 // large enough that handing a chunk between threads costs nothing next to mapping its ~300 lines.
 constexpr qint64 s_chunkBytes = 512 << 10;
+// A new store's compression dictionary is trained on this many of the first lines (or on what the first
+// s_maxHeldBytes of input hold).
+constexpr int s_trainingLines = 2000;
+constexpr qint64 s_maxHeldBytes = 16 << 20;
 
 struct InputFile
 {
     QString path;    // as opened ("-" for stdin)
     QString label;   // as shown in diagnostics
     QString logPath; // log.file.path (absolute), empty for stdin
+    AlertOrigin origin;   // what the store keeps of where its alerts came from
 };
 
 struct WorkItem
@@ -215,6 +222,12 @@ bool FileImporter::run(const QStringList &paths)
     const bool logfileInput = baseOptions.input == MapOptions::Input::Logfile;
     if (baseOptions.readTimeMs <= 0)
         baseOptions.readTimeMs = QDateTime::currentMSecsSinceEpoch();
+    for (InputFile &input : inputs)
+        input.origin = EcsRecordMapper::origin(baseOptions, logfileInput ? input.logPath : QString());
+    // With a store, each alert keeps its original (compressed with the store's dictionary) and its facts; its
+    // document is derived when read. Without one (the alert sink of `map`), the documents are the output.
+    const std::shared_ptr<RecordCodec> codec = store ? store->codec() : nullptr;
+    bool dictionaryPending = store && codec && codec->activeDictionary() == 0;
     const qint64 maxLine = m_options.maxLineBytes;
     const QString tooLongReason = QStringLiteral("line longer than %1 bytes").arg(maxLine);
 
@@ -255,10 +268,14 @@ bool FileImporter::run(const QStringList &paths)
                     continue;
                 }
                 options.logOffset = logfileInput && !item->input->logPath.isEmpty() ? line.offset : -1;
-                MapResult result =
-                    mapLine(QByteArrayView(item->chunk.data.constData() + line.begin, line.length), options);
+                const QByteArrayView original(item->chunk.data.constData() + line.begin, line.length);
+                MapResult result = mapLine(original, options);
                 switch (result.status) {
-                case MapResult::Status::Alert: mapped.alerts.append(std::move(result.alert)); break;
+                case MapResult::Status::Alert:
+                    if (codec)
+                        EcsRecordMapper::keepOriginal(&result.alert, original, item->input->origin, options, *codec);
+                    mapped.alerts.append(std::move(result.alert));
+                    break;
                 case MapResult::Status::Skipped: ++mapped.skipped; break;
                 case MapResult::Status::Rejected:
                     ++mapped.rejected;
@@ -344,8 +361,11 @@ bool FileImporter::run(const QStringList &paths)
             std::lock_guard lock(mutex);
             writerStopped = true;
         }
-        if (store && m_options.optimizeAfter && storeError.isEmpty())
-            store->optimize();
+        if (store && m_options.optimizeAfter && storeError.isEmpty()) {
+            QString error;
+            if (!store->optimize(&error))
+                storeError = error;
+        }
     };
 
     // The writer uses the store opened above: hand the connection over to its thread (SQLite allows it as
@@ -385,6 +405,26 @@ bool FileImporter::run(const QStringList &paths)
         return true;
     };
 
+    // The chunks read while a new store's dictionary waits for enough lines to be trained on.
+    std::vector<std::unique_ptr<WorkItem>> held;
+    std::vector<QByteArrayView> samples;
+    qint64 heldBytes = 0;
+    const auto trainAndRelease = [&]() -> bool {
+        if (dictionaryPending) {
+            QString why;
+            // Too few or too short lines: the store trains one later from what it stores (AlertStore::insert).
+            store->trainDictionary(samples, &why);
+            dictionaryPending = false;
+        }
+        samples.clear();
+        for (std::unique_ptr<WorkItem> &item : held) {
+            if (!submit(std::move(item)))
+                return false;
+        }
+        held.clear();
+        return true;
+    };
+
     bool stop = false;
     for (const InputFile &input : inputs) {
         if (stop || m_cancel)
@@ -398,7 +438,9 @@ bool FileImporter::run(const QStringList &paths)
             item->input = &input;
             item->readError = true;
             item->readErrorText = QStringLiteral("cannot open: ") + error;
-            if (!submit(std::move(item)))
+            if (dictionaryPending)
+                held.push_back(std::move(item));   // in order behind the chunks waiting for the dictionary
+            else if (!submit(std::move(item)))
                 stop = true;
             continue;
         }
@@ -412,9 +454,26 @@ bool FileImporter::run(const QStringList &paths)
                 item->readErrorText = reader.errorString();
             }
             const bool last = n == 0 || reader.atEnd();
-            if ((n > 0 || item->readError) && !submit(std::move(item))) {
-                stop = true;
-                break;
+            if (n > 0 || item->readError) {
+                if (dictionaryPending) {
+                    // A new store: its dictionary is trained on the first lines, before any is compressed, so that
+                    // the workers compress with it from the start. The chunks wait here until there are enough.
+                    for (const LineChunk::Line &line : std::as_const(item->chunk.lines)) {
+                        if (!line.tooLong && samples.size() < size_t(s_trainingLines))
+                            samples.emplace_back(item->chunk.data.constData() + line.begin, line.length);
+                    }
+                    heldBytes += item->chunk.data.size();
+                    held.push_back(std::move(item));
+                    if (samples.size() >= size_t(s_trainingLines) || heldBytes >= s_maxHeldBytes) {
+                        if (!trainAndRelease()) {
+                            stop = true;
+                            break;
+                        }
+                    }
+                } else if (!submit(std::move(item))) {
+                    stop = true;
+                    break;
+                }
             }
             if (progressClock.elapsed() >= m_options.progressIntervalMs) {
                 progressClock.restart();
@@ -426,6 +485,8 @@ bool FileImporter::run(const QStringList &paths)
         if (input.path != QStringLiteral("-"))
             bytesBefore += QFileInfo(input.path).size();
     }
+    if (!stop && !trainAndRelease())
+        stop = true;
     if (m_cancel)
         sum.cancelled = true;
 

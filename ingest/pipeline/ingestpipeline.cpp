@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ingest/pipeline/ingestpipeline.h"
 
+#include "ingest/ecs/ecsrecordmapper.h"
 #include "ingest/syslog/cefdecoder.h"
 #include "model/alertstore.h"
+#include "model/recordcodec.h"
 
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QHash>
 #include <QThread>
@@ -191,11 +194,16 @@ struct IngestPipeline::Private
         mappedNotEmpty.notify_one();
     }
 
-    void mapperLoop(const MapOptions &baseOptions, int maxBatches)
+    void mapperLoop(const MapOptions &baseOptions, int maxBatches, std::shared_ptr<RecordCodec> codec)
     {
         quint64 seq = 0;
         RawBatch batch;
         MapOptions options = baseOptions;
+        // The origin of the previous frame: a batch's frames mostly share it (one connection, one file).
+        AlertOrigin origin;
+        QString originName;
+        MapOptions::Input originInput = MapOptions::Input::Tcp;
+        bool haveOrigin = false;
         while (popRaw(&seq, &batch)) {
             MappedBatch out;
             out.seq = seq;
@@ -203,6 +211,9 @@ struct IngestPipeline::Private
             out.alerts.reserve(batch.frames.size());
             PipelineStats delta;
             options.input = batch.input;
+            // The read time of the batch: the document's event.ingested (and the time of an alert without one), kept
+            // with each alert so that its document derives the same later.
+            options.readTimeMs = baseOptions.readTimeMs > 0 ? baseOptions.readTimeMs : QDateTime::currentMSecsSinceEpoch();
             for (const RawFrame &frame : std::as_const(batch.frames)) {
                 if (batch.input == MapOptions::Input::Tcp) {
                     options.sourceAddress = frame.origin;
@@ -211,6 +222,15 @@ struct IngestPipeline::Private
                     options.logOffset = frame.offset;
                 }
                 MapResult result = mapFrame(frame.data, options);
+                if (result.status == MapResult::Status::Alert) {
+                    if (!haveOrigin || originInput != batch.input || originName != frame.origin) {
+                        origin = EcsRecordMapper::origin(options, frame.origin);
+                        originName = frame.origin;
+                        originInput = batch.input;
+                        haveOrigin = true;
+                    }
+                    EcsRecordMapper::keepOriginal(&result.alert, frame.data, origin, options, *codec);
+                }
                 switch (result.status) {
                 case MapResult::Status::Alert:
                     ++delta.decoded;
@@ -400,6 +420,7 @@ bool IngestPipeline::start(QString *error)
     // The writer's store lives and dies in the writer thread (one connection per thread).
     std::promise<QString> opened;
     std::future<QString> openResult = opened.get_future();
+    std::shared_ptr<RecordCodec> codec;
     const int maxAlerts = qMax(1, m_config.maxBatchAlerts);
     const int maxAgeMs = qMax(1, m_config.maxBatchAgeMs);
     const qint64 indexBacklog = m_config.maxIndexBacklog;
@@ -422,7 +443,7 @@ bool IngestPipeline::start(QString *error)
     }
 
     Private *p = d.get();
-    d->writer = QThread::create([p, &opened, dbPath, maxAlerts, maxAgeMs, indexBacklog, pageCacheKeep] {
+    d->writer = QThread::create([p, &opened, &codec, dbPath, maxAlerts, maxAgeMs, indexBacklog, pageCacheKeep] {
         AlertStore store;
         QString openError;
         if (!store.open(dbPath, AlertStore::OpenMode::ReadWrite, &openError)) {
@@ -431,6 +452,7 @@ bool IngestPipeline::start(QString *error)
         }
         store.setIndexBacklogLimit(indexBacklog);
         store.setPageCacheDropBehind(pageCacheKeep);
+        codec = store.codec();
         opened.set_value(QString());
         p->writerLoop(&store, maxAlerts, maxAgeMs);
     });
@@ -451,7 +473,7 @@ bool IngestPipeline::start(QString *error)
     const MapOptions options = m_config.mapOptions;
     const int maxBatches = qMax(2, m_config.maxQueuedBatches);
     for (int i = 0; i < mapperCount; ++i) {
-        QThread *thread = QThread::create([p, options, maxBatches] { p->mapperLoop(options, maxBatches); });
+        QThread *thread = QThread::create([p, options, maxBatches, codec] { p->mapperLoop(options, maxBatches, codec); });
         thread->setObjectName(QStringLiteral("fe-mapper-%1").arg(i));
         thread->start();
         d->mappers.push_back(thread);

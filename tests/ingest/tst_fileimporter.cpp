@@ -27,8 +27,8 @@ void TestFileImporter::pageCacheAfterImport_data()
     QTest::addColumn<bool>("setKeep");
     QTest::addColumn<qint64>("keep");
     QTest::addColumn<bool>("dropped");
-    // The import ends by indexing every output it stored and the explorer then reads the columns: the file stays in
-    // the page cache unless asked otherwise.
+    // The explorer and the full-text indexer read the store next: the file stays in the page cache unless asked
+    // otherwise.
     QTest::newRow("default: the file stays cached") << false << qint64(0) << false;
     QTest::newRow("keeping 1 MiB: dropped behind") << true << qint64(1 << 20) << true;
 }
@@ -40,7 +40,7 @@ void TestFileImporter::pageCacheAfterImport()
     QFETCH(bool, dropped);
     QTemporaryDir dir;
     const QString input = dir.filePath(QStringLiteral("falco.log"));
-    constexpr qint64 count = 12000;
+    constexpr qint64 count = 45000;
     {
         QFile file(input);
         QVERIFY(file.open(QIODevice::WriteOnly));
@@ -73,11 +73,11 @@ void TestFileImporter::pageCacheAfterImport()
     else
         QVERIFY2(resident > 0.9, qPrintable(QStringLiteral("%1 of the older part cached").arg(resident)));
 
-    // Nothing is lost either way, and the full-text index is whole.
+    // Nothing is lost either way. The import leaves the full-text index to the next writer (or `index`).
     AlertStore reader;
     QVERIFY(reader.open(options.dbPath, AlertStore::OpenMode::ReadOnly));
     QCOMPARE(reader.count(), summary.stored);
-    QCOMPARE(reader.pendingIndexRows(), 0);
+    QCOMPARE(reader.pendingIndexRows(), summary.stored);
 }
 
 QTEST_GUILESS_MAIN(TestFileImporter)

@@ -187,6 +187,7 @@ void TestAggregates::initTestCase()
         QVERIFY2(error.isEmpty(), qPrintable(error));
         QCOMPARE(r.stored, qint64(std::min<qsizetype>(700, m_alerts.size() - first)));
     }
+
 }
 
 void TestAggregates::rollupsMatchBaseTable_data()

@@ -257,8 +257,8 @@ void TestAlertStoreWriter::rollupsAndListColumns()
     }
     QCOMPARE(actual.size(), expected.size());
 
-    // The text columns, in id order of the stored alerts; the list columns hold Schema::encodeList of the normalized
-    // list. The writer keeps a column's binding while alerts repeat its string: every row must still get its own.
+    // The facts, in id order of the stored alerts; the lists are the normalized lists. The writer finds a value's id by
+    // the address of a string the mapper shares while alerts repeat it: every row must still get its own values.
     QStringList expectedColumns;
     QSet<QByteArray> seen;
     for (const Alert &a : alerts) {
@@ -272,21 +272,15 @@ void TestAlertStoreWriter::rollupsAndListColumns()
                                        Schema::encodeList(Schema::normalizedList(a.tags)), a.uuid}
                                .join(QLatin1Char('\n'));
     }
+    // Read back: the facts from the alert's profile, the command line from its document, the uuid from its key.
     QStringList columns;
-    sqlite3_stmt *stmt = nullptr;
-    QCOMPARE(sqlite3_prepare_v2(store.handle(),
-                                "SELECT rule, host, source, container_id, container_name, image, pod, namespace, "
-                                "process, cmdline, user_name, technique, subtechnique, tactics, tags, uuid "
-                                "FROM alerts ORDER BY id",
-                                -1, &stmt, nullptr),
-             SQLITE_OK);
-    while (sqlite3_step(stmt) == SQLITE_ROW) {
-        QStringList row;
-        for (int c = 0; c < 16; ++c)
-            row << text(stmt, c);
-        columns << row.join(QLatin1Char('\n'));
+    for (const Alert &a : store.alertsAfter(0, 1000)) {
+        columns << QStringList{a.rule, a.hostname, a.source, a.containerId, a.containerName, a.containerImage,
+                               a.podName, a.namespaceName, a.processName, a.commandLine, a.userName,
+                               a.technique, a.subtechnique, Schema::encodeList(a.tactics), Schema::encodeList(a.tags),
+                               a.uuid}
+                       .join(QLatin1Char('\n'));
     }
-    sqlite3_finalize(stmt);
     QCOMPARE(columns, expectedColumns);
 }
 

@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "model/querylanguage.h"
 
+#include "model/alertstore.h"
+#include "model/schema.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+
 #include <QDateTime>
 #include <QTemporaryDir>
 #include <QTest>
@@ -16,20 +22,6 @@ namespace {
 constexpr qint64 kNow = 1715104800000;
 
 QVariantList P(std::initializer_list<QVariant> v) { return QVariantList(v); }
-
-// The contract's DDL (schema.md), as the tests' independent reference of the store layout.
-const char *const kDdl = "\n"
-"CREATE TABLE alerts(\n"
-"  id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, priority INTEGER NOT NULL, severity INTEGER NOT NULL DEFAULT 0,\n"
-"  rule TEXT NOT NULL DEFAULT '', host TEXT NOT NULL DEFAULT '', source TEXT NOT NULL DEFAULT '',\n"
-"  container_id TEXT NOT NULL DEFAULT '', container_name TEXT NOT NULL DEFAULT '', image TEXT NOT NULL DEFAULT '',\n"
-"  pod TEXT NOT NULL DEFAULT '', namespace TEXT NOT NULL DEFAULT '', process TEXT NOT NULL DEFAULT '',\n"
-"  cmdline TEXT NOT NULL DEFAULT '', user_name TEXT NOT NULL DEFAULT '', technique TEXT NOT NULL DEFAULT '',\n"
-"  subtechnique TEXT NOT NULL DEFAULT '', tactics TEXT NOT NULL DEFAULT '', tags TEXT NOT NULL DEFAULT '',\n"
-"  uuid TEXT NOT NULL DEFAULT '', dedupe BLOB NOT NULL UNIQUE, triage INTEGER NOT NULL DEFAULT 0, ingested INTEGER NOT NULL);\n"
-"CREATE TABLE alert_doc(id INTEGER PRIMARY KEY, doc TEXT NOT NULL);\n"
-"CREATE VIRTUAL TABLE alert_fts USING fts5(output, tokenize='unicode61');\n"
-"";
 
 struct Row
 {
@@ -68,53 +60,50 @@ const Row kRows[] = {
      "unparsed output -> with % and _ and \"quotes\"", "{\"note\":\"odd\"}"},
 };
 
+// The rows in a real store (the query's functions, profiles and contentless full-text index are the store's own).
 class Db
 {
 public:
     explicit Db(const QString &path)
     {
-        QVERIFY(sqlite3_open(path.toUtf8().constData(), &m_db) == SQLITE_OK);
-        char *err = nullptr;
-        QVERIFY2(sqlite3_exec(m_db, kDdl, nullptr, nullptr, &err) == SQLITE_OK, err);
+        QString error;
+        QVERIFY2(m_store.open(path, AlertStore::OpenMode::ReadWrite, &error), qPrintable(error));
+        AlertBatch batch;
         for (const Row &r : kRows) {
-            sqlite3_stmt *st = nullptr;
-            sqlite3_prepare_v2(m_db,
-                               "INSERT INTO alerts(id, ts, priority, severity, rule, host, process, tags, tactics, triage,"
-                               " dedupe, ingested) VALUES(?,?,?,?,?,?,?,?,?,?,?,0)",
-                               -1, &st, nullptr);
-            sqlite3_bind_int64(st, 1, r.id);
-            sqlite3_bind_int64(st, 2, r.ts);
-            sqlite3_bind_int(st, 3, r.priority);
-            sqlite3_bind_int(st, 4, r.severity);
-            sqlite3_bind_text(st, 5, r.rule, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 6, r.host, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 7, r.process, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 8, r.tags, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 9, r.tactics, -1, SQLITE_STATIC);
-            sqlite3_bind_int(st, 10, r.triage);
-            sqlite3_bind_int64(st, 11, r.id);
-            QCOMPARE(sqlite3_step(st), SQLITE_DONE);
-            sqlite3_finalize(st);
-            sqlite3_prepare_v2(m_db, "INSERT INTO alert_doc(id, doc) VALUES(?, ?)", -1, &st, nullptr);
-            sqlite3_bind_int64(st, 1, r.id);
-            sqlite3_bind_text(st, 2, r.doc, -1, SQLITE_STATIC);
-            QCOMPARE(sqlite3_step(st), SQLITE_DONE);
-            sqlite3_finalize(st);
-            sqlite3_prepare_v2(m_db, "INSERT INTO alert_fts(rowid, output) VALUES(?, ?)", -1, &st, nullptr);
-            sqlite3_bind_int64(st, 1, r.id);
-            sqlite3_bind_text(st, 2, r.output, -1, SQLITE_STATIC);
-            QCOMPARE(sqlite3_step(st), SQLITE_DONE);
-            sqlite3_finalize(st);
+            Alert a;
+            a.timestampMs = r.ts;
+            a.priority = Priority(r.priority);
+            a.severity = r.severity;
+            a.rule = QString::fromUtf8(r.rule);
+            a.hostname = QString::fromUtf8(r.host);
+            a.processName = QString::fromUtf8(r.process);
+            a.tags = Schema::decodeList(QString::fromUtf8(r.tags));
+            a.tactics = Schema::decodeList(QString::fromUtf8(r.tactics));
+            a.dedupeKey = "h:" + QByteArray::number(r.id);
+            // The document is the record (no original): its falco.output is what the full-text index reads.
+            QJsonObject doc = QJsonDocument::fromJson(r.doc).object();
+            QJsonObject falco = doc.value(QStringLiteral("falco")).toObject();
+            falco.insert(QStringLiteral("output"), QString::fromUtf8(r.output));
+            doc.insert(QStringLiteral("falco"), falco);
+            a.ecsJson = QJsonDocument(doc).toJson(QJsonDocument::Compact);
+            batch.append(a);
         }
+        QCOMPARE(m_store.insert(batch, &error).stored, qint64(std::size(kRows)));
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QCOMPARE(m_store.indexPending(-1, &error), qint64(std::size(kRows)));
+        for (const Row &r : kRows) {
+            const QByteArray sql = "UPDATE alerts SET triage = " + QByteArray::number(r.triage) + " WHERE id = "
+                + QByteArray::number(r.id);
+            QCOMPARE(sqlite3_exec(m_store.handle(), sql.constData(), nullptr, nullptr, nullptr), SQLITE_OK);
+        }
+        m_db = m_store.handle();
     }
-    ~Db() { sqlite3_close(m_db); }
 
     // Runs the compiled query; returns the matching ids in id order, or an error text.
     QList<qint64> run(const CompiledQuery &q, QString *error)
     {
         QList<qint64> ids;
-        const QString sql = QStringLiteral("SELECT a.id FROM alerts a %1 WHERE %2 ORDER BY a.id")
-                                .arg(q.needsDoc ? QStringLiteral("JOIN alert_doc d ON d.id = a.id") : QString(), q.where);
+        const QString sql = QStringLiteral("SELECT a.id FROM alerts a WHERE %1 ORDER BY a.id").arg(q.where);
         sqlite3_stmt *st = nullptr;
         if (sqlite3_prepare_v2(m_db, sql.toUtf8().constData(), -1, &st, nullptr) != SQLITE_OK) {
             *error = QString::fromUtf8(sqlite3_errmsg(m_db)) + QStringLiteral(" in ") + sql;
@@ -156,6 +145,7 @@ public:
     }
 
 private:
+    AlertStore m_store;
     sqlite3 *m_db = nullptr;
 };
 
@@ -186,42 +176,42 @@ private Q_SLOTS:
         QTest::addColumn<bool>("needsDoc");
 
         const QString fts = QStringLiteral("a.id IN (SELECT rowid FROM alert_fts WHERE alert_fts MATCH ?)");
-        const QString ftsLike = QStringLiteral("a.id IN (SELECT rowid FROM alert_fts WHERE output LIKE ? ESCAPE '\\')");
-        const QString jsonEq = QStringLiteral("EXISTS (SELECT 1 FROM json_each(d.doc, ?) WHERE (CASE type WHEN 'true' THEN "
+        const QString ftsLike = QStringLiteral("fe_output(a.id, a.record, a.origin, a.byte_offset, a.received) LIKE ? ESCAPE '\\'");
+        const QString jsonEq = QStringLiteral("EXISTS (SELECT 1 FROM json_each(fe_doc(a.id, a.record, a.origin, a.byte_offset, a.received), ?) WHERE (CASE type WHEN 'true' THEN "
                                               "'true' WHEN 'false' THEN 'false' ELSE CAST(value AS TEXT) END) = ?)");
 
         QTest::newRow("empty") << QString() << "1" << QVariantList() << false;
         QTest::newRow("whitespace only") << QStringLiteral(" \t\n ") << "1" << QVariantList() << false;
         QTest::newRow("ecs column exact") << QStringLiteral("rule.name:\"Terminal shell in container\"")
-                                          << "a.rule = ?" << P({QStringLiteral("Terminal shell in container")}) << false;
-        QTest::newRow("short alias") << QStringLiteral("host:web-1") << "a.host = ?" << P({QStringLiteral("web-1")}) << false;
-        QTest::newRow("field name case-insensitive") << QStringLiteral("Host.Name:web-1") << "a.host = ?"
+                                          << "fe_fact(a.profile, 2) = ?" << P({QStringLiteral("Terminal shell in container")}) << false;
+        QTest::newRow("short alias") << QStringLiteral("host:web-1") << "fe_fact(a.profile, 3) = ?" << P({QStringLiteral("web-1")}) << false;
+        QTest::newRow("field name case-insensitive") << QStringLiteral("Host.Name:web-1") << "fe_fact(a.profile, 3) = ?"
                                                      << P({QStringLiteral("web-1")}) << false;
-        QTest::newRow("space after colon") << QStringLiteral("host: web-1") << "a.host = ?" << P({QStringLiteral("web-1")}) << false;
-        QTest::newRow("wildcard suffix") << QStringLiteral("rule:Terminal*") << "a.rule LIKE ? ESCAPE '\\'"
+        QTest::newRow("space after colon") << QStringLiteral("host: web-1") << "fe_fact(a.profile, 3) = ?" << P({QStringLiteral("web-1")}) << false;
+        QTest::newRow("wildcard suffix") << QStringLiteral("rule:Terminal*") << "fe_fact(a.profile, 2) LIKE ? ESCAPE '\\'"
                                          << P({QStringLiteral("Terminal%")}) << false;
         QTest::newRow("wildcard escapes like metacharacters") << QStringLiteral("rule:*100%_x*")
-                                                               << "a.rule LIKE ? ESCAPE '\\'"
+                                                               << "fe_fact(a.profile, 2) LIKE ? ESCAPE '\\'"
                                                                << P({QStringLiteral("%100\\%\\_x%")}) << false;
-        QTest::newRow("escaped star is literal") << QStringLiteral("rule:a\\*b") << "a.rule = ?"
+        QTest::newRow("escaped star is literal") << QStringLiteral("rule:a\\*b") << "fe_fact(a.profile, 2) = ?"
                                                  << P({QStringLiteral("a*b")}) << false;
-        QTest::newRow("quoted star is literal") << QStringLiteral("rule:\"a*b\"") << "a.rule = ?"
+        QTest::newRow("quoted star is literal") << QStringLiteral("rule:\"a*b\"") << "fe_fact(a.profile, 2) = ?"
                                                 << P({QStringLiteral("a*b")}) << false;
-        QTest::newRow("exists column") << QStringLiteral("container.image.name:*") << "a.image <> ''" << QVariantList() << false;
-        QTest::newRow("priority by name") << QStringLiteral("priority:critical") << "a.priority = ?" << P({2}) << false;
-        QTest::newRow("priority falco spelling") << QStringLiteral("falco.priority:Informational") << "a.priority = ?"
+        QTest::newRow("exists column") << QStringLiteral("container.image.name:*") << "fe_fact(a.profile, 7) <> ''" << QVariantList() << false;
+        QTest::newRow("priority by name") << QStringLiteral("priority:critical") << "fe_fact(a.profile, 0) = ?" << P({2}) << false;
+        QTest::newRow("priority falco spelling") << QStringLiteral("falco.priority:Informational") << "fe_fact(a.profile, 0) = ?"
                                                  << P({6}) << false;
-        QTest::newRow("priority at least as severe") << QStringLiteral("priority >= warning") << "a.priority <= ?"
+        QTest::newRow("priority at least as severe") << QStringLiteral("priority >= warning") << "fe_fact(a.profile, 0) <= ?"
                                                      << P({4}) << false;
-        QTest::newRow("priority more severe") << QStringLiteral("priority>warning") << "a.priority < ?" << P({4}) << false;
-        QTest::newRow("priority less severe") << QStringLiteral("priority < warning") << "(a.priority > ? AND a.priority < 8)"
+        QTest::newRow("priority more severe") << QStringLiteral("priority>warning") << "fe_fact(a.profile, 0) < ?" << P({4}) << false;
+        QTest::newRow("priority less severe") << QStringLiteral("priority < warning") << "(fe_fact(a.profile, 0) > ? AND fe_fact(a.profile, 0) < 8)"
                                               << P({4}) << false;
-        QTest::newRow("priority wildcard") << QStringLiteral("priority:crit*") << "a.priority = ?" << P({2}) << false;
-        QTest::newRow("priority wildcard many") << QStringLiteral("priority:e*") << "a.priority IN (?, ?)" << P({0, 3})
+        QTest::newRow("priority wildcard") << QStringLiteral("priority:crit*") << "fe_fact(a.profile, 0) = ?" << P({2}) << false;
+        QTest::newRow("priority wildcard many") << QStringLiteral("priority:e*") << "fe_fact(a.profile, 0) IN (?, ?)" << P({0, 3})
                                                 << false;
-        QTest::newRow("severity range") << QStringLiteral("event.severity >= 73") << "a.severity >= ?" << P({qint64(73)})
+        QTest::newRow("severity range") << QStringLiteral("event.severity >= 73") << "fe_fact(a.profile, 1) >= ?" << P({qint64(73)})
                                         << false;
-        QTest::newRow("severity exact") << QStringLiteral("event.severity:99") << "a.severity = ?" << P({qint64(99)}) << false;
+        QTest::newRow("severity exact") << QStringLiteral("event.severity:99") << "fe_fact(a.profile, 1) = ?" << P({qint64(99)}) << false;
         QTest::newRow("triage by name") << QStringLiteral("triage.status:new") << "a.triage = ?" << P({0}) << false;
         QTest::newRow("triage spaced name") << QStringLiteral("triage.status:\"false positive\"") << "a.triage = ?" << P({4})
                                             << false;
@@ -241,12 +231,12 @@ private Q_SLOTS:
         QTest::newRow("timestamp le day includes day") << QStringLiteral("@timestamp <= 2024-05-06") << "a.ts < ?"
                                                        << P({kNow - 18 * 3600000}) << false;
         QTest::newRow("timestamp epoch ms") << QStringLiteral("@timestamp < 1715104800000") << "a.ts < ?" << P({kNow}) << false;
-        QTest::newRow("tags list exact") << QStringLiteral("tags:container") << "instr(a.tags, ?) > 0"
+        QTest::newRow("tags list exact") << QStringLiteral("tags:container") << "instr(fe_fact(a.profile, 15), ?) > 0"
                                          << P({QStringLiteral("|container|")}) << false;
-        QTest::newRow("tags wildcard") << QStringLiteral("falco.tags:T15*") << "a.tags LIKE ? ESCAPE '\\'"
+        QTest::newRow("tags wildcard") << QStringLiteral("falco.tags:T15*") << "fe_fact(a.profile, 15) LIKE ? ESCAPE '\\'"
                                        << P({QStringLiteral("%|T15%|%")}) << false;
         QTest::newRow("tactic ecs spelling normalised") << QStringLiteral("threat.tactic.name:\"Credential Access\"")
-                                                        << "instr(a.tactics, ?) > 0"
+                                                        << "instr(fe_fact(a.profile, 14), ?) > 0"
                                                         << P({QStringLiteral("|credential_access|")}) << false;
         QTest::newRow("free text word") << QStringLiteral("shadow") << fts << P({QStringLiteral("\"shadow\"")}) << false;
         QTest::newRow("free text phrase") << QStringLiteral("\"shell was spawned\"") << fts
@@ -262,25 +252,25 @@ private Q_SLOTS:
         QTest::newRow("free text punctuation") << QStringLiteral("->") << ftsLike << P({QStringLiteral("%->%")}) << false;
         QTest::newRow("output field is fts") << QStringLiteral("falco.output:shadow") << fts
                                              << P({QStringLiteral("\"shadow\"")}) << false;
-        QTest::newRow("implicit and") << QStringLiteral("host:web-1 priority:warning") << "(a.host = ? AND a.priority = ?)"
+        QTest::newRow("implicit and") << QStringLiteral("host:web-1 priority:warning") << "(fe_fact(a.profile, 3) = ? AND fe_fact(a.profile, 0) = ?)"
                                       << P({QStringLiteral("web-1"), 4}) << false;
         QTest::newRow("or and precedence") << QStringLiteral("host:a or host:b and priority:debug")
-                                           << "(a.host = ? OR (a.host = ? AND a.priority = ?))"
+                                           << "(fe_fact(a.profile, 3) = ? OR (fe_fact(a.profile, 3) = ? AND fe_fact(a.profile, 0) = ?))"
                                            << P({QStringLiteral("a"), QStringLiteral("b"), 7}) << false;
         QTest::newRow("keywords case-insensitive") << QStringLiteral("host:a OR host:b")
-                                                   << "(a.host = ? OR a.host = ?)"
+                                                   << "(fe_fact(a.profile, 3) = ? OR fe_fact(a.profile, 3) = ?)"
                                                    << P({QStringLiteral("a"), QStringLiteral("b")}) << false;
         QTest::newRow("parentheses") << QStringLiteral("(host:a or host:b) and not rule:x")
-                                     << "((a.host = ? OR a.host = ?) AND NOT (a.rule = ?))"
+                                     << "((fe_fact(a.profile, 3) = ? OR fe_fact(a.profile, 3) = ?) AND NOT (fe_fact(a.profile, 2) = ?))"
                                      << P({QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("x")}) << false;
-        QTest::newRow("not of group") << QStringLiteral("not (host:a or host:b)") << "NOT (a.host = ? OR a.host = ?)"
+        QTest::newRow("not of group") << QStringLiteral("not (host:a or host:b)") << "NOT (fe_fact(a.profile, 3) = ? OR fe_fact(a.profile, 3) = ?)"
                                       << P({QStringLiteral("a"), QStringLiteral("b")}) << false;
-        QTest::newRow("value list") << QStringLiteral("host:(a or b)") << "(a.host = ? OR a.host = ?)"
+        QTest::newRow("value list") << QStringLiteral("host:(a or b)") << "(fe_fact(a.profile, 3) = ? OR fe_fact(a.profile, 3) = ?)"
                                     << P({QStringLiteral("a"), QStringLiteral("b")}) << false;
-        QTest::newRow("quoted keyword is a value") << QStringLiteral("host:\"and\"") << "a.host = ?"
+        QTest::newRow("quoted keyword is a value") << QStringLiteral("host:\"and\"") << "fe_fact(a.profile, 3) = ?"
                                                    << P({QStringLiteral("and")}) << false;
         QTest::newRow("sql injection stays a parameter") << QStringLiteral("rule:\"x'; DROP TABLE alerts; --\"")
-                                                         << "a.rule = ?"
+                                                         << "fe_fact(a.profile, 2) = ?"
                                                          << P({QStringLiteral("x'; DROP TABLE alerts; --")}) << false;
         QTest::newRow("unmapped ecs field") << QStringLiteral("process.pid:101")
                                             << QStringLiteral("(") + QStringList(4, jsonEq).join(QStringLiteral(" OR ")) + QStringLiteral(")")
@@ -490,10 +480,10 @@ private Q_SLOTS:
         QFETCH(QString, value);
         const CompiledQuery q = compileQuery(queryClause(QStringLiteral("rule"), value), kNow);
         QVERIFY2(q.ok, qPrintable(q.error));
-        QCOMPARE(q.where, QStringLiteral("a.rule = ?"));
+        QCOMPARE(q.where, QStringLiteral("fe_fact(a.profile, 2) = ?"));
         QCOMPARE(q.params, QVariantList{value});
         const CompiledQuery n = compileQuery(queryClause(QStringLiteral("rule"), value, true), kNow);
-        QCOMPARE(n.where, QStringLiteral("NOT (a.rule = ?)"));
+        QCOMPARE(n.where, QStringLiteral("NOT (fe_fact(a.profile, 2) = ?)"));
     }
 
     void completion()
