@@ -18,8 +18,9 @@
 //   the "Sidekick-direct" shape; any other JSON object is a Falco alert read from `message`.
 #include "ingest/ecs/ecsmapper.h"
 
+#include "ingest/decode/envelope.h"
+#include "ingest/decode/jsontext.h"
 #include "ingest/ecs/ecsvalue.h"
-#include "ingest/ecs/envelope.h"
 #include "ingest/ecs/fastmapper.h"
 #include "ingest/ecs/mapperpath.h"
 #include "ingest/ecs/mapsteps.h"
@@ -40,33 +41,34 @@ bool looksLikeAlert(const EcsValue &obj)
     return obj.find("rule") || obj.find("output") || obj.find("priority");
 }
 
-} // namespace
-
-MapResult mapLine(QByteArrayView line, const MapOptions &options)
+MapResult::Status statusOf(DecodeStatus status)
 {
-    return mapLineVia(line, options, MapperPath::Auto);
+    switch (status) {
+    case DecodeStatus::Payload: return MapResult::Status::Alert;
+    case DecodeStatus::Skipped: return MapResult::Status::Skipped;
+    case DecodeStatus::Rejected: break;
+    }
+    return MapResult::Status::Rejected;
 }
 
-MapResult mapLineVia(QByteArrayView line, const MapOptions &options, MapperPath path, bool *fast)
+// Decodes input once, then maps its payload through the fast path or the general pipeline.
+MapResult mapInput(QByteArrayView input, DecodeInput kind, const MapOptions &options, MapperPath path, bool *fast)
 {
     if (fast)
         *fast = false;
-    // Every EcsValue of this line lives in the thread's arena, released at once on return.
+    // Every EcsValue of this input lives in the thread's arena, released at once on return.
     const EcsValue::Scope scope;
     MapResult result;
-    std::string_view text = trimmed(std::string_view(line.data(), size_t(line.size())));
-    if (text.starts_with("\xEF\xBB\xBF"))   // a UTF-8 BOM on a file's first line
-        text = trimmed(text.substr(3));
     Envelope env;
     QString error;
-    const MapResult::Status status = unwrap(text, options, &env, &error);
-    if (status != MapResult::Status::Alert) {
-        result.status = status;
+    const DecodeStatus status = decodeEnvelope(input, kind, options.readTimeMs, &env, &error);
+    if (status != DecodeStatus::Payload) {
+        result.status = statusOf(status);
         result.error = error;
         return result;
     }
     simdjson::dom::element root;
-    const auto err = threadParser().parse(env.payload.data(), env.payload.size()).get(root);
+    const auto err = threadJsonParser().parse(env.payload.data(), env.payload.size()).get(root);
     if (err) {
         result.status = MapResult::Status::Rejected;
         result.error = jsonErrorText(env.payload, simdjson::error_message(err));
@@ -79,7 +81,7 @@ MapResult mapLineVia(QByteArrayView line, const MapOptions &options, MapperPath 
         return result;
     }
     if (path == MapperPath::Auto) {
-        FastMapper mapper(options, env, text);
+        FastMapper mapper(options, env);
         if (mapper.run(root.get_object().value_unsafe(), &result)) {
             if (fast)
                 *fast = true;
@@ -91,8 +93,30 @@ MapResult mapLineVia(QByteArrayView line, const MapOptions &options, MapperPath 
         result.status = MapResult::Status::Skipped;
         return result;
     }
-    Pipeline pipeline(options, env, text);
+    Pipeline pipeline(options, env);
     return pipeline.run(std::move(parsed));
+}
+
+} // namespace
+
+MapResult mapLine(QByteArrayView line, const MapOptions &options)
+{
+    return mapInput(line, DecodeInput::Line, options, MapperPath::Auto, nullptr);
+}
+
+MapResult mapFrame(QByteArrayView frame, const MapOptions &options)
+{
+    return mapInput(frame, DecodeInput::Frame, options, MapperPath::Auto, nullptr);
+}
+
+MapResult mapLineVia(QByteArrayView line, const MapOptions &options, MapperPath path, bool *fast)
+{
+    return mapInput(line, DecodeInput::Line, options, path, fast);
+}
+
+MapResult mapFrameVia(QByteArrayView frame, const MapOptions &options, MapperPath path, bool *fast)
+{
+    return mapInput(frame, DecodeInput::Frame, options, path, fast);
 }
 
 } // namespace fe

@@ -43,6 +43,12 @@ struct MapResult
 // Elastic Falco integration pipeline (PIPELINE.md §4) plus the agent-side steps (syslog, tags, paths).
 // Accepts Falco JSON, Falcosidekick JSON, Sidekick-direct documents, and lines wrapped by a syslog header
 // (RFC 3164, RFC 5424, Go log/syslog), a CRI log prefix or a Docker json-file object. Thread-safe.
+// The envelope is decoded once (ingest/decode/envelope.h), then its payload is mapped.
 MapResult mapLine(QByteArrayView line, const MapOptions &options);
+
+// Maps one frame received by the syslog listener like mapLine(), and also accepts Falcosidekick's CEF payload
+// (with or without a syslog header; ingest/syslog/cefdecoder.h): the CEF record is mapped as its Falco JSON
+// equivalent, and with preserveOriginal, event.original is the frame as received.
+MapResult mapFrame(QByteArrayView frame, const MapOptions &options);
 
 } // namespace fe

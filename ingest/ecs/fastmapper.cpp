@@ -903,7 +903,8 @@ void FastMapper::write(std::string &buffer, std::size_t *size) const
     w.put(",\"event\":{"sv);
     if (m_options.preserveOriginal) {
         w.put("\"original\":"sv);
-        w.string(tcp ? m_line : m_env.payload);
+        // A CEF record was turned into the payload: the original is what was received.
+        w.string(tcp || m_env.fromCef ? m_env.line : m_env.payload);
         w.put(',');
     }
     w.put("\"kind\":\"alert\",\"category\":["sv);

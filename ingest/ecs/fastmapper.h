@@ -11,7 +11,7 @@
 
 #include "ingest/ecs/ecsmapper.h"
 #include "ingest/ecs/ecsvalue.h"
-#include "ingest/ecs/envelope.h"
+#include "ingest/decode/envelope.h"
 #include "ingest/ecs/mapsteps.h"
 
 #include <simdjson.h>
@@ -64,8 +64,8 @@ private:
 class FastMapper
 {
 public:
-    FastMapper(const MapOptions &options, const Envelope &env, std::string_view line)
-        : m_options(options), m_env(env), m_line(line)
+    FastMapper(const MapOptions &options, const Envelope &env)
+        : m_options(options), m_env(env)
     {
     }
 
@@ -110,7 +110,6 @@ private:
 
     const MapOptions &m_options;
     const Envelope &m_env;
-    std::string_view m_line;
     std::string_view m_keys[KCount];   // the top-level members in input order (by FalcoKey)
     FalcoKey m_order[KCount];
     int m_count = 0;

@@ -6,8 +6,6 @@
 #include <QDateTime>
 #include <QHostAddress>
 
-#include <nlohmann/json.hpp>
-
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -130,31 +128,6 @@ EcsValue repeatedText(const QString &text, Utf8Cache &cache)
 qint64 nowMs()
 {
     return QDateTime::currentMSecsSinceEpoch();
-}
-
-simdjson::dom::parser &threadParser()
-{
-    thread_local simdjson::dom::parser parser;
-    return parser;
-}
-
-// "invalid JSON at byte 123: ..." from nlohmann, which reports positions (simdjson's DOM does not).
-// Only runs for lines simdjson already rejected.
-QString jsonErrorText(std::string_view text, const char *fallback)
-{
-    try {
-        const nlohmann::json parsed = nlohmann::json::parse(text.begin(), text.end());
-        Q_UNUSED(parsed);
-    } catch (const nlohmann::json::parse_error &e) {
-        std::string what = e.what();
-        const size_t colon = what.find(": ", what.find("parse error"));
-        if (colon != std::string::npos)
-            what = what.substr(colon + 2);
-        return QStringLiteral("invalid JSON at byte %1: %2").arg(e.byte).arg(QString::fromStdString(what));
-    } catch (const std::exception &e) {
-        return QStringLiteral("invalid JSON: %1").arg(QString::fromUtf8(e.what()));
-    }
-    return QStringLiteral("invalid JSON: %1").arg(QString::fromUtf8(fallback));
 }
 
 EcsValue convert(simdjson::dom::element e)

@@ -104,12 +104,6 @@ EcsValue repeatedText(const QString &text, Utf8Cache &cache);
 
 qint64 nowMs();
 
-// The calling thread's simdjson parser (its buffers are reused from line to line).
-simdjson::dom::parser &threadParser();
-
-// "invalid JSON at byte 123: ..." (simdjson's DOM reports no position): only for text simdjson rejected.
-QString jsonErrorText(std::string_view text, const char *fallback);
-
 // simdjson DOM → EcsValue (duplicate keys: the last one wins, as in Elasticsearch). Keys and strings are
 // views into the parser's document, which stays as it is until mapLine returns.
 EcsValue convert(simdjson::dom::element e);

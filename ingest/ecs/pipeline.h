@@ -3,7 +3,7 @@
 
 #include "ingest/ecs/ecsmapper.h"
 #include "ingest/ecs/ecsvalue.h"
-#include "ingest/ecs/envelope.h"
+#include "ingest/decode/envelope.h"
 #include "ingest/ecs/mapsteps.h"
 
 #include <string>
@@ -18,8 +18,8 @@ namespace fe::ecs {
 class Pipeline
 {
 public:
-    Pipeline(const MapOptions &options, const Envelope &env, std::string_view line)
-        : m_options(options), m_env(env), m_line(line)
+    Pipeline(const MapOptions &options, const Envelope &env)
+        : m_options(options), m_env(env)
     {
     }
 
@@ -59,7 +59,6 @@ private:
 
     const MapOptions &m_options;
     const Envelope &m_env;
-    std::string_view m_line;
     EcsValue m_doc = EcsValue::object();
     bool m_failed = false;
     std::string m_error;
