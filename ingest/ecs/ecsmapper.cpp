@@ -109,6 +109,46 @@ MapResult mapFrame(QByteArrayView frame, const MapOptions &options)
     return mapInput(frame, DecodeInput::Frame, options, MapperPath::Auto, nullptr);
 }
 
+QByteArray alertOutputText(QByteArrayView frameOrLine, const MapOptions &options, bool tcpFrame)
+{
+    // A --set extra under falco (falco.output, or falco itself) overrides what the alert says: map it.
+    for (const QPair<QString, QString> &extra : options.extraFields) {
+        if (extra.first == QLatin1String("falco") || extra.first.startsWith(QLatin1String("falco.")))
+            return (tcpFrame ? mapFrame(frameOrLine, options) : mapLine(frameOrLine, options)).alert.output.toUtf8();
+    }
+    const EcsValue::Scope scope;
+    Envelope env;
+    QString error;
+    const DecodeInput kind = tcpFrame ? DecodeInput::Frame : DecodeInput::Line;
+    if (decodeEnvelope(frameOrLine, kind, options.readTimeMs, &env, &error) != DecodeStatus::Payload)
+        return QByteArray();
+    simdjson::dom::element root;
+    simdjson::dom::object object;
+    if (threadJsonParser().parse(env.payload.data(), env.payload.size()).get(root) || root.get_object().get(object))
+        return QByteArray();
+    // The mapper's rules: an object with a rule, an output or a priority is an alert; of repeated keys the
+    // last one counts.
+    bool alert = false;
+    simdjson::dom::element output;
+    bool hasOutput = false;
+    for (simdjson::dom::key_value_pair field : object) {
+        if (field.key == "output") {
+            output = field.value;
+            hasOutput = true;
+        }
+        alert = alert || field.key == "output" || field.key == "rule" || field.key == "priority";
+    }
+    if (!alert || !hasOutput)
+        return QByteArray();
+    std::string_view text;
+    if (!output.get_string().get(text))
+        return QByteArray(text.data(), qsizetype(text.size()));
+    if (output.is_null())
+        return QByteArray();
+    const std::string scalar = convert(output).scalarText();
+    return QByteArray(scalar.data(), qsizetype(scalar.size()));
+}
+
 MapResult mapLineVia(QByteArrayView line, const MapOptions &options, MapperPath path, bool *fast)
 {
     return mapInput(line, DecodeInput::Line, options, path, fast);

@@ -24,6 +24,10 @@ struct MapOptions
     qint64 readTimeMs = 0;              // the agent's read time: initial @timestamp when nothing better exists; 0 = now
     QList<QPair<QString, QString>> extraFields;   // --set FIELD=VALUE (dotted path), added to every document
                                                   // last (overriding mapped fields), always as JSON strings
+    // False: "facts only". Every Alert column is filled exactly as a full mapping fills it (the same status and
+    // error too), but alert.ecsJson, alert.output and alert.commandLine stay empty and the document is not built
+    // where that can be skipped: for a store that keeps the original and derives the document when it is read.
+    bool buildDocument = true;
 };
 
 // Result of mapping one input line.
@@ -50,5 +54,10 @@ MapResult mapLine(QByteArrayView line, const MapOptions &options);
 // (with or without a syslog header; ingest/syslog/cefdecoder.h): the CEF record is mapped as its Falco JSON
 // equivalent, and with preserveOriginal, event.original is the frame as received.
 MapResult mapFrame(QByteArrayView frame, const MapOptions &options);
+
+// Exactly the alert.output (falco.output, UTF-8) that mapFrame (tcpFrame) or mapLine would give frameOrLine
+// under options, without mapping it: the envelope is decoded and one JSON member looked up. Empty when the
+// input is no alert (Skipped, Rejected) or has no output. For a full-text index over stored originals.
+QByteArray alertOutputText(QByteArrayView frameOrLine, const MapOptions &options, bool tcpFrame);
 
 } // namespace fe

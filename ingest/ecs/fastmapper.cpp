@@ -537,7 +537,8 @@ bool FastMapper::classify()
         else if (failed && failed->isBool() && failed->toBool())
             m_outcome = "failure";
     }
-    m_ingested = isoMs(m_options.readTimeMs > 0 ? m_options.readTimeMs : nowMs());
+    if (m_options.buildDocument)
+        m_ingested = isoMs(m_options.readTimeMs > 0 ? m_options.readTimeMs : nowMs());
     if (m_has[KTags] && m_falco[KTags].isArray()) {
         const auto [technique, subtechnique] = findTechniques(m_falco[KTags].items());
         if (!technique.empty()) {
@@ -623,12 +624,13 @@ bool FastMapper::hostAndProcess()
     copy(proc[PPexepath], OParentExecutable);
     copy(proc[PName], OName);
     copy(proc[PPname], OParentName);
-    if (EcsValue list = processArgs(proc[PExepath], proc[PArgs]); !list.isNull())
+    const bool document = m_options.buildDocument;   // the fields only the document holds
+    if (EcsValue list = document ? processArgs(proc[PExepath], proc[PArgs]) : EcsValue(); !list.isNull())
         m_out.set(OArgs, std::move(list));
     copy(proc[PCmdline], OCommandLine);
     copy(proc[PPcmdline], OParentCommandLine);
     copy(proc[PCmdnargs], OArgsCount);
-    if (const EcsValue *env = proc[PEnv]; env && env->isString()) {
+    if (const EcsValue *env = proc[PEnv]; document && env && env->isString()) {
         EcsValue list = EcsValue::array();
         for (std::string_view part : javaSplit(env->string(), true))
             list.items().emplace_back(part);
@@ -732,7 +734,8 @@ void FastMapper::containerFileNetwork()
     m_out.set(OObserverType, EcsValue("sensor"sv));
     m_out.set(OObserverVendor, EcsValue("sysdig"sv));
     m_out.set(OObserverProduct, EcsValue("falco"sv));
-    m_out.set(OMounts, parseMounts(container[CMounts]));
+    if (m_options.buildDocument)
+        m_out.set(OMounts, parseMounts(container[CMounts]));
 }
 
 namespace {
@@ -959,7 +962,8 @@ void FastMapper::fillAlert(Alert &alert) const
     alert.rule = columnText(m_out.find(ORuleName), 0);
     alert.hostname = columnText(m_out.find(OHostName), 1);
     alert.source = columnText(m_hasProvider ? &m_provider : nullptr, 2);
-    alert.output = stringOf(m_has[KOutput] ? &m_falco[KOutput] : nullptr, false);
+    if (m_options.buildDocument)
+        alert.output = stringOf(m_has[KOutput] ? &m_falco[KOutput] : nullptr, false);
     alert.uuid = stringOf(m_has[KUuid] ? &m_falco[KUuid] : nullptr, false);
     alert.containerId = columnText(m_out.find(OContainerId), 3);
     alert.containerName = columnText(m_out.find(OContainerName), 4);
@@ -968,7 +972,8 @@ void FastMapper::fillAlert(Alert &alert) const
     alert.namespaceName = columnText(m_out.find(ONamespace), 7);
     alert.processName = columnText(m_out.find(OName), 8);
     // A rule's command lines repeat too: shared like the other columns (same text as Pipeline's own copy).
-    alert.commandLine = columnText(m_out.find(OCommandLine), 29);
+    if (m_options.buildDocument)
+        alert.commandLine = columnText(m_out.find(OCommandLine), 29);
     alert.userName = columnText(m_out.find(OUserName), 9);
     if (m_has[KTags] && m_falco[KTags].isArray()) {
         // A rule's alerts share their tags: the lists of the last tags seen are shared (no allocation per alert
@@ -1046,10 +1051,11 @@ bool FastMapper::run(simdjson::dom::object root, MapResult *result)
     if (!outputFields(of) || !classify() || !timestamp() || !hostAndProcess())
         return false;
     containerFileNetwork();
-    cleanUp();
-
     result->status = MapResult::Status::Alert;
     fillAlert(result->alert);
+    if (!m_options.buildDocument)
+        return true;
+    cleanUp();
     thread_local std::string buffer(16 << 10, '\0');
     std::size_t size = 0;
     write(buffer, &size);

@@ -622,7 +622,9 @@ void Pipeline::fillAlert(Alert &alert)
     alert.rule = stringAt(m_doc, {"rule"sv, "name"sv});
     alert.hostname = stringAt(m_doc, {"host"sv, "name"sv});
     alert.source = stringAt(m_doc, {"event"sv, "provider"sv});
-    alert.output = stringAt(m_doc, {"falco"sv, "output"sv}, false);
+    const bool document = m_options.buildDocument;
+    if (document)
+        alert.output = stringAt(m_doc, {"falco"sv, "output"sv}, false);
     alert.uuid = stringAt(m_doc, {"falco"sv, "uuid"sv}, false);
     alert.containerId = stringAt(m_doc, {"container"sv, "id"sv});
     alert.containerName = stringAt(m_doc, {"container"sv, "name"sv});
@@ -630,7 +632,8 @@ void Pipeline::fillAlert(Alert &alert)
     alert.podName = stringAt(m_doc, {"orchestrator"sv, "resource"sv, "name"sv});
     alert.namespaceName = stringAt(m_doc, {"orchestrator"sv, "namespace"sv});
     alert.processName = stringAt(m_doc, {"process"sv, "name"sv});
-    alert.commandLine = stringAt(m_doc, {"process"sv, "command_line"sv}, false);
+    if (document)
+        alert.commandLine = stringAt(m_doc, {"process"sv, "command_line"sv}, false);
     alert.userName = stringAt(m_doc, {"process"sv, "user"sv, "name"sv});
     if (const EcsValue *tags = m_doc.find({"falco"sv, "tags"sv}); tags && tags->isArray()) {
         alert.tags.reserve(qsizetype(tags->items().size()));
@@ -652,7 +655,8 @@ void Pipeline::fillAlert(Alert &alert)
         alert.dedupeKey.append("h:").append(
             sha256Hex(toView(m_env.payload)));
     }
-    alert.ecsJson = m_doc.toJson();
+    if (document)
+        alert.ecsJson = m_doc.toJson();
 }
 
 MapResult Pipeline::run(EcsValue parsed)

@@ -248,7 +248,9 @@ fe::MapOptions optionSet(const QString &name)
     }
     o.preserveOriginal = name.contains(QLatin1String("original"));
     o.preserveFalcoFields = name.contains(QLatin1String("fields"));
-    if (name.contains(QLatin1String("set")))
+    if (name.contains(QLatin1String("set falco")))
+        o.extraFields = {{QStringLiteral("falco.output"), QStringLiteral("overridden")}};
+    else if (name.contains(QLatin1String("set")))
         o.extraFields = {{QStringLiteral("labels.site"), QStringLiteral("lab")}};
     return o;
 }
@@ -274,6 +276,10 @@ class TestMapperPaths : public QObject
 private Q_SLOTS:
     void sameResult_data();
     void sameResult();
+    void factsOnly_data();
+    void factsOnly();
+    void outputText_data();
+    void outputText();
     void usualAlertTakesFastPath_data();
     void usualAlertTakesFastPath();
 };
@@ -333,6 +339,88 @@ void TestMapperPaths::sameResult()
         QCOMPARE(fast, 0);   // --set extras always take the general pipeline
     else if (corpus == QLatin1String("demo") || corpus == QLatin1String("sidekick syslog") || cef)
         QVERIFY(fast > lines.size() * 9 / 10);
+}
+
+// Every corpus under a few option sets (the frame corpus as frames, the others as lines and as frames).
+void addCorpusRows(const QList<const char *> &optionSets)
+{
+    QTest::addColumn<QString>("corpus");
+    QTest::addColumn<QString>("options");
+    for (const char *c : {"conformance", "mapper cases", "demo", "sidekick syslog", "edited", "collisions", "damaged",
+                          "cef frames"}) {
+        for (const char *o : optionSets)
+            QTest::newRow(qPrintable(QStringLiteral("%1, %2").arg(QLatin1String(c), QLatin1String(o))))
+                << QString::fromLatin1(c) << QString::fromLatin1(o);
+    }
+}
+
+void TestMapperPaths::factsOnly_data()
+{
+    addCorpusRows({"file", "file original fields", "tcp original fields", "tcp set"});
+}
+
+// MapOptions::buildDocument = false fills every column as the full mapping does and leaves the document, the
+// output and the command line empty.
+void TestMapperPaths::factsOnly()
+{
+    QFETCH(QString, corpus);
+    QFETCH(QString, options);
+    const QList<QByteArray> lines = ::corpus(corpus);
+    QVERIFY(!lines.isEmpty());
+    const fe::MapOptions full = optionSet(options);
+    fe::MapOptions facts = full;
+    facts.buildDocument = false;
+    int alerts = 0;
+    for (const QByteArray &line : lines) {
+        for (const bool frame : {false, true}) {
+            const fe::MapResult a = frame ? fe::mapFrame(line, full) : fe::mapLine(line, full);
+            const fe::MapResult b = frame ? fe::mapFrame(line, facts) : fe::mapLine(line, facts);
+            alerts += a.status == fe::MapResult::Status::Alert ? 1 : 0;
+            QVERIFY(b.alert.ecsJson.isEmpty());
+            QVERIFY(b.alert.output.isEmpty());
+            QVERIFY(b.alert.commandLine.isEmpty());
+            fe::MapResult expected = a;
+            expected.alert.ecsJson.clear();
+            expected.alert.output.clear();
+            expected.alert.commandLine.clear();
+            const QString want = describe(expected);
+            const QString got = describe(b);
+            if (want != got)
+                QFAIL(qPrintable(QStringLiteral("line: %1\nfull:\n%2\nfacts only:\n%3").arg(QString::fromUtf8(line), want, got)));
+            QCOMPARE(b.alert.tags, a.alert.tags);
+            QCOMPARE(b.alert.tactics, a.alert.tactics);
+        }
+    }
+    QVERIFY(alerts > 0);
+}
+
+void TestMapperPaths::outputText_data()
+{
+    addCorpusRows({"file", "tcp original fields", "tcp set", "tcp set falco"});
+}
+
+// alertOutputText gives the full mapping's alert.output, for lines and for frames.
+void TestMapperPaths::outputText()
+{
+    QFETCH(QString, corpus);
+    QFETCH(QString, options);
+    const QList<QByteArray> lines = ::corpus(corpus);
+    QVERIFY(!lines.isEmpty());
+    const fe::MapOptions o = optionSet(options);
+    int withOutput = 0;
+    for (const QByteArray &line : lines) {
+        for (const bool frame : {false, true}) {
+            const fe::MapResult full = frame ? fe::mapFrame(line, o) : fe::mapLine(line, o);
+            const QByteArray text = fe::alertOutputText(line, o, frame);
+            withOutput += text.isEmpty() ? 0 : 1;
+            if (QString::fromUtf8(text) != full.alert.output || (full.alert.output.isEmpty() && !text.isEmpty()))
+                QFAIL(qPrintable(QStringLiteral("line: %1 (frame %2)\nmapped output: %3\nalertOutputText: %4")
+                                     .arg(QString::fromUtf8(line))
+                                     .arg(frame)
+                                     .arg(full.alert.output, QString::fromUtf8(text))));
+        }
+    }
+    QVERIFY(withOutput > 0);
 }
 
 void TestMapperPaths::usualAlertTakesFastPath_data()
