@@ -967,7 +967,8 @@ void FastMapper::fillAlert(Alert &alert) const
     alert.uuid = stringOf(m_has[KUuid] ? &m_falco[KUuid] : nullptr, false);
     alert.containerId = columnText(m_out.find(OContainerId), 3);
     alert.containerName = columnText(m_out.find(OContainerName), 4);
-    alert.containerImage = columnText(m_out.find(OImageName), 5);
+    const EcsValue *image = in(m_of.find("container"), "image"sv);
+    alert.containerImage = imageColumn(m_out.find(OImageName), in(image, "repository"sv), in(image, "tag"sv));
     alert.podName = columnText(m_out.find(OResourceName), 6);
     alert.namespaceName = columnText(m_out.find(ONamespace), 7);
     alert.processName = columnText(m_out.find(OName), 8);

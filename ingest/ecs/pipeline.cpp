@@ -628,7 +628,14 @@ void Pipeline::fillAlert(Alert &alert)
     alert.uuid = stringAt(m_doc, {"falco"sv, "uuid"sv}, false);
     alert.containerId = stringAt(m_doc, {"container"sv, "id"sv});
     alert.containerName = stringAt(m_doc, {"container"sv, "name"sv});
-    alert.containerImage = stringAt(m_doc, {"container"sv, "image"sv, "name"sv});
+    // output_fields is expanded unless the pipeline failed before step 7: then its keys are still dotted.
+    const auto ofField = [this](Path path, std::string_view dotted) {
+        const EcsValue *v = ofFind(path);
+        return v ? v : ofFind({dotted});
+    };
+    alert.containerImage = imageColumn(m_doc.find({"container"sv, "image"sv, "name"sv}),
+                                       ofField({"container"sv, "image"sv, "repository"sv}, "container.image.repository"sv),
+                                       ofField({"container"sv, "image"sv, "tag"sv}, "container.image.tag"sv));
     alert.podName = stringAt(m_doc, {"orchestrator"sv, "resource"sv, "name"sv});
     alert.namespaceName = stringAt(m_doc, {"orchestrator"sv, "namespace"sv});
     alert.processName = stringAt(m_doc, {"process"sv, "name"sv});

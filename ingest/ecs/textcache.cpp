@@ -40,6 +40,23 @@ QString firstOf(const EcsValue &doc, std::string_view key)
     return QString();
 }
 
+QString imageColumn(const EcsValue *name, const EcsValue *repository, const EcsValue *tag)
+{
+    if (name && !name->isNull())
+        return columnText(name, 5);
+    const auto usable = [](const EcsValue *v) {
+        return v && (v->isString() || v->isNumber()) && !v->isEmptyValue();
+    };
+    if (!usable(repository))
+        return QString();
+    if (!usable(tag))
+        return columnText(repository, 5);
+    std::string text = repository->scalarText();
+    text += ':';
+    text += tag->scalarText();
+    return textCache().text(text, 5);
+}
+
 // A short ASCII priority is widened on the stack instead of into a QString.
 Priority priorityOf(const EcsValue *v)
 {

@@ -78,6 +78,9 @@ QString columnText(const EcsValue *v, size_t column);
 QString stringAt(const EcsValue &doc, Path path, bool shared = true);
 // The first string of the array at doc's key, empty otherwise.
 QString firstOf(const EcsValue &doc, std::string_view key);
+// Alert::containerImage: container.image.name (ECS), else output_fields' container.image.repository with
+// ":" + container.image.tag when the alert has a tag (Falco 0.36+ splits the image; scalars only, "" is none).
+QString imageColumn(const EcsValue *name, const EcsValue *repository, const EcsValue *tag);
 // priorityFromString(falco.priority).
 Priority priorityOf(const EcsValue *v);
 

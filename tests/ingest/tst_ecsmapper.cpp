@@ -192,6 +192,10 @@ void TestEcsMapper::cases()
             QCOMPARE(alert.hostname, QString::fromStdString(a["hostname"].get<std::string>()));
         if (a.contains("uuid"))
             QCOMPARE(alert.uuid, QString::fromStdString(a["uuid"].get<std::string>()));
+        if (a.contains("containerImage"))
+            QCOMPARE(alert.containerImage, QString::fromStdString(a["containerImage"].get<std::string>()));
+        if (a.contains("timeIsReceipt"))
+            QCOMPARE(alert.timeIsReceipt, a["timeIsReceipt"].get<bool>());
         if (a.contains("commandLine"))
             QCOMPARE(alert.commandLine, QString::fromStdString(a["commandLine"].get<std::string>()));
         if (a.contains("timestampMs"))
