@@ -80,6 +80,11 @@ MapResult mapInput(QByteArrayView input, DecodeInput kind, const MapOptions &opt
         result.status = MapResult::Status::Skipped;
         return result;
     }
+    if (QString tooLarge = memberLimitError(root, env.payload.size()); !tooLarge.isEmpty()) {
+        result.status = MapResult::Status::Rejected;
+        result.error = std::move(tooLarge);
+        return result;
+    }
     if (path == MapperPath::Auto) {
         FastMapper mapper(options, env);
         if (mapper.run(root.get_object().value_unsafe(), &result)) {
@@ -124,7 +129,8 @@ QByteArray alertOutputText(QByteArrayView frameOrLine, const MapOptions &options
         return QByteArray();
     simdjson::dom::element root;
     simdjson::dom::object object;
-    if (threadJsonParser().parse(env.payload.data(), env.payload.size()).get(root) || root.get_object().get(object))
+    if (threadJsonParser().parse(env.payload.data(), env.payload.size()).get(root) || root.get_object().get(object)
+        || !memberLimitError(root, env.payload.size()).isEmpty())
         return QByteArray();
     // The mapper's rules: an object with a rule, an output or a priority is an alert; of repeated keys the
     // last one counts.

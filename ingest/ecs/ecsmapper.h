@@ -40,6 +40,10 @@ struct MapResult
     };
     Status status = Status::Rejected;
     QString error;   // why it was rejected or why it became a pipeline_error
+    // Set for some alerts (Status::Alert, with or without error): something in the alert was ignored and the
+    // mapping fell back, e.g. a time out of range ("time out of range (before 1970 or after 2262) ignored:
+    // evt.time"). The text names no values, so that repeats merge into one counted diagnostic.
+    QString warning;
     Alert alert;     // filled for Status::Alert (columns, dedupeKey, ecsJson)
 };
 

@@ -578,8 +578,8 @@ bool FastMapper::timestamp()
                                        [this] { return m_of.find({"event"sv, "time"sv}); }, &overwrite);
     if (source) {
         qint64 ms = 0;
-        if (!eventTimeMs(*source, &ms))
-            return false;   // a pipeline_error
+        if (eventTimeMs(*source, &ms) != TimeValue::Valid)
+            return false;   // a pipeline_error, or a time out of range (Pipeline warns)
         m_timestampMs = ms;
         m_eventTime = true;
         if (overwrite)
@@ -588,9 +588,13 @@ bool FastMapper::timestamp()
     }
     if (m_has[KTime] && m_falco[KTime].isString()) {
         qint64 ms = 0;
-        if (parseRfc3339(toView(m_falco[KTime].string()), &ms)) {
+        switch (rfc3339Ms(m_falco[KTime].string(), &ms)) {
+        case TimeValue::Valid:
             m_timestampMs = ms;
             m_eventTime = true;
+            break;
+        case TimeValue::OutOfRange: return false;   // Pipeline warns
+        case TimeValue::Unparsable: break;
         }
     }
     return true;
@@ -838,7 +842,7 @@ void FastMapper::write(std::string &buffer, std::size_t *size) const
     const bool tcp = m_options.input == MapOptions::Input::Tcp;
     w.put("{\"@timestamp\":"sv);
     isoMs(m_timestampMs).writeJson(w);
-    w.put(tcp ? ",\"input\":{\"type\":\"tcp\"}"sv : ",\"input\":{\"type\":\"logfile\"}"sv);
+    w.put(tcp ? ",\"input\":{\"type\":\"tcp\"}"sv : ",\"input\":{\"type\":\"log\"}"sv);
     thread_local Utf8Cache pathCache;
     thread_local Utf8Cache addressCache;
     const bool hasPath = !m_options.logFilePath.isEmpty();
@@ -1047,6 +1051,11 @@ bool FastMapper::run(simdjson::dom::object root, MapResult *result)
     }
     if (!m_has[KOutputFields] || !(m_has[KRule] || m_has[KOutput] || m_has[KPriority]))
         return false;
+    // PathFilter holds a few hundred paths well; more (no real alert has them) go to Pipeline.
+    if (of.size() > 512)
+        return false;
+    if (m_env.hasWrapperTime && !timeInRange(m_env.wrapperTimeMs))
+        return false;   // Pipeline warns
     m_timestampMs = m_env.hasWrapperTime ? m_env.wrapperTimeMs
                                          : (m_options.readTimeMs > 0 ? m_options.readTimeMs : nowMs());
     if (!outputFields(of) || !classify() || !timestamp() || !hostAndProcess())

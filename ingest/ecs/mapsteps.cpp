@@ -9,6 +9,7 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <unordered_map>
 
 namespace fe::ecs {
 
@@ -146,6 +147,20 @@ EcsValue convert(simdjson::dom::element e)
         EcsValue obj = EcsValue::object();
         simdjson::dom::object o = e.get_object().value_unsafe();
         obj.members().reserve(o.size());
+        if (o.size() > 64) {
+            // Past a few dozen keys the filter below fills up and each key would scan the members: a large
+            // object (hostile input, up to kMaxObjectMembers) keeps its keys' positions in a hash table instead.
+            std::unordered_map<std::string_view, std::size_t> index;
+            index.reserve(o.size());
+            for (simdjson::dom::key_value_pair field : o) {
+                const auto [it, added] = index.emplace(field.key, obj.members().size());
+                if (added)
+                    obj.members().emplace_back(field.key, convert(field.value));
+                else
+                    obj.members()[it->second].second = convert(field.value);
+            }
+            return obj;
+        }
         // Duplicate keys are rare: a 256-bit filter of the keys seen so far skips the member scan for a key
         // that is certainly new (nearly all of them).
         std::uint64_t seen[4] = {};
@@ -431,24 +446,106 @@ std::vector<std::string_view> javaSplit(std::string_view s, bool onWhitespaceRun
     return parts;
 }
 
-bool eventTimeMs(const EcsValue &v, qint64 *ms)
+namespace {
+
+TimeValue checked(qint64 ms, qint64 *out)
+{
+    if (!timeInRange(ms))
+        return TimeValue::OutOfRange;
+    *out = ms;
+    return TimeValue::Valid;
+}
+
+} // namespace
+
+TimeValue eventTimeMs(const EcsValue &v, qint64 *ms)
 {
     switch (v.type()) {
-    case EcsValue::Type::Int: *ms = v.toInt() / 1000000; return true;
-    case EcsValue::Type::UInt: *ms = qint64(v.toUInt() / 1000000); return true;
-    case EcsValue::Type::Double: *ms = qint64(std::floor(v.toDouble() / 1e6)); return true;
+    case EcsValue::Type::Int: return checked(v.toInt() / 1000000, ms);
+    case EcsValue::Type::UInt:
+        return v.toUInt() / 1000000 > std::uint64_t(kMaxTimeMs) ? TimeValue::OutOfRange
+                                                                : checked(qint64(v.toUInt() / 1000000), ms);
+    case EcsValue::Type::Double: {
+        // Compared as a double first: NaN and values past int64 must never reach the cast.
+        const double value = std::floor(v.toDouble() / 1e6);
+        if (!(value >= double(kMinTimeMs) && value <= double(kMaxTimeMs)))
+            return TimeValue::OutOfRange;
+        return checked(qint64(value), ms);
+    }
     case EcsValue::Type::String: {
         const std::string_view s = v.string();
         if (!s.empty() && s.size() <= 19 && s.find_first_not_of("0123456789") == std::string::npos) {
             std::int64_t ns = 0;
-            std::from_chars(s.data(), s.data() + s.size(), ns);
-            *ms = ns / 1000000;
+            const auto res = std::from_chars(s.data(), s.data() + s.size(), ns);
+            if (res.ec != std::errc())
+                return TimeValue::OutOfRange;   // digits past int64 nanoseconds
+            return checked(ns / 1000000, ms);
+        }
+        return rfc3339Ms(s, ms);
+    }
+    default: return TimeValue::Unparsable;
+    }
+}
+
+TimeValue rfc3339Ms(std::string_view text, qint64 *ms)
+{
+    qint64 parsed = 0;
+    if (!parseRfc3339(toView(text), &parsed))
+        return TimeValue::Unparsable;
+    return checked(parsed, ms);
+}
+
+QString ignoredTimesWarning(const QStringList &names)
+{
+    return QStringLiteral("time out of range (before 1970 or after 2262) ignored: ") + names.join(QStringLiteral(", "));
+}
+
+namespace {
+
+// The first object of e (depth first) with more than kMaxObjectMembers members; path: its key path.
+bool findOversized(simdjson::dom::element e, std::string *path, std::size_t *members)
+{
+    if (e.type() == simdjson::dom::element_type::ARRAY) {
+        const simdjson::dom::array items = e.get_array().value_unsafe();
+        for (simdjson::dom::element child : items) {
+            if (findOversized(child, path, members))
+                return true;
+        }
+        return false;
+    }
+    if (e.type() != simdjson::dom::element_type::OBJECT)
+        return false;
+    const simdjson::dom::object o = e.get_object().value_unsafe();
+    // size() saturates at 0xFFFFFF: still past the limit.
+    if (o.size() > kMaxObjectMembers) {
+        *members = o.size();
+        return true;
+    }
+    for (simdjson::dom::key_value_pair field : o) {
+        if (findOversized(field.value, path, members)) {
+            path->insert(0, path->empty() ? std::string(field.key) : std::string(field.key) + '.');
             return true;
         }
-        return parseRfc3339(toView(s), ms);
     }
-    default: return false;
-    }
+    return false;
+}
+
+} // namespace
+
+QString memberLimitError(simdjson::dom::element root, std::size_t payloadSize)
+{
+    // Each member takes at least five bytes ("":0,): smaller text cannot hold an object past the limit.
+    if (payloadSize < kMaxObjectMembers * 5)
+        return QString();
+    std::string path;
+    std::size_t members = 0;
+    if (!findOversized(root, &path, &members))
+        return QString();
+    return QStringLiteral("JSON object %1 has %2%3 members, more than the %4 an object may have")
+        .arg(path.empty() ? QStringLiteral("(the alert)") : toQString(path))
+        .arg(members >= 0xFFFFFF ? QStringLiteral("at least ") : QString())
+        .arg(members)
+        .arg(kMaxObjectMembers);
 }
 
 EcsValue processArgs(const EcsValue *exepath, const EcsValue *args)

@@ -10,10 +10,12 @@
 #include <QByteArray>
 #include <QByteArrayView>
 #include <QString>
+#include <QStringList>
 
 #include <simdjson.h>
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -135,8 +137,33 @@ bool isValidIp(const EcsValue &v);
 // Java's String.split(regex): trailing empty strings removed.
 std::vector<std::string_view> javaSplit(std::string_view s, bool onWhitespaceRun, char sep = ' ');
 
-// Nanoseconds since the epoch (number, or digit-only string) or a date string → ms.
-bool eventTimeMs(const EcsValue &v, qint64 *ms);
+// The times an alert may carry: from 1970-01-01 to 2262-04-11T23:47:16.854Z (int64 nanoseconds since the epoch,
+// as Falco counts). Anything else (a negative time, 1e30, a year 9999 header) would poison the store's time
+// columns and aggregates: the mapper ignores it, falls back as it does when there is no time, and says so in
+// MapResult::warning.
+constexpr qint64 kMinTimeMs = 0;
+constexpr qint64 kMaxTimeMs = std::numeric_limits<qint64>::max() / 1000000;
+inline bool timeInRange(qint64 ms)
+{
+    return ms >= kMinTimeMs && ms <= kMaxTimeMs;
+}
+enum class TimeValue { Valid, Unparsable, OutOfRange };
+
+// Nanoseconds since the epoch (number, or digit-only string) or a date string → ms. Unparsable: what the
+// integration's script fails on (a pipeline_error).
+TimeValue eventTimeMs(const EcsValue &v, qint64 *ms);
+// An RFC 3339 time (the alert's `time`, Sidekick-direct's @timestamp) → ms.
+TimeValue rfc3339Ms(std::string_view text, qint64 *ms);
+
+// The warning for times the mapper ignored (names: where they were, e.g. "evt.time").
+QString ignoredTimesWarning(const QStringList &names);
+
+// A JSON object may hold at most this many members (at any depth): more is no Falco alert, and the steps that look
+// members up by key would cost the square of it. The mapper rejects such input with memberLimitError's text.
+constexpr std::size_t kMaxObjectMembers = 10000;
+// Empty when no object of root (parsed from payloadSize bytes) has more than kMaxObjectMembers members; else
+// why the input is rejected, naming the object.
+QString memberLimitError(simdjson::dom::element root, std::size_t payloadSize);
 
 // Step 26: process.args = [proc.exepath, the words of proc.args split on single spaces]; null unless both are there.
 EcsValue processArgs(const EcsValue *exepath, const EcsValue *args);

@@ -198,8 +198,11 @@ bool Pipeline::envelopeAndParse(EcsValue parsed)
                 falco.append(m.first, std::move(m.second));
             } else if (m.first == "@timestamp") {
                 qint64 ms = 0;
-                if (m.second.isString() && parseRfc3339(toView(m.second.string()), &ms))
+                const TimeValue time = m.second.isString() ? rfc3339Ms(m.second.string(), &ms) : TimeValue::Unparsable;
+                if (time == TimeValue::Valid)
                     m_timestampMs = ms;
+                else if (time == TimeValue::OutOfRange)
+                    m_ignoredTimes.append(QStringLiteral("@timestamp"));
             } else {
                 m_doc.set(m.first, std::move(m.second));
             }
@@ -338,23 +341,42 @@ bool Pipeline::timestamp()
                                        &overwrite);
     if (source) {
         qint64 ms = 0;
-        if (!eventTimeMs(*source, &ms))
+        switch (eventTimeMs(*source, &ms)) {
+        case TimeValue::Unparsable:
             return fail("script", "Text '" + source->scalarText() + "' could not be parsed as a date");
-        m_timestampMs = ms;
-        m_eventTime = true;
-        if (overwrite)
-            *source = source->isString() ? isoMs(ms) : EcsValue(std::int64_t(ms));
-        return true;
-    }
-    // Our improvement: the alert's own RFC 3339 time instead of the read time.
-    if (const EcsValue *t = m_doc.find({"falco"sv, "time"sv}); t && t->isString()) {
-        qint64 ms = 0;
-        if (parseRfc3339(toView(t->string()), &ms)) {
+        case TimeValue::Valid:
             m_timestampMs = ms;
             m_eventTime = true;
+            if (overwrite)
+                *source = source->isString() ? isoMs(ms) : EcsValue(std::int64_t(ms));
+            return true;
+        case TimeValue::OutOfRange:
+            // Left as it is in the document; @timestamp falls back as when there is no event time.
+            m_ignoredTimes.append(QStringLiteral("evt.time"));
+            break;
         }
     }
+    // Our improvement: the alert's own RFC 3339 time instead of the read time.
+    if (alertTime(&m_timestampMs))
+        m_eventTime = true;
     return true;
+}
+
+// The alert's own `time` (falco.time), when it is a valid RFC 3339 time in range (else noted as ignored).
+bool Pipeline::alertTime(qint64 *ms)
+{
+    const EcsValue *t = m_doc.find({"falco"sv, "time"sv});
+    if (!t || !t->isString())
+        return false;
+    switch (rfc3339Ms(t->string(), ms)) {
+    case TimeValue::Valid: return true;
+    case TimeValue::OutOfRange:
+        if (!m_ignoredTimes.contains(QStringLiteral("time")))
+            m_ignoredTimes.append(QStringLiteral("time"));
+        return false;
+    case TimeValue::Unparsable: break;
+    }
+    return false;
 }
 
 // D: steps 19–38.
@@ -616,6 +638,15 @@ void Pipeline::fillAlert(Alert &alert)
 {
     alert.timestampMs = m_timestampMs;
     alert.timeIsReceipt = !m_eventTime;   // no time of its own: not part of its dedupe key (model/dedupekey.h)
+    // A pipeline_error document is what Elasticsearch would store (@timestamp the agent's), but the alert's
+    // columns still show what the alert says of itself: its time, rule, host, source, severity, techniques.
+    if (m_failed && !m_eventTime) {
+        qint64 ms = 0;
+        if (alertTime(&ms)) {
+            alert.timestampMs = ms;
+            alert.timeIsReceipt = false;
+        }
+    }
     alert.priority = priorityOf(m_doc.find({"falco"sv, "priority"sv}));
     if (const EcsValue *sev = m_doc.find({"event"sv, "severity"sv}); sev && sev->type() == EcsValue::Type::Int)
         alert.severity = int(sev->toInt());
@@ -654,6 +685,8 @@ void Pipeline::fillAlert(Alert &alert)
     }
     alert.technique = firstOf(m_doc, kTechniqueKey);
     alert.subtechnique = firstOf(m_doc, kSubtechniqueKey);
+    if (m_failed)
+        fillFromFalco(alert);
     if (!alert.uuid.isEmpty()) {
         alert.dedupeKey.reserve(2 + alert.uuid.size());
         alert.dedupeKey.append("u:").append(alert.uuid.toUtf8());
@@ -666,14 +699,46 @@ void Pipeline::fillAlert(Alert &alert)
         alert.ecsJson = m_doc.toJson();
 }
 
+// The columns a failed pipeline may not have reached (steps 12-16), from the falco object as the steps would
+// have set them.
+void Pipeline::fillFromFalco(Alert &alert)
+{
+    const EcsValue *falco = m_doc.find("falco");
+    const auto text = [falco](std::string_view key) {
+        const EcsValue *v = falco ? falco->find(key) : nullptr;
+        return v && !v->isEmptyValue() ? stringOf(v) : QString();
+    };
+    if (alert.rule.isEmpty())
+        alert.rule = text("rule");
+    if (alert.hostname.isEmpty())
+        alert.hostname = text("hostname");
+    if (alert.source.isEmpty())
+        alert.source = text("source");
+    if (const EcsValue *p = falco ? falco->find("priority") : nullptr; alert.severity <= 0 && p && p->isString()) {
+        if (const int sev = severityFor(lower(p->string())); sev > 0)
+            alert.severity = sev;
+    }
+    if (const EcsValue *tags = falco ? falco->find("tags") : nullptr; tags && tags->isArray()) {
+        const auto [technique, subtechnique] = findTechniques(tags->items());
+        if (alert.technique.isEmpty() && !technique.empty())
+            alert.technique = textCache().text(technique);
+        if (alert.subtechnique.isEmpty() && !subtechnique.empty())
+            alert.subtechnique = textCache().text(subtechnique);
+    }
+}
+
 MapResult Pipeline::run(EcsValue parsed)
 {
     // Agent side: @timestamp first (so the document reads like the integration's), input, log.*, tags.
-    m_timestampMs = m_env.hasWrapperTime ? m_env.wrapperTimeMs
-                                         : (m_options.readTimeMs > 0 ? m_options.readTimeMs : nowMs());
+    m_timestampMs = m_options.readTimeMs > 0 ? m_options.readTimeMs : nowMs();
+    if (m_env.hasWrapperTime && timeInRange(m_env.wrapperTimeMs))
+        m_timestampMs = m_env.wrapperTimeMs;
+    else if (m_env.hasWrapperTime)
+        m_ignoredTimes.append(m_env.hasSyslog ? QStringLiteral("syslog header") : QStringLiteral("log wrapper"));
     m_doc.append("@timestamp", EcsValue());
     const bool tcp = m_options.input == MapOptions::Input::Tcp;
-    m_doc.append("input", EcsValue::object()).append("type", EcsValue(tcp ? "tcp"sv : "logfile"sv));
+    // Elastic Agent's logfile input stores input.type "log" (as the integration's logfile packages show).
+    m_doc.append("input", EcsValue::object()).append("type", EcsValue(tcp ? "tcp"sv : "log"sv));
     EcsValue &log = m_doc.append("log", EcsValue::object());
     thread_local Utf8Cache pathCache;
     thread_local Utf8Cache addressCache;
@@ -731,6 +796,8 @@ MapResult Pipeline::run(EcsValue parsed)
     if (m_failed)
         result.error = QString::fromStdString(m_error);
     fillAlert(result.alert);
+    if (!m_ignoredTimes.isEmpty())
+        result.warning = ignoredTimesWarning(m_ignoredTimes);
     return result;
 }
 

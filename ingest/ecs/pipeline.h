@@ -6,6 +6,8 @@
 #include "ingest/decode/envelope.h"
 #include "ingest/ecs/mapsteps.h"
 
+#include <QStringList>
+
 #include <string>
 #include <string_view>
 
@@ -56,6 +58,8 @@ private:
     void cleanUp();
     void finish();
     void fillAlert(Alert &alert);
+    bool alertTime(qint64 *ms);
+    void fillFromFalco(Alert &alert);
 
     const MapOptions &m_options;
     const Envelope &m_env;
@@ -66,6 +70,7 @@ private:
     bool m_preserveFalcoFields = false;
     qint64 m_timestampMs = 0;
     bool m_eventTime = false;
+    QStringList m_ignoredTimes;   // where times out of range were ignored (MapResult::warning)
     EcsValue *m_of = nullptr;
     bool m_ofCached = false;
 };

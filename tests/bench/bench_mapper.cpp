@@ -164,6 +164,7 @@ void hashResult(QCryptographicHash &h, const fe::MapResult &r)
     const qint64 head[4] = {qint64(r.status), r.alert.timestampMs, qint64(r.alert.priority), r.alert.severity};
     h.addData(QByteArrayView(reinterpret_cast<const char *>(head), sizeof head));
     hashText(h, r.error);
+    hashText(h, r.warning);
     const fe::Alert &a = r.alert;
     for (const QString *s : {&a.rule, &a.hostname, &a.source, &a.output, &a.uuid, &a.containerId, &a.containerName,
                              &a.containerImage, &a.podName, &a.namespaceName, &a.processName, &a.commandLine,

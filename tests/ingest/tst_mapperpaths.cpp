@@ -258,7 +258,7 @@ fe::MapOptions optionSet(const QString &name)
 QString describe(const fe::MapResult &r)
 {
     const fe::Alert &a = r.alert;
-    QStringList parts = {QString::number(int(r.status)), r.error, QString::number(a.timestampMs),
+    QStringList parts = {QString::number(int(r.status)), r.error, r.warning, QString::number(a.timestampMs),
                          QString::number(a.timeIsReceipt), QString::number(int(a.priority)), QString::number(a.severity),
                          a.rule, a.hostname, a.source, a.output, a.uuid, a.containerId, a.containerName,
                          a.containerImage, a.podName, a.namespaceName, a.processName, a.commandLine, a.userName,
