@@ -101,6 +101,7 @@ private Q_SLOTS:
         options.input = fe::MapOptions::Input::Tcp;
         options.sourceAddress = QStringLiteral("127.0.0.1:40000");
         options.preserveOriginal = true;
+        options.readTimeMs = 1723038600000;   // event.ingested: the same in both mappings compared below
         const fe::MapResult result = fe::mapFrame(frame, options);
         QCOMPARE(int(result.status), int(fe::MapResult::Status::Alert));
         QCOMPARE(result.alert.rule, QStringLiteral("Terminal shell in container"));
