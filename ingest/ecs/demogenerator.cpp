@@ -471,6 +471,94 @@ QByteArray hex(quint64 v, int digits)
     return s.right(digits);
 }
 
+// What an output field's value is made of: the alert's world (process, user, workload, container).
+struct FieldContext
+{
+    Rng &rng;
+    const User &user;
+    const ProcessSpec &proc;
+    const Workload &wl;
+    bool inContainer;
+    bool vmHost;
+    qint64 evtTimeNs;
+    quint64 podHash;
+    const QByteArray &podName;
+    const QByteArray &containerId;
+    QByteArray field;   // the field asked for (for the prefix rules)
+};
+
+// The value of each output field a rule's format names, as Falco fills it (exact names, then name prefixes);
+// a field not listed is null (Falco's <NA>). A rule's own values (RuleSpec::values) come first.
+struct FieldRule
+{
+    const char *name;
+    bool prefix;
+    Value (*value)(FieldContext &c);
+};
+
+const FieldRule s_fieldRules[] = {
+    {"evt.time", false, [](FieldContext &c) -> Value { return Value::num(c.evtTimeNs); }},
+    {"evt.type", false, [](FieldContext &) -> Value { return Value::str("execve"); }},
+    {"evt.res", false, [](FieldContext &) -> Value { return Value::str("SUCCESS"); }},
+    {"evt.args", false, [](FieldContext &) -> Value { return Value::str(""); }},
+    {"evt.arg.flags", false, [](FieldContext &) -> Value { return Value::str("0"); }},
+    {"user.name", false, [](FieldContext &c) -> Value { return Value::str(c.user.name); }},
+    {"user.uid", false, [](FieldContext &c) -> Value { return Value::num(c.user.uid); }},
+    {"user.loginuid", false, [](FieldContext &c) -> Value { return Value::num(c.inContainer ? -1 : (c.user.uid == 0 ? -1 : c.user.uid)); }},
+    {"user.loginname", false, [](FieldContext &c) -> Value { return Value::str(c.inContainer ? "" : c.user.name); }},
+    {"group.gid", false, [](FieldContext &c) -> Value { return Value::num(c.user.uid); }},
+    {"group.name", false, [](FieldContext &c) -> Value { return Value::str(c.user.name); }},
+    {"proc.name", false, [](FieldContext &c) -> Value { return Value::str(c.proc.name); }},
+    {"proc.sname", false, [](FieldContext &c) -> Value { return Value::str(c.proc.name); }},
+    {"proc.exepath", false, [](FieldContext &c) -> Value { return Value::str(c.proc.exepath); }},
+    {"proc.exe", false, [](FieldContext &c) -> Value { return Value::str(c.proc.exepath); }},
+    {"proc.cmdline", false, [](FieldContext &c) -> Value { return Value::str(c.proc.cmdline); }},
+    {"proc.args", false, [](FieldContext &c) -> Value {
+        const QByteArray cmdline(c.proc.cmdline);
+        const int sp = cmdline.indexOf(' ');
+        return Value::str(sp < 0 ? QByteArray() : cmdline.mid(sp + 1));
+    }},
+    {"proc.pname", false, [](FieldContext &c) -> Value { return Value::str(c.proc.parent); }},
+    {"proc.pcmdline", false, [](FieldContext &c) -> Value { return Value::str(QByteArray(c.proc.parent) + (std::strcmp(c.proc.parent, "bash") == 0 ? "" : " --foreground")); }},
+    {"proc.pexe", false, [](FieldContext &c) -> Value { return Value::str("/usr/bin/" + QByteArray(c.proc.parent)); }},
+    {"proc.pexepath", false, [](FieldContext &c) -> Value { return Value::str("/usr/bin/" + QByteArray(c.proc.parent)); }},
+    {"proc.tty", false, [](FieldContext &) -> Value { return Value::num(0); }},
+    {"proc.cwd", false, [](FieldContext &c) -> Value { return Value::str(c.inContainer ? "/app/" : "/root/"); }},
+    {"proc.aname[", true, [](FieldContext &c) -> Value {
+        const int level = c.field.mid(11, 1).toInt();
+        if (level >= 5 && c.rng.chance(0.5))
+            return {};
+        return Value::str(s_ancestors[(quint64(level) * 7 + c.podHash) % std::size(s_ancestors)]);
+    }},
+    {"proc.aexepath[", true, [](FieldContext &) -> Value { return Value::str("/usr/bin/containerd-shim-runc-v2"); }},
+    {"proc.exe_ino.", true, [](FieldContext &c) -> Value {
+        return Value::num(c.field.endsWith("proc_start") ? 1200000000LL + c.rng.below(900000000)
+                                                       : c.evtTimeNs - 30000000000LL - c.rng.below(1000000000));
+    }},
+    {"fd.name", false, [](FieldContext &c) -> Value { return Value::str("/tmp/" + hex(c.rng.next(), 6)); }},
+    {"fd.lport", false, [](FieldContext &c) -> Value { return Value::num(32768 + c.rng.below(28000)); }},
+    {"fd.rport", false, [](FieldContext &) -> Value { return Value::num(443); }},
+    {"fd.type", false, [](FieldContext &) -> Value { return Value::str("ipv4"); }},
+    {"fd.l4proto", false, [](FieldContext &) -> Value { return Value::str("tcp"); }},
+    {"fd.sip", false, [](FieldContext &) -> Value { return Value::str("10.43.0.1"); }},
+    {"thread.cap_effective", false, [](FieldContext &) -> Value { return Value::str(""); }},
+    {"container.id", false, [](FieldContext &c) -> Value { return Value::str(c.inContainer ? c.containerId : QByteArray("host")); }},
+    {"container.name", false, [](FieldContext &c) -> Value { return Value::str(c.inContainer ? QByteArray(c.wl.name) : QByteArray("host")); }},
+    {"container.image.repository", false, [](FieldContext &c) -> Value { return c.inContainer ? Value::str(c.wl.image) : Value{}; }},
+    {"container.image.tag", false, [](FieldContext &c) -> Value { return c.inContainer ? Value::str(c.wl.tag) : Value{}; }},
+    {"k8s.ns.name", false, [](FieldContext &c) -> Value { return c.inContainer && !c.vmHost ? Value::str(c.wl.ns) : Value{}; }},
+    {"k8s.pod.name", false, [](FieldContext &c) -> Value { return c.inContainer && !c.vmHost ? Value::str(c.podName) : Value{}; }},
+    {"container.start_ts", false, [](FieldContext &c) -> Value { return Value::num(c.evtTimeNs - 3600000000000LL * (1 + qint64(c.podHash % 48))); }},
+    {"container.mounts", false, [](FieldContext &) -> Value { return Value::str(""); }},
+    {"ka.user.name", false, [](FieldContext &c) -> Value { return Value::str(s_k8sUsers[c.rng.below(int(std::size(s_k8sUsers)) - 1)]); }},
+    {"ka.target.name", false, [](FieldContext &c) -> Value { return Value::str(c.podName); }},
+    {"ka.resp.name", false, [](FieldContext &c) -> Value { return Value::str(c.podName); }},
+    {"ka.target.namespace", false, [](FieldContext &c) -> Value { return Value::str(c.wl.ns); }},
+    {"ka.target.resource", false, [](FieldContext &) -> Value { return Value::str("pods"); }},
+    {"ka.auth.decision", false, [](FieldContext &) -> Value { return Value::str("allow"); }},
+    {"ka.auth.reason", false, [](FieldContext &) -> Value { return Value::str("RBAC: allowed by ClusterRoleBinding \"cluster-admin\" of ClusterRole \"cluster-admin\""); }},
+};
+
 } // namespace
 
 struct DemoGenerator::Private
@@ -645,109 +733,19 @@ QByteArray DemoGenerator::Private::next()
         return nullptr;
     };
 
+    FieldContext context{rng, user, proc, wl, inContainer, vmHost, evtTimeNs, podHash, podName, containerId, {}};
     auto value = [&](const QByteArray &field) -> Value {
         if (const char *o = override(field)) {
             if (isIntegerField(field))
                 return Value::num(QByteArray(o).toLongLong());
             return Value::str(o);
         }
-        if (field == "evt.time")
-            return Value::num(evtTimeNs);
-        if (field == "evt.type")
-            return Value::str("execve");
-        if (field == "evt.res")
-            return Value::str("SUCCESS");
-        if (field == "evt.args")
-            return Value::str("");
-        if (field == "evt.arg.flags")
-            return Value::str("0");
-        if (field == "user.name")
-            return Value::str(user.name);
-        if (field == "user.uid")
-            return Value::num(user.uid);
-        if (field == "user.loginuid")
-            return Value::num(inContainer ? -1 : (user.uid == 0 ? -1 : user.uid));
-        if (field == "user.loginname")
-            return Value::str(inContainer ? "" : user.name);
-        if (field == "group.gid")
-            return Value::num(user.uid);
-        if (field == "group.name")
-            return Value::str(user.name);
-        if (field == "proc.name" || field == "proc.sname")
-            return Value::str(proc.name);
-        if (field == "proc.exepath" || field == "proc.exe")
-            return Value::str(proc.exepath);
-        if (field == "proc.cmdline")
-            return Value::str(proc.cmdline);
-        if (field == "proc.args") {
-            const QByteArray c(proc.cmdline);
-            const int sp = c.indexOf(' ');
-            return Value::str(sp < 0 ? QByteArray() : c.mid(sp + 1));
+        for (const FieldRule &r : s_fieldRules) {
+            if (r.prefix ? field.startsWith(r.name) : field == r.name) {
+                context.field = field;
+                return r.value(context);
+            }
         }
-        if (field == "proc.pname")
-            return Value::str(proc.parent);
-        if (field == "proc.pcmdline")
-            return Value::str(QByteArray(proc.parent) + (std::strcmp(proc.parent, "bash") == 0 ? "" : " --foreground"));
-        if (field == "proc.pexe" || field == "proc.pexepath")
-            return Value::str("/usr/bin/" + QByteArray(proc.parent));
-        if (field == "proc.tty")
-            return Value::num(0);
-        if (field == "proc.cwd")
-            return Value::str(inContainer ? "/app/" : "/root/");
-        if (field.startsWith("proc.aname[")) {
-            const int level = field.mid(11, 1).toInt();
-            if (level >= 5 && rng.chance(0.5))
-                return {};
-            return Value::str(s_ancestors[(quint64(level) * 7 + podHash) % std::size(s_ancestors)]);
-        }
-        if (field.startsWith("proc.aexepath["))
-            return Value::str("/usr/bin/containerd-shim-runc-v2");
-        if (field.startsWith("proc.exe_ino.")) {
-            return Value::num(field.endsWith("proc_start") ? 1200000000LL + rng.below(900000000)
-                                                           : evtTimeNs - 30000000000LL - rng.below(1000000000));
-        }
-        if (field == "fd.name")
-            return Value::str("/tmp/" + hex(rng.next(), 6));
-        if (field == "fd.lport")
-            return Value::num(32768 + rng.below(28000));
-        if (field == "fd.rport")
-            return Value::num(443);
-        if (field == "fd.type")
-            return Value::str("ipv4");
-        if (field == "fd.l4proto")
-            return Value::str("tcp");
-        if (field == "fd.sip")
-            return Value::str("10.43.0.1");
-        if (field == "thread.cap_effective")
-            return Value::str("");
-        if (field == "container.id")
-            return Value::str(inContainer ? containerId : QByteArray("host"));
-        if (field == "container.name")
-            return Value::str(inContainer ? QByteArray(wl.name) : QByteArray("host"));
-        if (field == "container.image.repository")
-            return inContainer ? Value::str(wl.image) : Value{};
-        if (field == "container.image.tag")
-            return inContainer ? Value::str(wl.tag) : Value{};
-        if (field == "k8s.ns.name")
-            return inContainer && !vmHost ? Value::str(wl.ns) : Value{};
-        if (field == "k8s.pod.name")
-            return inContainer && !vmHost ? Value::str(podName) : Value{};
-        if (field == "container.start_ts")
-            return Value::num(evtTimeNs - 3600000000000LL * (1 + qint64(podHash % 48)));
-        if (field == "container.mounts")
-            return Value::str("");
-        if (field == "ka.user.name")
-            return Value::str(s_k8sUsers[rng.below(int(std::size(s_k8sUsers)) - 1)]);
-        if (field == "ka.target.name" || field == "ka.resp.name")
-            return Value::str(podName);
-        if (field == "ka.target.namespace")
-            return Value::str(wl.ns);
-        if (field == "ka.target.resource")
-            return Value::str("pods");
-        if (field == "ka.auth.decision")
-            return Value::str("allow");
-        if (field == "ka.auth.reason")
-            return Value::str("RBAC: allowed by ClusterRoleBinding \"cluster-admin\" of ClusterRole \"cluster-admin\"");
         return {};
     };
 

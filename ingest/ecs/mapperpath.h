@@ -13,5 +13,7 @@ enum class MapperPath { Auto, General };
 
 // *fast (when given) tells whether the fast path produced the result.
 MapResult mapLineVia(QByteArrayView line, const MapOptions &options, MapperPath path, bool *fast = nullptr);
+// mapFrame through the given path.
+MapResult mapFrameVia(QByteArrayView frame, const MapOptions &options, MapperPath path, bool *fast = nullptr);
 
 } // namespace fe

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ingest/syslog/cefdecoder.h"
 
-#include "ingest/syslog/syslogmessage.h"
-
 #include <nlohmann/json.hpp>
 
 #include <array>
@@ -251,48 +249,6 @@ QByteArray falcoJsonFromCef(QByteArrayView payload, int fallbackSeverity, QStrin
         alert["tags"] = std::move(tags);
     const std::string text = alert.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return QByteArray(text.data(), static_cast<qsizetype>(text.size()));
-}
-
-MapResult mapFrame(QByteArrayView frame, const MapOptions &options)
-{
-    qsizetype payloadOffset = 0;
-    int severity = -1;
-    if (!frame.isEmpty() && frame.front() == '<') {
-        SyslogMessage header;
-        if (parseSyslogHeader(frame, &header, nullptr, options.readTimeMs)) {
-            payloadOffset = header.payloadOffset;
-            severity = header.severity;
-        }
-    }
-    const QByteArrayView payload = frame.sliced(payloadOffset);
-    if (!isCef(payload))
-        return mapLine(frame, options);
-
-    QString error;
-    const QByteArray json = falcoJsonFromCef(payload, severity, &error);
-    if (json.isEmpty()) {
-        MapResult result;
-        result.status = MapResult::Status::Rejected;
-        result.error = error;
-        return result;
-    }
-    QByteArray line;
-    line.reserve(payloadOffset + json.size());
-    line.append(frame.first(payloadOffset).data(), payloadOffset);
-    line.append(json);
-    MapResult result = mapLine(line, options);
-    if (options.preserveOriginal && result.status == MapResult::Status::Alert) {
-        // event.original is the line as received, not the JSON it was turned into.
-        nlohmann::json doc = nlohmann::json::parse(result.alert.ecsJson.constData(),
-                                                   result.alert.ecsJson.constData() + result.alert.ecsJson.size(),
-                                                   nullptr, false);
-        if (doc.is_object() && doc.contains("event") && doc["event"].is_object()) {
-            doc["event"]["original"] = std::string(view(frame));
-            const std::string text = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-            result.alert.ecsJson = QByteArray(text.data(), static_cast<qsizetype>(text.size()));
-        }
-    }
-    return result;
 }
 
 } // namespace fe

@@ -27,9 +27,6 @@ bool isCef(QByteArrayView payload);
 // Sidekick's numbers.
 QByteArray falcoJsonFromCef(QByteArrayView payload, int fallbackSeverity = -1, QString *error = nullptr);
 
-// Maps one received frame like mapLine(), and also accepts Falcosidekick's CEF payload (with or without a
-// syslog header): the CEF record becomes its Falco JSON equivalent behind the same header; with
-// preserveOriginal, event.original is the frame as received.
-MapResult mapFrame(QByteArrayView frame, const MapOptions &options);
+// mapFrame (ingest/ecs/ecsmapper.h) maps a received frame, CEF records included.
 
 } // namespace fe

@@ -93,10 +93,11 @@ constexpr qsizetype s_batch = 1024;
 // The rows to run: all, or those whose label contains the first argument (for profiling one row).
 const char *s_only = nullptr;
 
-// frame: through fe::mapFrame (what the ingest pipeline's mapper calls: CEF detection, then mapLine); general:
-// through the general pipeline only (fe::mapLineVia, MapperPath::General), the mapper before its fast path.
+// frame: through fe::mapFrame (what the ingest pipeline's mapper calls: one decode, CEF included, then the
+// mapping); general: through the general pipeline only (fe::mapLineVia, MapperPath::General), the mapper before
+// its fast path; outputText: fe::alertOutputText only (what a full-text index over stored originals calls).
 void run(const char *label, const QList<QByteArray> &lines, const fe::MapOptions &options, bool frame = false,
-         bool general = false)
+         bool general = false, bool outputText = false)
 {
     if (s_only && !std::strstr(label, s_only))
         return;
@@ -118,6 +119,11 @@ void run(const char *label, const QList<QByteArray> &lines, const fe::MapOptions
         fe::AlertBatch batch;
         batch.reserve(s_batch);
         for (const QByteArray &line : lines) {
+            if (outputText) {
+                if (fe::alertOutputText(line, options, frame).isEmpty())
+                    ++errors;
+                continue;
+            }
             fe::MapResult r = general ? fe::mapLineVia(line, options, fe::MapperPath::General)
                 : frame           ? fe::mapFrame(line, options)
                                   : fe::mapLine(line, options);
@@ -158,6 +164,7 @@ void hashResult(QCryptographicHash &h, const fe::MapResult &r)
     const qint64 head[4] = {qint64(r.status), r.alert.timestampMs, qint64(r.alert.priority), r.alert.severity};
     h.addData(QByteArrayView(reinterpret_cast<const char *>(head), sizeof head));
     hashText(h, r.error);
+    hashText(h, r.warning);
     const fe::Alert &a = r.alert;
     for (const QString *s : {&a.rule, &a.hostname, &a.source, &a.output, &a.uuid, &a.containerId, &a.containerName,
                              &a.containerImage, &a.podName, &a.namespaceName, &a.processName, &a.commandLine,
@@ -309,6 +316,11 @@ int main(int argc, char **argv)
     listener.input = fe::MapOptions::Input::Tcp;
     listener.sourceAddress = QStringLiteral("127.0.0.1:40000");
     run("tcp syslog, listener", syslog, listener, true);
+    // What a store that derives documents on read needs at ingest (the columns), and at indexing (the output).
+    fe::MapOptions facts = listener;
+    facts.buildDocument = false;
+    run("tcp syslog, facts only", syslog, facts, true);
+    run("tcp syslog, output text", syslog, listener, true, false, true);
     QList<QByteArray> sidekick;
     if (!s_only || std::strstr("tcp sidekick uuid, listener", s_only)) {
         sidekick.reserve(count);
@@ -322,6 +334,10 @@ int main(int argc, char **argv)
     run("tcp sidekick uuid, listener", sidekick, listener, true);
     run("tcp sidekick uuid, general path", sidekick, listener, false, true);
     run("demo corpus, no preserve", demoLines, file);
+    fe::MapOptions demoFacts = file;
+    demoFacts.buildDocument = false;
+    run("demo corpus, facts only", demoLines, demoFacts);
+    run("demo corpus, output text", demoLines, file, false, false, true);
 
     // For scale: the SHA-256 dedupe key alone (alerts without a Falcosidekick uuid need it).
     for (bool ours : {true, false}) {

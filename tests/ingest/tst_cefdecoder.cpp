@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ingest/syslog/cefdecoder.h"
+#include "ingest/ecs/ecsmapper.h"
 
 #include <QTest>
 
@@ -100,6 +101,7 @@ private Q_SLOTS:
         options.input = fe::MapOptions::Input::Tcp;
         options.sourceAddress = QStringLiteral("127.0.0.1:40000");
         options.preserveOriginal = true;
+        options.readTimeMs = 1723038600000;   // event.ingested: the same in both mappings compared below
         const fe::MapResult result = fe::mapFrame(frame, options);
         QCOMPARE(int(result.status), int(fe::MapResult::Status::Alert));
         QCOMPARE(result.alert.rule, QStringLiteral("Terminal shell in container"));
@@ -113,6 +115,13 @@ private Q_SLOTS:
         QCOMPARE(doc["log"]["syslog"]["priority"].get<int>(), 5);
         QCOMPARE(doc["log"]["source"]["address"].get<std::string>(), std::string("127.0.0.1:40000"));
         QCOMPARE(doc["event"]["original"].get<std::string>(), frame.toStdString());
+        // The document reads like any other (the mapper's key order), and only event.original differs from the
+        // mapping of the equivalent JSON line behind the same header.
+        QVERIFY(result.alert.ecsJson.startsWith("{\"@timestamp\":\"2024-08-07T13:49:16.479Z\",\"input\":{\"type\":\"tcp\"}"));
+        const QByteArray jsonFrame = "<5>2024-08-07T13:49:16Z sidekick-7d9 Falco[1]: " + fe::falcoJsonFromCef(s_full, 5);
+        json viaJson = parse(fe::mapLine(jsonFrame, options).alert.ecsJson);
+        viaJson["event"]["original"] = frame.toStdString();
+        QCOMPARE(QByteArray::fromStdString(doc.dump()), QByteArray::fromStdString(viaJson.dump()));
 
         // Without a syslog header (CEF straight on the wire) it maps as well.
         options.preserveOriginal = false;

@@ -237,7 +237,7 @@ void TestConformance::expectedDocs()
 
     // input.type is added by the agent's input; pipeline tests feed documents straight to the pipeline, so
     // the expected docs lack it. We check our value rather than ignoring the field.
-    want["input"]["type"] = "logfile";
+    want["input"]["type"] = "log";
 
     // SOURCE.md "Version skew" 2: the current pipeline (1.3.2+) renames a scalar
     // falco.output_fields.evt.time to falco.output_fields.event.time; docs 17–18 (plain numeric "evt.time")

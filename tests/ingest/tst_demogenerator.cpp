@@ -45,7 +45,7 @@ private Q_SLOTS:
         o.endMs = 1767225600000;
         fe::DemoGenerator gen(o);
         QSet<QString> rules, hosts, sources;
-        qint64 last = 0, withUuid = 0, internal = 0;
+        qint64 last = 0, withUuid = 0, internal = 0, withImage = 0;
         fe::MapOptions mapOptions;
         while (!gen.atEnd()) {
             const QByteArray line = gen.next();
@@ -68,8 +68,20 @@ private Q_SLOTS:
                 QVERIFY(alert.value(QStringLiteral("output_fields")).toObject().isEmpty());
                 QVERIFY(!alert.contains(QStringLiteral("tags")));
             }
-            QCOMPARE(fe::mapLine(line, mapOptions).status, fe::MapResult::Status::Alert);
+            const fe::MapResult mapped = fe::mapLine(line, mapOptions);
+            QCOMPARE(mapped.status, fe::MapResult::Status::Alert);
+            // Like Falco 0.36+ (the rules' %container.info), the image comes as repository and tag, never as
+            // container.image; the alert's image column joins them.
+            const QJsonObject fields = alert.value(QStringLiteral("output_fields")).toObject();
+            QVERIFY(!fields.contains(QStringLiteral("container.image")));
+            const QString repository = fields.value(QStringLiteral("container.image.repository")).toString();
+            if (!repository.isEmpty()) {
+                ++withImage;
+                QCOMPARE(mapped.alert.containerImage,
+                         repository + QLatin1Char(':') + fields.value(QStringLiteral("container.image.tag")).toString());
+            }
         }
+        QVERIFY(withImage > 1000);
         QVERIFY(rules.size() >= 35);
         QVERIFY(hosts.size() >= 20);
         QCOMPARE(sources, (QSet<QString>{QStringLiteral("syscall"), QStringLiteral("k8s_audit"), QStringLiteral("internal")}));

@@ -10,11 +10,13 @@
 #include "testpaths.h"
 
 #include <QCryptographicHash>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QTest>
 
 #include <nlohmann/json.hpp>
 
+#include <limits>
 #include <map>
 
 using nlohmann::json;
@@ -88,6 +90,8 @@ private Q_SLOTS:
     void jsonEscaping_data();
     void jsonEscaping();
     void largeAlertThenSmall();
+    void hostileObjects_data();
+    void hostileObjects();
 };
 
 void TestEcsMapper::cases_data()
@@ -134,6 +138,13 @@ void TestEcsMapper::cases()
         QVERIFY(r.alert.ecsJson.isEmpty());
         return;
     }
+    if (e.contains("warning"))
+        QVERIFY2(r.warning.contains(QString::fromStdString(e["warning"].get<std::string>())), qPrintable(r.warning));
+    else
+        QVERIFY2(r.warning.isEmpty(), qPrintable(r.warning));
+    // Whatever the input, an alert's time is one the store can hold, and @timestamp is readable.
+    QVERIFY2(r.alert.timestampMs >= 0 && r.alert.timestampMs <= std::numeric_limits<qint64>::max() / 1000000,
+             qPrintable(QString::number(r.alert.timestampMs)));
 
     // The document is compact UTF-8 JSON: re-serialising it (key order kept) gives the same bytes.
     const ordered_json ordered = ordered_json::parse(r.alert.ecsJson.toStdString());
@@ -192,6 +203,10 @@ void TestEcsMapper::cases()
             QCOMPARE(alert.hostname, QString::fromStdString(a["hostname"].get<std::string>()));
         if (a.contains("uuid"))
             QCOMPARE(alert.uuid, QString::fromStdString(a["uuid"].get<std::string>()));
+        if (a.contains("containerImage"))
+            QCOMPARE(alert.containerImage, QString::fromStdString(a["containerImage"].get<std::string>()));
+        if (a.contains("timeIsReceipt"))
+            QCOMPARE(alert.timeIsReceipt, a["timeIsReceipt"].get<bool>());
         if (a.contains("commandLine"))
             QCOMPARE(alert.commandLine, QString::fromStdString(a["commandLine"].get<std::string>()));
         if (a.contains("timestampMs"))
@@ -320,6 +335,70 @@ void TestEcsMapper::largeAlertThenSmall()
     a["event"].erase("ingested");
     b["event"].erase("ingested");
     QCOMPARE(QString::fromStdString(a.dump()), QString::fromStdString(b.dump()));
+}
+
+// Objects with very many members, at the limit (kMaxObjectMembers, 10,000) and past it, in lines up to 16 MiB:
+// each is mapped or rejected with a clear reason, in one linear pass (the time is printed, never asserted).
+void TestEcsMapper::hostileObjects_data()
+{
+    QTest::addColumn<QByteArray>("line");
+    QTest::addColumn<bool>("mapped");
+    QTest::addColumn<QString>("error");
+    const QByteArray head = R"({"output":"o","priority":"Warning","rule":"R","time":"2024-05-07T18:54:19.341081180Z",)";
+    const auto keys = [](int count, const char *prefix, int distinct) {
+        QByteArray text;
+        text.reserve(qsizetype(count) * 16);
+        for (int i = 0; i < count; ++i) {
+            if (i)
+                text += ',';
+            text += '"' + QByteArray(prefix) + QByteArray::number(i % distinct) + "\":" + QByteArray::number(i % 10);
+        }
+        return text;
+    };
+    QTest::newRow("output_fields at the limit, all under one parent (expansion's worst case)")
+        << head + "\"output_fields\":{" + keys(10000, "a.k", 10000) + "}}" << true << QString();
+    QTest::newRow("1M output_fields keys under one parent (14 MB)")
+        << head + "\"output_fields\":{" + keys(1000000, "a.k", 1000000) + "}}" << false
+        << QStringLiteral("JSON object output_fields has 1000000 members, more than the 10000");
+    QTest::newRow("1M top-level keys")
+        << head + keys(1000000, "k", 1000000) + ",\"output_fields\":{}}" << false
+        << QStringLiteral("JSON object (the alert) has 1000005 members");
+    QTest::newRow("1M copies of one key")
+        << head + "\"output_fields\":{" + keys(1000000, "proc.name", 1) + "}}" << false
+        << QStringLiteral("more than the 10000");
+    QByteArray objects;
+    for (int i = 0; i < 160; ++i)
+        objects += (i ? ",\"x.v" : "\"x.v") + QByteArray::number(i) + "\":{" + keys(9999, "k", 9999 - i) + "}";
+    QTest::newRow("160 objects of 9,999 members with duplicates (16 MB)")
+        << head + "\"output_fields\":{" + objects + "}}" << true << QString();
+    QTest::newRow("nesting past the parser's depth (16 MiB)") << "{\"a\":" + QByteArray((16 << 20) - 5, '[') << false
+                                                              << QStringLiteral("invalid JSON");
+}
+
+void TestEcsMapper::hostileObjects()
+{
+    QFETCH(QByteArray, line);
+    QFETCH(bool, mapped);
+    QFETCH(QString, error);
+    QVERIFY(line.size() <= 16 << 20);
+    for (const bool frame : {false, true}) {
+        fe::MapOptions options;
+        options.input = frame ? fe::MapOptions::Input::Tcp : fe::MapOptions::Input::Logfile;
+        QElapsedTimer timer;
+        timer.start();
+        const fe::MapResult r = frame ? fe::mapFrame(line, options) : fe::mapLine(line, options);
+        qInfo("%s, %lld bytes: %lld ms", frame ? "mapFrame" : "mapLine", qint64(line.size()), timer.elapsed());
+        if (mapped) {
+            QVERIFY2(r.status == fe::MapResult::Status::Alert, qPrintable(r.error));
+            QVERIFY(r.error.isEmpty());
+            QCOMPARE(r.alert.rule, QStringLiteral("R"));
+            QVERIFY(json::accept(r.alert.ecsJson.toStdString()));
+        } else {
+            QCOMPARE(r.status, fe::MapResult::Status::Rejected);
+            QVERIFY2(r.error.contains(error), qPrintable(r.error));
+            QVERIFY(fe::alertOutputText(line, options, frame).isEmpty());
+        }
+    }
 }
 
 QTEST_GUILESS_MAIN(TestEcsMapper)

@@ -4,6 +4,8 @@
 // Corpora: Elastic's conformance fixtures, our own mapper cases, the demo generator's rule mix, Falcosidekick
 // syslog lines (Go, RFC 5424, RFC 3164, CRI wrappers), alerts edited key by key (null / number / array /
 // object values, keys the renames collide with, duplicate keys, plain keys) and lines damaged byte by byte.
+// Every line is also mapped as a frame (mapFrame, both paths), which must give mapLine's result for anything but
+// CEF; a corpus of Falcosidekick CEF frames takes the frame paths only.
 // The clean generated alerts must take the fast path (so that this test keeps testing it).
 #include "ingest/ecs/demogenerator.h"
 #include "ingest/ecs/ecsmapper.h"
@@ -211,6 +213,19 @@ QList<QByteArray> corpus(const QString &name)
                              + a + ",\"proc.exepath\":\"/bin/x\"," + b + ",\"fd.name\":\"/etc\"}}");
             }
         }
+    } else if (name == QLatin1String("cef frames")) {
+        // Falcosidekick's SYSLOG_FORMAT=cef, behind a Go syslog header or bare, with and without uuid values.
+        for (int i = 0; i < 300; ++i) {
+            const QByteArray n = QByteArray::number(i);
+            const QByteArray cef = "CEF:0|Falcosecurity|Falco|1.0|Falco Event|Terminal shell in container|"
+                + QByteArray::number((i % 5) * 2) + "|uuid=" + (i % 4 ? "4f1a0c1e-8c3b-4b2e-9a55-" + n.rightJustified(12, '0') : QByteArray())
+                + " start=2024-08-07T13:49:16." + n + "Z msg=13:49:16.479964318: Notice A shell was spawned (user=root "
+                  "shell=bash) source=syscall" + (i % 3 ? " hostname=node-" + n : QByteArray())
+                + " outputfields=container.id:2ae6a7f15b6e proc.cmdline:bash -il evt.time:1.723038556479964e+18 "
+                  "container.image.repository:docker.io/library/nginx container.image.tag:1.25 proc.name:bash "
+                  "user.loginuid:-1 proc.aname[2]:<nil>" + (i % 2 ? " tags=container,shell,mitre_execution,T1059" : "");
+            lines.append(i % 2 ? "<5>2024-08-07T13:49:16Z sidekick-7d9 Falco[1]: " + cef : cef);
+        }
     } else if (name == QLatin1String("damaged")) {
         quint64 state = 3;
         for (int i = 0; i < 1500; ++i)
@@ -233,7 +248,9 @@ fe::MapOptions optionSet(const QString &name)
     }
     o.preserveOriginal = name.contains(QLatin1String("original"));
     o.preserveFalcoFields = name.contains(QLatin1String("fields"));
-    if (name.contains(QLatin1String("set")))
+    if (name.contains(QLatin1String("set falco")))
+        o.extraFields = {{QStringLiteral("falco.output"), QStringLiteral("overridden")}};
+    else if (name.contains(QLatin1String("set")))
         o.extraFields = {{QStringLiteral("labels.site"), QStringLiteral("lab")}};
     return o;
 }
@@ -241,7 +258,7 @@ fe::MapOptions optionSet(const QString &name)
 QString describe(const fe::MapResult &r)
 {
     const fe::Alert &a = r.alert;
-    QStringList parts = {QString::number(int(r.status)), r.error, QString::number(a.timestampMs),
+    QStringList parts = {QString::number(int(r.status)), r.error, r.warning, QString::number(a.timestampMs),
                          QString::number(a.timeIsReceipt), QString::number(int(a.priority)), QString::number(a.severity),
                          a.rule, a.hostname, a.source, a.output, a.uuid, a.containerId, a.containerName,
                          a.containerImage, a.podName, a.namespaceName, a.processName, a.commandLine, a.userName,
@@ -259,6 +276,10 @@ class TestMapperPaths : public QObject
 private Q_SLOTS:
     void sameResult_data();
     void sameResult();
+    void factsOnly_data();
+    void factsOnly();
+    void outputText_data();
+    void outputText();
     void usualAlertTakesFastPath_data();
     void usualAlertTakesFastPath();
 };
@@ -267,7 +288,8 @@ void TestMapperPaths::sameResult_data()
 {
     QTest::addColumn<QString>("corpus");
     QTest::addColumn<QString>("options");
-    for (const char *c : {"conformance", "mapper cases", "demo", "sidekick syslog", "edited", "collisions", "damaged"}) {
+    for (const char *c : {"conformance", "mapper cases", "demo", "sidekick syslog", "edited", "collisions", "damaged",
+                          "cef frames"}) {
         for (const char *o : {"file", "file original fields", "file original", "file fields", "tcp", "tcp original fields",
                               "tcp set"})
             QTest::newRow(qPrintable(QStringLiteral("%1, %2").arg(QLatin1String(c), QLatin1String(o))))
@@ -282,12 +304,17 @@ void TestMapperPaths::sameResult()
     const QList<QByteArray> lines = ::corpus(corpus);
     QVERIFY(!lines.isEmpty());
     const fe::MapOptions o = optionSet(options);
+    const bool cef = corpus == QLatin1String("cef frames");
     int fast = 0;
+    int alerts = 0;
     for (const QByteArray &line : lines) {
         bool wasFast = false;
-        const fe::MapResult general = fe::mapLineVia(line, o, fe::MapperPath::General);
-        const fe::MapResult viaAuto = fe::mapLineVia(line, o, fe::MapperPath::Auto, &wasFast);
+        const fe::MapResult general = cef ? fe::mapFrameVia(line, o, fe::MapperPath::General)
+                                          : fe::mapLineVia(line, o, fe::MapperPath::General);
+        const fe::MapResult viaAuto = cef ? fe::mapFrameVia(line, o, fe::MapperPath::Auto, &wasFast)
+                                          : fe::mapLineVia(line, o, fe::MapperPath::Auto, &wasFast);
         fast += wasFast ? 1 : 0;
+        alerts += general.status == fe::MapResult::Status::Alert ? 1 : 0;
         const QString expected = describe(general);
         const QString actual = describe(viaAuto);
         if (expected != actual)
@@ -297,13 +324,103 @@ void TestMapperPaths::sameResult()
                                  .arg(actual)));
         QCOMPARE(viaAuto.alert.tags, general.alert.tags);
         QCOMPARE(viaAuto.alert.tactics, general.alert.tactics);
+        if (!cef) {
+            // Anything but CEF: a frame maps as the same line would.
+            const QString frame = describe(fe::mapFrameVia(line, o, fe::MapperPath::General));
+            if (frame != expected)
+                QFAIL(qPrintable(QStringLiteral("line: %1\nmapLine:\n%2\nmapFrame:\n%3").arg(QString::fromUtf8(line), expected, frame)));
+        }
     }
+    if (cef)
+        QCOMPARE(alerts, lines.size());
     qInfo("%s, %s: %d of %lld lines through the fast path", qPrintable(corpus), qPrintable(options), fast,
           qint64(lines.size()));
     if (options.contains(QLatin1String("set")))
         QCOMPARE(fast, 0);   // --set extras always take the general pipeline
-    else if (corpus == QLatin1String("demo") || corpus == QLatin1String("sidekick syslog"))
+    else if (corpus == QLatin1String("demo") || corpus == QLatin1String("sidekick syslog") || cef)
         QVERIFY(fast > lines.size() * 9 / 10);
+}
+
+// Every corpus under a few option sets (the frame corpus as frames, the others as lines and as frames).
+void addCorpusRows(const QList<const char *> &optionSets)
+{
+    QTest::addColumn<QString>("corpus");
+    QTest::addColumn<QString>("options");
+    for (const char *c : {"conformance", "mapper cases", "demo", "sidekick syslog", "edited", "collisions", "damaged",
+                          "cef frames"}) {
+        for (const char *o : optionSets)
+            QTest::newRow(qPrintable(QStringLiteral("%1, %2").arg(QLatin1String(c), QLatin1String(o))))
+                << QString::fromLatin1(c) << QString::fromLatin1(o);
+    }
+}
+
+void TestMapperPaths::factsOnly_data()
+{
+    addCorpusRows({"file", "file original fields", "tcp original fields", "tcp set"});
+}
+
+// MapOptions::buildDocument = false fills every column as the full mapping does and leaves the document, the
+// output and the command line empty.
+void TestMapperPaths::factsOnly()
+{
+    QFETCH(QString, corpus);
+    QFETCH(QString, options);
+    const QList<QByteArray> lines = ::corpus(corpus);
+    QVERIFY(!lines.isEmpty());
+    const fe::MapOptions full = optionSet(options);
+    fe::MapOptions facts = full;
+    facts.buildDocument = false;
+    int alerts = 0;
+    for (const QByteArray &line : lines) {
+        for (const bool frame : {false, true}) {
+            const fe::MapResult a = frame ? fe::mapFrame(line, full) : fe::mapLine(line, full);
+            const fe::MapResult b = frame ? fe::mapFrame(line, facts) : fe::mapLine(line, facts);
+            alerts += a.status == fe::MapResult::Status::Alert ? 1 : 0;
+            QVERIFY(b.alert.ecsJson.isEmpty());
+            QVERIFY(b.alert.output.isEmpty());
+            QVERIFY(b.alert.commandLine.isEmpty());
+            fe::MapResult expected = a;
+            expected.alert.ecsJson.clear();
+            expected.alert.output.clear();
+            expected.alert.commandLine.clear();
+            const QString want = describe(expected);
+            const QString got = describe(b);
+            if (want != got)
+                QFAIL(qPrintable(QStringLiteral("line: %1\nfull:\n%2\nfacts only:\n%3").arg(QString::fromUtf8(line), want, got)));
+            QCOMPARE(b.alert.tags, a.alert.tags);
+            QCOMPARE(b.alert.tactics, a.alert.tactics);
+        }
+    }
+    QVERIFY(alerts > 0);
+}
+
+void TestMapperPaths::outputText_data()
+{
+    addCorpusRows({"file", "tcp original fields", "tcp set", "tcp set falco"});
+}
+
+// alertOutputText gives the full mapping's alert.output, for lines and for frames.
+void TestMapperPaths::outputText()
+{
+    QFETCH(QString, corpus);
+    QFETCH(QString, options);
+    const QList<QByteArray> lines = ::corpus(corpus);
+    QVERIFY(!lines.isEmpty());
+    const fe::MapOptions o = optionSet(options);
+    int withOutput = 0;
+    for (const QByteArray &line : lines) {
+        for (const bool frame : {false, true}) {
+            const fe::MapResult full = frame ? fe::mapFrame(line, o) : fe::mapLine(line, o);
+            const QByteArray text = fe::alertOutputText(line, o, frame);
+            withOutput += text.isEmpty() ? 0 : 1;
+            if (QString::fromUtf8(text) != full.alert.output || (full.alert.output.isEmpty() && !text.isEmpty()))
+                QFAIL(qPrintable(QStringLiteral("line: %1 (frame %2)\nmapped output: %3\nalertOutputText: %4")
+                                     .arg(QString::fromUtf8(line))
+                                     .arg(frame)
+                                     .arg(full.alert.output, QString::fromUtf8(text))));
+        }
+    }
+    QVERIFY(withOutput > 0);
 }
 
 void TestMapperPaths::usualAlertTakesFastPath_data()
