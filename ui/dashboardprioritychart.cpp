@@ -12,6 +12,7 @@
 #include <QPainter>
 #include <QPieSeries>
 #include <QPieSlice>
+#include <QResizeEvent>
 
 #include <algorithm>
 
@@ -165,7 +166,7 @@ void DashboardPriorityChart::setBuckets(const QVector<Bucket> &byPriority, bool 
         slice->setLabelColor(text);
         // Labels outside the pie; tiny slices go unlabelled (the legend carries them) so labels never pile up.
         slice->setLabelPosition(QPieSlice::LabelOutside);
-        slice->setLabelVisible(total > 0 && double(b.count) / double(total) >= 0.03);
+        slice->setLabelVisible(false);   // fitLabels() decides
         slice->setProperty("priorityName", other ? QString() : b.key);
         connect(slice, &QPieSlice::clicked, this, [this, slice] {
             const QString key = slice->property("priorityName").toString();
@@ -176,6 +177,43 @@ void DashboardPriorityChart::setBuckets(const QVector<Bucket> &byPriority, bool 
         m_series->append(slice);
     }
     m_legend->setBuckets(byPriority, dark);
+    m_total = total;
+    fitLabels();
+}
+
+void DashboardPriorityChart::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    fitLabels();
+}
+
+void DashboardPriorityChart::fitLabels()
+{
+    // Tiny slices go unlabelled in any case (the legend carries them) so that labels never pile up.
+    const QFontMetricsF fm(m_view->chart()->font());
+    double widest = 0;
+    for (const QPieSlice *slice : m_series->slices()) {
+        if (m_total > 0 && slice->value() / double(m_total) >= 0.03)
+            widest = qMax(widest, fm.horizontalAdvance(slice->label()));
+    }
+    // The chart's plot area is the view less the chart margins; a label needs its text and the arm beside the pie,
+    // and a line of height above and below it.
+    const QRectF area = QRectF(m_view->rect()).adjusted(4, 4, -4, -4);
+    const auto fits = [&](double pieSize) {
+        const double diameter = pieSize * qMin(area.width(), area.height());
+        return widest + 28 <= (area.width() - diameter) / 2 && fm.height() + 16 <= (area.height() - diameter) / 2;
+    };
+    double size = 0.62;
+    m_labelsShown = widest > 0 && fits(size);
+    if (widest > 0 && !m_labelsShown && fits(0.5)) {
+        size = 0.5;
+        m_labelsShown = true;
+    }
+    if (!m_labelsShown)
+        size = 0.8;   // no labels to make room for: the pie takes it
+    m_series->setPieSize(size);
+    for (QPieSlice *slice : m_series->slices())
+        slice->setLabelVisible(m_labelsShown && m_total > 0 && slice->value() / double(m_total) >= 0.03);
 }
 
 } // namespace fe

@@ -364,7 +364,7 @@ void TestDashboard::clickFiltersDashboard()
     QTest::mouseClick(tableView->viewport(), Qt::LeftButton, exclude ? Qt::AltModifier : Qt::NoModifier,
                       tableView->visualRect(target).center());
     QCOMPARE(changed.count(), 1);
-    QCOMPARE(filter.query(), expectedQuery);
+    QCOMPARE(filter.effectiveQuery(), expectedQuery);
 
     // The whole dashboard follows the new filter.
     settle(view, updated);
@@ -388,7 +388,7 @@ void TestDashboard::pieSliceClickFilters()
     }
     QVERIFY(critical);
     Q_EMIT critical->clicked();
-    QCOMPARE(filter.query(), QStringLiteral("falco.priority:Critical"));
+    QCOMPARE(filter.effectiveQuery(), QStringLiteral("falco.priority:Critical"));
     settle(view, updated);
     QCOMPARE(view.data().total, 10);
 }
@@ -408,7 +408,7 @@ void TestDashboard::mitreCellClickFilters()
     const QRect cell = matrix->cellRect(1, 1);
     QVERIFY(!cell.isEmpty());
     QTest::mouseClick(matrix, Qt::LeftButton, Qt::NoModifier, cell.center());
-    QCOMPARE(filter.query(), QStringLiteral("threat.tactic.name:credential_access and threat.technique.id:T1555"));
+    QCOMPARE(filter.effectiveQuery(), QStringLiteral("threat.tactic.name:credential_access and threat.technique.id:T1555"));
     settle(view, updated);
     QCOMPARE(view.data().total, 10);
 
@@ -416,7 +416,7 @@ void TestDashboard::mitreCellClickFilters()
     filter.clear();
     settle(view, updated);
     QTest::mouseClick(matrix, Qt::LeftButton, Qt::NoModifier, matrix->columnHeaderRect(0).center());
-    QCOMPARE(filter.query(), QStringLiteral("threat.tactic.name:execution"));
+    QCOMPARE(filter.effectiveQuery(), QStringLiteral("threat.tactic.name:execution"));
     settle(view, updated);
     QCOMPARE(view.data().total, 20);
 }
