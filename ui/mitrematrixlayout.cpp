@@ -104,7 +104,7 @@ QString MitreMatrixLayout::tacticShortTitle(const QString &tactic)
 {
     static const QHash<QString, const char *> shortTitles = {
         {QStringLiteral("reconnaissance"), QT_TRANSLATE_NOOP("fe::MitreMatrixLayout", "Recon")},
-        {QStringLiteral("resource_development"), QT_TRANSLATE_NOOP("fe::MitreMatrixLayout", "Resource Dev.")},
+        {QStringLiteral("resource_development"), QT_TRANSLATE_NOOP("fe::MitreMatrixLayout", "Res. Dev.")},
         {QStringLiteral("initial_access"), QT_TRANSLATE_NOOP("fe::MitreMatrixLayout", "Initial Access")},
         {QStringLiteral("execution"), QT_TRANSLATE_NOOP("fe::MitreMatrixLayout", "Exec.")},
         {QStringLiteral("persistence"), QT_TRANSLATE_NOOP("fe::MitreMatrixLayout", "Persist.")},

@@ -289,12 +289,23 @@ void ReportChartPainter::paintMitre(QPainter &p, const QRectF &rect, const QVect
         return;
     }
     const int rows = qMin(layout.rowCount(), maxRows);
-    const double rowHeaderW = qMin(rect.width() * 0.3, 190.0);
+    // The technique names give way to the tactic columns when there are many of them.
+    const double rowHeaderW = qMin(rect.width() * (layout.columnCount() > 10 ? 0.22 : 0.3), 190.0);
     const double colW = (rect.width() - rowHeaderW) / layout.columnCount();
     const double rowH = g.rowH;
 
-    // Tactic names wrapped inside their column; a word too wide for it takes the short form (never clipped).
-    const QFont bold = sized(p, 6.5, true);
+    // Tactic names wrapped inside their column; a word too wide for it takes the short form, and the font steps down
+    // until every title fits whole (never clipped, never elided).
+    QFont bold = sized(p, 6.5, true);
+    for (const qreal points : {6.5, 6.0, 5.5, 5.0}) {
+        bold.setPointSizeF(points);
+        const QFontMetricsF metrics(bold);
+        bool fits = true;
+        for (int c = 0; c < layout.columnCount() && fits; ++c)
+            fits = !MitreMatrixLayout::fittedTacticTitle(layout.tactic(c), metrics, colW - 2).endsWith(QChar(0x2026));
+        if (fits)
+            break;
+    }
     const QFontMetricsF boldMetrics(bold);
     p.setFont(bold);
     p.setPen(s_text);
@@ -311,8 +322,8 @@ void ReportChartPainter::paintMitre(QPainter &p, const QRectF &rect, const QVect
                                              : MitreMatrixLayout::techniqueTitle(t) + QStringLiteral(" ") + name;
         p.setFont(sized(p, 6.5));
         p.setPen(s_text);
-        p.drawText(QRectF(rect.left(), y, rowHeaderW - 4, rowH), Qt::AlignLeft | Qt::AlignVCenter,
-                   fm.elidedText(label, Qt::ElideRight, rowHeaderW - 4));
+        p.drawText(QRectF(rect.left() + 2, y, rowHeaderW - 6, rowH), Qt::AlignLeft | Qt::AlignVCenter,
+                   fm.elidedText(label, Qt::ElideRight, rowHeaderW - 6));
         for (int c = 0; c < layout.columnCount(); ++c) {
             const QRectF cell(rect.left() + rowHeaderW + c * colW + 0.5, y + 0.5, colW - 1, rowH - 1);
             const qint64 n = layout.count(r, c);
@@ -328,15 +339,15 @@ void ReportChartPainter::paintMitre(QPainter &p, const QRectF &rect, const QVect
     const double line = fm.height() + 6;
     if (layout.rowCount() > rows) {
         p.setPen(s_muted);
-        p.drawText(QRectF(rect.left(), y, rect.width(), line), Qt::AlignLeft | Qt::AlignVCenter,
+        p.drawText(QRectF(rect.left() + 2, y, rect.width() - 2, line), Qt::AlignLeft | Qt::AlignVCenter,
                    QStringLiteral("… and %1 more techniques").arg(layout.rowCount() - rows));
     }
     y += line;
     // The heat legend, one swatch per decade up to the busiest cell's.
     p.setPen(s_muted);
     const QString caption = QStringLiteral("Alerts per cell:");
-    p.drawText(QRectF(rect.left(), y, rect.width(), line), Qt::AlignLeft | Qt::AlignVCenter, caption);
-    double x = rect.left() + fm.horizontalAdvance(caption) + 8;
+    p.drawText(QRectF(rect.left() + 2, y, rect.width() - 2, line), Qt::AlignLeft | Qt::AlignVCenter, caption);
+    double x = rect.left() + 2 + fm.horizontalAdvance(caption) + 8;
     const double box = fm.height() - 1;
     for (int level = 1; level <= MitreMatrixLayout::heatLevel(layout.maxCount()); ++level) {
         p.fillRect(QRectF(x, y + (line - box) / 2, box, box), MitreMatrixLayout::heatColor(level, false));
