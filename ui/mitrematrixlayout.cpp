@@ -155,9 +155,10 @@ int MitreMatrixLayout::heatLevel(qint64 count)
 
 QColor MitreMatrixLayout::heatColor(int level, bool dark)
 {
-    // ColorBrewer's YlOrRd, six classes: ordered by lightness, distinct to colour-blind eyes too.
-    static const QColor ramp[s_heatLevels] = {QColor(0xff, 0xff, 0xb2), QColor(0xfe, 0xd9, 0x76), QColor(0xfe, 0xb2, 0x4c),
-                                              QColor(0xfd, 0x8d, 0x3c), QColor(0xf0, 0x3b, 0x20), QColor(0xbd, 0x00, 0x26)};
+    // Yellow to dark red, one clear step of hue or lightness per decade (a YlOrRd ramp with wider steps than
+    // ColorBrewer's, whose middle oranges are hard to tell apart on screen).
+    static const QColor ramp[s_heatLevels] = {QColor(0xff, 0xf3, 0xb0), QColor(0xfd, 0xd0, 0x49), QColor(0xfd, 0x9a, 0x28),
+                                              QColor(0xe8, 0x59, 0x0c), QColor(0xc9, 0x2a, 0x2a), QColor(0x7d, 0x11, 0x28)};
     if (level <= 0)
         return dark ? QColor(0x2b, 0x2f, 0x36) : QColor(0xf3, 0xf4, 0xf6);
     return ramp[qMin(level, s_heatLevels) - 1];
@@ -167,7 +168,7 @@ QColor MitreMatrixLayout::heatTextColor(int level, bool dark)
 {
     if (level <= 0)
         return dark ? QColor(0xad, 0xb5, 0xbd) : QColor(0x6c, 0x75, 0x7d);
-    return level >= 5 ? QColor(Qt::white) : QColor(0x21, 0x25, 0x29);
+    return level >= 4 ? QColor(Qt::white) : QColor(0x21, 0x25, 0x29);
 }
 
 QString MitreMatrixLayout::heatLabel(int level)
