@@ -12,9 +12,11 @@
 #include <QPainter>
 #include <QPieSeries>
 #include <QPieSlice>
-#include <QResizeEvent>
+
+#include <QtMath>
 
 #include <algorithm>
+#include <cmath>
 
 namespace fe {
 
@@ -117,6 +119,7 @@ DashboardPriorityChart::DashboardPriorityChart(QWidget *parent)
     layout->addWidget(m_legend, 0, Qt::AlignVCenter);
 
     connect(m_legend, &DashboardPriorityLegend::activated, this, &DashboardPriorityChart::priorityActivated);
+    m_view->installEventFilter(this);
 }
 
 QVector<Bucket> DashboardPriorityChart::pieSlices(const QVector<Bucket> &byPriority)
@@ -181,31 +184,42 @@ void DashboardPriorityChart::setBuckets(const QVector<Bucket> &byPriority, bool 
     fitLabels();
 }
 
-void DashboardPriorityChart::resizeEvent(QResizeEvent *event)
+bool DashboardPriorityChart::eventFilter(QObject *watched, QEvent *event)
 {
-    QWidget::resizeEvent(event);
-    fitLabels();
+    // The chart view's own size decides (the layout resizes it after this widget).
+    if (watched == m_view && event->type() == QEvent::Resize)
+        fitLabels();
+    return QWidget::eventFilter(watched, event);
 }
 
 void DashboardPriorityChart::fitLabels()
 {
-    // Tiny slices go unlabelled in any case (the legend carries them) so that labels never pile up.
+    // Where QtCharts puts an outside label: at the end of an arm of 15 % of the radius in the middle of its slice,
+    // the text to the right of it on the right half and to the left on the left half. A label that would leave the
+    // chart's area is elided by QtCharts ("No…"): labels are shown only if all of them fit whole.
     const QFontMetricsF fm(m_view->chart()->font());
-    double widest = 0;
-    for (const QPieSlice *slice : m_series->slices()) {
-        if (m_total > 0 && slice->value() / double(m_total) >= 0.03)
-            widest = qMax(widest, fm.horizontalAdvance(slice->label()));
-    }
-    // The chart's plot area is the view less the chart margins; a label needs its text and the arm beside the pie,
-    // and a line of height above and below it.
-    const QRectF area = QRectF(m_view->rect()).adjusted(4, 4, -4, -4);
+    const QRectF area = QRectF(m_view->rect()).adjusted(2, 2, -2, -2);
+    const auto labelled = [this](const QPieSlice *slice) { return m_total > 0 && slice->value() / double(m_total) >= 0.03; };
     const auto fits = [&](double pieSize) {
-        const double diameter = pieSize * qMin(area.width(), area.height());
-        return widest + 28 <= (area.width() - diameter) / 2 && fm.height() + 16 <= (area.height() - diameter) / 2;
+        const double radius = pieSize * qMin(area.width(), area.height()) / 2;
+        bool any = false;
+        for (const QPieSlice *slice : m_series->slices()) {
+            if (!labelled(slice))
+                continue;
+            any = true;
+            const double angle = qDegreesToRadians(slice->startAngle() + slice->angleSpan() / 2);
+            const QPointF anchor = area.center() + QPointF(std::sin(angle), -std::cos(angle)) * radius * 1.15;
+            const double width = fm.horizontalAdvance(slice->label()) + 6;
+            const QRectF text = std::sin(angle) >= 0 ? QRectF(anchor.x(), anchor.y() - fm.height() / 2, width, fm.height())
+                                                     : QRectF(anchor.x() - width, anchor.y() - fm.height() / 2, width, fm.height());
+            if (!area.contains(text))
+                return false;
+        }
+        return any;
     };
     double size = 0.62;
-    m_labelsShown = widest > 0 && fits(size);
-    if (widest > 0 && !m_labelsShown && fits(0.5)) {
+    m_labelsShown = fits(size);
+    if (!m_labelsShown && fits(0.5)) {
         size = 0.5;
         m_labelsShown = true;
     }
@@ -213,7 +227,7 @@ void DashboardPriorityChart::fitLabels()
         size = 0.8;   // no labels to make room for: the pie takes it
     m_series->setPieSize(size);
     for (QPieSlice *slice : m_series->slices())
-        slice->setLabelVisible(m_labelsShown && m_total > 0 && slice->value() / double(m_total) >= 0.03);
+        slice->setLabelVisible(m_labelsShown && labelled(slice));
 }
 
 } // namespace fe

@@ -43,7 +43,7 @@ Q_SIGNALS:
     void priorityActivated(const QString &priorityName, bool exclude);
 
 protected:
-    void resizeEvent(QResizeEvent *event) override;
+    bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
     void fitLabels();

@@ -65,6 +65,8 @@ const char s_fieldProperty[] = "feFilterField";
 
 constexpr int s_defaultPollMs = 2000;
 constexpr int s_panelHeight = 330;
+constexpr int s_narrowPanelHeight = 280;   // two columns in a small window: more panels in sight
+constexpr int s_maxMitrePanelHeight = 900;
 constexpr int s_narrowWidth = 1200;   // below it the panels reflow into two columns
 constexpr int s_exportNoticeMs = 30000;
 constexpr qint64 s_columnCacheChunk = 50000; // alerts per step of the background load (~0.2 s)
@@ -497,8 +499,11 @@ void DashboardView::relayout(bool narrow)
 {
     m_narrow = narrow;
     auto *grid = static_cast<QGridLayout *>(m_grid->layout());
-    for (const Placement &p : std::as_const(m_placements))
+    for (const Placement &p : std::as_const(m_placements)) {
         grid->removeWidget(p.panel);
+        p.panel->setMinimumHeight(narrow ? s_narrowPanelHeight : s_panelHeight);
+    }
+    fitMitrePanel();
     if (!narrow) {
         for (const Placement &p : std::as_const(m_placements))
             grid->addWidget(p.panel, p.row, p.column, 1, p.span);
@@ -519,6 +524,14 @@ void DashboardView::relayout(bool narrow)
             column = 0;
         }
     }
+}
+
+void DashboardView::fitMitrePanel()
+{
+    // The whole matrix without a scroll bar of its own, up to a height past which the dashboard scrolls anyway.
+    const int chrome = m_mitrePanel->sizeHint().height() - m_mitrePanel->content()->sizeHint().height();
+    const int wanted = m_mitre->minimumSizeHint().height() + qMax(0, chrome) + 4;
+    m_mitrePanel->setMinimumHeight(qBound(m_narrow ? s_narrowPanelHeight : s_panelHeight, wanted, s_maxMitrePanelHeight));
 }
 
 void DashboardView::resizeEvent(QResizeEvent *event)
@@ -691,6 +704,7 @@ void DashboardView::applyPanels()
     m_rulesChart->setBuckets(d.byRule, priorityColor(Priority::Notice, dark), dark);
     m_streamModel->setAlerts(m_stream, dark);
     m_mitre->setCells(d.mitre);
+    fitMitrePanel();
     m_sources->setBuckets(d.bySource);
     m_images->setBuckets(d.byImage);
     m_namespaces->setBuckets(d.byNamespace);

@@ -98,6 +98,7 @@ private:
     void applyPanels();
     void filterOn(const QString &field, const QString &value, bool exclude);
     void relayout(bool narrow);
+    void fitMitrePanel();
     void showExportNotice(bool ok, const QString &pathOrError);
     void pollForNewAlerts();
     // Holds the store's column cache and loads it in the background, so that queries are counted from memory.

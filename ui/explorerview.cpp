@@ -133,6 +133,7 @@ ExplorerView::ExplorerView(FilterState *filterState, QWidget *parent)
 
     m_facets = new FacetPanel(this);
     m_facets->setObjectName(QStringLiteral("facetPanel"));
+    m_facets->setMinimumWidth(m_facets->fontMetrics().horizontalAdvance(QLatin1Char('x')) * 26);   // "Informational 13,461"
     m_detail = new DetailPane(this);
     m_detail->setObjectName(QStringLiteral("detailPane"));
 
