@@ -47,7 +47,7 @@ bool isDashboard(const QString &view)
 
 QString GuiController::usage()
 {
-    return QStringLiteral("GUI options: --db PATH, --screenshot FILE, --view explorer|dashboard, --sort time|priority|rule|host, "
+    return QStringLiteral("GUI options: --db PATH, --screenshot FILE, --view explorer|dashboard|dead-letters, --sort time|priority|rule|host, "
                           "--size WxH, --exit-after-first-paint, --no-demo, --probe FILE");
 }
 
@@ -196,8 +196,11 @@ bool GuiController::start(QString *error)
     m_window->resize(m_options.size);
     if (m_options.sortColumn >= 0)
         m_window->explorer()->tableView()->sortByColumn(m_options.sortColumn, Qt::AscendingOrder);
-    if (isDashboard(m_options.view))
-        m_window->showView(QStringLiteral("Dashboard"));
+    if (!m_window->showView(m_options.view)) {
+        if (error)
+            *error = QStringLiteral("--view %1: no such view (explorer, dashboard, dead-letters)").arg(m_options.view);
+        return false;
+    }
     m_window->show();
 
     if (m_options.exitAfterFirstPaint) {

@@ -244,9 +244,16 @@ void MainWindow::addDashboard(DashboardView *dashboard)
 
 bool MainWindow::showView(const QString &name)
 {
+    // "Dead letters", "dead-letters" and "deadletters" name the same tab.
+    const auto key = [](QString text) {
+        text.remove(u'&');
+        text.remove(u' ');
+        text.remove(u'-');
+        text.remove(u'_');
+        return text.toLower();
+    };
     for (int i = 0; i < m_tabs->count(); ++i) {
-        if (m_tabs->tabText(i).remove(u'&').compare(name, Qt::CaseInsensitive) == 0
-            || m_tabs->widget(i)->objectName().compare(name, Qt::CaseInsensitive) == 0) {
+        if (key(m_tabs->tabText(i)) == key(name) || key(m_tabs->widget(i)->objectName()) == key(name)) {
             m_tabs->setCurrentIndex(i);
             return true;
         }
