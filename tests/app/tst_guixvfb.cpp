@@ -198,7 +198,7 @@ void TestGuiXvfb::cleanupTestCase()
         if (!m_app.waitForFinished(10000))
             m_app.kill();
     }
-    // Defect 1 printed this and ran neither action; one owner per key sequence keeps it away.
+    // Two owners of one key sequence make Qt print this and run neither action.
     const QByteArray stderrText = m_app.readAllStandardError();
     QVERIFY2(!stderrText.contains("Ambiguous shortcut"), stderrText.constData());
     if (m_xvfb.state() == QProcess::Running) {
@@ -208,8 +208,7 @@ void TestGuiXvfb::cleanupTestCase()
     }
 }
 
-// Defect 1: with the table focused, Alt+2 acknowledges the clicked alert (before, the two owners of Alt+2 cancelled
-// each other out).
+// With the table focused, Alt+2 acknowledges the clicked alert (two owners of Alt+2 would cancel each other out).
 void TestGuiXvfb::clickRowAndAltTwoAcknowledges()
 {
     const QJsonObject row = probe().value(QStringLiteral("explorer")).toObject().value(QStringLiteral("rows")).toArray().at(2).toObject();
@@ -294,7 +293,7 @@ void TestGuiXvfb::keyboardNavigation()
     key(QStringLiteral("Escape"));
 }
 
-// Defect 2: a click on a dashboard bar shows as a pill, and the explorer counts the same alerts as the bar.
+// A click on a dashboard bar shows as a pill, and the explorer counts the same alerts as the bar.
 void TestGuiXvfb::dashboardBarAddsPillAndExplorerAgrees()
 {
     key(QStringLiteral("ctrl+shift+BackSpace"));   // clear the query of the previous test

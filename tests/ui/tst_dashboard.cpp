@@ -487,7 +487,7 @@ void TestDashboard::timeChartDragSelectsRange()
     QCOMPARE(view.data().total, totalCount());
 }
 
-// Defect 2: what filters the dashboard shows as pills under its filter bar; a pill's menu excludes instead of
+// What filters the dashboard shows as pills under its filter bar; a pill's menu excludes instead of
 // including, its × removes it; a stray click in the Alert Stream filters nothing.
 void TestDashboard::clicksShowAsPills()
 {
@@ -540,7 +540,7 @@ void TestDashboard::clicksShowAsPills()
     QCOMPARE(view.data().total, totalCount());
 }
 
-// Defect 11: an export says where the report went, with a way to its folder.
+// An export says where the report went, with a way to its folder.
 void TestDashboard::exportSaysWhereTheReportWent()
 {
     FilterState filter;
@@ -572,7 +572,7 @@ void TestDashboard::exportSaysWhereTheReportWent()
     QVERIFY(!notice->findChild<QToolButton *>(QStringLiteral("openFolderButton"))->isVisible());
 }
 
-// Defect 9: the heat scale tells decades apart, and the legend lists the decades on screen.
+// The heat scale tells decades apart, and the legend lists the decades on screen.
 void TestDashboard::mitreHeatScale()
 {
     QCOMPARE(MitreMatrixLayout::heatLevel(0), 0);

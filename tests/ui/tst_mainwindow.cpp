@@ -281,7 +281,7 @@ private Q_SLOTS:
         QCOMPARE(explorer.detailPane()->alertId(), qint64(kCount));
     }
 
-    // Defect 1: every key sequence has one owner in the main window (two owners make Qt run neither).
+    // Every key sequence has one owner in the main window (two owners make Qt run neither).
     void noKeySequenceIsBoundTwice()
     {
         MainWindow window;
@@ -312,7 +312,7 @@ private Q_SLOTS:
                 twice << it.key() + QStringLiteral(": ") + it.value().join(QStringLiteral(", "));
         }
         QVERIFY2(twice.isEmpty(), qPrintable(twice.join(u'\n')));
-        // The keys of defect 1 are bound, once.
+        // The triage, note and filter keys are bound, once.
         for (const char *keys : {"Alt+1", "Alt+2", "Alt+3", "Alt+4", "Alt+5", "Ctrl+M", "Ctrl+L", "/", "J", "K", "Return", "Esc", "Alt+Left"})
             QVERIFY2(owners.value(QString::fromLatin1(keys)).size() == 1, keys);
     }
@@ -347,7 +347,7 @@ private Q_SLOTS:
         explorer->waitUntilSettled();
     }
 
-    // Defect 5: Enter on a broken query greys the results it no longer describes and says where the error is, under
+    // Enter on a broken query greys the results it no longer describes and says where the error is, under
     // the filter bar, with a caret at the column. A good query brings the results back.
     void queryErrorGreysResultsAndPointsAtTheColumn()
     {
@@ -387,7 +387,7 @@ private Q_SLOTS:
         QCOMPARE(caret.at(1).size(), caret.at(0).size() + 1);   // the caret is one past the shown text's end
     }
 
-    // Defect 6: no match says so, with the query and the range, and the detail pane lets go of the old alert.
+    // No match says so, with the query and the range, and the detail pane lets go of the old alert.
     void emptyResultsSayNoAlertsMatch()
     {
         FilterState state;
@@ -416,7 +416,7 @@ private Q_SLOTS:
         QTRY_VERIFY(explorer.emptyMessage().isEmpty());
     }
 
-    // Defect 8: the Triage column is on screen at 1600 px, right after the priority.
+    // The Triage column is on screen at 1600 px, right after the priority.
     void triageColumnIsVisibleByDefault()
     {
         QSettings().clear();
@@ -435,7 +435,7 @@ private Q_SLOTS:
         QCOMPARE(table->model()->index(0, AlertTableModel::TriageColumn).data().toString(), QStringLiteral("New"));
     }
 
-    // Defect 4: every view is usable at 1024x700.
+    // Every view is usable at 1024x700.
     void everyViewIsUsableAt1024x700()
     {
         QSettings().clear();
@@ -490,7 +490,7 @@ private Q_SLOTS:
         QTRY_VERIFY(!explorer->detailBelow());
     }
 
-    // Defect 11: File > Open says "Open" (and still creates a store from a new name); the shortcut list is a
+    // File > Open says "Open" (and still creates a store from a new name); the shortcut list is a
     // two-column table built from the actions; the sources pane starts shown, on the left.
     void smallThings()
     {

@@ -256,7 +256,7 @@ void TestReportExporter::badTargets()
     QVERIFY2(error.contains(errorPart), qPrintable(error));
 }
 
-// Defect 10, inside the chart: the MITRE matrix paints nothing outside its rectangle ("… and N more techniques"
+// Inside the chart: the MITRE matrix paints nothing outside its rectangle ("… and N more techniques"
 // was cut in half at its bottom), and every tactic title fits its column in at most three lines.
 void TestReportExporter::mitreChartPaintsInsideItsRect()
 {
@@ -319,7 +319,7 @@ void TestReportExporter::pdfFitsThePage_data()
     QTest::newRow("Letter") << int(QPageSize::Letter) << QStringLiteral("612 x 792 pts (letter)");
 }
 
-// Defect 10, on paper: rendered by poppler (pdftoppm), nothing lies in the margins (a wide table, path or host name
+// On paper, rendered by poppler (pdftoppm), nothing lies in the margins (a wide table, path or host name
 // would), no block is cut at a page's end, and every page has its footer.
 void TestReportExporter::pdfFitsThePage()
 {
