@@ -60,6 +60,8 @@ private Q_SLOTS:
     void ctrlLQueryEnterMatchesStats();
     void keyboardNavigation();
     void dashboardBarAddsPillAndExplorerAgrees();
+    void timeBrushZoomsAndBackReturns();
+    void savedQueryRecalledFromCompletion();
 
 private:
     QJsonObject probe() const;
@@ -188,6 +190,11 @@ void TestGuiXvfb::initTestCase()
                      && !e.value(QStringLiteral("rows")).toArray().isEmpty();
              }),
              "the explorer did not show the alerts");
+    // Without a window manager the window gets the keyboard focus from a click (here on the Explorer tab).
+    const QJsonArray tabs = probe().value(QStringLiteral("tabs")).toArray();
+    QVERIFY(!tabs.isEmpty());
+    click(centre(tabs.at(0).toObject()));
+    QVERIFY(waitFor([](const QJsonObject &p) { return p.value(QStringLiteral("active")).toBool(); }));
     screenshot(QStringLiteral("started"));
 }
 
@@ -334,6 +341,96 @@ void TestGuiXvfb::dashboardBarAddsPillAndExplorerAgrees()
             && e.value(QStringLiteral("bar")).toObject().value(QStringLiteral("pills")).toArray().size() == 1;
     }));
     screenshot(QStringLiteral("explorer-same-count"));
+}
+
+// Dragging across Alerts Over Time zooms into that range; Alt+Left (Back) returns to the one before.
+void TestGuiXvfb::timeBrushZoomsAndBackReturns()
+{
+    key(QStringLiteral("ctrl+shift+BackSpace"));
+    key(QStringLiteral("ctrl+2"));
+    QJsonObject plot;
+    QVERIFY(waitFor([&plot](const QJsonObject &p) {
+        const QJsonObject d = p.value(QStringLiteral("dashboard")).toObject();
+        plot = d.value(QStringLiteral("timePlot")).toObject();
+        return p.value(QStringLiteral("view")).toString() == u"dashboardView" && !d.value(QStringLiteral("busy")).toBool()
+            && d.value(QStringLiteral("total")).toInteger() == s_alerts && plot.value(QStringLiteral("w")).toInt() > 100;
+    }));
+    const int y = centre(plot).y();
+    const int left = plot.value(QStringLiteral("x")).toInt() + plot.value(QStringLiteral("w")).toInt() / 4;
+    const int right = plot.value(QStringLiteral("x")).toInt() + plot.value(QStringLiteral("w")).toInt() * 3 / 4;
+    xdo({QStringLiteral("mousemove"), QStringLiteral("--sync"), QString::number(left), QString::number(y), QStringLiteral("mousedown"),
+         QStringLiteral("1")});
+    for (int x = left + 20; x < right; x += 40)
+        xdo({QStringLiteral("mousemove"), QStringLiteral("--sync"), QString::number(x), QString::number(y)});
+    xdo({QStringLiteral("mousemove"), QStringLiteral("--sync"), QString::number(right), QString::number(y), QStringLiteral("mouseup"),
+         QStringLiteral("1")});
+    qint64 zoomed = 0;
+    QVERIFY2(waitFor([&zoomed](const QJsonObject &p) {
+                 const QJsonObject d = p.value(QStringLiteral("dashboard")).toObject();
+                 zoomed = d.value(QStringLiteral("total")).toInteger();
+                 return !d.value(QStringLiteral("busy")).toBool() && zoomed > 0 && zoomed < s_alerts
+                     && !d.value(QStringLiteral("bar")).toObject().value(QStringLiteral("back")).toObject().isEmpty();
+             }),
+             qPrintable(QString::number(zoomed)));
+    screenshot(QStringLiteral("time-brush"));
+    key(QStringLiteral("alt+Left"));
+    QVERIFY(waitFor([](const QJsonObject &p) {
+        const QJsonObject d = p.value(QStringLiteral("dashboard")).toObject();
+        return !d.value(QStringLiteral("busy")).toBool() && d.value(QStringLiteral("total")).toInteger() == s_alerts
+            && d.value(QStringLiteral("bar")).toObject().value(QStringLiteral("back")).toObject().isEmpty();
+    }));
+    screenshot(QStringLiteral("time-brush-back"));
+}
+
+// Ctrl+S saves the query under a name; later, typing the name's start in the filter offers it and Enter on the
+// offer brings the query back.
+void TestGuiXvfb::savedQueryRecalledFromCompletion()
+{
+    key(QStringLiteral("ctrl+1"));
+    const QString query = QStringLiteral("priority >= error");
+    key(QStringLiteral("ctrl+l"));
+    QVERIFY(waitFor([](const QJsonObject &p) { return p.value(QStringLiteral("focus")).toString() == u"queryEdit"; }));
+    xdo({QStringLiteral("type"), QStringLiteral("--delay"), QStringLiteral("10"), query});
+    key(QStringLiteral("Return"));
+    QVERIFY(waitFor([&](const QJsonObject &p) { return p.value(QStringLiteral("effectiveQuery")).toString() == query; }));
+    key(QStringLiteral("ctrl+s"));
+    QVERIFY(waitFor([](const QJsonObject &p) {
+        for (const QJsonValue &w : p.value(QStringLiteral("popups")).toArray()) {
+            if (w.toObject().value(QStringLiteral("title")).toString() == u"Save query")
+                return true;
+        }
+        return false;
+    }));
+    xdo({QStringLiteral("type"), QStringLiteral("--delay"), QStringLiteral("10"), QStringLiteral("Errors and worse")});
+    screenshot(QStringLiteral("save-query"));
+    key(QStringLiteral("Return"));
+    QVERIFY(waitFor([](const QJsonObject &p) { return p.value(QStringLiteral("statusMessage")).toString().contains(u"Errors and worse"); }));
+    // No window manager gives the window its focus back after the dialog: a click in the query field does (and
+    // Clear filter must work from there).
+    click(centre(probe().value(QStringLiteral("explorer")).toObject().value(QStringLiteral("bar")).toObject().value(QStringLiteral("query")).toObject()));
+    QVERIFY(waitFor([](const QJsonObject &p) {
+        return p.value(QStringLiteral("active")).toBool() && p.value(QStringLiteral("focus")).toString() == u"queryEdit";
+    }));
+    key(QStringLiteral("ctrl+shift+BackSpace"));
+    QVERIFY(waitFor([](const QJsonObject &p) { return p.value(QStringLiteral("effectiveQuery")).toString().isEmpty(); }));
+    key(QStringLiteral("ctrl+l"));
+    xdo({QStringLiteral("type"), QStringLiteral("--delay"), QStringLiteral("30"), QStringLiteral("Errors")});
+    QVERIFY(waitFor([](const QJsonObject &p) {
+        for (const QJsonValue &w : p.value(QStringLiteral("popups")).toArray()) {
+            if (w.toObject().value(QStringLiteral("class")).toString().contains(u"View"))   // the completer's list
+                return true;
+        }
+        return false;
+    }));
+    screenshot(QStringLiteral("saved-query-offered"));
+    key(QStringLiteral("Down"));
+    key(QStringLiteral("Return"));
+    QVERIFY2(waitFor([&](const QJsonObject &p) {
+                 return p.value(QStringLiteral("effectiveQuery")).toString() == query
+                     && p.value(QStringLiteral("explorer")).toObject().value(QStringLiteral("settled")).toBool();
+             }),
+             qPrintable(probe().value(QStringLiteral("effectiveQuery")).toString()));
+    screenshot(QStringLiteral("saved-query-recalled"));
 }
 
 QTEST_GUILESS_MAIN(TestGuiXvfb)

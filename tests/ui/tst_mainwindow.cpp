@@ -342,6 +342,10 @@ private Q_SLOTS:
         QCOMPARE(explorer->queryEdit()->text(), QStringLiteral("host.name:host-2"));
         QTest::keyClick(QApplication::focusWidget(), Qt::Key_Return);
         QCOMPARE(window.filterState()->query(), QStringLiteral("host.name:host-2"));
+        // Clear filter answers in the query field too.
+        QTest::keyClick(explorer->queryEdit(), Qt::Key_Backspace, Qt::ControlModifier | Qt::ShiftModifier);
+        QCOMPARE(window.filterState()->query(), QString());
+        QCOMPARE(explorer->queryEdit()->text(), QString());
         // Triage, restored for the other tests.
         QVERIFY(TriageStore(reader).status(id) == TriageStatus::Acknowledged);
         explorer->waitUntilSettled();
