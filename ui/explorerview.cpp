@@ -397,6 +397,7 @@ void ExplorerView::applyFilter()
         m_detail->setAlert(0);
     }
     m_appliedKey = key;
+    m_bar->clearError();   // what is on screen from now on is the applied filter's
     setStale(false);
     m_model->setFilter(filter, now);
     if (m_model->lastError().isEmpty())
