@@ -38,8 +38,9 @@ QueryLineEdit::QueryLineEdit(QWidget *parent)
     m_completionModel = new QStandardItemModel(this);
     m_completer = new QCompleter(m_completionModel, this);
     m_completer->setWidget(this);
-    // The entries are already filtered (by token, and saved queries by the whole text): the popup shows them all.
-    m_completer->setCompletionMode(QCompleter::UnfilteredPopupCompletion);
+    // The entries are already filtered (by token, and saved queries by the whole text): an empty prefix shows them
+    // all. Not the unfiltered mode, which marks an entry current: Enter would take it instead of applying the query.
+    m_completer->setCompletionMode(QCompleter::PopupCompletion);
     m_completer->setMaxVisibleItems(12);
     connect(this, &QLineEdit::textEdited, this, &QueryLineEdit::updateCompletions);
     connect(m_completer, qOverload<const QModelIndex &>(&QCompleter::activated), this, &QueryLineEdit::insertCompletion);
@@ -83,10 +84,13 @@ QStringList QueryLineEdit::completionsFor(const QString &textBeforeCursor, QStri
                 values += it.value();
         }
         values.removeDuplicates();
+        // "host.name:web" and "host.name:\"web" both offer host.name:"web server".
+        QString typed = tok.mid(colon + 1);
+        if (typed.startsWith(u'"'))
+            typed.remove(0, 1);
         for (const QString &v : values) {
-            const QString completion = field + u':' + quoteQueryValue(v);
-            if (completion.startsWith(tok, Qt::CaseInsensitive))
-                out << completion;
+            if (v.startsWith(typed, Qt::CaseInsensitive))
+                out << field + u':' + quoteQueryValue(v);
         }
         return out;
     }
@@ -132,6 +136,7 @@ void QueryLineEdit::updateCompletions()
         m_completer->popup()->hide();
         return;
     }
+    m_completer->setCompletionPrefix(QString());
     m_completer->complete();
 }
 

@@ -20,6 +20,8 @@
 
 #include <QAbstractItemModelTester>
 #include <QAction>
+#include <QAbstractItemView>
+#include <QCompleter>
 #include <QDialogButtonBox>
 #include <QDockWidget>
 #include <QFileDialog>
@@ -546,6 +548,21 @@ private Q_SLOTS:
         QVERIFY(edit.completionsFor(QStringLiteral("a and host.name:")).contains(QStringLiteral("host.name:\"web server\"")));
         QVERIFY(edit.completionsFor(QStringLiteral("(rule")).contains(QStringLiteral("rule.name:")));
         QVERIFY(edit.completionsFor(QString()).isEmpty());
+
+        // Enter while the popup offers completions applies what was typed; Down picks an offer first.
+        edit.show();
+        QVERIFY(QTest::qWaitForWindowActive(&edit));
+        QSignalSpy entered(&edit, &QLineEdit::returnPressed);
+        QTest::keyClicks(&edit, QStringLiteral("host.name:x or"));
+        QTRY_VERIFY(edit.completer()->popup()->isVisible());
+        QTest::keyClick(edit.completer()->popup(), Qt::Key_Return);
+        QCOMPARE(edit.text(), QStringLiteral("host.name:x or"));
+        QTRY_COMPARE(entered.count(), 1);
+        QTest::keyClicks(&edit, QStringLiteral(" host.name:web"));
+        QTRY_VERIFY(edit.completer()->popup()->isVisible());
+        QTest::keyClick(edit.completer()->popup(), Qt::Key_Down);
+        QTest::keyClick(edit.completer()->popup(), Qt::Key_Return);
+        QCOMPARE(edit.text(), QStringLiteral("host.name:x or host.name:\"web server\""));
     }
 
     void facetsAndDetailFilterInAndOut()
