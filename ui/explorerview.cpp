@@ -432,11 +432,13 @@ void ExplorerView::updateEmptyMessage()
         && !m_path.isEmpty();
     if (empty) {
         const QString query = m_state->effectiveQuery();
-        const QString range = m_state->rangeLabel();
-        m_empty->setText(query.isEmpty() ? tr("No alerts in %1.\nChoose a wider time range.").arg(range.toLower())
-                                         : tr("No alerts match\n%1\nin %2.\n\nWiden the time range, or change the query or "
-                                              "remove a pill.")
-                                               .arg(query, range.toLower()));
+        const bool allTime = m_state->isRelative() && m_state->relativeMs() == 0;
+        const QString when = allTime ? tr("at any time") : tr("in %1").arg(m_state->isRelative() ? m_state->rangeLabel().toLower()
+                                                                                                  : m_state->rangeLabel());
+        m_empty->setText(query.isEmpty() ? tr("No alerts %1.\nChoose a wider time range.").arg(when)
+                                         : tr("No alerts match\n%1\n%2.\n\nWiden the time range, or change the query or remove "
+                                              "a pill.")
+                                               .arg(query, when));
         m_empty->setGeometry(m_table->viewport()->rect().adjusted(24, 24, -24, -24));
         m_detail->setAlert(0);
     }
