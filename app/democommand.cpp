@@ -4,8 +4,7 @@
 #include "app/commands.h"
 #include "ingest/ecs/demogenerator.h"
 #include "ingest/ecs/ecsmapper.h"
-#include "ingest/ecs/ecsrecordmapper.h"
-#include "model/recordcodec.h"
+#include "ingest/pipeline/demoloader.h"
 #include "model/alertstore.h"
 
 #include <QCommandLineOption>
@@ -80,9 +79,8 @@ int runDemo(const QStringList &args)
         writeErr(QStringLiteral("falco-explorer demo: --format must be jsonl\n"));
         return 2;
     }
-    DemoGenerator generator(options);
-
     if (raw) {
+        DemoGenerator generator(options);
         QFile out;
         const bool toFile = parser.isSet(output) && parser.value(output) != QStringLiteral("-") && !parser.isSet(toStdout);
         if (toFile) {
@@ -109,7 +107,6 @@ int runDemo(const QStringList &args)
     }
 
     const QString path = databasePath(parser);
-    QDir().mkpath(QFileInfo(path).absolutePath());
     AlertStore store;
     QString error;
     if (!store.open(path, AlertStore::OpenMode::ReadWrite, &error)) {
@@ -118,50 +115,13 @@ int runDemo(const QStringList &args)
     }
     MapOptions mapOptions;
     mapOptions.logFilePath = QStringLiteral("/var/log/falco/events.log");
-    mapOptions.readTimeMs = QDateTime::currentMSecsSinceEpoch();
-    const AlertOrigin origin = EcsRecordMapper::origin(mapOptions, mapOptions.logFilePath);
-    // A new store's dictionary is trained on the first alerts, before any is compressed.
-    std::vector<QByteArray> first;
-    while (!generator.atEnd() && first.size() < 2000)
-        first.push_back(generator.next());
-    if (store.codec()->activeDictionary() == 0) {
-        const std::vector<QByteArrayView> samples(first.begin(), first.end());
-        store.trainDictionary(samples);
-    }
-    qint64 stored = 0, duplicates = 0, offset = 0;
-    AlertBatch batch;
-    const auto flush = [&]() {
-        const InsertResult r = store.insert(batch, &error);
-        stored += r.stored;
-        duplicates += r.duplicates;
-        batch.clear();
-        return error.isEmpty();
-    };
-    const auto add = [&](const QByteArray &line) {
-        mapOptions.logOffset = offset;
-        offset += line.size() + 1;
-        MapResult result = mapLine(line, mapOptions);
-        if (result.status == MapResult::Status::Alert) {
-            EcsRecordMapper::keepOriginal(&result.alert, line, origin, mapOptions, *store.codec());
-            batch.append(std::move(result.alert));
-        }
-        return batch.size() < 10000 || flush();
-    };
-    bool storedAll = true;
-    for (const QByteArray &line : first)
-        storedAll = storedAll && add(line);
-    while (storedAll && !generator.atEnd())
-        storedAll = add(generator.next());
-    if (storedAll && !batch.isEmpty())
-        storedAll = flush();
-    if (!storedAll) {
+    DemoLoadResult loaded;
+    if (!loadDemoAlerts(&store, options, mapOptions, &loaded, &error)) {
         writeErr(QStringLiteral("falco-explorer demo: store error: %1\n").arg(error));
         return 1;
     }
-    if (!store.optimize(&error)) {
-        writeErr(QStringLiteral("falco-explorer demo: %1\n").arg(error));
-        return 1;
-    }
+    const qint64 stored = loaded.stored;
+    const qint64 duplicates = loaded.duplicates;
     writeErr(QStringLiteral("Stored %1 demo alert(s) in %2 (%3 already there)\n").arg(stored).arg(path).arg(duplicates));
     return 0;
 }

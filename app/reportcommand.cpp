@@ -37,7 +37,11 @@ int runReport(int &argc, char **argv)
     addStoreFilterOptions(parser);   // --db, --query, --from, --to
     const QCommandLineOption output(QStringList{QStringLiteral("o"), QStringLiteral("output")},
                                     QStringLiteral("The report file: .pdf, .html or .htm (required)."), QStringLiteral("FILE"));
-    parser.addOptions({output});
+    const QCommandLineOption page(QStringLiteral("page"),
+                                            QStringLiteral("PDF paper size: a4 or letter (default: letter in the United States, "
+                                                           "Canada, Mexico and the Philippines, else a4)."),
+                                            QStringLiteral("SIZE"));
+    parser.addOptions({output, page});
     int exitCode = 0;
     if (!parseCommandLine(parser, QStringLiteral("report"), QString::fromLatin1(s_description), args, &exitCode))
         return exitCode;
@@ -51,6 +55,18 @@ int runReport(int &argc, char **argv)
         writeErr(QStringLiteral("falco-explorer report: %1: use a .pdf, .html or .htm file name\n").arg(file));
         return 2;
     }
+    QPageSize::PageSizeId pageSize = ReportExporter::defaultPageSize();
+    if (parser.isSet(page)) {
+        const QString value = parser.value(page).toLower();
+        if (value == u"a4") {
+            pageSize = QPageSize::A4;
+        } else if (value == u"letter") {
+            pageSize = QPageSize::Letter;
+        } else {
+            writeErr(QStringLiteral("falco-explorer report: --page %1: expected a4 or letter\n").arg(parser.value(page)));
+            return 2;
+        }
+    }
     const qint64 nowMs = QDateTime::currentMSecsSinceEpoch();
     AlertFilter filter;
     if (!filterFromOptions(parser, QStringLiteral("report"), nowMs, &filter))
@@ -59,7 +75,7 @@ int runReport(int &argc, char **argv)
     if (!openStoreForReading(parser, QStringLiteral("report"), nullptr))
         return 1;
     const QString path = databasePath(parser);
-    if (!exportReport(path, filter, file, &error)) {
+    if (!exportReport(path, filter, file, &error, pageSize)) {
         writeErr(QStringLiteral("falco-explorer report: %1\n").arg(error));
         return 1;
     }

@@ -8,7 +8,7 @@ PACKAGES=(
     cmake ninja-build g++ ccache file dpkg-dev
     qt6-base-dev libqt6opengl6-dev qt6-charts-dev libqt6sql6-sqlite libxkbcommon-dev
     nlohmann-json3-dev libsqlite3-dev zlib1g-dev libzstd-dev pkg-config libsimdjson-dev qtkeychain-qt6-dev
-    xvfb xauth imagemagick x11-apps fonts-dejavu-core libgl1-mesa-dri
+    xvfb xauth xdotool imagemagick x11-apps fonts-dejavu-core libgl1-mesa-dri
     openssl rsyslog bsdutils poppler-utils sqlite3
 )
 

@@ -13,7 +13,10 @@
 #include <QPieSeries>
 #include <QPieSlice>
 
+#include <QtMath>
+
 #include <algorithm>
+#include <cmath>
 
 namespace fe {
 
@@ -116,6 +119,7 @@ DashboardPriorityChart::DashboardPriorityChart(QWidget *parent)
     layout->addWidget(m_legend, 0, Qt::AlignVCenter);
 
     connect(m_legend, &DashboardPriorityLegend::activated, this, &DashboardPriorityChart::priorityActivated);
+    m_view->installEventFilter(this);
 }
 
 QVector<Bucket> DashboardPriorityChart::pieSlices(const QVector<Bucket> &byPriority)
@@ -165,7 +169,7 @@ void DashboardPriorityChart::setBuckets(const QVector<Bucket> &byPriority, bool 
         slice->setLabelColor(text);
         // Labels outside the pie; tiny slices go unlabelled (the legend carries them) so labels never pile up.
         slice->setLabelPosition(QPieSlice::LabelOutside);
-        slice->setLabelVisible(total > 0 && double(b.count) / double(total) >= 0.03);
+        slice->setLabelVisible(false);   // fitLabels() decides
         slice->setProperty("priorityName", other ? QString() : b.key);
         connect(slice, &QPieSlice::clicked, this, [this, slice] {
             const QString key = slice->property("priorityName").toString();
@@ -176,6 +180,54 @@ void DashboardPriorityChart::setBuckets(const QVector<Bucket> &byPriority, bool 
         m_series->append(slice);
     }
     m_legend->setBuckets(byPriority, dark);
+    m_total = total;
+    fitLabels();
+}
+
+bool DashboardPriorityChart::eventFilter(QObject *watched, QEvent *event)
+{
+    // The chart view's own size decides (the layout resizes it after this widget).
+    if (watched == m_view && event->type() == QEvent::Resize)
+        fitLabels();
+    return QWidget::eventFilter(watched, event);
+}
+
+void DashboardPriorityChart::fitLabels()
+{
+    // Where QtCharts puts an outside label: at the end of an arm of 15 % of the radius in the middle of its slice,
+    // the text to the right of it on the right half and to the left on the left half. A label that would leave the
+    // chart's area is elided by QtCharts ("No…"): labels are shown only if all of them fit whole.
+    const QFontMetricsF fm(m_view->chart()->font());
+    const QRectF area = QRectF(m_view->rect()).adjusted(2, 2, -2, -2);
+    const auto labelled = [this](const QPieSlice *slice) { return m_total > 0 && slice->value() / double(m_total) >= 0.03; };
+    const auto fits = [&](double pieSize) {
+        const double radius = pieSize * qMin(area.width(), area.height()) / 2;
+        bool any = false;
+        for (const QPieSlice *slice : m_series->slices()) {
+            if (!labelled(slice))
+                continue;
+            any = true;
+            const double angle = qDegreesToRadians(slice->startAngle() + slice->angleSpan() / 2);
+            const QPointF anchor = area.center() + QPointF(std::sin(angle), -std::cos(angle)) * radius * 1.15;
+            const double width = fm.horizontalAdvance(slice->label()) + 6;
+            const QRectF text = std::sin(angle) >= 0 ? QRectF(anchor.x(), anchor.y() - fm.height() / 2, width, fm.height())
+                                                     : QRectF(anchor.x() - width, anchor.y() - fm.height() / 2, width, fm.height());
+            if (!area.contains(text))
+                return false;
+        }
+        return any;
+    };
+    double size = 0.62;
+    m_labelsShown = fits(size);
+    if (!m_labelsShown && fits(0.5)) {
+        size = 0.5;
+        m_labelsShown = true;
+    }
+    if (!m_labelsShown)
+        size = 0.8;   // no labels to make room for: the pie takes it
+    m_series->setPieSize(size);
+    for (QPieSlice *slice : m_series->slices())
+        slice->setLabelVisible(m_labelsShown && labelled(slice));
 }
 
 } // namespace fe

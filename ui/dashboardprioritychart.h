@@ -15,6 +15,8 @@ class DashboardPriorityLegend;
 // "Alerts by Priority": Kibana's pie (at most 8 slices ordered by count ascending, the rest as "Other",
 // percentage labels) in Falco's priority colours, with a legend beside it ordered Emergency → Debug
 // that also gives each count. Clicking a slice or a legend row asks to filter on that priority.
+// Labels are drawn only where they fit whole beside the pie (it shrinks a little first); otherwise the legend,
+// which has every name and share, stands alone: never "No…" or "War…".
 class DashboardPriorityChart : public QWidget
 {
     Q_OBJECT
@@ -28,6 +30,8 @@ public:
     void setBuckets(const QVector<Bucket> &byPriority, bool dark);
     QPieSeries *series() const { return m_series; }
     QChartView *chartView() const { return m_view; }
+    // Whether the slice labels are drawn (they fit beside the pie).
+    bool labelsShown() const { return m_labelsShown; }
 
     // The slices Kibana would draw: the largest s_maxSlices buckets ordered by count ascending, then
     // "Other" (key "") holding the rest. Pure, shared with the report.
@@ -38,8 +42,15 @@ public:
 Q_SIGNALS:
     void priorityActivated(const QString &priorityName, bool exclude);
 
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
 private:
+    void fitLabels();
+
     QChartView *m_view;
+    bool m_labelsShown = false;
+    qint64 m_total = 0;
     QPieSeries *m_series;
     DashboardPriorityLegend *m_legend;
 };

@@ -10,6 +10,8 @@
 #include "ui/dashboardprioritychart.h"
 #include "ui/dashboardstreammodel.h"
 #include "ui/dashboardtimechart.h"
+#include "ui/elidemiddledelegate.h"
+#include "ui/filterbar.h"
 #include "ui/filterstate.h"
 #include "ui/mitrematrixwidget.h"
 #include "ui/prioritycolors.h"
@@ -18,8 +20,10 @@
 #include <QApplication>
 #include <QCheckBox>
 #include <QClipboard>
+#include <QDesktopServices>
 #include <QElapsedTimer>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -34,6 +38,7 @@
 #include <QTime>
 #include <QTimer>
 #include <QToolButton>
+#include <QUrl>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -60,6 +65,10 @@ const char s_fieldProperty[] = "feFilterField";
 
 constexpr int s_defaultPollMs = 2000;
 constexpr int s_panelHeight = 330;
+constexpr int s_narrowPanelHeight = 280;   // two columns in a small window: more panels in sight
+constexpr int s_maxMitrePanelHeight = 900;
+constexpr int s_narrowWidth = 1200;   // below it the panels reflow into two columns
+constexpr int s_exportNoticeMs = 30000;
 constexpr qint64 s_columnCacheChunk = 50000; // alerts per step of the background load (~0.2 s)
 
 bool sameFilter(const AlertFilter &a, const AlertFilter &b)
@@ -117,6 +126,9 @@ DashboardView::DashboardView(FilterState *filterState, const QString &databasePa
     , m_filterState(filterState)
     , m_databasePath(databasePath)
     , m_pollTimer(new QTimer(this))
+    , m_filterBar(new FilterBar(filterState, this))
+    , m_exportNotice(new QFrame(this))
+    , m_exportText(new QLabel(m_exportNotice))
     , m_scroll(new QScrollArea(this))
     , m_grid(new QWidget)
     , m_summary(new QLabel(this))
@@ -159,11 +171,42 @@ DashboardView::DashboardView(FilterState *filterState, const QString &databasePa
     m_liveCheck->setChecked(true);
 
     auto *header = new QHBoxLayout;
-    header->setContentsMargins(8, 6, 8, 0);
+    header->setContentsMargins(8, 2, 8, 0);
     header->addWidget(m_summary, 1);
     header->addWidget(m_status);
     header->addWidget(m_liveCheck);
     header->addWidget(m_exportButton);
+
+    // Where the last report went, with a way to it.
+    m_exportNotice->setObjectName(QStringLiteral("exportNotice"));
+    m_exportNotice->setFrameShape(QFrame::StyledPanel);
+    m_exportNotice->setAutoFillBackground(true);
+    m_exportNotice->setBackgroundRole(QPalette::ToolTipBase);
+    m_exportNotice->setVisible(false);
+    m_exportText->setObjectName(QStringLiteral("exportNoticeText"));
+    m_exportText->setTextFormat(Qt::PlainText);
+    m_exportText->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_exportText->setForegroundRole(QPalette::ToolTipText);
+    auto *openFolder = new QToolButton(m_exportNotice);
+    openFolder->setObjectName(QStringLiteral("openFolderButton"));
+    openFolder->setText(tr("Open folder"));
+    auto *openFile = new QToolButton(m_exportNotice);
+    openFile->setObjectName(QStringLiteral("openFileButton"));
+    openFile->setText(tr("Open"));
+    auto *closeNotice = new QToolButton(m_exportNotice);
+    closeNotice->setText(QStringLiteral("✕"));
+    closeNotice->setAutoRaise(true);
+    auto *noticeLayout = new QHBoxLayout(m_exportNotice);
+    noticeLayout->setContentsMargins(8, 2, 4, 2);
+    noticeLayout->addWidget(m_exportText, 1);
+    noticeLayout->addWidget(openFolder);
+    noticeLayout->addWidget(openFile);
+    noticeLayout->addWidget(closeNotice);
+    connect(openFolder, &QToolButton::clicked, this, [this] {
+        QDesktopServices::openUrl(QUrl::fromLocalFile(QFileInfo(m_exportPath).absolutePath()));
+    });
+    connect(openFile, &QToolButton::clicked, this, [this] { QDesktopServices::openUrl(QUrl::fromLocalFile(m_exportPath)); });
+    connect(closeNotice, &QToolButton::clicked, m_exportNotice, &QWidget::hide);
 
     // Panels on a 6-column grid (Kibana's 48-unit rows, adapted so the time chart gets room).
     auto *grid = new QGridLayout(m_grid);
@@ -242,18 +285,24 @@ DashboardView::DashboardView(FilterState *filterState, const QString &databasePa
     m_scroll->setWidgetResizable(true);
     m_scroll->setFrameShape(QFrame::NoFrame);
 
+    auto *bar = new QVBoxLayout;
+    bar->setContentsMargins(8, 6, 8, 0);
+    bar->addWidget(m_filterBar);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(4);
+    layout->addLayout(bar);
     layout->addLayout(header);
+    layout->addWidget(m_exportNotice);
     layout->addWidget(m_errorLabel);
     layout->addWidget(m_scroll, 1);
 
     // Interactions: every click becomes a clause of the shared filter.
     connect(m_timeChart, &DashboardTimeChart::rangeSelected, this, [this](qint64 from, qint64 to) {
         if (m_filterState)
-            m_filterState->setAbsoluteRange(from, to);
+            m_filterState->zoomToRange(from, to);   // the filter bar's Back returns to the range before
     });
+    connect(m_filterBar, &FilterBar::rerunRequested, this, &DashboardView::refresh);
     connect(m_stackedButton, &QToolButton::toggled, this, [this](bool on) {
         m_timeChart->setMode(on ? DashboardTimeChart::Mode::ByPriority : DashboardTimeChart::Mode::Total);
     });
@@ -268,22 +317,45 @@ DashboardView::DashboardView(FilterState *filterState, const QString &databasePa
             filterOn(s_fieldTactic, tactic, false);
             filterOn(s_fieldTechnique, technique, false);
         } else if (!tactic.isNull() && !technique.isNull()) {
-            // Excluding a cell means "not (tactic and technique)": one clause, not two.
+            // Excluding a cell means "not (tactic and technique)": one pill, not two.
             const auto term = [](const QString &field, const QString &value) {
-                return value.isEmpty() ? QStringLiteral("not %1:*").arg(field) : queryClause(field, value);
+                return FilterPill::match(field, value.isEmpty() ? QStringLiteral("") : value).positiveQuery();
             };
-            addRawClause(QStringLiteral("not (%1 and %2)").arg(term(s_fieldTactic, tactic), term(s_fieldTechnique, technique)));
+            if (m_filterState) {
+                m_filterState->addPill(FilterPill::custom(
+                    QStringLiteral("%1 and %2").arg(term(s_fieldTactic, tactic), term(s_fieldTechnique, technique)),
+                    tr("%1 × %2").arg(MitreMatrixLayout::tacticTitle(tactic), MitreMatrixLayout::techniqueTitle(technique)),
+                    true));
+            }
         } else if (!tactic.isNull()) {
             filterOn(s_fieldTactic, tactic, exclude);
         } else {
             filterOn(s_fieldTechnique, technique, exclude);
         }
     });
+    // A plain click on the stream selects; filtering is explicit (Alt+click excludes, the context menu does both),
+    // so that a stray click on a cell never filters the whole dashboard.
+    stream->setContextMenuPolicy(Qt::CustomContextMenu);
+    stream->setToolTip(tr("Double-click an alert to open it in the Explorer; right-click a cell to filter on it"));
     connect(stream, &QTableView::clicked, this, [this](const QModelIndex &index) {
         const QString field = index.data(DashboardStreamModel::FieldRole).toString();
-        if (!field.isEmpty())
-            filterOn(field, index.data(DashboardStreamModel::FilterValueRole).toString(),
-                     QApplication::keyboardModifiers() & Qt::AltModifier);
+        if (!field.isEmpty() && (QApplication::keyboardModifiers() & Qt::AltModifier))
+            filterOn(field, index.data(DashboardStreamModel::FilterValueRole).toString(), true);
+    });
+    connect(stream, &QTableView::customContextMenuRequested, this, [this, stream](const QPoint &pos) {
+        const QModelIndex index = stream->indexAt(pos);
+        const QString field = index.data(DashboardStreamModel::FieldRole).toString();
+        if (field.isEmpty())
+            return;
+        const QString value = index.data(DashboardStreamModel::FilterValueRole).toString();
+        QMenu menu(this);
+        menu.addAction(tr("Filter for this value"), this, [this, field, value] { filterOn(field, value, false); });
+        menu.addAction(tr("Filter out this value"), this, [this, field, value] { filterOn(field, value, true); });
+        menu.addSeparator();
+        menu.addAction(tr("Open in the Explorer"), this, [this, index] {
+            Q_EMIT alertActivated(index.data(DashboardStreamModel::AlertIdRole).toLongLong());
+        });
+        menu.exec(stream->viewport()->mapToGlobal(pos));
     });
     connect(stream, &QTableView::doubleClicked, this, [this](const QModelIndex &index) {
         Q_EMIT alertActivated(index.data(DashboardStreamModel::AlertIdRole).toLongLong());
@@ -342,6 +414,7 @@ DashboardPanel *DashboardView::addPanel(const QString &title, QWidget *content, 
     auto *panel = new DashboardPanel(title, content, m_grid);
     panel->setMinimumHeight(s_panelHeight);
     static_cast<QGridLayout *>(m_grid->layout())->addWidget(panel, row, column, 1, columnSpan);
+    m_placements.append({panel, row, column, columnSpan});
     return panel;
 }
 
@@ -370,6 +443,8 @@ QTableView *DashboardView::makeTable(const QString &objectName, QAbstractItemMod
     table->horizontalHeader()->setSectionResizeMode(DashboardBucketModel::KeyColumn, QHeaderView::Stretch);
     table->horizontalHeader()->setHighlightSections(false);
     table->setItemDelegateForColumn(DashboardBucketModel::CountColumn, new DashboardBarDelegate(table));
+    // Host names, pods and images differ at their ends ("ip-10-0-24-212.eu-west-1…"): elide in the middle.
+    table->setItemDelegateForColumn(DashboardBucketModel::KeyColumn, new ElideMiddleDelegate(table));
     table->setToolTip(tr("Click a row to filter on it, Alt+click to exclude it; right-click for more"));
 
     const auto keyOf = [](const QModelIndex &index) -> std::optional<QString> {
@@ -416,22 +491,55 @@ void DashboardView::filterOn(const QString &field, const QString &value, bool ex
 {
     if (!m_filterState)
         return;
-    // The "(empty)" bucket: alerts without the field.
-    if (value.isEmpty())
-        addRawClause(exclude ? QStringLiteral("%1:*").arg(field) : QStringLiteral("not %1:*").arg(field));
-    else
-        m_filterState->addClause(field, value, exclude);
+    // The "(empty)" bucket: alerts without the field (an empty, not a null, value).
+    m_filterState->addClause(field, value.isEmpty() ? QStringLiteral("") : value, exclude);
 }
 
-void DashboardView::addRawClause(const QString &clause)
+void DashboardView::relayout(bool narrow)
 {
-    if (!m_filterState)
+    m_narrow = narrow;
+    auto *grid = static_cast<QGridLayout *>(m_grid->layout());
+    for (const Placement &p : std::as_const(m_placements)) {
+        grid->removeWidget(p.panel);
+        p.panel->setMinimumHeight(narrow ? s_narrowPanelHeight : s_panelHeight);
+    }
+    fitMitrePanel();
+    if (!narrow) {
+        for (const Placement &p : std::as_const(m_placements))
+            grid->addWidget(p.panel, p.row, p.column, 1, p.span);
         return;
-    const QString query = m_filterState->query().trimmed();
-    if (query.isEmpty())
-        m_filterState->setQuery(clause);
-    else if (!query.endsWith(clause))
-        m_filterState->setQuery(QStringLiteral("(%1) and %2").arg(query, clause));
+    }
+    // Two columns: the wide panels (time, stream, matrix) take a row, the others pair up in their order.
+    int row = 0, column = 0;
+    for (const Placement &p : std::as_const(m_placements)) {
+        const bool wide = p.span >= 4;
+        if (wide && column != 0) {
+            ++row;
+            column = 0;
+        }
+        grid->addWidget(p.panel, row, column, 1, wide ? 6 : 3);
+        column += wide ? 6 : 3;
+        if (column >= 6) {
+            ++row;
+            column = 0;
+        }
+    }
+}
+
+void DashboardView::fitMitrePanel()
+{
+    // The whole matrix without a scroll bar of its own, up to a height past which the dashboard scrolls anyway.
+    const int chrome = m_mitrePanel->sizeHint().height() - m_mitrePanel->content()->sizeHint().height();
+    const int wanted = m_mitre->minimumSizeHint().height() + qMax(0, chrome) + 4;
+    m_mitrePanel->setMinimumHeight(qBound(m_narrow ? s_narrowPanelHeight : s_panelHeight, wanted, s_maxMitrePanelHeight));
+}
+
+void DashboardView::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    const bool narrow = width() < s_narrowWidth;
+    if (narrow != m_narrow)
+        relayout(narrow);
 }
 
 void DashboardView::setDatabasePath(const QString &path)
@@ -596,6 +704,7 @@ void DashboardView::applyPanels()
     m_rulesChart->setBuckets(d.byRule, priorityColor(Priority::Notice, dark), dark);
     m_streamModel->setAlerts(m_stream, dark);
     m_mitre->setCells(d.mitre);
+    fitMitrePanel();
     m_sources->setBuckets(d.bySource);
     m_images->setBuckets(d.byImage);
     m_namespaces->setBuckets(d.byNamespace);
@@ -607,12 +716,17 @@ void DashboardView::exportReport()
     const QString name = QStringLiteral("falco-report-%1.pdf").arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmm")));
     const QString path = QFileDialog::getSaveFileName(this, tr("Export report"), dir + QLatin1Char('/') + name,
                                                       tr("PDF document (*.pdf);;Self-contained HTML (*.html *.htm)"));
-    if (path.isEmpty())
-        return;
+    if (!path.isEmpty())
+        exportReportTo(path);
+}
+
+void DashboardView::exportReportTo(const QString &path)
+{
     const AlertFilter filter = m_filterState ? m_filterState->filter() : AlertFilter{};
     const QString db = m_databasePath;
     QPointer<DashboardView> self(this);
     m_exportButton->setEnabled(false);
+    m_status->setText(tr("Exporting the report…"));
     (void)QtConcurrent::run([self, db, filter, path] {
         QString error;
         const bool ok = fe::exportReport(db, filter, path, &error);
@@ -620,9 +734,27 @@ void DashboardView::exportReport()
             if (!self)
                 return;
             self->m_exportButton->setEnabled(true);
-            self->m_status->setText(ok ? tr("Report saved to %1").arg(path) : tr("Report failed: %1").arg(error));
+            self->m_status->clear();
+            self->showExportNotice(ok, ok ? path : error);
             Q_EMIT self->reportExported(ok, ok ? path : error);
         }, Qt::QueuedConnection);
+    });
+}
+
+void DashboardView::showExportNotice(bool ok, const QString &pathOrError)
+{
+    m_exportPath = ok ? QFileInfo(pathOrError).absoluteFilePath() : QString();
+    m_exportText->setText(ok ? tr("Report saved to %1").arg(m_exportPath) : tr("The report could not be written: %1").arg(pathOrError));
+    for (QToolButton *b : m_exportNotice->findChildren<QToolButton *>()) {
+        if (b->objectName() == u"openFolderButton" || b->objectName() == u"openFileButton")
+            b->setVisible(ok);
+    }
+    m_exportNotice->setVisible(true);
+    Q_EMIT statusMessage(m_exportText->text());
+    // The notice stays a while, then leaves the room to the panels (the status bar keeps the message a moment).
+    QTimer::singleShot(s_exportNoticeMs, this, [this, path = m_exportPath] {
+        if (path == m_exportPath)
+            m_exportNotice->hide();
     });
 }
 

@@ -10,6 +10,7 @@
 
 class QAbstractItemModel;
 class QCheckBox;
+class QFrame;
 class QLabel;
 class QScrollArea;
 class QSortFilterProxyModel;
@@ -27,15 +28,17 @@ class DashboardPanel;
 class DashboardPriorityChart;
 class DashboardStreamModel;
 class DashboardTimeChart;
+class FilterBar;
 class FilterState;
 class MitreMatrixWidget;
 
-// The "[Logs Falco] Alerts Overview" dashboard rebuilt natively (PIPELINE.md §6) plus a MITRE ATT&CK
-// matrix, sources, images and namespaces. Every panel follows the shared FilterState (query + time
-// range); clicking a bar, slice, row or cell adds a field:value clause to it (Alt+click: exclude), and
-// dragging across the time chart narrows the time range. Aggregates are computed on the thread pool
-// with a ReadOnly store of their own; a generation counter drops results for an outdated filter.
-// While visible, the view polls the store's newest id and refreshes when live ingest adds alerts.
+// The "[Logs Falco] Alerts Overview" dashboard of Elastic's Falco integration rebuilt natively, plus a MITRE ATT&CK
+// matrix, sources, images and namespaces, under the same filter bar as the explorer (query, time range, pills). Every
+// panel follows the shared FilterState; clicking a bar, slice, row or cell adds a pill to it (Alt+click: an excluding
+// one), and dragging across the time chart zooms into that range (Back returns). Below 1200 px the panels reflow
+// into two columns. Aggregates are computed on the thread pool with a ReadOnly store of their own; a generation
+// counter drops results for an outdated filter. While visible, the view polls the store's newest id and refreshes
+// when live ingest adds alerts.
 class DashboardView : public QWidget
 {
     Q_OBJECT
@@ -52,6 +55,11 @@ public:
     const QVector<AlertSummary> &streamAlerts() const { return m_stream; }
     QString errorText() const { return m_error; }
     bool isBusy() const { return m_running; }
+    FilterBar *filterBar() const { return m_filterBar; }
+    // Whether the panels are in the two-column layout of narrow windows.
+    bool isNarrow() const { return m_narrow; }
+    // The notice an export leaves ("Report saved to … Open folder"); hidden until an export finished.
+    QFrame *exportNotice() const { return m_exportNotice; }
 
     // How often to check for new alerts while visible, in ms; 0 disables auto-refresh.
     int autoRefreshInterval() const;
@@ -65,6 +73,8 @@ public Q_SLOTS:
     void refresh();
     // Asks for a file name and writes the PDF or HTML report for the current filter off the GUI thread.
     void exportReport();
+    // The same to path, without asking.
+    void exportReportTo(const QString &path);
 
 Q_SIGNALS:
     // A new result is on screen (or an error: errorText()).
@@ -73,9 +83,11 @@ Q_SIGNALS:
     void alertActivated(qint64 id);
     // A report export finished: ok, and the file or the error.
     void reportExported(bool ok, const QString &pathOrError);
+    void statusMessage(const QString &text);
 
 protected:
     void showEvent(QShowEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
     void changeEvent(QEvent *event) override;
 
 private:
@@ -85,14 +97,23 @@ private:
     void apply(const Result &result);
     void applyPanels();
     void filterOn(const QString &field, const QString &value, bool exclude);
-    // A clause FilterState::addClause cannot express (field existence, NOT of a pair), ANDed to the query.
-    void addRawClause(const QString &clause);
+    void relayout(bool narrow);
+    void fitMitrePanel();
+    void showExportNotice(bool ok, const QString &pathOrError);
     void pollForNewAlerts();
     // Holds the store's column cache and loads it in the background, so that queries are counted from memory.
     void loadColumnCache();
     QTableView *makeTable(const QString &objectName, QAbstractItemModel *model, const QString &field, int sortColumn,
                           Qt::SortOrder order);
     DashboardPanel *addPanel(const QString &title, QWidget *content, int row, int column, int columnSpan);
+
+    struct Placement
+    {
+        DashboardPanel *panel;
+        int row, column, span;   // on the wide 6-column grid
+    };
+    QVector<Placement> m_placements;
+    bool m_narrow = false;
 
     QPointer<FilterState> m_filterState;
     QString m_databasePath;
@@ -110,6 +131,10 @@ private:
     bool m_pendingOnlyIfChanged = true;
 
     QTimer *m_pollTimer;
+    FilterBar *m_filterBar;
+    QFrame *m_exportNotice;
+    QLabel *m_exportText;
+    QString m_exportPath;
     QScrollArea *m_scroll;
     QWidget *m_grid;
     QLabel *m_summary;

@@ -225,6 +225,14 @@ void DetailPane::setDatabasePath(const QString &path)
     setAlert(0);
 }
 
+void DetailPane::focusFields()
+{
+    m_tabs->setCurrentIndex(0);
+    m_tree->setFocus(Qt::ShortcutFocusReason);
+    if (!m_tree->currentIndex().isValid() && m_tree->model()->rowCount() > 0)
+        m_tree->setCurrentIndex(m_tree->model()->index(0, 0));
+}
+
 void DetailPane::setAlert(qint64 id)
 {
     m_id = id;

@@ -44,6 +44,8 @@ public:
     // The ancestry chain shown, newest process first ("bash -i", "sshd", ...).
     QStringList ancestry() const { return m_chain; }
     void waitForIdle();
+    // Puts the keyboard focus on the field tree (Enter in the explorer's table opens the detail here).
+    void focusFields();
 
     // Builds the field tree and ancestry for a document (public for tests).
     void showDocument(qint64 id, const QByteArray &json, int triage, const QVector<TriageNote> &notes);

@@ -2,22 +2,19 @@
 #include "ui/explorerview.h"
 
 #include "model/alerttablemodel.h"
-#include "model/querylanguage.h"
 #include "ui/detailpane.h"
+#include "ui/elidemiddledelegate.h"
 #include "ui/facetpanel.h"
+#include "ui/filterbar.h"
 #include "ui/filterstate.h"
 #include "ui/prioritydelegate.h"
 #include "ui/querylineedit.h"
 
+#include <QAction>
 #include <QApplication>
 #include <QCheckBox>
 #include <QClipboard>
-#include <QComboBox>
 #include <QDataStream>
-#include <QDateTimeEdit>
-#include <QDialog>
-#include <QDialogButtonBox>
-#include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QInputDialog>
@@ -26,6 +23,7 @@
 #include <QMenu>
 #include <QPointer>
 #include <QPushButton>
+#include <QResizeEvent>
 #include <QScrollBar>
 #include <QShortcut>
 #include <QSplitter>
@@ -39,8 +37,19 @@
 namespace fe {
 
 namespace {
-constexpr int kCustomRange = -2;
+
+// Below this width the detail pane goes under the table.
+constexpr int s_besideMinWidth = 1280;
+constexpr quint32 s_stateVersion = 2;
+
+QString filterKey(const AlertFilter &f, const FilterState *state)
+{
+    // A relative range moves with the clock: its preset, not its resolved bounds, tells one filter from another.
+    return f.query + u'\x1f'
+        + (state->isRelative() ? QString::number(state->relativeMs()) : QStringLiteral("%1-%2").arg(f.fromMs).arg(f.toMs));
 }
+
+} // namespace
 
 ExplorerView::ExplorerView(FilterState *filterState, QWidget *parent)
     : QWidget(parent)
@@ -49,32 +58,21 @@ ExplorerView::ExplorerView(FilterState *filterState, QWidget *parent)
 {
     m_model = new AlertTableModel(this);
 
-    // Filter bar
-    m_query = new QueryLineEdit(this);
-    m_query->setObjectName(QStringLiteral("queryEdit"));
-    m_range = new QComboBox(this);
-    m_range->setObjectName(QStringLiteral("timeRange"));
-    for (const FilterState::Preset &p : FilterState::relativePresets())
-        m_range->addItem(p.label, p.ms);
-    m_range->addItem(tr("Custom range…"), kCustomRange);
-    auto *apply = new QPushButton(tr("Apply"), this);
-    apply->setToolTip(tr("Apply the filter (Enter)"));
+    // Filter bar, with the explorer's own controls at its end.
+    m_bar = new FilterBar(filterState, this);
     m_newButton = new QPushButton(this);
     m_newButton->setObjectName(QStringLiteral("newAlertsButton"));
     m_newButton->setVisible(false);
     m_newButton->setToolTip(tr("Show the alerts that arrived since the view was loaded (F5)"));
     m_follow = new QCheckBox(tr("Follow live"), this);
+    m_follow->setObjectName(QStringLiteral("followLive"));
     m_follow->setToolTip(tr("Take in new alerts as they arrive (Ctrl+Shift+F)"));
     m_count = new QLabel(this);
+    m_count->setObjectName(QStringLiteral("explorerCount"));
     m_count->setTextFormat(Qt::PlainText);
-    auto *bar = new QHBoxLayout;
-    bar->setContentsMargins(0, 0, 0, 0);
-    bar->addWidget(m_query, 1);
-    bar->addWidget(m_range);
-    bar->addWidget(apply);
-    bar->addWidget(m_newButton);
-    bar->addWidget(m_follow);
-    bar->addWidget(m_count);
+    m_bar->addTrailingWidget(m_newButton);
+    m_bar->addTrailingWidget(m_follow);
+    m_bar->addTrailingWidget(m_count);
 
     // Table
     m_table = new QTableView(this);
@@ -98,59 +96,78 @@ ExplorerView::ExplorerView(FilterState *filterState, QWidget *parent)
     m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 8);
     m_table->setItemDelegateForColumn(AlertTableModel::PriorityColumn, new PriorityDelegate(AlertTableModel::PriorityRole, m_table));
+    auto *middle = new ElideMiddleDelegate(m_table);
+    m_table->setItemDelegateForColumn(AlertTableModel::HostColumn, middle);
+    m_table->setItemDelegateForColumn(AlertTableModel::ContainerColumn, middle);
     QHeaderView *header = m_table->horizontalHeader();
     header->setSectionsMovable(true);
     header->setContextMenuPolicy(Qt::CustomContextMenu);
-    header->setStretchLastSection(false);
     header->setSortIndicatorShown(true);
     header->setSortIndicator(AlertTableModel::TimeColumn, Qt::DescendingOrder);
     m_table->setSortingEnabled(true);
     const QFontMetrics fm = m_table->fontMetrics();
+    const int x = fm.horizontalAdvance(QLatin1Char('x'));
     header->resizeSection(AlertTableModel::TimeColumn, fm.horizontalAdvance(QStringLiteral("2024-05-07 18:54:19.341")) + 16);
     header->resizeSection(AlertTableModel::PriorityColumn, fm.horizontalAdvance(QStringLiteral("Informational")) + 20);
-    header->resizeSection(AlertTableModel::RuleColumn, fm.horizontalAdvance(QLatin1Char('x')) * 34);
-    header->resizeSection(AlertTableModel::HostColumn, fm.horizontalAdvance(QLatin1Char('x')) * 14);
-    header->resizeSection(AlertTableModel::ContainerColumn, fm.horizontalAdvance(QLatin1Char('x')) * 20);
-    header->resizeSection(AlertTableModel::ProcessColumn, fm.horizontalAdvance(QLatin1Char('x')) * 12);
-    header->resizeSection(AlertTableModel::UserColumn, fm.horizontalAdvance(QLatin1Char('x')) * 8);
-    header->resizeSection(AlertTableModel::OutputColumn, fm.horizontalAdvance(QLatin1Char('x')) * 60);
-    header->setSectionResizeMode(AlertTableModel::OutputColumn, QHeaderView::Interactive);
+    header->resizeSection(AlertTableModel::TriageColumn, fm.horizontalAdvance(QStringLiteral("False positive")) + 16);
+    header->resizeSection(AlertTableModel::RuleColumn, x * 28);
+    header->resizeSection(AlertTableModel::HostColumn, x * 17);
+    header->resizeSection(AlertTableModel::ContainerColumn, x * 16);
+    header->resizeSection(AlertTableModel::ProcessColumn, x * 10);
+    header->resizeSection(AlertTableModel::UserColumn, x * 8);
+    header->resizeSection(AlertTableModel::OutputColumn, x * 60);
+    // The triage status is what the analyst acts on: right after the priority, not past the output text.
+    header->moveSection(header->visualIndex(AlertTableModel::TriageColumn), header->visualIndex(AlertTableModel::PriorityColumn) + 1);
+    // The output, last, takes the room that is left.
+    header->setStretchLastSection(true);
     m_table->setColumnHidden(AlertTableModel::UserColumn, true);
+
+    // "No alerts match …", over the empty table.
+    m_empty = new QLabel(m_table->viewport());
+    m_empty->setObjectName(QStringLiteral("emptyMessage"));
+    m_empty->setTextFormat(Qt::PlainText);
+    m_empty->setAlignment(Qt::AlignCenter);
+    m_empty->setWordWrap(true);
+    m_empty->setForegroundRole(QPalette::PlaceholderText);
+    m_empty->setVisible(false);
 
     m_facets = new FacetPanel(this);
     m_facets->setObjectName(QStringLiteral("facetPanel"));
+    m_facets->setMinimumWidth(m_facets->fontMetrics().horizontalAdvance(QLatin1Char('x')) * 26);   // "Informational 13,461"
     m_detail = new DetailPane(this);
     m_detail->setObjectName(QStringLiteral("detailPane"));
 
-    m_splitter = new QSplitter(Qt::Horizontal, this);
     auto *tableBox = new QWidget(this);
     auto *tableLayout = new QHBoxLayout(tableBox);
     tableLayout->setContentsMargins(0, 0, 0, 0);
     tableLayout->setSpacing(0);
     tableLayout->addWidget(m_table, 1);
     tableLayout->addWidget(m_rowBar);
+    m_mainSplit = new QSplitter(Qt::Horizontal, this);
+    m_mainSplit->setObjectName(QStringLiteral("tableDetailSplitter"));
+    m_mainSplit->addWidget(tableBox);
+    m_mainSplit->addWidget(m_detail);
+    m_mainSplit->setStretchFactor(0, 1);
+    m_mainSplit->setStretchFactor(1, 0);
+    m_mainSplit->setChildrenCollapsible(true);
+    m_splitter = new QSplitter(Qt::Horizontal, this);
+    m_splitter->setObjectName(QStringLiteral("facetSplitter"));
     m_splitter->addWidget(m_facets);
-    m_splitter->addWidget(tableBox);
-    m_splitter->addWidget(m_detail);
+    m_splitter->addWidget(m_mainSplit);
     m_splitter->setStretchFactor(0, 0);
     m_splitter->setStretchFactor(1, 1);
-    m_splitter->setStretchFactor(2, 0);
-    m_splitter->setSizes({300, 900, 420});
+    m_splitter->setSizes({260, 1200});
+    m_mainSplit->setSizes({900, 420});
 
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
-    layout->addLayout(bar);
+    layout->addWidget(m_bar);
     layout->addWidget(m_splitter, 1);
 
     // Wiring
-    connect(m_query, &QLineEdit::returnPressed, this, &ExplorerView::applyQueryText);
-    connect(apply, &QPushButton::clicked, this, &ExplorerView::applyQueryText);
-    connect(m_query, &QLineEdit::textEdited, this, [this](const QString &text) {
-        const CompiledQuery q = compileQuery(text, QDateTime::currentMSecsSinceEpoch());
-        m_query->setError(q.error, q.ok ? -1 : q.errorColumn);
-    });
-    connect(m_range, &QComboBox::activated, this, &ExplorerView::onRangeActivated);
-    connect(m_state, &FilterState::changed, this, &ExplorerView::syncFromState);
+    connect(m_bar, &FilterBar::rerunRequested, this, &ExplorerView::applyFilter);
+    connect(m_bar, &FilterBar::errorChanged, this, &ExplorerView::setStale);
+    connect(m_state, &FilterState::changed, this, &ExplorerView::applyFilter);
     connect(m_facets, &FacetPanel::filterRequested, m_state, &FilterState::addClause);
     connect(m_detail, &DetailPane::filterRequested, m_state, &FilterState::addClause);
     connect(m_facets, &FacetPanel::updated, this, [this] {
@@ -161,15 +178,16 @@ ExplorerView::ExplorerView(FilterState *filterState, QWidget *parent)
                 out << b.key;
             return out;
         };
-        m_query->setFieldValues(QStringLiteral("rule.name"), keys(d.byRule));
-        m_query->setFieldValues(QStringLiteral("host.name"), keys(d.byHost));
-        m_query->setFieldValues(QStringLiteral("tags"), keys(d.byTag));
-        m_query->setFieldValues(QStringLiteral("event.provider"), keys(d.bySource));
-        m_query->setFieldValues(QStringLiteral("container.image.name"), keys(d.byImage));
-        m_query->setFieldValues(QStringLiteral("orchestrator.namespace"), keys(d.byNamespace));
-        m_query->setFieldValues(QStringLiteral("orchestrator.resource.name"), keys(d.byPod));
-        m_query->setFieldValues(QStringLiteral("threat.technique.id"), keys(d.byTechnique));
-        m_query->setFieldValues(QStringLiteral("threat.tactic.name"), keys(d.byTactic));
+        QueryLineEdit *edit = m_bar->queryEdit();
+        edit->setFieldValues(QStringLiteral("rule.name"), keys(d.byRule));
+        edit->setFieldValues(QStringLiteral("host.name"), keys(d.byHost));
+        edit->setFieldValues(QStringLiteral("tags"), keys(d.byTag));
+        edit->setFieldValues(QStringLiteral("event.provider"), keys(d.bySource));
+        edit->setFieldValues(QStringLiteral("container.image.name"), keys(d.byImage));
+        edit->setFieldValues(QStringLiteral("orchestrator.namespace"), keys(d.byNamespace));
+        edit->setFieldValues(QStringLiteral("orchestrator.resource.name"), keys(d.byPod));
+        edit->setFieldValues(QStringLiteral("threat.technique.id"), keys(d.byTechnique));
+        edit->setFieldValues(QStringLiteral("threat.tactic.name"), keys(d.byTactic));
     });
     connect(m_detail, &DetailPane::statusRequested, this, [this](qint64 id, TriageStatus status) {
         runTriage(tr("Status set"), [id, status](const TriageStore &t, QString *e) { return t.setStatus(QVector<qint64>{id}, status, e); });
@@ -181,7 +199,8 @@ ExplorerView::ExplorerView(FilterState *filterState, QWidget *parent)
         });
     });
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex &current) {
-        m_detail->setAlert(current.isValid() ? m_model->idAt(current.row()) : 0);
+        if (!m_stale)
+            m_detail->setAlert(current.isValid() ? m_model->idAt(current.row()) : 0);
     });
     connect(m_table, &QTableView::customContextMenuRequested, this, &ExplorerView::tableContextMenu);
     connect(header, &QHeaderView::customContextMenuRequested, this, &ExplorerView::headerContextMenu);
@@ -191,14 +210,17 @@ ExplorerView::ExplorerView(FilterState *filterState, QWidget *parent)
     });
     connect(m_model, &AlertTableModel::totalCountChanged, this, [this](qint64 total) {
         m_count->setText(tr("%1 alerts").arg(QLocale().toString(total)));
+        updateEmptyMessage();
         Q_EMIT countChanged(total);
     });
     connect(m_model, &AlertTableModel::loadingChanged, this, [this](bool loading) {
         if (loading)
             m_count->setText(tr("Searching…"));
+        updateEmptyMessage();
     });
     connect(m_model, &AlertTableModel::queryFailed, this, [this](const QString &error) {
         m_count->setText(tr("Error"));
+        m_bar->showError(tr("The search failed: %1").arg(error));
         Q_EMIT statusMessage(error);
     });
     connect(m_model, &AlertTableModel::newAlertCountChanged, this, [this](qint64 n) {
@@ -231,19 +253,47 @@ ExplorerView::ExplorerView(FilterState *filterState, QWidget *parent)
     connect(m_liveTimer, &QTimer::timeout, m_model, &AlertTableModel::checkForNewAlerts);
     m_liveTimer->start();
 
-    // Keyboard
-    auto shortcut = [this](const QKeySequence &keys, auto fn) {
-        auto *s = new QShortcut(keys, this);
-        s->setContext(Qt::WidgetWithChildrenShortcut);
-        connect(s, &QShortcut::activated, this, fn);
+    createActions();
+    applyFilter();
+}
+
+ExplorerView::~ExplorerView() = default;
+
+void ExplorerView::createActions()
+{
+    // One QAction per key sequence, owned here; MainWindow shows the same objects in its menus.
+    const auto make = [this](Action which, const QString &text, const QList<QKeySequence> &keys, QWidget *scope,
+                             Qt::ShortcutContext context, auto slot) {
+        auto *a = new QAction(text, this);
+        a->setShortcuts(keys);
+        a->setShortcutContext(context);
+        scope->addAction(a);
+        connect(a, &QAction::triggered, this, slot);
+        m_actions[size_t(which)] = a;
+        return a;
     };
-    shortcut(QKeySequence(Qt::CTRL | Qt::Key_L), [this] { focusQuery(); });
-    shortcut(QKeySequence(Qt::Key_F5), [this] { refresh(); });
-    shortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F), [this] { m_follow->toggle(); });
-    for (int s = 0; s <= int(TriageStatus::FalsePositive); ++s)
-        shortcut(QKeySequence(Qt::ALT | Qt::Key(Qt::Key_1 + s)), [this, s] { setStatusOfSelection(TriageStatus(s)); });
-    shortcut(QKeySequence(Qt::CTRL | Qt::Key_M), [this] { addNoteToSelection(); });
-    shortcut(QKeySequence(Qt::Key_Escape), [this] { m_table->setFocus(); });
+    for (int s = 0; s <= int(TriageStatus::FalsePositive); ++s) {
+        const auto st = TriageStatus(s);
+        make(Action(int(Action::SetNew) + s), tr("Mark %1").arg(TriageStore::statusLabel(st)),
+             {QKeySequence(Qt::ALT | Qt::Key(Qt::Key_1 + s))}, this, Qt::WidgetWithChildrenShortcut,
+             [this, st] { setStatusOfSelection(st); })
+            ->setObjectName(QStringLiteral("markStatus%1").arg(s));
+    }
+    make(Action::AddNote, tr("Add &note…"), {QKeySequence(Qt::CTRL | Qt::Key_M)}, this, Qt::WidgetWithChildrenShortcut,
+         [this] { addNoteToSelection(); });
+    QAction *follow = make(Action::FollowLive, tr("&Follow live"), {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F)}, this,
+                           Qt::WidgetWithChildrenShortcut, [this](bool on) { setFollowLive(on); });
+    follow->setCheckable(true);
+    connect(m_follow, &QCheckBox::toggled, follow, &QAction::setChecked);
+    // The table's own keys: in the query field j, k and Enter are typed and applied.
+    make(Action::NextAlert, tr("Next alert"), {QKeySequence(Qt::Key_J)}, m_table, Qt::WidgetShortcut, [this] { moveCurrent(1); });
+    make(Action::PreviousAlert, tr("Previous alert"), {QKeySequence(Qt::Key_K)}, m_table, Qt::WidgetShortcut,
+         [this] { moveCurrent(-1); });
+    make(Action::OpenDetail, tr("Open the detail"), {QKeySequence(Qt::Key_Return), QKeySequence(Qt::Key_Enter)}, m_table,
+         Qt::WidgetShortcut, [this] { openDetail(); });
+    make(Action::BackToTable, tr("Back to the alerts"), {QKeySequence(Qt::Key_Escape)}, this, Qt::WidgetWithChildrenShortcut,
+         [this] { backToTable(); });
+
     // In the table, Home and End go to the first and last alert (QTableView's own go to the first/last column, which
     // is of no use in a row-per-alert table); the far jump is cheap (AlertTableModel's anchors).
     auto rowJump = [this](const QKeySequence &keys, bool last) {
@@ -261,11 +311,7 @@ ExplorerView::ExplorerView(FilterState *filterState, QWidget *parent)
     };
     rowJump(QKeySequence(Qt::Key_End), true);
     rowJump(QKeySequence(Qt::Key_Home), false);
-
-    syncFromState();
 }
-
-ExplorerView::~ExplorerView() = default;
 
 void ExplorerView::setDatabasePath(const QString &path)
 {
@@ -273,7 +319,13 @@ void ExplorerView::setDatabasePath(const QString &path)
     m_facets->setDatabasePath(path);
     m_detail->setDatabasePath(path);
     m_model->setDatabasePath(path);
+    m_appliedKey.clear();
     applyFilter();
+}
+
+QueryLineEdit *ExplorerView::queryEdit() const
+{
+    return m_bar->queryEdit();
 }
 
 void ExplorerView::syncRowBar()
@@ -315,12 +367,12 @@ void ExplorerView::recenterWindow()
 
 void ExplorerView::focusQuery()
 {
-    m_query->setFocus();
-    m_query->selectAll();
+    m_bar->focusQuery();
 }
 
 void ExplorerView::refresh()
 {
+    m_appliedKey.clear();
     applyFilter();
 }
 
@@ -332,75 +384,131 @@ void ExplorerView::setFollowLive(bool on)
     m_liveTimer->setInterval(on ? 1000 : 2000);
 }
 
-void ExplorerView::applyQueryText()
-{
-    const CompiledQuery q = compileQuery(m_query->text(), QDateTime::currentMSecsSinceEpoch());
-    m_query->setError(q.error, q.ok ? -1 : q.errorColumn);
-    if (!q.ok) {
-        Q_EMIT statusMessage(tr("Query error at column %1: %2").arg(q.errorColumn + 1).arg(q.error));
-        return;
-    }
-    if (m_state->query() == m_query->text())
-        applyFilter();   // Enter on an unchanged query re-runs it
-    else
-        m_state->setQuery(m_query->text());
-}
-
-void ExplorerView::onRangeActivated(int index)
-{
-    const qint64 value = m_range->itemData(index).toLongLong();
-    if (value != kCustomRange) {
-        m_state->setRelativeRange(value);
-        return;
-    }
-    QDialog dialog(this);
-    dialog.setWindowTitle(tr("Time range"));
-    auto *from = new QDateTimeEdit(&dialog);
-    auto *to = new QDateTimeEdit(&dialog);
-    for (QDateTimeEdit *e : {from, to}) {
-        e->setCalendarPopup(true);
-        e->setDisplayFormat(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
-    }
-    const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    from->setDateTime(QDateTime::fromMSecsSinceEpoch(m_state->isRelative() ? now - 24 * 3600000LL : m_state->absoluteFromMs()));
-    to->setDateTime(QDateTime::fromMSecsSinceEpoch(m_state->isRelative() ? now : m_state->absoluteToMs()));
-    auto *form = new QFormLayout(&dialog);
-    form->addRow(tr("From:"), from);
-    form->addRow(tr("To:"), to);
-    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
-    form->addRow(buttons);
-    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
-    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
-    if (dialog.exec() == QDialog::Accepted && from->dateTime() < to->dateTime())
-        m_state->setAbsoluteRange(from->dateTime().toMSecsSinceEpoch(), to->dateTime().toMSecsSinceEpoch());
-    syncFromState();
-}
-
-void ExplorerView::syncFromState()
-{
-    if (m_query->text() != m_state->query()) {
-        m_query->setText(m_state->query());
-        const CompiledQuery q = compileQuery(m_state->query(), QDateTime::currentMSecsSinceEpoch());
-        m_query->setError(q.error, q.ok ? -1 : q.errorColumn);
-    }
-    int index = m_range->findData(m_state->isRelative() ? m_state->relativeMs() : kCustomRange);
-    if (!m_state->isRelative())
-        m_range->setItemText(m_range->count() - 1, m_state->rangeLabel());
-    else
-        m_range->setItemText(m_range->count() - 1, tr("Custom range…"));
-    m_range->setCurrentIndex(std::max(0, index));
-    applyFilter();
-}
-
 void ExplorerView::applyFilter()
 {
     if (m_path.isEmpty())
         return;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     const AlertFilter filter = m_state->filter(now);
+    const QString key = filterKey(filter, m_state);
+    // Another filter: the alert in the detail pane may not be among the results any more.
+    if (key != m_appliedKey) {
+        m_table->selectionModel()->clearCurrentIndex();
+        m_detail->setAlert(0);
+    }
+    m_appliedKey = key;
+    m_bar->clearError();   // what is on screen from now on is the applied filter's
+    setStale(false);
     m_model->setFilter(filter, now);
     if (m_model->lastError().isEmpty())
         m_facets->refresh(filter);
+    updateEmptyMessage();
+}
+
+void ExplorerView::setStale(bool stale)
+{
+    // The results of the previous query stay, greyed and out of reach, until a query is applied again.
+    if (m_stale == stale)
+        return;
+    m_stale = stale;
+    m_table->setEnabled(!stale);
+    m_detail->setEnabled(!stale);
+    m_facets->setEnabled(!stale);
+    if (stale)
+        m_count->setText(tr("Query error"));
+    else if (m_model->totalCount() >= 0)
+        m_count->setText(tr("%1 alerts").arg(QLocale().toString(m_model->totalCount())));
+    updateEmptyMessage();
+}
+
+QString ExplorerView::emptyMessage() const
+{
+    return m_empty->isVisibleTo(m_table->viewport()) ? m_empty->text() : QString();
+}
+
+void ExplorerView::updateEmptyMessage()
+{
+    const bool empty = !m_stale && !m_model->isLoading() && m_model->totalCount() == 0 && m_model->lastError().isEmpty()
+        && !m_path.isEmpty();
+    if (empty) {
+        const QString query = m_state->effectiveQuery();
+        const bool allTime = m_state->isRelative() && m_state->relativeMs() == 0;
+        const QString when = allTime ? tr("at any time") : tr("in %1").arg(m_state->isRelative() ? m_state->rangeLabel().toLower()
+                                                                                                  : m_state->rangeLabel());
+        m_empty->setText(query.isEmpty() ? tr("No alerts %1.\nChoose a wider time range.").arg(when)
+                                         : tr("No alerts match\n%1\n%2.\n\nWiden the time range, or change the query or remove "
+                                              "a pill.")
+                                               .arg(query, when));
+        m_empty->setGeometry(m_table->viewport()->rect().adjusted(24, 24, -24, -24));
+        m_detail->setAlert(0);
+    }
+    m_empty->setVisible(empty);
+}
+
+bool ExplorerView::detailBelow() const
+{
+    return m_mainSplit->orientation() == Qt::Vertical;
+}
+
+void ExplorerView::updateSplitOrientation()
+{
+    const Qt::Orientation wanted = width() < s_besideMinWidth ? Qt::Vertical : Qt::Horizontal;
+    if (m_mainSplit->orientation() == wanted)
+        return;
+    m_mainSplit->setOrientation(wanted);
+    if (wanted == Qt::Vertical) {
+        m_mainSplit->setSizes({qMax(200, m_mainSplit->height() * 3 / 5), qMax(120, m_mainSplit->height() * 2 / 5)});
+        m_splitter->setSizes({qMin(220, width() / 5), width()});
+    } else {
+        m_mainSplit->setSizes({m_mainSplit->width() * 2 / 3, m_mainSplit->width() / 3});
+        m_splitter->setSizes({260, width()});
+    }
+}
+
+void ExplorerView::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    updateSplitOrientation();
+    if (m_empty->isVisible())
+        m_empty->setGeometry(m_table->viewport()->rect().adjusted(24, 24, -24, -24));
+}
+
+void ExplorerView::moveCurrent(int delta)
+{
+    const int rows = m_model->rowCount();
+    if (rows == 0)
+        return;
+    const QModelIndex current = m_table->currentIndex();
+    const int row = current.isValid() ? qBound(0, current.row() + delta, rows - 1) : 0;
+    const QModelIndex target = m_model->index(row, current.isValid() ? current.column() : 0);
+    m_table->selectionModel()->setCurrentIndex(target, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    m_table->scrollTo(target);
+}
+
+void ExplorerView::openDetail()
+{
+    if (!m_table->currentIndex().isValid())
+        moveCurrent(0);
+    // A collapsed detail pane (dragged shut, or no room) opens; Esc closes it again.
+    const QList<int> sizes = m_mainSplit->sizes();
+    m_detailOpenedByEnter = sizes.value(1) == 0;
+    if (m_detailOpenedByEnter) {
+        const int total = sizes.value(0) + sizes.value(1);
+        m_mainSplit->setSizes({total * 3 / 5, total * 2 / 5});
+    }
+    m_detail->focusFields();
+}
+
+void ExplorerView::backToTable()
+{
+    if (m_detailOpenedByEnter) {
+        m_detailOpenedByEnter = false;
+        const QList<int> sizes = m_mainSplit->sizes();
+        m_mainSplit->setSizes({sizes.value(0) + sizes.value(1), 0});
+    }
+    m_table->setFocus(Qt::ShortcutFocusReason);
+    if (!m_table->currentIndex().isValid())
+        moveCurrent(0);
 }
 
 QVector<qint64> ExplorerView::selectedIds() const
@@ -420,6 +528,8 @@ QVector<qint64> ExplorerView::selectedIds() const
 
 void ExplorerView::setStatusOfSelection(TriageStatus status, bool allMatching)
 {
+    if (m_stale)
+        return;   // the rows on screen do not match the query any more
     if (allMatching) {
         const AlertFilter filter = m_model->filter();
         runTriage(tr("Status set on all matching alerts"), [filter, status](const TriageStore &t, QString *e) {
@@ -428,15 +538,18 @@ void ExplorerView::setStatusOfSelection(TriageStatus status, bool allMatching)
         return;
     }
     const QVector<qint64> ids = selectedIds();
-    if (ids.isEmpty())
+    if (ids.isEmpty()) {
+        Q_EMIT statusMessage(tr("Select an alert first"));
         return;
-    runTriage(tr("Status set"), [ids, status](const TriageStore &t, QString *e) { return t.setStatus(ids, status, e); });
+    }
+    runTriage(tr("Marked %1").arg(TriageStore::statusLabel(status)),
+              [ids, status](const TriageStore &t, QString *e) { return t.setStatus(ids, status, e); });
 }
 
 void ExplorerView::addNoteToSelection()
 {
     const QVector<qint64> ids = selectedIds();
-    if (ids.isEmpty())
+    if (ids.isEmpty() || m_stale)
         return;
     bool ok = false;
     const QString text = QInputDialog::getMultiLineText(this, tr("Add note"),
@@ -507,11 +620,10 @@ void ExplorerView::tableContextMenu(const QPoint &pos)
     QMenu *statusAll = menu.addMenu(tr("Set status of all %1 matching alerts").arg(QLocale().toString(m_model->totalCount())));
     for (int s = 0; s <= int(TriageStatus::FalsePositive); ++s) {
         const auto st = TriageStatus(s);
-        status->addAction(TriageStore::statusLabel(st), QKeySequence(Qt::ALT | Qt::Key(Qt::Key_1 + s)), this,
-                          [this, st] { setStatusOfSelection(st); });
+        status->addAction(statusAction(this, st));   // the view's own action: one owner for Alt+1…5
         statusAll->addAction(TriageStore::statusLabel(st), this, [this, st] { setStatusOfSelection(st, true); });
     }
-    menu.addAction(tr("Add note to selection…"), QKeySequence(Qt::CTRL | Qt::Key_M), this, &ExplorerView::addNoteToSelection);
+    menu.addAction(action(Action::AddNote));
     menu.exec(m_table->viewport()->mapToGlobal(pos));
 }
 
@@ -532,7 +644,7 @@ QByteArray ExplorerView::saveState() const
 {
     QByteArray out;
     QDataStream s(&out, QIODevice::WriteOnly);
-    s << quint32(1) << m_table->horizontalHeader()->saveState() << m_splitter->saveState() << m_follow->isChecked();
+    s << s_stateVersion << m_table->horizontalHeader()->saveState() << m_splitter->saveState() << m_follow->isChecked();
     return out;
 }
 
@@ -543,7 +655,9 @@ void ExplorerView::restoreState(const QByteArray &state)
     QByteArray header, splitter;
     bool follow = false;
     s >> version >> header >> splitter >> follow;
-    if (version != 1 || s.status() != QDataStream::Ok)
+    // Version 1 layouts put the triage column last, out of sight, and the detail pane in the facet splitter: the
+    // defaults of version 2 replace them.
+    if (version != s_stateVersion || s.status() != QDataStream::Ok)
         return;
     m_table->horizontalHeader()->restoreState(header);
     m_splitter->restoreState(splitter);

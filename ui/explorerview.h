@@ -5,8 +5,10 @@
 
 #include <QWidget>
 
+#include <array>
+
+class QAction;
 class QCheckBox;
-class QComboBox;
 class QLabel;
 class QPushButton;
 class QScrollBar;
@@ -19,23 +21,45 @@ namespace fe {
 class AlertTableModel;
 class DetailPane;
 class FacetPanel;
+class FilterBar;
 class FilterState;
 class QueryLineEdit;
 
-// The explorer tab: filter bar (query with completion, time range, "N new", follow live), the facet sidebar,
-// the alert table and the detail pane, all following the shared FilterState. Triage changes run on the thread
-// pool with a ReadWrite connection of their own.
+// The explorer tab: the filter bar (query with completion, time range, pills, "N new", follow live), the facet
+// sidebar, the alert table and the detail pane, all following the shared FilterState. Triage changes run on the
+// thread pool with a ReadWrite connection of their own.
+//
+// Keyboard: the view owns its actions (action()): triage (Alt+1…5), note (Ctrl+M), follow live (Ctrl+Shift+F) and
+// back to the table (Esc) work while the focus is in the view; in the table, j and k move to the next and previous
+// alert and Enter opens the detail pane (Home/End: first and last alert). The main window puts the same action
+// objects in its menus, so no key sequence has two owners.
+//
+// Below 1280 px the detail pane goes under the table so that the table keeps its columns. A query error greys the
+// results that no longer match the query on screen; no match at all says so ("No alerts match …") and empties the
+// detail pane.
 class ExplorerView : public QWidget
 {
     Q_OBJECT
 
 public:
+    enum class Action {
+        SetNew, SetAcknowledged, SetInProgress, SetClosed, SetFalsePositive,   // Alt+1 … Alt+5, in TriageStatus order
+        AddNote, FollowLive, NextAlert, PreviousAlert, OpenDetail, BackToTable,
+        Count
+    };
+
     ExplorerView(FilterState *filterState, QWidget *parent = nullptr);
     ~ExplorerView() override;
 
     void setDatabasePath(const QString &path);
     QString databasePath() const { return m_path; }
     void setNoteAuthor(const QString &author) { m_author = author; }
+
+    QAction *action(Action which) const { return m_actions.at(size_t(which)); }
+    static QAction *statusAction(const ExplorerView *view, TriageStatus status)
+    {
+        return view->action(Action(int(Action::SetNew) + int(status)));
+    }
 
     AlertTableModel *tableModel() const { return m_model; }
     QTableView *tableView() const { return m_table; }
@@ -44,9 +68,16 @@ public:
     QScrollBar *rowScrollBar() const { return m_rowBar; }
     // Scrolls so that snapshot row `row` is at the top of the table, moving the model's window when needed.
     void scrollToSnapshotRow(qint64 row);
-    QueryLineEdit *queryEdit() const { return m_query; }
+    FilterBar *filterBar() const { return m_bar; }
+    QueryLineEdit *queryEdit() const;
     FacetPanel *facetPanel() const { return m_facets; }
     DetailPane *detailPane() const { return m_detail; }
+    // "No alerts match …" over the empty table; empty while there are results (or while searching).
+    QString emptyMessage() const;
+    // True while a query error greys the results (they are those of the previous query).
+    bool resultsStale() const { return m_stale; }
+    // Whether the detail pane sits under the table (narrow windows) rather than beside it.
+    bool detailBelow() const;
 
     // Header layout (column order, widths, hidden columns, sort) and splitter sizes.
     QByteArray saveState() const;
@@ -69,17 +100,24 @@ Q_SIGNALS:
     void statusMessage(const QString &text);
     void countChanged(qint64 total);
 
+protected:
+    void resizeEvent(QResizeEvent *event) override;
+
 private:
+    void createActions();
     void applyFilter();
-    void applyQueryText();
-    void onRangeActivated(int index);
-    void syncFromState();
     void tableContextMenu(const QPoint &pos);
     void headerContextMenu(const QPoint &pos);
     void runTriage(const QString &what, std::function<qint64(const TriageStore &, QString *)> op);
     QVector<qint64> selectedIds() const;
     void syncRowBar();
     void recenterWindow();
+    void moveCurrent(int delta);
+    void openDetail();
+    void backToTable();
+    void setStale(bool stale);
+    void updateEmptyMessage();
+    void updateSplitOrientation();
 
     FilterState *m_state;
     QString m_path;
@@ -88,15 +126,20 @@ private:
     QTableView *m_table = nullptr;
     QScrollBar *m_rowBar = nullptr;
     bool m_recenterQueued = false;
-    QueryLineEdit *m_query = nullptr;
-    QComboBox *m_range = nullptr;
+    FilterBar *m_bar = nullptr;
     QPushButton *m_newButton = nullptr;
     QCheckBox *m_follow = nullptr;
     QLabel *m_count = nullptr;
+    QLabel *m_empty = nullptr;
     FacetPanel *m_facets = nullptr;
     DetailPane *m_detail = nullptr;
-    QSplitter *m_splitter = nullptr;
+    QSplitter *m_splitter = nullptr;       // facets | m_mainSplit
+    QSplitter *m_mainSplit = nullptr;      // table | detail (beside or below)
     QTimer *m_liveTimer = nullptr;
+    std::array<QAction *, size_t(Action::Count)> m_actions{};
+    QString m_appliedKey;                  // the filter last applied (query + range), to tell a new one from a re-run
+    bool m_stale = false;
+    bool m_detailOpenedByEnter = false;
 };
 
 } // namespace fe

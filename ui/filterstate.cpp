@@ -1,47 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ui/filterstate.h"
 
-#include "model/querylanguage.h"
-
 #include <QDateTime>
-#include <QRegularExpression>
 
 namespace fe {
 
 namespace {
-
-// Removes one whole-clause occurrence of clause (with the "and" that joined it) from query.
-bool removeClause(QString *query, const QString &clause)
-{
-    const QString escaped = QRegularExpression::escape(clause);
-    // "(^|\s)clause(\s|$)" where clause is not itself preceded by "not " (for the positive form).
-    const QRegularExpression rx(QStringLiteral("(^|\\s+and\\s+|\\s+)(?<!not )") + escaped + QStringLiteral("(?=\\s|\\)|$)"),
-                                QRegularExpression::CaseInsensitiveOption);
-    const auto m = rx.match(*query);
-    if (!m.hasMatch())
-        return false;
-    query->remove(m.capturedStart(), m.capturedLength());
-    *query = query->trimmed();
-    static const QRegularExpression leadingAnd(QStringLiteral("^and\\s+"), QRegularExpression::CaseInsensitiveOption);
-    query->remove(leadingAnd);
-    return true;
+constexpr int s_maxRangeHistory = 20;
 }
-
-bool containsClause(const QString &query, const QString &clause)
-{
-    const QRegularExpression rx(QStringLiteral("(^|\\s|\\()(?<!not )") + QRegularExpression::escape(clause)
-                                    + QStringLiteral("(?=\\s|\\)|$)"),
-                                QRegularExpression::CaseInsensitiveOption);
-    return rx.match(query).hasMatch();
-}
-
-bool hasTopLevelOr(const QString &query)
-{
-    static const QRegularExpression rx(QStringLiteral("(^|\\s|\\))or(\\s|\\(|$)"), QRegularExpression::CaseInsensitiveOption);
-    return rx.match(query).hasMatch();
-}
-
-} // namespace
 
 QVector<FilterState::Preset> FilterState::relativePresets()
 {
@@ -85,24 +51,109 @@ void FilterState::setAbsoluteRange(qint64 fromMs, qint64 toMs)
     Q_EMIT changed();
 }
 
+void FilterState::zoomToRange(qint64 fromMs, qint64 toMs)
+{
+    if (toMs <= fromMs || (m_relativeMs < 0 && m_fromMs == fromMs && m_toMs == toMs))
+        return;
+    m_rangeHistory.append({m_relativeMs, m_fromMs, m_toMs});
+    if (m_rangeHistory.size() > s_maxRangeHistory)
+        m_rangeHistory.removeFirst();
+    m_relativeMs = -1;
+    m_fromMs = fromMs;
+    m_toMs = toMs;
+    Q_EMIT changed();
+}
+
+void FilterState::back()
+{
+    if (m_rangeHistory.isEmpty())
+        return;
+    const Range r = m_rangeHistory.takeLast();
+    m_relativeMs = r.relativeMs;
+    m_fromMs = r.fromMs;
+    m_toMs = r.toMs;
+    Q_EMIT changed();
+}
+
 QString FilterState::rangeLabel() const
 {
-    if (m_relativeMs >= 0) {
+    return rangeLabel(m_relativeMs, m_fromMs, m_toMs);
+}
+
+QString FilterState::rangeLabel(qint64 relativeMs, qint64 fromMs, qint64 toMs)
+{
+    if (relativeMs >= 0) {
         for (const Preset &p : relativePresets()) {
-            if (p.ms == m_relativeMs)
+            if (p.ms == relativeMs)
                 return p.label;
         }
-        return tr("Last %1 minutes").arg(m_relativeMs / 60000);
+        return tr("Last %1 minutes").arg(relativeMs / 60000);
     }
-    const QString format = QStringLiteral("yyyy-MM-dd HH:mm");
-    return QDateTime::fromMSecsSinceEpoch(m_fromMs).toString(format) + QStringLiteral(" → ")
-        + QDateTime::fromMSecsSinceEpoch(m_toMs).toString(format);
+    // Seconds only when the range needs them (a brushed range is rarely on a whole minute).
+    const bool whole = fromMs % 60000 == 0 && toMs % 60000 == 0;
+    const QString format = whole ? QStringLiteral("yyyy-MM-dd HH:mm") : QStringLiteral("yyyy-MM-dd HH:mm:ss");
+    return QDateTime::fromMSecsSinceEpoch(fromMs).toString(format) + QStringLiteral(" → ")
+        + QDateTime::fromMSecsSinceEpoch(toMs).toString(format);
+}
+
+void FilterState::addPill(const FilterPill &pill)
+{
+    for (FilterPill &p : m_pills) {
+        if (!p.sameCondition(pill))
+            continue;
+        if (p.exclude == pill.exclude)
+            return;
+        p.exclude = pill.exclude;   // filtering out what was filtered in (or back) flips the pill
+        Q_EMIT changed();
+        return;
+    }
+    m_pills.append(pill);
+    Q_EMIT changed();
+}
+
+void FilterState::setPills(const QVector<FilterPill> &pills)
+{
+    if (pills == m_pills)
+        return;
+    m_pills = pills;
+    Q_EMIT changed();
+}
+
+void FilterState::removePill(int index)
+{
+    if (index < 0 || index >= m_pills.size())
+        return;
+    m_pills.removeAt(index);
+    Q_EMIT changed();
+}
+
+void FilterState::invertPill(int index)
+{
+    if (index < 0 || index >= m_pills.size())
+        return;
+    m_pills[index].exclude = !m_pills.at(index).exclude;
+    Q_EMIT changed();
+}
+
+void FilterState::addClause(const QString &field, const QString &value, bool exclude)
+{
+    addPill(FilterPill::match(field, value, exclude));
+}
+
+void FilterState::set(const QString &query, qint64 relativeMs, qint64 fromMs, qint64 toMs, const QVector<FilterPill> &pills)
+{
+    m_query = query;
+    m_relativeMs = relativeMs < 0 ? -1 : relativeMs;
+    m_fromMs = relativeMs < 0 ? fromMs : 0;
+    m_toMs = relativeMs < 0 ? toMs : 0;
+    m_pills = pills;
+    Q_EMIT changed();
 }
 
 AlertFilter FilterState::filter(qint64 nowMs) const
 {
     AlertFilter f;
-    f.query = m_query;
+    f.query = effectiveQuery();
     if (m_relativeMs > 0) {
         const qint64 now = nowMs > 0 ? nowMs : QDateTime::currentMSecsSinceEpoch();
         f.fromMs = now - m_relativeMs;
@@ -113,36 +164,13 @@ AlertFilter FilterState::filter(qint64 nowMs) const
     return f;
 }
 
-QString FilterState::withClause(const QString &query, const QString &field, const QString &value, bool exclude)
-{
-    // A null value means "the field exists" (field:*).
-    const QString positive = value.isNull() ? field + QStringLiteral(":*") : queryClause(field, value, false);
-    const QString clause = exclude ? QStringLiteral("not ") + positive : positive;
-    QString q = query.trimmed();
-    if (containsClause(q, clause))
-        return q;
-    // The opposite clause goes away: filtering out what was filtered in (or back) flips it.
-    if (exclude)
-        removeClause(&q, positive);
-    else
-        removeClause(&q, QStringLiteral("not ") + positive);
-    if (q.isEmpty())
-        return clause;
-    if (hasTopLevelOr(q))
-        q = u'(' + q + u')';
-    return q + QStringLiteral(" and ") + clause;
-}
-
-void FilterState::addClause(const QString &field, const QString &value, bool exclude)
-{
-    setQuery(withClause(m_query, field, value, exclude));
-}
-
 void FilterState::clear()
 {
-    const bool wasEmpty = m_query.isEmpty() && m_relativeMs == 0;
+    const bool wasEmpty = m_query.isEmpty() && m_pills.isEmpty() && m_relativeMs == 0;
     m_query.clear();
+    m_pills.clear();
     m_relativeMs = 0;
+    m_rangeHistory.clear();
     if (!wasEmpty)
         Q_EMIT changed();
 }

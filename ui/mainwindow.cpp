@@ -8,12 +8,15 @@
 
 #include "ui/dashboardview.h"
 #include "ui/explorerview.h"
+#include "ui/filterbar.h"
 #include "ui/filterstate.h"
+#include "ui/savedqueriescontroller.h"
 #include "ui/sourcespane.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QShowEvent>
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QDockWidget>
@@ -33,8 +36,13 @@
 #include <QSettings>
 #include <QSpinBox>
 #include <QStatusBar>
+#include <QHeaderView>
 #include <QTabWidget>
+#include <QTreeWidget>
 #include <QVBoxLayout>
+
+#include <functional>
+#include <memory>
 
 namespace fe {
 
@@ -46,6 +54,7 @@ const QString kRecentKey = QStringLiteral("databases/recent");
 const QString kAuthorKey = QStringLiteral("triage/author");
 const QString kRangeKey = QStringLiteral("explorer/relativeRangeMs");
 constexpr int kMaxRecent = 8;
+constexpr int s_sourcesShownMinWidth = 1280;
 }
 
 MainWindow::MainWindow(QWidget *parent)
@@ -55,6 +64,7 @@ MainWindow::MainWindow(QWidget *parent)
     setObjectName(QStringLiteral("MainWindow"));
     setAcceptDrops(true);
     m_filterState = new FilterState(this);
+    m_savedQueries = new SavedQueriesController(m_filterState, this);
     QSettings settings;
     m_filterState->setRelativeRange(settings.value(kRangeKey, qint64(0)).toLongLong());
 
@@ -64,24 +74,28 @@ MainWindow::MainWindow(QWidget *parent)
     m_explorer->setObjectName(QStringLiteral("Explorer"));
     m_explorer->setNoteAuthor(settings.value(kAuthorKey, qEnvironmentVariable("USER", QStringLiteral("analyst"))).toString());
     m_tabs->addTab(m_explorer, tr("Explorer"));
+    m_explorer->filterBar()->setSavedQueries(m_savedQueries);
     setCentralWidget(m_tabs);
 
+    // The sources dock starts on the left (where the README says it is), shown when the window has room for it
+    // (showEvent); its place and visibility persist.
     m_sources = new SourcesPane(this);
     auto *dock = new QDockWidget(tr("Sources"), this);
     dock->setObjectName(QStringLiteral("sourcesDock"));
     dock->setWidget(m_sources);
-    addDockWidget(Qt::BottomDockWidgetArea, dock);
-    dock->hide();
+    addDockWidget(Qt::LeftDockWidgetArea, dock);
 
     m_dbLabel = new QLabel(this);
     m_countLabel = new QLabel(this);
     m_pipelineLabel = new QLabel(this);
     for (QLabel *l : {m_dbLabel, m_countLabel, m_pipelineLabel})
         l->setTextFormat(Qt::PlainText);
+    m_countLabel->setObjectName(QStringLiteral("matchCountLabel"));
     statusBar()->addWidget(m_dbLabel, 1);
     statusBar()->addPermanentWidget(m_pipelineLabel);
     statusBar()->addPermanentWidget(m_countLabel);
     connect(m_explorer, &ExplorerView::statusMessage, this, &MainWindow::showStatus);
+    connect(m_savedQueries, &SavedQueriesController::message, this, &MainWindow::showStatus);
     connect(m_explorer, &ExplorerView::countChanged, this,
             [this](qint64 n) { m_countLabel->setText(tr("%1 matching").arg(QLocale().toString(n))); });
 
@@ -89,6 +103,7 @@ MainWindow::MainWindow(QWidget *parent)
     restoreGeometry(settings.value(kGeometryKey).toByteArray());
     restoreState(settings.value(kStateKey).toByteArray());
     m_explorer->restoreState(settings.value(kExplorerKey).toByteArray());
+    m_firstStart = settings.value(kStateKey).isNull();
     if (settings.value(kGeometryKey).isNull())
         resize(1440, 900);
 }
@@ -108,10 +123,27 @@ void MainWindow::createMenus()
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
-    QMenu *view = menuBar()->addMenu(tr("&View"));
-    view->addAction(tr("&Filter"), QKeySequence(Qt::CTRL | Qt::Key_L), m_explorer, &ExplorerView::focusQuery);
-    view->addAction(tr("&Refresh"), QKeySequence(Qt::Key_F5), m_explorer, &ExplorerView::refresh);
+    m_viewMenu = menuBar()->addMenu(tr("&View"));
+    QMenu *view = m_viewMenu;
+    QAction *filter = view->addAction(tr("&Filter"), this, &MainWindow::focusFilter);
+    filter->setObjectName(QStringLiteral("focusFilterAction"));
+    filter->setShortcuts({QKeySequence(Qt::CTRL | Qt::Key_L), QKeySequence(Qt::Key_Slash)});
+    view->addAction(tr("&Refresh"), QKeySequence(Qt::Key_F5), this, [this] {
+        m_explorer->refresh();
+        if (m_dashboard)
+            m_dashboard->refresh();
+    });
     view->addAction(tr("Clear filter"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Backspace), m_filterState, &FilterState::clear);
+    QAction *back = view->addAction(tr("&Back to the previous time range"), QKeySequence(Qt::ALT | Qt::Key_Left), m_filterState,
+                                    &FilterState::back);
+    back->setEnabled(false);
+    connect(m_filterState, &FilterState::changed, back, [this, back] { back->setEnabled(m_filterState->canGoBack()); });
+    view->addAction(m_explorer->action(ExplorerView::Action::FollowLive));
+    view->addSeparator();
+    view->addAction(m_explorer->action(ExplorerView::Action::NextAlert));
+    view->addAction(m_explorer->action(ExplorerView::Action::PreviousAlert));
+    view->addAction(m_explorer->action(ExplorerView::Action::OpenDetail));
+    view->addAction(m_explorer->action(ExplorerView::Action::BackToTable));
     view->addSeparator();
     view->addAction(tr("&Explorer"), QKeySequence(Qt::CTRL | Qt::Key_1), this, [this] { m_tabs->setCurrentIndex(0); });
     view->addAction(tr("Next view"), QKeySequence(Qt::CTRL | Qt::Key_Tab), this,
@@ -123,16 +155,33 @@ void MainWindow::createMenus()
     }
     view->addAction(tr("&Diagnostics…"), this, &MainWindow::showDiagnostics);
 
+    // The explorer's actions: they act on its selection, so they answer while the focus is in the explorer.
     QMenu *triage = menuBar()->addMenu(tr("&Triage"));
-    for (int s = 0; s <= int(TriageStatus::FalsePositive); ++s) {
-        const auto st = TriageStatus(s);
-        triage->addAction(tr("Mark %1").arg(TriageStore::statusLabel(st)), QKeySequence(Qt::ALT | Qt::Key(Qt::Key_1 + s)), this,
-                          [this, st] { m_explorer->setStatusOfSelection(st); });
-    }
-    triage->addAction(tr("Add &note…"), QKeySequence(Qt::CTRL | Qt::Key_M), m_explorer, &ExplorerView::addNoteToSelection);
+    for (int s = 0; s <= int(TriageStatus::FalsePositive); ++s)
+        triage->addAction(ExplorerView::statusAction(m_explorer, TriageStatus(s)));
+    triage->addAction(m_explorer->action(ExplorerView::Action::AddNote));
     triage->addSeparator();
     triage->addAction(tr("Show &new alerts only"), this, [this] {
         m_filterState->filterIn(QStringLiteral("triage.status"), QStringLiteral("new"));
+    });
+
+    QMenu *queries = menuBar()->addMenu(tr("&Queries"));
+    queries->setObjectName(QStringLiteral("queriesMenu"));
+    QAction *save = new QAction(tr("&Save current query…"), this);
+    save->setObjectName(QStringLiteral("saveQueryShortcut"));
+    save->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_S));
+    connect(save, &QAction::triggered, this, [this] { m_savedQueries->saveWithDialog(this); });
+    addAction(save);
+    connect(queries, &QMenu::aboutToShow, this, [this, queries, save] {
+        m_savedQueries->fillMenu(queries, this);
+        // The menu's own "Save current query…" shows the window's shortcut.
+        const QList<QAction *> items = queries->actions();
+        if (!items.isEmpty()) {
+            QAction *first = items.first();
+            queries->insertAction(first, save);
+            queries->removeAction(first);
+            first->deleteLater();
+        }
     });
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
@@ -142,6 +191,20 @@ void MainWindow::createMenus()
                            tr("Falco Explorer %1\nFalco alerts: ingest, explore, triage, forward.").arg(QApplication::applicationVersion()));
     });
     updateRecentMenu();
+}
+
+void MainWindow::focusFilter()
+{
+    if (!currentFilterBar() || m_tabs->currentWidget() != currentFilterBar()->parentWidget())
+        m_tabs->setCurrentWidget(m_explorer);
+    currentFilterBar()->focusQuery();
+}
+
+FilterBar *MainWindow::currentFilterBar() const
+{
+    if (m_dashboard && m_tabs->currentWidget() == m_dashboard)
+        return m_dashboard->filterBar();
+    return m_explorer->filterBar();
 }
 
 void MainWindow::addView(QWidget *view, const QString &title)
@@ -157,8 +220,22 @@ void MainWindow::addDashboard(DashboardView *dashboard)
     if (dashboard->objectName().isEmpty())
         dashboard->setObjectName(QStringLiteral("Dashboard"));
     addView(dashboard, tr("Dashboard"));
+    dashboard->filterBar()->setSavedQueries(m_savedQueries);
     if (!m_dbPath.isEmpty())
         dashboard->setDatabasePath(m_dbPath);
+    connect(dashboard, &DashboardView::statusMessage, this, &MainWindow::showStatus);
+    if (m_viewMenu) {
+        auto *show = new QAction(tr("&Dashboard"), m_viewMenu);
+        show->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_2));
+        connect(show, &QAction::triggered, this, [this] { m_tabs->setCurrentWidget(m_dashboard); });
+        const QList<QAction *> items = m_viewMenu->actions();
+        for (int i = 0; i < items.size(); ++i) {
+            if (items.at(i)->text() == tr("&Explorer")) {
+                m_viewMenu->insertAction(items.value(i + 1), show);
+                break;
+            }
+        }
+    }
     connect(dashboard, &DashboardView::alertActivated, this, [this](qint64 id) {
         m_tabs->setCurrentWidget(m_explorer);
         m_explorer->showAlert(id);
@@ -167,9 +244,16 @@ void MainWindow::addDashboard(DashboardView *dashboard)
 
 bool MainWindow::showView(const QString &name)
 {
+    // "Dead letters", "dead-letters" and "deadletters" name the same tab.
+    const auto key = [](QString text) {
+        text.remove(u'&');
+        text.remove(u' ');
+        text.remove(u'-');
+        text.remove(u'_');
+        return text.toLower();
+    };
     for (int i = 0; i < m_tabs->count(); ++i) {
-        if (m_tabs->tabText(i).remove(u'&').compare(name, Qt::CaseInsensitive) == 0
-            || m_tabs->widget(i)->objectName().compare(name, Qt::CaseInsensitive) == 0) {
+        if (key(m_tabs->tabText(i)) == key(name) || key(m_tabs->widget(i)->objectName()) == key(name)) {
             m_tabs->setCurrentIndex(i);
             return true;
         }
@@ -195,6 +279,7 @@ void MainWindow::setDatabasePath(const QString &path)
         recent.removeLast();
     settings.setValue(kRecentKey, recent);
     updateRecentMenu();
+    m_savedQueries->setDatabasePath(path);
     m_explorer->setDatabasePath(path);
     if (m_dashboard)
         m_dashboard->setDatabasePath(path);
@@ -218,13 +303,25 @@ void MainWindow::updateRecentMenu()
     m_recentMenu->setEnabled(!recent.isEmpty());
 }
 
+QFileDialog *MainWindow::newOpenDatabaseDialog()
+{
+    // Not a save dialog: the button says "Open"; a name that does not exist yet creates a new store.
+    auto *dialog = new QFileDialog(this, tr("Open or create an alert database"), QFileInfo(m_dbPath).absolutePath(),
+                                   tr("Alert databases (*.db);;All files (*)"));
+    dialog->setObjectName(QStringLiteral("openDatabaseDialog"));
+    dialog->setAcceptMode(QFileDialog::AcceptOpen);
+    dialog->setFileMode(QFileDialog::AnyFile);
+    dialog->setOption(QFileDialog::DontConfirmOverwrite);
+    dialog->setLabelText(QFileDialog::Accept, tr("&Open"));
+    return dialog;
+}
+
 void MainWindow::openDatabaseDialog()
 {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Open or create an alert database"),
-                                                      QFileInfo(m_dbPath).absolutePath(), tr("Alert databases (*.db);;All files (*)"),
-                                                      nullptr, QFileDialog::DontConfirmOverwrite);
-    if (!path.isEmpty())
-        Q_EMIT openDatabaseRequested(path);
+    std::unique_ptr<QFileDialog> dialog(newOpenDatabaseDialog());
+    if (dialog->exec() != QDialog::Accepted || dialog->selectedFiles().isEmpty())
+        return;
+    Q_EMIT openDatabaseRequested(dialog->selectedFiles().constFirst());
 }
 
 void MainWindow::importDialog(bool folder)
@@ -338,26 +435,85 @@ void MainWindow::showSettings()
     m_explorer->setNoteAuthor(author->text().trimmed());
 }
 
+QTreeWidget *MainWindow::newShortcutList(QWidget *parent) const
+{
+    auto *list = new QTreeWidget(parent);
+    list->setObjectName(QStringLiteral("shortcutList"));
+    list->setColumnCount(2);
+    list->setHeaderLabels({tr("Keys"), tr("Action")});
+    list->setRootIsDecorated(false);
+    list->setAlternatingRowColors(true);
+    list->setSelectionMode(QAbstractItemView::NoSelection);
+    const auto add = [list](const QString &keys, const QString &what) {
+        auto *item = new QTreeWidgetItem(list, {keys, what});
+        item->setToolTip(1, what);
+    };
+    // From the menus, so the list is what the keys really do.
+    std::function<void(const QMenu *)> walk = [&](const QMenu *menu) {
+        for (const QAction *a : menu->actions()) {
+            if (a->menu()) {
+                walk(a->menu());
+                continue;
+            }
+            if (a->shortcuts().isEmpty() || a->isSeparator())
+                continue;
+            QStringList keys;
+            for (const QKeySequence &k : a->shortcuts())
+                keys << k.toString(QKeySequence::NativeText);
+            QString what = a->text();
+            what.remove(u'&');
+            what.remove(QStringLiteral("…"));
+            add(keys.join(tr(" or ")), what);
+        }
+    };
+    for (const QAction *top : menuBar()->actions()) {
+        if (top->menu())
+            walk(top->menu());
+    }
+    for (const QAction *a : actions()) {   // window actions outside the menus (Ctrl+S)
+        if (!a->shortcuts().isEmpty() && a->associatedObjects().size() == 1)
+            add(a->shortcut().toString(QKeySequence::NativeText), a->text().remove(u'&').remove(QStringLiteral("…")));
+    }
+    add(tr("Home / End"), tr("First / last alert (in the table)"));
+    add(tr("Click"), tr("A facet, panel row, bar, slice or matrix cell: filter on it (a pill)"));
+    add(tr("Alt+click"), tr("The same, excluding it (Ctrl+click in the facets)"));
+    add(tr("Click a pill"), tr("Include or exclude its results, or remove it"));
+    add(tr("Drag"), tr("Across Alerts Over Time: zoom into that time range (Back returns)"));
+    list->header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+    list->header()->setStretchLastSection(true);
+    return list;
+}
+
 void MainWindow::showShortcuts()
 {
-    const QString text = tr(
-        "Ctrl+L\tfocus the filter (Enter applies)\n"
-        "F5\ttake in new alerts / re-run\n"
-        "Ctrl+Shift+F\tfollow live\n"
-        "Ctrl+Shift+Backspace\tclear the filter\n"
-        "Alt+1 … Alt+5\tstatus: new, acknowledged, in progress, closed, false positive\n"
-        "Ctrl+M\tadd a note to the selection\n"
-        "Ctrl+O\topen a database;  Ctrl+I / Ctrl+Shift+I import files / a folder\n"
-        "Ctrl+1, Ctrl+Tab\tswitch views;  Ctrl+U sources\n"
-        "Facets: click to filter in, Ctrl+click to filter out");
-    QMessageBox box(QMessageBox::Information, tr("Keyboard shortcuts"), text, QMessageBox::Close, this);
-    box.setTextFormat(Qt::PlainText);
-    box.exec();
+    QDialog dialog(this);
+    dialog.setWindowTitle(tr("Keyboard shortcuts"));
+    auto *layout = new QVBoxLayout(&dialog);
+    layout->addWidget(newShortcutList(&dialog));
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, &dialog);
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    layout->addWidget(buttons);
+    dialog.resize(620, 560);
+    dialog.exec();
 }
 
 void MainWindow::showStatus(const QString &text)
 {
     statusBar()->showMessage(text, 8000);
+}
+
+void MainWindow::showEvent(QShowEvent *event)
+{
+    QMainWindow::showEvent(event);
+    if (!m_firstStart)
+        return;
+    m_firstStart = false;
+    // First start: the sources pane is open on the left when there is room for it beside the alerts; a smaller
+    // window leaves that room to the table (View > Sources, Ctrl+U, opens it in the same place).
+    if (auto *dock = findChild<QDockWidget *>(QStringLiteral("sourcesDock"))) {
+        dock->setVisible(width() >= s_sourcesShownMinWidth);
+        resizeDocks({dock}, {230}, Qt::Horizontal);
+    }
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

@@ -6,23 +6,31 @@
 
 #include <QMainWindow>
 
+class QAction;
+class QFileDialog;
 class QLabel;
 class QMenu;
 class QProgressDialog;
 class QTabWidget;
+class QTreeWidget;
 
 namespace fe {
 
 class DashboardView;
 class ExplorerView;
+class FilterBar;
 class FilterState;
 class ForwardingController;
+class SavedQueriesController;
 class SourcesPane;
 
 // The main window: a tab area (the Explorer first; other views such as the dashboard join with addView), the
-// sources dock, a status bar with pipeline counters, and the File/View/Triage menus. It reads no file itself:
-// opening, importing and live sources are requests (signals) that app/ answers, reporting back through the
-// public slots. Window geometry, dock/column layout and recent databases persist in QSettings.
+// sources dock (left), a status bar with pipeline counters, and the File/View/Triage/Queries/Help menus. It reads no
+// file itself: opening, importing and live sources are requests (signals) that app/ answers, reporting back through
+// the public slots. Window geometry, dock/column layout and recent databases persist in QSettings.
+//
+// Every key sequence has one owner: the window's own actions (files, views, the filter: Ctrl+L and /, Back:
+// Alt+Left) and the explorer's (triage, notes, follow, table keys), which the menus show as they are.
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
@@ -44,6 +52,14 @@ public:
     DashboardView *dashboard() const { return m_dashboard; }
     // Shows the tab whose title or object name matches ("Explorer", "Dashboard"); false if none.
     bool showView(const QString &name);
+    // The filter bar of the view on screen (the explorer's when the view has none).
+    FilterBar *currentFilterBar() const;
+    SavedQueriesController *savedQueries() const { return m_savedQueries; }
+
+    // The File > Open dialog, not yet shown: an "Open" button that also accepts a new file name (a new store).
+    QFileDialog *newOpenDatabaseDialog();
+    // The Help > Keyboard shortcuts list: one row per key sequence of the window's and the explorer's actions.
+    QTreeWidget *newShortcutList(QWidget *parent) const;
 
     // Elasticsearch forwarding: a status indicator in the status bar (click: settings), a "Forwarding…"
     // settings dialog in the File menu and a "Dead letters" tab. The controller must outlive the window.
@@ -72,6 +88,7 @@ Q_SIGNALS:
 
 protected:
     void closeEvent(QCloseEvent *event) override;
+    void showEvent(QShowEvent *event) override;
     void dragEnterEvent(QDragEnterEvent *event) override;
     void dropEvent(QDropEvent *event) override;
 
@@ -83,6 +100,7 @@ private:
     void showSettings();
     void showDiagnostics();
     void showShortcuts();
+    void focusFilter();
 
     FilterState *m_filterState = nullptr;
     ExplorerView *m_explorer = nullptr;
@@ -93,9 +111,12 @@ private:
     QLabel *m_countLabel = nullptr;
     QLabel *m_pipelineLabel = nullptr;
     QMenu *m_recentMenu = nullptr;
+    QMenu *m_viewMenu = nullptr;
+    SavedQueriesController *m_savedQueries = nullptr;
     QProgressDialog *m_progress = nullptr;
     QString m_dbPath;
     QVector<Diagnostic> m_diagnostics;
+    bool m_firstStart = false;   // no saved window state: the first show places the sources pane
 };
 
 } // namespace fe

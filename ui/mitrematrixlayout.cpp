@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ui/mitrematrixlayout.h"
 
+#include "model/mitretechniques.h"
+
 #include <QCoreApplication>
 #include <QHash>
+#include <QLocale>
 
 #include <algorithm>
 #include <array>
-#include <utility>
 
 namespace fe {
 
@@ -18,55 +20,6 @@ constexpr std::array<const char *, 14> s_tacticOrder = {
     "privilege_escalation", "defense_evasion", "credential_access", "discovery", "lateral_movement",
     "collection", "command_and_control", "exfiltration", "impact",
 };
-
-// Names of the techniques Falco's rules tag (falcosecurity/rules), for tooltips and the report.
-const QHash<QString, QString> &techniqueNames()
-{
-    static const QHash<QString, QString> names = [] {
-        const std::pair<const char *, const char *> table[] = {
-            {"T1003", "OS Credential Dumping"}, {"T1005", "Data from Local System"},
-            {"T1014", "Rootkit"}, {"T1016", "System Network Configuration Discovery"},
-            {"T1018", "Remote System Discovery"}, {"T1021", "Remote Services"},
-            {"T1021.004", "Remote Services: SSH"}, {"T1027", "Obfuscated Files or Information"},
-            {"T1036", "Masquerading"}, {"T1037", "Boot or Logon Initialization Scripts"},
-            {"T1040", "Network Sniffing"}, {"T1041", "Exfiltration Over C2 Channel"},
-            {"T1046", "Network Service Discovery"}, {"T1048", "Exfiltration Over Alternative Protocol"},
-            {"T1049", "System Network Connections Discovery"}, {"T1053", "Scheduled Task/Job"},
-            {"T1053.003", "Scheduled Task/Job: Cron"}, {"T1057", "Process Discovery"},
-            {"T1059", "Command and Scripting Interpreter"}, {"T1059.004", "Command and Scripting Interpreter: Unix Shell"},
-            {"T1068", "Exploitation for Privilege Escalation"}, {"T1070", "Indicator Removal"},
-            {"T1070.002", "Indicator Removal: Clear Linux or Mac System Logs"},
-            {"T1070.003", "Indicator Removal: Clear Command History"}, {"T1070.004", "Indicator Removal: File Deletion"},
-            {"T1071", "Application Layer Protocol"}, {"T1078", "Valid Accounts"},
-            {"T1082", "System Information Discovery"}, {"T1083", "File and Directory Discovery"},
-            {"T1090", "Proxy"}, {"T1095", "Non-Application Layer Protocol"},
-            {"T1098", "Account Manipulation"}, {"T1098.004", "Account Manipulation: SSH Authorized Keys"},
-            {"T1105", "Ingress Tool Transfer"}, {"T1106", "Native API"},
-            {"T1136", "Create Account"}, {"T1190", "Exploit Public-Facing Application"},
-            {"T1203", "Exploitation for Client Execution"}, {"T1204", "User Execution"},
-            {"T1210", "Exploitation of Remote Services"}, {"T1222", "File and Directory Permissions Modification"},
-            {"T1485", "Data Destruction"}, {"T1486", "Data Encrypted for Impact"},
-            {"T1489", "Service Stop"}, {"T1490", "Inhibit System Recovery"},
-            {"T1496", "Resource Hijacking"}, {"T1529", "System Shutdown/Reboot"},
-            {"T1543", "Create or Modify System Process"}, {"T1543.002", "Create or Modify System Process: Systemd Service"},
-            {"T1547", "Boot or Logon Autostart Execution"}, {"T1548", "Abuse Elevation Control Mechanism"},
-            {"T1548.001", "Abuse Elevation Control Mechanism: Setuid and Setgid"},
-            {"T1552", "Unsecured Credentials"}, {"T1552.001", "Unsecured Credentials: Credentials In Files"},
-            {"T1555", "Credentials from Password Stores"}, {"T1556", "Modify Authentication Process"},
-            {"T1560", "Archive Collected Data"}, {"T1562", "Impair Defenses"},
-            {"T1565", "Data Manipulation"}, {"T1572", "Protocol Tunneling"},
-            {"T1574", "Hijack Execution Flow"}, {"T1574.006", "Hijack Execution Flow: Dynamic Linker Hijacking"},
-            {"T1609", "Container Administration Command"}, {"T1610", "Deploy Container"},
-            {"T1611", "Escape to Host"}, {"T1612", "Build Image on Host"},
-            {"T1613", "Container and Resource Discovery"}, {"T1620", "Reflective Code Loading"},
-        };
-        QHash<QString, QString> h;
-        for (const auto &[id, name] : table)
-            h.insert(QString::fromLatin1(id), QString::fromLatin1(name));
-        return h;
-    }();
-    return names;
-}
 
 } // namespace
 
@@ -144,7 +97,96 @@ QString MitreMatrixLayout::techniqueTitle(const QString &technique)
 
 QString MitreMatrixLayout::techniqueName(const QString &technique)
 {
-    return techniqueNames().value(technique);
+    return MitreTechniques::name(technique);
+}
+
+QString MitreMatrixLayout::tacticShortTitle(const QString &tactic)
+{
+    static const QHash<QString, const char *> shortTitles = {
+        {QStringLiteral("reconnaissance"), QT_TRANSLATE_NOOP("fe::MitreMatrixLayout", "Recon")},
+        {QStringLiteral("resource_development"), QT_TRANSLATE_NOOP("fe::MitreMatrixLayout", "Res. Dev.")},
+        {QStringLiteral("initial_access"), QT_TRANSLATE_NOOP("fe::MitreMatrixLayout", "Initial Access")},
+        {QStringLiteral("execution"), QT_TRANSLATE_NOOP("fe::MitreMatrixLayout", "Exec.")},
+        {QStringLiteral("persistence"), QT_TRANSLATE_NOOP("fe::MitreMatrixLayout", "Persist.")},
+        {QStringLiteral("privilege_escalation"), QT_TRANSLATE_NOOP("fe::MitreMatrixLayout", "Priv. Esc.")},
+        {QStringLiteral("defense_evasion"), QT_TRANSLATE_NOOP("fe::MitreMatrixLayout", "Def. Evasion")},
+        {QStringLiteral("credential_access"), QT_TRANSLATE_NOOP("fe::MitreMatrixLayout", "Cred. Access")},
+        {QStringLiteral("discovery"), QT_TRANSLATE_NOOP("fe::MitreMatrixLayout", "Discov.")},
+        {QStringLiteral("lateral_movement"), QT_TRANSLATE_NOOP("fe::MitreMatrixLayout", "Lateral Move.")},
+        {QStringLiteral("collection"), QT_TRANSLATE_NOOP("fe::MitreMatrixLayout", "Collect.")},
+        {QStringLiteral("command_and_control"), QT_TRANSLATE_NOOP("fe::MitreMatrixLayout", "C2")},
+        {QStringLiteral("exfiltration"), QT_TRANSLATE_NOOP("fe::MitreMatrixLayout", "Exfil.")},
+        {QStringLiteral("impact"), QT_TRANSLATE_NOOP("fe::MitreMatrixLayout", "Impact")},
+    };
+    const auto it = shortTitles.constFind(tactic);
+    if (it == shortTitles.cend())
+        return tacticTitle(tactic);
+    return QCoreApplication::translate("fe::MitreMatrixLayout", it.value());
+}
+
+QString MitreMatrixLayout::fittedTacticTitle(const QString &tactic, const QFontMetricsF &metrics, qreal width)
+{
+    const auto fits = [&](const QString &title) {
+        const QStringList words = title.split(QLatin1Char(' '), Qt::SkipEmptyParts);
+        for (const QString &w : words) {
+            if (metrics.horizontalAdvance(w) > width)
+                return false;
+        }
+        return true;
+    };
+    const QString full = tacticTitle(tactic);
+    if (fits(full))
+        return full;
+    const QString shorter = tacticShortTitle(tactic);
+    if (fits(shorter))
+        return shorter;
+    return metrics.elidedText(shorter, Qt::ElideRight, width);
+}
+
+int MitreMatrixLayout::heatLevel(qint64 count)
+{
+    if (count <= 0)
+        return 0;
+    int level = 1;
+    for (qint64 limit = 10; count >= limit && level < s_heatLevels; limit *= 10)
+        ++level;
+    return level;
+}
+
+QColor MitreMatrixLayout::heatColor(int level, bool dark)
+{
+    // Yellow to dark red, one clear step of hue or lightness per decade (a YlOrRd ramp with wider steps than
+    // ColorBrewer's, whose middle oranges are hard to tell apart on screen).
+    static const QColor ramp[s_heatLevels] = {QColor(0xff, 0xf3, 0xb0), QColor(0xfd, 0xd0, 0x49), QColor(0xfd, 0x9a, 0x28),
+                                              QColor(0xe8, 0x59, 0x0c), QColor(0xc9, 0x2a, 0x2a), QColor(0x7d, 0x11, 0x28)};
+    if (level <= 0)
+        return dark ? QColor(0x2b, 0x2f, 0x36) : QColor(0xf3, 0xf4, 0xf6);
+    return ramp[qMin(level, s_heatLevels) - 1];
+}
+
+QColor MitreMatrixLayout::heatTextColor(int level, bool dark)
+{
+    if (level <= 0)
+        return dark ? QColor(0xad, 0xb5, 0xbd) : QColor(0x6c, 0x75, 0x7d);
+    return level >= 4 ? QColor(Qt::white) : QColor(0x21, 0x25, 0x29);
+}
+
+QString MitreMatrixLayout::heatLabel(int level)
+{
+    static const char *const labels[s_heatLevels] = {"1–9", "10–99", "100–999", "1k–9.9k", "10k–99k", "100k+"};
+    if (level <= 0 || level > s_heatLevels)
+        return QString();
+    return QString::fromUtf8(labels[level - 1]);
+}
+
+QString MitreMatrixLayout::cellText(qint64 count, const QFontMetricsF &metrics, qreal width)
+{
+    const QString full = QLocale().toString(count);
+    if (metrics.horizontalAdvance(full) <= width)
+        return full;
+    if (count >= 1000000)
+        return QLocale().toString(double(count) / 1e6, 'f', count >= 10000000 ? 0 : 1) + QLatin1Char('M');
+    return QLocale().toString(double(count) / 1e3, 'f', count >= 10000 ? 0 : 1) + QLatin1Char('k');
 }
 
 int MitreMatrixLayout::tacticOrder(const QString &tactic)

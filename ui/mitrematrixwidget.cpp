@@ -9,13 +9,13 @@
 #include <QPainter>
 #include <QToolTip>
 
-#include <cmath>
 
 namespace fe {
 
 namespace {
 
-constexpr int s_minColumnWidth = 84;
+constexpr int s_minColumnWidth = 52;      // "Persist.", "54k" at the default font
+constexpr int s_minRowHeaderWidth = 150;
 constexpr int s_maxRowHeaderWidth = 300;
 constexpr int s_padding = 6;
 
@@ -37,32 +37,46 @@ void MitreMatrixWidget::setCells(const QVector<MitreCell> &cells)
     update();
 }
 
+QFont MitreMatrixWidget::headerFont() const
+{
+    QFont f = font();
+    f.setBold(true);
+    return f;
+}
+
 int MitreMatrixWidget::rowHeaderWidth() const
 {
-    if (m_rowHeaderWidth >= 0)
-        return m_rowHeaderWidth;
-    const QFontMetrics fm = fontMetrics();
-    int w = fm.horizontalAdvance(tr("Technique")) + 2 * s_padding;
-    for (int r = 0; r < m_layout.rowCount(); ++r) {
-        const QString t = m_layout.technique(r);
-        QString label = MitreMatrixLayout::techniqueTitle(t);
-        const QString name = MitreMatrixLayout::techniqueName(t);
-        if (!name.isEmpty())
-            label += QStringLiteral("  ") + name;
-        w = qMax(w, fm.horizontalAdvance(label) + 2 * s_padding);
+    if (m_rowHeaderWidth < 0) {
+        const QFontMetrics fm = fontMetrics();
+        int w = fm.horizontalAdvance(tr("Technique")) + 2 * s_padding;
+        for (int r = 0; r < m_layout.rowCount(); ++r) {
+            const QString t = m_layout.technique(r);
+            QString label = MitreMatrixLayout::techniqueTitle(t);
+            const QString name = MitreMatrixLayout::techniqueName(t);
+            if (!name.isEmpty())
+                label += QStringLiteral("  ") + name;
+            w = qMax(w, fm.horizontalAdvance(label) + 2 * s_padding);
+        }
+        m_rowHeaderWidth = qBound(s_minRowHeaderWidth, w, s_maxRowHeaderWidth);
     }
-    m_rowHeaderWidth = qMin(w, s_maxRowHeaderWidth);
-    return m_rowHeaderWidth;
+    // The names give way to the columns: they are elided, the counts are not.
+    const int room = width() - qMax(1, m_layout.columnCount()) * s_minColumnWidth;
+    return qMax(s_minRowHeaderWidth, qMin(m_rowHeaderWidth, room));
 }
 
 int MitreMatrixWidget::headerHeight() const
 {
-    return 2 * fontMetrics().lineSpacing() + 2 * s_padding;
+    return 3 * QFontMetrics(headerFont()).lineSpacing() + 2 * s_padding;
 }
 
 int MitreMatrixWidget::rowHeight() const
 {
     return fontMetrics().height() + 10;
+}
+
+int MitreMatrixWidget::legendHeight() const
+{
+    return m_layout.isEmpty() ? 0 : fontMetrics().height() + 2 * s_padding;
 }
 
 int MitreMatrixWidget::columnWidth() const
@@ -74,13 +88,14 @@ int MitreMatrixWidget::columnWidth() const
 
 QSize MitreMatrixWidget::sizeHint() const
 {
-    return QSize(rowHeaderWidth() + qMax(1, m_layout.columnCount()) * s_minColumnWidth,
-                 headerHeight() + qMax(3, m_layout.rowCount()) * rowHeight());
+    return QSize(s_maxRowHeaderWidth + qMax(1, m_layout.columnCount()) * 84,
+                 headerHeight() + qMax(3, m_layout.rowCount()) * rowHeight() + legendHeight());
 }
 
 QSize MitreMatrixWidget::minimumSizeHint() const
 {
-    return QSize(rowHeaderWidth() + qMax(1, m_layout.columnCount()) * s_minColumnWidth, headerHeight() + 3 * rowHeight());
+    return QSize(s_minRowHeaderWidth + qMax(1, m_layout.columnCount()) * s_minColumnWidth,
+                 headerHeight() + qMax(3, m_layout.rowCount()) * rowHeight() + legendHeight());
 }
 
 QRect MitreMatrixWidget::cellRect(int row, int column) const
@@ -102,6 +117,19 @@ QRect MitreMatrixWidget::rowHeaderRect(int row) const
     if (row < 0 || row >= m_layout.rowCount())
         return {};
     return QRect(0, headerHeight() + row * rowHeight(), rowHeaderWidth(), rowHeight());
+}
+
+QRect MitreMatrixWidget::legendRect() const
+{
+    if (m_layout.isEmpty())
+        return {};
+    return QRect(0, headerHeight() + m_layout.rowCount() * rowHeight(), width(), legendHeight());
+}
+
+QString MitreMatrixWidget::columnTitle(int column) const
+{
+    const QRect r = columnHeaderRect(column).adjusted(3, 0, -3, 0);
+    return MitreMatrixLayout::fittedTacticTitle(m_layout.tactic(column), QFontMetricsF(headerFont()), r.width());
 }
 
 MitreMatrixWidget::Hit MitreMatrixWidget::hitTest(const QPoint &pos) const
@@ -126,16 +154,9 @@ MitreMatrixWidget::Hit MitreMatrixWidget::hitTest(const QPoint &pos) const
     return hit;
 }
 
-QColor MitreMatrixWidget::heatColor(qint64 count, qint64 maxCount, bool dark)
+QColor MitreMatrixWidget::heatColor(qint64 count, qint64, bool dark)
 {
-    if (count <= 0 || maxCount <= 0)
-        return dark ? QColor(0x2b, 0x2f, 0x36) : QColor(0xf3, 0xf4, 0xf6);
-    // Log scale so a single alert still shows, and the busiest cell does not wash the others out.
-    const double t = maxCount <= 1 ? 1.0 : std::log1p(double(count)) / std::log1p(double(maxCount));
-    const QColor low = dark ? QColor(0x4a, 0x3b, 0x2a) : QColor(0xff, 0xe9, 0xc7);
-    const QColor high = priorityColor(Priority::Critical, dark);
-    const auto mix = [t](int a, int b) { return int(std::lround(a + (b - a) * (0.15 + 0.85 * t))); };
-    return QColor(mix(low.red(), high.red()), mix(low.green(), high.green()), mix(low.blue(), high.blue()));
+    return MitreMatrixLayout::heatColor(MitreMatrixLayout::heatLevel(count), dark);
 }
 
 void MitreMatrixWidget::paintEvent(QPaintEvent *)
@@ -152,18 +173,17 @@ void MitreMatrixWidget::paintEvent(QPaintEvent *)
     }
 
     const QFontMetrics fm = fontMetrics();
-    QFont bold = font();
-    bold.setBold(true);
+    const QFont bold = headerFont();
 
-    // Column headers: tactic names, wrapped on two lines; the hovered one underlined.
+    // Column headers: tactic names wrapped on up to three lines (short forms when a word would not fit); the
+    // hovered one underlined.
     for (int c = 0; c < m_layout.columnCount(); ++c) {
         const QRect r = columnHeaderRect(c).adjusted(3, s_padding, -3, -s_padding);
         QFont f = bold;
         f.setUnderline(m_hover.row < 0 && m_hover.column == c);
         p.setFont(f);
         p.setPen(pal.color(QPalette::Text));
-        p.drawText(r, Qt::AlignHCenter | Qt::AlignBottom | Qt::TextWordWrap,
-                   MitreMatrixLayout::tacticTitle(m_layout.tactic(c)));
+        p.drawText(r, Qt::AlignHCenter | Qt::AlignBottom | Qt::TextWordWrap, columnTitle(c));
     }
     p.setFont(font());
     p.drawText(QRect(s_padding, 0, rowHeaderWidth() - s_padding, headerHeight() - s_padding),
@@ -191,21 +211,39 @@ void MitreMatrixWidget::paintEvent(QPaintEvent *)
 
     // Cells.
     p.setFont(font());
+    const QFontMetricsF cellMetrics(font());
     for (int r = 0; r < m_layout.rowCount(); ++r) {
         for (int c = 0; c < m_layout.columnCount(); ++c) {
             const QRect cell = cellRect(r, c).adjusted(1, 1, -1, -1);
             const qint64 n = m_layout.count(r, c);
-            const QColor fill = heatColor(n, m_layout.maxCount(), dark);
-            p.fillRect(cell, fill);
+            const int level = MitreMatrixLayout::heatLevel(n);
+            p.fillRect(cell, MitreMatrixLayout::heatColor(level, dark));
             if (m_hover.row == r && m_hover.column == c && n > 0) {
                 p.setPen(QPen(pal.color(QPalette::Highlight), 2));
                 p.drawRect(cell.adjusted(1, 1, -1, -1));
             }
             if (n > 0) {
-                p.setPen(fill.lightness() < 140 ? Qt::white : Qt::black);
-                p.drawText(cell, Qt::AlignCenter, QLocale().toString(n));
+                p.setPen(MitreMatrixLayout::heatTextColor(level, dark));
+                p.drawText(cell, Qt::AlignCenter, MitreMatrixLayout::cellText(n, cellMetrics, cell.width() - 4));
             }
         }
+    }
+
+    // Legend: one swatch per decade up to the busiest cell's.
+    const QRect legend = legendRect().adjusted(s_padding, s_padding, -s_padding, 0);
+    p.setPen(pal.color(QPalette::PlaceholderText));
+    const QString caption = tr("Alerts per cell:");
+    p.drawText(legend, Qt::AlignLeft | Qt::AlignVCenter, caption);
+    int x = legend.left() + fm.horizontalAdvance(caption) + 10;
+    const int box = fm.height() - 2;
+    for (int level = 1; level <= legendLevels(); ++level) {
+        p.fillRect(QRect(x, legend.center().y() - box / 2, box, box), MitreMatrixLayout::heatColor(level, dark));
+        x += box + 4;
+        const QString label = MitreMatrixLayout::heatLabel(level);
+        p.setPen(pal.color(QPalette::Text));
+        p.drawText(QRect(x, legend.top(), fm.horizontalAdvance(label) + 2, legend.height()), Qt::AlignLeft | Qt::AlignVCenter,
+                   label);
+        x += fm.horizontalAdvance(label) + 14;
     }
 }
 

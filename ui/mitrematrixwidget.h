@@ -8,8 +8,10 @@
 namespace fe {
 
 // The MITRE ATT&CK heat matrix: tactics as columns, techniques as rows, the alert count in each cell
-// coloured on a log scale. Clicking a cell asks to filter on tactic and technique, clicking a column
-// or row header on that tactic or technique alone; Alt+click asks to exclude instead.
+// coloured by its decade (MitreMatrixLayout::heatLevel) with a legend below. Columns share the width left by the
+// technique names and never get narrower than a short tactic title (MitreMatrixLayout::fittedTacticTitle), so all
+// fourteen tactics fit a 1024-pixel window. Clicking a cell asks to filter on tactic and technique, clicking a
+// column or row header on that tactic or technique alone; Alt+click asks to exclude instead.
 class MitreMatrixWidget : public QWidget
 {
     Q_OBJECT
@@ -24,11 +26,16 @@ public:
     QRect cellRect(int row, int column) const;
     QRect columnHeaderRect(int column) const;
     QRect rowHeaderRect(int row) const;
+    // The legend under the matrix (empty when nothing is shown) and the heat levels it lists.
+    QRect legendRect() const;
+    int legendLevels() const { return MitreMatrixLayout::heatLevel(m_layout.maxCount()); }
+    // The column header text as painted (full, short or elided tactic title).
+    QString columnTitle(int column) const;
 
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override;
 
-    // The cell fill for count on a log scale from the base colour to a saturated red-orange.
+    // The cell fill for count (its decade's colour; maxCount is not needed by the scale any more).
     static QColor heatColor(qint64 count, qint64 maxCount, bool dark);
 
 Q_SIGNALS:
@@ -54,6 +61,8 @@ private:
     int headerHeight() const;
     int columnWidth() const;
     int rowHeight() const;
+    int legendHeight() const;
+    QFont headerFont() const;
 
     MitreMatrixLayout m_layout;
     Hit m_hover;

@@ -24,6 +24,8 @@ const QColor s_muted(0x6c, 0x75, 0x7d);
 const QColor s_grid(0xe3, 0xe6, 0xea);
 // Fits the text width of an A4 page with 12 mm margins in QTextDocument's 96-dpi units (~700).
 constexpr int s_reportWidth = 680;
+// Technique rows shown in the report matrix; the rest are counted in a line under it.
+constexpr int s_mitreReportRows = 15;
 
 // A "nice" axis maximum (1, 2, 2.5, 5 × 10^n) at or above value.
 double niceMax(double value)
@@ -253,9 +255,31 @@ void ReportChartPainter::paintBars(QPainter &p, const QRectF &rect, const QVecto
     p.restore();
 }
 
+namespace {
+
+// The matrix's geometry in the report, shared by paintMitre() and reportSize() so the image is always tall enough
+// for what is painted.
+struct MitreGeometry
+{
+    double headerH;
+    double rowH;
+    double footerH;   // "… and N more techniques" and the legend
+};
+
+MitreGeometry mitreGeometry(const QFont &base)
+{
+    QFont f = base;
+    f.setPointSizeF(6.5);
+    const QFontMetricsF fm(f);
+    return {3 * fm.lineSpacing() + 6, fm.height() * 1.7, 2 * (fm.height() + 6)};
+}
+
+} // namespace
+
 void ReportChartPainter::paintMitre(QPainter &p, const QRectF &rect, const QVector<MitreCell> &cells, int maxRows)
 {
     p.save();
+    const MitreGeometry g = mitreGeometry(p.font());
     p.setFont(sized(p, 6.5));
     const QFontMetricsF fm(p.font());
     const MitreMatrixLayout layout(cells);
@@ -265,44 +289,73 @@ void ReportChartPainter::paintMitre(QPainter &p, const QRectF &rect, const QVect
         return;
     }
     const int rows = qMin(layout.rowCount(), maxRows);
-    const double headerH = 3 * fm.height() + 4;
-    const double rowHeaderW = qMin(rect.width() * 0.3, 190.0);
+    // The technique names give way to the tactic columns when there are many of them.
+    const double rowHeaderW = qMin(rect.width() * (layout.columnCount() > 10 ? 0.22 : 0.3), 190.0);
     const double colW = (rect.width() - rowHeaderW) / layout.columnCount();
-    const double rowH = qMin((rect.height() - headerH) / qMax(1, rows), fm.height() * 1.7);
+    const double rowH = g.rowH;
 
-    const QFont bold = sized(p, 6.5, true);
+    // Tactic names wrapped inside their column; a word too wide for it takes the short form, and the font steps down
+    // until every title fits whole (never clipped, never elided).
+    QFont bold = sized(p, 6.5, true);
+    for (const qreal points : {6.5, 6.0, 5.5, 5.0}) {
+        bold.setPointSizeF(points);
+        const QFontMetricsF metrics(bold);
+        bool fits = true;
+        for (int c = 0; c < layout.columnCount() && fits; ++c)
+            fits = !MitreMatrixLayout::fittedTacticTitle(layout.tactic(c), metrics, colW - 2).endsWith(QChar(0x2026));
+        if (fits)
+            break;
+    }
+    const QFontMetricsF boldMetrics(bold);
     p.setFont(bold);
     p.setPen(s_text);
     for (int c = 0; c < layout.columnCount(); ++c) {
-        p.drawText(QRectF(rect.left() + rowHeaderW + c * colW + 1, rect.top(), colW - 2, headerH - 2),
-                   Qt::AlignHCenter | Qt::AlignBottom | Qt::TextWordWrap, MitreMatrixLayout::tacticTitle(layout.tactic(c)));
+        const QRectF header(rect.left() + rowHeaderW + c * colW + 1, rect.top(), colW - 2, g.headerH - 2);
+        p.drawText(header, Qt::AlignHCenter | Qt::AlignBottom | Qt::TextWordWrap,
+                   MitreMatrixLayout::fittedTacticTitle(layout.tactic(c), boldMetrics, header.width()));
     }
     for (int r = 0; r < rows; ++r) {
-        const double y = rect.top() + headerH + r * rowH;
+        const double y = rect.top() + g.headerH + r * rowH;
         const QString t = layout.technique(r);
         const QString name = MitreMatrixLayout::techniqueName(t);
         const QString label = name.isEmpty() ? MitreMatrixLayout::techniqueTitle(t)
                                              : MitreMatrixLayout::techniqueTitle(t) + QStringLiteral(" ") + name;
         p.setFont(sized(p, 6.5));
         p.setPen(s_text);
-        p.drawText(QRectF(rect.left(), y, rowHeaderW - 4, rowH), Qt::AlignLeft | Qt::AlignVCenter,
-                   fm.elidedText(label, Qt::ElideRight, rowHeaderW - 4));
+        p.drawText(QRectF(rect.left() + 2, y, rowHeaderW - 6, rowH), Qt::AlignLeft | Qt::AlignVCenter,
+                   fm.elidedText(label, Qt::ElideRight, rowHeaderW - 6));
         for (int c = 0; c < layout.columnCount(); ++c) {
             const QRectF cell(rect.left() + rowHeaderW + c * colW + 0.5, y + 0.5, colW - 1, rowH - 1);
             const qint64 n = layout.count(r, c);
-            const QColor fill = MitreMatrixWidget::heatColor(n, layout.maxCount(), false);
-            p.fillRect(cell, fill);
+            const int level = MitreMatrixLayout::heatLevel(n);
+            p.fillRect(cell, MitreMatrixLayout::heatColor(level, false));
             if (n > 0) {
-                p.setPen(fill.lightness() < 140 ? Qt::white : Qt::black);
-                p.drawText(cell, Qt::AlignCenter, QLocale().toString(n));
+                p.setPen(MitreMatrixLayout::heatTextColor(level, false));
+                p.drawText(cell, Qt::AlignCenter, MitreMatrixLayout::cellText(n, fm, cell.width() - 2));
             }
         }
     }
+    double y = rect.top() + g.headerH + rows * rowH + 2;
+    const double line = fm.height() + 6;
     if (layout.rowCount() > rows) {
         p.setPen(s_muted);
-        p.drawText(QRectF(rect.left(), rect.top() + headerH + rows * rowH, rect.width(), fm.height() + 2),
-                   Qt::AlignLeft | Qt::AlignVCenter,
+        p.drawText(QRectF(rect.left() + 2, y, rect.width() - 2, line), Qt::AlignLeft | Qt::AlignVCenter,
                    QStringLiteral("… and %1 more techniques").arg(layout.rowCount() - rows));
+    }
+    y += line;
+    // The heat legend, one swatch per decade up to the busiest cell's.
+    p.setPen(s_muted);
+    const QString caption = QStringLiteral("Alerts per cell:");
+    p.drawText(QRectF(rect.left() + 2, y, rect.width() - 2, line), Qt::AlignLeft | Qt::AlignVCenter, caption);
+    double x = rect.left() + 2 + fm.horizontalAdvance(caption) + 8;
+    const double box = fm.height() - 1;
+    for (int level = 1; level <= MitreMatrixLayout::heatLevel(layout.maxCount()); ++level) {
+        p.fillRect(QRectF(x, y + (line - box) / 2, box, box), MitreMatrixLayout::heatColor(level, false));
+        x += box + 3;
+        const QString label = MitreMatrixLayout::heatLabel(level);
+        p.setPen(s_text);
+        p.drawText(QRectF(x, y, fm.horizontalAdvance(label) + 2, line), Qt::AlignLeft | Qt::AlignVCenter, label);
+        x += fm.horizontalAdvance(label) + 10;
     }
     p.restore();
 }
@@ -314,8 +367,15 @@ QSize ReportChartPainter::reportSize(Chart chart, const DashboardData &data)
     case Chart::PriorityPie: return QSize(s_reportWidth, 200);
     case Chart::Rules: return QSize(s_reportWidth, qMax(60, int(data.byRule.size()) * 20 + 8));
     case Chart::Mitre: {
-        const int rows = qMin(15, MitreMatrixLayout(data.mitre).rowCount());
-        return QSize(s_reportWidth, 40 + qMax(2, rows) * 17 + (rows >= 15 ? 14 : 0));
+        const MitreMatrixLayout layout(data.mitre);
+        if (layout.isEmpty())
+            return QSize(s_reportWidth, 60);
+        // The font render() paints with: a fresh QImage painter's.
+        QImage probe(1, 1, QImage::Format_ARGB32_Premultiplied);
+        QPainter p(&probe);
+        const MitreGeometry g = mitreGeometry(p.font());
+        const int rows = qMin(s_mitreReportRows, layout.rowCount());
+        return QSize(s_reportWidth, int(std::ceil(g.headerH + rows * g.rowH + 2 + g.footerH)) + 2);
     }
     }
     return QSize(s_reportWidth, 220);
@@ -332,7 +392,7 @@ QImage ReportChartPainter::render(Chart chart, const DashboardData &data, const 
     case Chart::Timeline: paintTimeline(p, r, data); break;
     case Chart::PriorityPie: paintPriorityPie(p, r, data.byPriority); break;
     case Chart::Rules: paintBars(p, r.adjusted(0, 4, 0, -4), data.byRule, priorityColor(Priority::Notice, false)); break;
-    case Chart::Mitre: paintMitre(p, r, data.mitre); break;
+    case Chart::Mitre: paintMitre(p, r, data.mitre, s_mitreReportRows); break;
     }
     return image;
 }

@@ -12,6 +12,7 @@
 #include <QCoreApplication>
 #include <QFile>
 #include <QFileInfo>
+#include <QHash>
 #include <QLocale>
 #include <QPageLayout>
 #include <QPageSize>
@@ -19,7 +20,10 @@
 #include <QPdfWriter>
 #include <QSaveFile>
 #include <QTextDocument>
+#include <QTextOption>
 #include <QUrl>
+
+#include <memory>
 
 #include <algorithm>
 #include <limits>
@@ -136,29 +140,57 @@ QString bucketTable(const QString &keyTitle, const QVector<Bucket> &buckets, qin
     return h;
 }
 
+// Fixed column widths (in the cells): in the PDF every alert is a table of its own, so that a page break never
+// falls inside one, and they line up only with the same widths.
+QString alertHeader()
+{
+    return QStringLiteral("<thead><tr><th align=\"left\" width=\"17%\">@timestamp</th><th align=\"left\" width=\"12%\">Priority</th>"
+                          "<th align=\"left\" width=\"29%\">Rule</th><th align=\"left\" width=\"30%\">Host / container</th>"
+                          "<th align=\"left\" width=\"12%\">Process</th></tr></thead>");
+}
+
+QString alertRows(const AlertSummary &a)
+{
+    QString where = esc(a.host);
+    if (!a.containerName.isEmpty() || !a.pod.isEmpty()) {
+        where += QStringLiteral("<br><span class=\"muted\">")
+            + esc(a.pod.isEmpty() ? a.containerName : a.pod + QStringLiteral(" / ") + a.containerName)
+            + QStringLiteral("</span>");
+    }
+    return QStringLiteral("<tr class=\"head\"><td width=\"17%\">") + esc(DashboardBucketModel::formatTime(a.timestampMs))
+        + QStringLiteral("</td><td width=\"12%\">") + badge(a.priority) + QStringLiteral("</td><td width=\"29%\">") + esc(a.rule)
+        + QStringLiteral("</td><td width=\"30%\">") + where + QStringLiteral("</td><td width=\"12%\">") + esc(a.process)
+        + QStringLiteral("</td></tr><tr class=\"out\"><td colspan=\"5\"><code>")
+        + esc(a.output.isEmpty() ? a.rule : a.output) + QStringLiteral("</code></td></tr>");
+}
+
+QString alertTableStart()
+{
+    return QStringLiteral("<table class=\"data alerts\" cellspacing=\"0\" cellpadding=\"3\" width=\"100%\">");
+}
+
 QString alertTable(const QVector<AlertSummary> &alerts)
 {
     if (alerts.isEmpty())
         return QStringLiteral("<p class=\"muted\"><i>No alerts.</i></p>");
-    QString h = QStringLiteral(
-        "<table class=\"data alerts\" cellspacing=\"0\" cellpadding=\"3\" width=\"100%\"><thead><tr>"
-        "<th align=\"left\">@timestamp</th><th align=\"left\">Priority</th><th align=\"left\">Rule</th>"
-        "<th align=\"left\">Host / container</th><th align=\"left\">Process</th></tr></thead><tbody>");
-    for (const AlertSummary &a : alerts) {
-        QString where = esc(a.host);
-        if (!a.containerName.isEmpty() || !a.pod.isEmpty()) {
-            where += QStringLiteral("<br><span class=\"muted\">")
-                + esc(a.pod.isEmpty() ? a.containerName : a.pod + QStringLiteral(" / ") + a.containerName)
-                + QStringLiteral("</span>");
-        }
-        h += QStringLiteral("<tr class=\"head\"><td>") + esc(DashboardBucketModel::formatTime(a.timestampMs))
-            + QStringLiteral("</td><td>") + badge(a.priority) + QStringLiteral("</td><td>") + esc(a.rule)
-            + QStringLiteral("</td><td>") + where + QStringLiteral("</td><td>") + esc(a.process)
-            + QStringLiteral("</td></tr><tr class=\"out\"><td colspan=\"5\"><code>")
-            + esc(a.output.isEmpty() ? a.rule : a.output) + QStringLiteral("</code></td></tr>");
-    }
+    QString h = alertTableStart() + alertHeader() + QStringLiteral("<tbody>");
+    for (const AlertSummary &a : alerts)
+        h += alertRows(a);
     h += QStringLiteral("</tbody></table>");
     return h;
+}
+
+// The list as PDF blocks: the heading with the first alert (a heading never ends a page), then one alert a block.
+QStringList alertBlocks(const QString &heading, const QVector<AlertSummary> &alerts)
+{
+    if (alerts.isEmpty())
+        return {heading + QStringLiteral("<p class=\"muted\"><i>No alerts.</i></p>")};
+    QStringList blocks;
+    for (int i = 0; i < alerts.size(); ++i) {
+        blocks << (i == 0 ? heading : QString()) + alertTableStart() + (i == 0 ? alertHeader() : QString())
+                + QStringLiteral("<tbody>") + alertRows(alerts.at(i)) + QStringLiteral("</tbody></table>");
+    }
+    return blocks;
 }
 
 QString stylesheet(Target target)
@@ -198,7 +230,10 @@ QString twoColumns(Target target, const QString &left, const QString &right)
     return left + right;
 }
 
-QString buildHtml(const ReportData &r, Target target)
+// The report's body in blocks, in reading order. In the PDF each block is laid out whole on one page (writePdf()
+// moves a block that does not fit what is left of a page to the next one); a browser gets them one after the other,
+// pairs of panels side by side.
+QStringList bodyBlocks(const ReportData &r, Target target)
 {
     const DashboardData &d = r.dashboard;
     qint64 severe = 0;
@@ -217,55 +252,64 @@ QString buildHtml(const ReportData &r, Target target)
     QVector<Bucket> hosts = d.byHost;
     std::sort(hosts.begin(), hosts.end(), [](const Bucket &a, const Bucket &b) { return a.key.localeAwareCompare(b.key) < 0; });
 
-    QString h;
-    h += QStringLiteral("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                        "<meta name=\"generator\" content=\"Falco Explorer\"><title>Falco alerts report</title><style>")
-        + stylesheet(target) + QStringLiteral("</style></head><body>\n");
-    h += QStringLiteral("<h1>Falco alerts report</h1><p class=\"muted\">Generated ")
+    QStringList blocks;
+    QString head = QStringLiteral("<h1>Falco alerts report</h1><p class=\"muted\">Generated ")
         + esc(QLocale().toString(r.generatedAt, QStringLiteral("yyyy-MM-dd HH:mm:ss t"))) + QStringLiteral(" by Falco Explorer ")
         + esc(QCoreApplication::applicationVersion()) + QStringLiteral(" from ")
         + esc(QFileInfo(r.databasePath).fileName()) + QStringLiteral("</p>\n");
-
-    h += QStringLiteral("<table class=\"meta\" cellspacing=\"0\"><tr><td><b>Query</b></td><td><code>")
+    head += QStringLiteral("<table class=\"meta\" cellspacing=\"0\"><tr><td><b>Query</b></td><td><code>")
         + (r.filter.query.trimmed().isEmpty() ? QStringLiteral("(none: all alerts)") : esc(r.filter.query))
         + QStringLiteral("</code></td></tr><tr><td><b>Time range</b></td><td>") + esc(ReportExporter::rangeText(r))
         + QStringLiteral("</td></tr></table>\n");
+    head += QStringLiteral("<table class=\"meta\" cellspacing=\"0\" cellpadding=\"4\"><tr>"
+                           "<td><span class=\"kpi\">%1</span><br><span class=\"muted\">alerts</span></td>"
+                           "<td><span class=\"kpi\">%2</span><br><span class=\"muted\">Critical or worse</span></td>"
+                           "<td><span class=\"kpi\">%3</span><br><span class=\"muted\">rules</span></td>"
+                           "<td><span class=\"kpi\">%4</span><br><span class=\"muted\">hosts</span></td>"
+                           "<td><span class=\"kpi\">%5</span><br><span class=\"muted\">ATT&amp;CK techniques</span></td>"
+                           "</tr></table>\n")
+                .arg(number(d.total), number(severe), number(d.byRule.size()) + (d.byRule.size() >= 10 ? QStringLiteral("+") : QString()),
+                     number(d.byHost.size()) + (d.byHost.size() >= 10 ? QStringLiteral("+") : QString()),
+                     number(MitreMatrixLayout(d.mitre).rowCount()));
+    blocks << head;
 
-    h += QStringLiteral("<table class=\"meta\" cellspacing=\"0\" cellpadding=\"4\"><tr>"
-                        "<td><span class=\"kpi\">%1</span><br><span class=\"muted\">alerts</span></td>"
-                        "<td><span class=\"kpi\">%2</span><br><span class=\"muted\">Critical or worse</span></td>"
-                        "<td><span class=\"kpi\">%3</span><br><span class=\"muted\">rules</span></td>"
-                        "<td><span class=\"kpi\">%4</span><br><span class=\"muted\">hosts</span></td>"
-                        "<td><span class=\"kpi\">%5</span><br><span class=\"muted\">ATT&amp;CK techniques</span></td>"
-                        "</tr></table>\n")
-             .arg(number(d.total), number(severe), number(d.byRule.size()) + (d.byRule.size() >= 10 ? QStringLiteral("+") : QString()),
-                  number(d.byHost.size()) + (d.byHost.size() >= 10 ? QStringLiteral("+") : QString()),
-                  number(MitreMatrixLayout(d.mitre).rowCount()));
+    blocks << chartSection(r, s_charts[0], target);
+    const QString priorityTable = bucketTable(QStringLiteral("Event Priority"), d.byPriority, d.total, true);
+    const QString hostTable = QStringLiteral("<h2>Alerts by host, top 10</h2>")
+        + bucketTable(QStringLiteral("Hostname"), hosts, d.total, true, d.total - sum(d.byHost));
+    const QString podTable = QStringLiteral("<h2>Alerts by pod, top 10</h2>")
+        + bucketTable(QStringLiteral("Pod Name"), d.byPod, d.total, true, d.total - sum(d.byPod));
+    const QString sourceTable = QStringLiteral("<h2>Alerts by source</h2>") + bucketTable(QStringLiteral("Source"), d.bySource, d.total, false);
+    const QString namespaceTable = QStringLiteral("<h2>Top namespaces</h2>") + bucketTable(QStringLiteral("Namespace"), d.byNamespace, d.total, false);
+    const QString imageTable = QStringLiteral("<h2>Top container images</h2>") + bucketTable(QStringLiteral("Image"), d.byImage, d.total, true);
+    const QString rulesTable = bucketTable(QStringLiteral("Rule Name"), d.byRule, d.total, true);
+    if (target == Target::Browser) {
+        blocks << twoColumns(target, chartSection(r, s_charts[1], target), QStringLiteral("<h2>&nbsp;</h2>") + priorityTable);
+        blocks << twoColumns(target, hostTable, podTable);
+        blocks << chartSection(r, s_charts[2], target) + rulesTable;
+        blocks << chartSection(r, s_charts[3], target);
+        blocks << twoColumns(target, sourceTable, namespaceTable);
+        blocks << imageTable;
+        blocks << QStringLiteral("<h2>Newest Critical-or-worse alerts</h2>") + alertTable(r.severeAlerts);
+        blocks << QStringLiteral("<h2>Newest alerts</h2>") + alertTable(r.newestAlerts);
+        return blocks;
+    }
+    blocks << chartSection(r, s_charts[1], target) + priorityTable;
+    blocks << hostTable << podTable;
+    blocks << chartSection(r, s_charts[2], target) << rulesTable;
+    blocks << chartSection(r, s_charts[3], target);
+    blocks << sourceTable << namespaceTable << imageTable;
+    blocks << alertBlocks(QStringLiteral("<h2>Newest Critical-or-worse alerts</h2>"), r.severeAlerts);
+    blocks << alertBlocks(QStringLiteral("<h2>Newest alerts</h2>"), r.newestAlerts);
+    return blocks;
+}
 
-    h += chartSection(r, s_charts[0], target) + QLatin1Char('\n');
-
-    h += twoColumns(target,
-                    chartSection(r, s_charts[1], target),
-                    (target == Target::Browser ? QStringLiteral("<h2>&nbsp;</h2>") : QString()) + bucketTable(QStringLiteral("Event Priority"), d.byPriority, d.total, true));
-    h += twoColumns(target,
-                    QStringLiteral("<h2>Alerts by host, top 10</h2>")
-                        + bucketTable(QStringLiteral("Hostname"), hosts, d.total, true, d.total - sum(d.byHost)),
-                    QStringLiteral("<h2>Alerts by pod, top 10</h2>")
-                        + bucketTable(QStringLiteral("Pod Name"), d.byPod, d.total, true, d.total - sum(d.byPod)));
-
-    h += chartSection(r, s_charts[2], target)
-        + bucketTable(QStringLiteral("Rule Name"), d.byRule, d.total, true);
-
-    h += chartSection(r, s_charts[3], target);
-
-    h += twoColumns(target, QStringLiteral("<h2>Alerts by source</h2>") + bucketTable(QStringLiteral("Source"), d.bySource, d.total, false),
-                    QStringLiteral("<h2>Top namespaces</h2>") + bucketTable(QStringLiteral("Namespace"), d.byNamespace, d.total, false));
-    h += QStringLiteral("<h2>Top container images</h2>") + bucketTable(QStringLiteral("Image"), d.byImage, d.total, true);
-
-    h += QStringLiteral("<h2>Newest Critical-or-worse alerts</h2>") + alertTable(r.severeAlerts);
-    h += QStringLiteral("<h2>Newest alerts</h2>") + alertTable(r.newestAlerts);
-    h += QStringLiteral("\n</body></html>\n");
-    return h;
+QString buildHtml(const ReportData &r, Target target)
+{
+    return QStringLiteral("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                          "<meta name=\"generator\" content=\"Falco Explorer\"><title>Falco alerts report</title><style>")
+        + stylesheet(target) + QStringLiteral("</style></head><body>\n") + bodyBlocks(r, target).join(QLatin1Char('\n'))
+        + QStringLiteral("\n</body></html>\n");
 }
 
 } // namespace
@@ -351,7 +395,17 @@ bool ReportExporter::writeHtml(const ReportData &data, const QString &path, QStr
     return true;
 }
 
-bool ReportExporter::writePdf(const ReportData &data, const QString &path, QString *error)
+QPageSize::PageSizeId ReportExporter::defaultPageSize()
+{
+    // Letter where the imperial system is the norm for paper (the United States and its neighbours), else A4.
+    const QLocale locale = QLocale::system();
+    if (locale.measurementSystem() == QLocale::ImperialUSSystem || locale.territory() == QLocale::Canada
+        || locale.territory() == QLocale::Mexico || locale.territory() == QLocale::Philippines)
+        return QPageSize::Letter;
+    return QPageSize::A4;
+}
+
+bool ReportExporter::writePdf(const ReportData &data, const QString &path, QString *error, QPageSize::PageSizeId pageSize)
 {
     // Fail early with the file's own error: QPdfWriter only reports failure by painting nothing.
     {
@@ -362,31 +416,71 @@ bool ReportExporter::writePdf(const ReportData &data, const QString &path, QStri
             return false;
         }
     }
-    QTextDocument doc;
-    doc.setDefaultFont(QFont(QStringLiteral("DejaVu Sans"), 9));
-    for (const ChartImage &c : s_charts) {
-        doc.addResource(QTextDocument::ImageResource, QUrl(QStringLiteral("chart:") + QString::fromLatin1(c.name)),
-                        pdfChartImage(data, c));
-    }
-    doc.setHtml(buildHtml(data, Target::Pdf));
-
     QPdfWriter writer(path);
     writer.setTitle(QStringLiteral("Falco alerts report"));
     writer.setCreator(QStringLiteral("Falco Explorer"));
     constexpr int dpi = 300;
     writer.setResolution(dpi);
-    writer.setPageLayout(QPageLayout(QPageSize(QPageSize::A4), QPageLayout::Portrait, QMarginsF(12, 12, 12, 12),
-                                     QPageLayout::Millimeter));
+    writer.setPageLayout(QPageLayout(QPageSize(pageSize), QPageLayout::Portrait, QMarginsF(12, 12, 12, 12), QPageLayout::Millimeter));
 
-    // Paginate ourselves rather than QTextDocument::print(), which adds its own 2 cm margins: the
-    // document is laid out in 96-dpi units on the page's text area, less a footer line.
+    // The page's text area in 96-dpi units (QTextDocument's and the charts'), less a footer line.
     const QRectF paint = writer.pageLayout().paintRectPixels(dpi);
     const double scale = dpi / 96.0;
     const double footer = 24;
     const QSizeF page(paint.width() / scale, paint.height() / scale - footer);
-    doc.setDocumentMargin(0);
-    doc.setPageSize(page);
-    const int pages = doc.pageCount();
+    constexpr double gap = 4;
+
+    QHash<QString, QImage> charts;
+    for (const ChartImage &c : s_charts)
+        charts.insert(QStringLiteral("chart:") + QString::fromLatin1(c.name), pdfChartImage(data, c));
+    QTextOption wrap;
+    wrap.setWrapMode(QTextOption::WrapAtWordBoundaryOrAnywhere);   // a long path or command line never leaves the page
+    const QString css = stylesheet(Target::Pdf);
+    const auto layoutBlock = [&](const QString &html) {
+        auto doc = std::make_unique<QTextDocument>();
+        doc->setDefaultFont(QFont(QStringLiteral("DejaVu Sans"), 9));
+        doc->setDefaultStyleSheet(css);
+        doc->setDefaultTextOption(wrap);
+        doc->setDocumentMargin(0);
+        for (auto it = charts.cbegin(); it != charts.cend(); ++it)
+            doc->addResource(QTextDocument::ImageResource, QUrl(it.key()), it.value());
+        doc->setHtml(html);
+        doc->setTextWidth(page.width());
+        return doc;
+    };
+
+    // Blocks go on the page while they fit whole; the next page takes the one that does not. Only a block taller
+    // than a page is split, by QTextDocument's own pagination (a huge alert output).
+    struct Placed
+    {
+        std::shared_ptr<QTextDocument> doc;
+        double y;         // on its page
+        double from;      // the part of the block on this page: [from, from + height)
+        double height;
+    };
+    QVector<QVector<Placed>> pages(1);
+    double y = 0;
+    for (const QString &html : bodyBlocks(data, Target::Pdf)) {
+        std::shared_ptr<QTextDocument> doc = layoutBlock(html);
+        const double h = doc->size().height();
+        if (y > 0 && y + h > page.height()) {
+            pages.append(QVector<Placed>());
+            y = 0;
+        }
+        if (h <= page.height()) {
+            pages.last().append({doc, y, 0, h});
+            y += h + gap;
+            continue;
+        }
+        doc->setPageSize(page);   // paginated at line boundaries
+        const int parts = doc->pageCount();
+        for (int part = 0; part < parts; ++part) {
+            if (part > 0)
+                pages.append(QVector<Placed>());
+            pages.last().append({doc, 0, part * page.height(), qMin(page.height(), h - part * page.height())});
+        }
+        y = pages.last().last().height + gap;
+    }
 
     QPainter painter;
     if (!painter.begin(&writer)) {
@@ -396,33 +490,34 @@ bool ReportExporter::writePdf(const ReportData &data, const QString &path, QStri
     }
     QFont footerFont(QStringLiteral("DejaVu Sans"));
     footerFont.setPixelSize(9);
-    for (int i = 0; i < pages; ++i) {
+    for (int i = 0; i < pages.size(); ++i) {
         if (i > 0)
             writer.newPage();
         painter.save();
         painter.scale(scale, scale);
-        painter.translate(0, -i * page.height());
-        doc.drawContents(&painter, QRectF(QPointF(0, i * page.height()), page));
-        painter.restore();
-        painter.save();
-        painter.scale(scale, scale);
+        for (const Placed &b : std::as_const(pages.at(i))) {
+            painter.save();
+            painter.translate(0, b.y - b.from);
+            b.doc->drawContents(&painter, QRectF(0, b.from, page.width(), b.height));
+            painter.restore();
+        }
         painter.setFont(footerFont);
         painter.setPen(QColor(0x6c, 0x75, 0x7d));
         const QRectF foot(0, page.height() + 6, page.width(), footer - 6);
         painter.drawText(foot, Qt::AlignLeft | Qt::AlignVCenter,
                          QStringLiteral("Falco alerts report, %1").arg(data.generatedAt.toString(QStringLiteral("yyyy-MM-dd HH:mm"))));
-        painter.drawText(foot, Qt::AlignRight | Qt::AlignVCenter, QStringLiteral("Page %1 of %2").arg(i + 1).arg(pages));
+        painter.drawText(foot, Qt::AlignRight | Qt::AlignVCenter, QStringLiteral("Page %1 of %2").arg(i + 1).arg(pages.size()));
         painter.restore();
     }
     painter.end();
     return true;
 }
 
-bool ReportExporter::write(const ReportData &data, const QString &path, QString *error)
+bool ReportExporter::write(const ReportData &data, const QString &path, QString *error, QPageSize::PageSizeId pageSize)
 {
     switch (formatForFile(path)) {
     case Format::Html: return writeHtml(data, path, error);
-    case Format::Pdf: return writePdf(data, path, error);
+    case Format::Pdf: return writePdf(data, path, error, pageSize);
     case Format::Unknown: break;
     }
     if (error)
@@ -430,7 +525,8 @@ bool ReportExporter::write(const ReportData &data, const QString &path, QString 
     return false;
 }
 
-bool exportReport(const QString &dbPath, const AlertFilter &filter, const QString &outFile, QString *error)
+bool exportReport(const QString &dbPath, const AlertFilter &filter, const QString &outFile, QString *error,
+                  QPageSize::PageSizeId pageSize)
 {
     if (ReportExporter::formatForFile(outFile) == ReportExporter::Format::Unknown) {
         if (error)
@@ -440,7 +536,7 @@ bool exportReport(const QString &dbPath, const AlertFilter &filter, const QStrin
     ReportData data;
     if (!ReportExporter::collect(dbPath, filter, &data, error))
         return false;
-    return ReportExporter::write(data, outFile, error);
+    return ReportExporter::write(data, outFile, error, pageSize);
 }
 
 } // namespace fe

@@ -4,6 +4,7 @@
 #include "model/aggregates.h"
 
 #include <QDateTime>
+#include <QPageSize>
 #include <QString>
 #include <QVector>
 
@@ -22,7 +23,8 @@ struct ReportData
 
 // The offline incident-review report: the dashboard's panels, the query and time range and the top
 // alerts, as one self-contained HTML file (inline CSS, charts as base64 PNG, every alert text escaped)
-// or a PDF. Runs on any thread; needs a QGuiApplication (fonts), e.g. on the offscreen platform.
+// or a PDF on A4 or Letter paper, where a chart, a table or an alert never straddles a page break.
+// Runs on any thread; needs a QGuiApplication (fonts), e.g. on the offscreen platform.
 class ReportExporter
 {
 public:
@@ -38,9 +40,13 @@ public:
     // The self-contained HTML document.
     static QString html(const ReportData &data);
     static bool writeHtml(const ReportData &data, const QString &path, QString *error = nullptr);
-    static bool writePdf(const ReportData &data, const QString &path, QString *error = nullptr);
+    static bool writePdf(const ReportData &data, const QString &path, QString *error = nullptr,
+                         QPageSize::PageSizeId pageSize = QPageSize::A4);
     // Html or Pdf from the file extension.
-    static bool write(const ReportData &data, const QString &path, QString *error = nullptr);
+    static bool write(const ReportData &data, const QString &path, QString *error = nullptr,
+                      QPageSize::PageSizeId pageSize = QPageSize::A4);
+    // Letter in the United States, Canada, Mexico and the Philippines (by the system locale), else A4.
+    static QPageSize::PageSizeId defaultPageSize();
 
     // "2026-11-29 13:05 – 2026-11-29 14:05 (local time)", or "all time" for an open range.
     static QString rangeText(const ReportData &data);
@@ -48,6 +54,7 @@ public:
 
 // collect() + write(): the whole report for filter into outFile, format from its extension
 // (for the `falco-explorer report` command and the dashboard's export button).
-bool exportReport(const QString &dbPath, const AlertFilter &filter, const QString &outFile, QString *error = nullptr);
+bool exportReport(const QString &dbPath, const AlertFilter &filter, const QString &outFile, QString *error = nullptr,
+                  QPageSize::PageSizeId pageSize = ReportExporter::defaultPageSize());
 
 } // namespace fe

@@ -5,6 +5,7 @@
 
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QLabel>
 #include <QLocale>
 #include <QFileDialog>
 #include <QMenu>
@@ -20,6 +21,7 @@ enum Col { NameCol, StateCol, StoredCol, RejectedCol, ConnCol, ColCount };
 constexpr int IdRole = Qt::UserRole + 1;
 constexpr int RunningRole = Qt::UserRole + 2;
 const QString s_lastListenerKey = QStringLiteral("sources/lastListener");
+constexpr int s_countersMinWidth = 320;   // narrower: the counters move to the source's tooltip
 }
 
 SourcesPane::SourcesPane(QWidget *parent)
@@ -69,9 +71,18 @@ SourcesPane::SourcesPane(QWidget *parent)
     buttons->addWidget(m_stop);
     buttons->addWidget(m_remove);
     buttons->addStretch();
+    m_hint = new QLabel(tr("No live sources yet.\n\nAdd ▸ Listen for syslog to receive Falco's alerts over the network, "
+                           "or Add ▸ Watch a file to follow a Falco log."),
+                        this);
+    m_hint->setObjectName(QStringLiteral("sourcesHint"));
+    m_hint->setWordWrap(true);
+    m_hint->setAlignment(Qt::AlignCenter);
+    m_hint->setForegroundRole(QPalette::PlaceholderText);
+    m_hint->setContentsMargins(8, 8, 8, 8);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_tree);
+    layout->addWidget(m_hint, 1);
     layout->addLayout(buttons);
 
     connect(m_tree, &QTreeWidget::itemSelectionChanged, this, &SourcesPane::updateButtons);
@@ -88,6 +99,22 @@ SourcesPane::SourcesPane(QWidget *parent)
             Q_EMIT removeRequested(it->data(NameCol, IdRole).toString());
     });
     updateButtons();
+    updateHint();
+}
+
+void SourcesPane::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    const bool narrow = width() < s_countersMinWidth;
+    for (int c = StoredCol; c < ColCount; ++c)
+        m_tree->setColumnHidden(c, narrow);
+}
+
+void SourcesPane::updateHint()
+{
+    const bool empty = m_tree->topLevelItemCount() == 0;
+    m_hint->setVisible(empty);
+    m_tree->setVisible(!empty);
 }
 
 void SourcesPane::askForListener()
@@ -123,12 +150,14 @@ void SourcesPane::setSource(const QString &id, const QString &kind, const QStrin
     it->setText(NameCol, kind + QStringLiteral(": ") + detail);
     it->setToolTip(NameCol, detail);
     setRunning(id, running);
+    updateHint();
 }
 
 void SourcesPane::removeSource(const QString &id)
 {
     delete item(id);
     updateButtons();
+    updateHint();
 }
 
 void SourcesPane::setRunning(const QString &id, bool running)
@@ -156,6 +185,9 @@ void SourcesPane::setStats(const QString &id, const PipelineStats &stats)
         tip << tr("rejected (%1): %2").arg(r.key()).arg(r.value());
     it->setToolTip(StoredCol, tip.join(u'\n'));
     it->setToolTip(RejectedCol, tip.join(u'\n'));
+    it->setToolTip(NameCol, it->data(NameCol, IdRole).toString() + u'\n' + tr("stored %1 · rejected %2 · connections %3")
+                                .arg(locale.toString(stats.stored), locale.toString(stats.rejected),
+                                     locale.toString(stats.connections)) + u'\n' + tip.join(u'\n'));
 }
 
 QStringList SourcesPane::sourceIds() const

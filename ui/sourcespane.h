@@ -6,6 +6,7 @@
 
 #include <QWidget>
 
+class QLabel;
 class QTreeWidget;
 class QTreeWidgetItem;
 class QToolButton;
@@ -43,12 +44,17 @@ Q_SIGNALS:
     // "Remove" on the selected source: app/ stops it (storing what it received) and forgets it.
     void removeRequested(const QString &id);
 
+protected:
+    void resizeEvent(QResizeEvent *event) override;
+
 private:
     QTreeWidgetItem *item(const QString &id) const;
+    void updateHint();
     void updateButtons();
     void askForListener();
 
     QTreeWidget *m_tree = nullptr;
+    QLabel *m_hint = nullptr;
     QToolButton *m_start = nullptr;
     QToolButton *m_stop = nullptr;
     QToolButton *m_remove = nullptr;

@@ -9,11 +9,18 @@
 #include "ui/dashboardstreammodel.h"
 #include "ui/dashboardtimechart.h"
 #include "ui/dashboardview.h"
+#include "ui/filterbar.h"
+#include "ui/filterpillbar.h"
 #include "ui/filterstate.h"
 #include "ui/mitrematrixwidget.h"
 #include "ui/prioritycolors.h"
 
 #include <QAbstractItemModelTester>
+#include <QDesktopServices>
+#include <QFileInfo>
+#include <QFrame>
+#include <QMenu>
+#include <QUrl>
 #include <QBarSet>
 #include <QAreaSeries>
 #include <QChartView>
@@ -29,6 +36,7 @@
 #include <QToolButton>
 
 #include <cmath>
+#include <memory>
 
 using namespace fe;
 
@@ -107,6 +115,18 @@ QStringList column(QAbstractItemModel *model, int col)
     return out;
 }
 
+// Takes what QDesktopServices::openUrl would open (the Open folder button's target).
+class UrlCatcher : public QObject
+{
+    Q_OBJECT
+
+public:
+    QList<QUrl> urls;
+
+public Q_SLOTS:
+    void open(const QUrl &url) { urls << url; }
+};
+
 } // namespace
 
 class TestDashboard : public QObject
@@ -126,6 +146,9 @@ private Q_SLOTS:
     void timeChartDragSelectsRange();
     void timeChartModesUpdateInPlace();
     void badQueryShowsError();
+    void clicksShowAsPills();
+    void exportSaysWhereTheReportWent();
+    void mitreHeatScale();
     void modelsPassModelTester();
     void priorityColorsAreDistinct();
 
@@ -364,7 +387,7 @@ void TestDashboard::clickFiltersDashboard()
     QTest::mouseClick(tableView->viewport(), Qt::LeftButton, exclude ? Qt::AltModifier : Qt::NoModifier,
                       tableView->visualRect(target).center());
     QCOMPARE(changed.count(), 1);
-    QCOMPARE(filter.query(), expectedQuery);
+    QCOMPARE(filter.effectiveQuery(), expectedQuery);
 
     // The whole dashboard follows the new filter.
     settle(view, updated);
@@ -388,7 +411,7 @@ void TestDashboard::pieSliceClickFilters()
     }
     QVERIFY(critical);
     Q_EMIT critical->clicked();
-    QCOMPARE(filter.query(), QStringLiteral("falco.priority:Critical"));
+    QCOMPARE(filter.effectiveQuery(), QStringLiteral("falco.priority:Critical"));
     settle(view, updated);
     QCOMPARE(view.data().total, 10);
 }
@@ -408,7 +431,7 @@ void TestDashboard::mitreCellClickFilters()
     const QRect cell = matrix->cellRect(1, 1);
     QVERIFY(!cell.isEmpty());
     QTest::mouseClick(matrix, Qt::LeftButton, Qt::NoModifier, cell.center());
-    QCOMPARE(filter.query(), QStringLiteral("threat.tactic.name:credential_access and threat.technique.id:T1555"));
+    QCOMPARE(filter.effectiveQuery(), QStringLiteral("threat.tactic.name:credential_access and threat.technique.id:T1555"));
     settle(view, updated);
     QCOMPARE(view.data().total, 10);
 
@@ -416,7 +439,7 @@ void TestDashboard::mitreCellClickFilters()
     filter.clear();
     settle(view, updated);
     QTest::mouseClick(matrix, Qt::LeftButton, Qt::NoModifier, matrix->columnHeaderRect(0).center());
-    QCOMPARE(filter.query(), QStringLiteral("threat.tactic.name:execution"));
+    QCOMPARE(filter.effectiveQuery(), QStringLiteral("threat.tactic.name:execution"));
     settle(view, updated);
     QCOMPARE(view.data().total, 20);
 }
@@ -452,6 +475,134 @@ void TestDashboard::timeChartDragSelectsRange()
     settle(view, updated);
     QVERIFY(view.data().total > 0);
     QVERIFY(view.data().total < totalCount());
+
+    // Back (the filter bar's button) returns to the range before the zoom: all time, every alert.
+    QToolButton *back = view.filterBar()->backButton();
+    QVERIFY(back->isVisible());
+    QTest::mouseClick(back, Qt::LeftButton);
+    QVERIFY(filter.isRelative());
+    QCOMPARE(filter.relativeMs(), qint64(0));
+    QVERIFY(!back->isVisible());
+    settle(view, updated);
+    QCOMPARE(view.data().total, totalCount());
+}
+
+// What filters the dashboard shows as pills under its filter bar; a pill's menu excludes instead of
+// including, its × removes it; a stray click in the Alert Stream filters nothing.
+void TestDashboard::clicksShowAsPills()
+{
+    FilterState filter;
+    DashboardView view(&filter, m_db);
+    QSignalSpy updated(&view, &DashboardView::updated);
+    view.resize(1600, 1000);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    settle(view, updated);
+    FilterPillBar *pills = view.filterBar()->pillBar();
+    QVERIFY(!pills->isVisible());
+
+    auto *stream = view.findChild<QTableView *>(QStringLiteral("streamTable"));
+    QVERIFY(stream && stream->model()->rowCount() > 0);
+    QTest::mouseClick(stream->viewport(), Qt::LeftButton, Qt::NoModifier,
+                      stream->visualRect(stream->model()->index(0, DashboardStreamModel::SeverityColumn)).center());
+    QCOMPARE(filter.pills().size(), 0);
+
+    auto *hosts = view.findChild<QTableView *>(QStringLiteral("hostsTable"));
+    QModelIndex alpha;
+    for (int r = 0; r < hosts->model()->rowCount(); ++r) {
+        if (hosts->model()->index(r, 0).data(DashboardBucketModel::KeyRole).toString() == u"alpha")
+            alpha = hosts->model()->index(r, DashboardBucketModel::CountColumn);
+    }
+    QVERIFY(alpha.isValid());
+    QTest::mouseClick(hosts->viewport(), Qt::LeftButton, Qt::NoModifier, hosts->visualRect(alpha).center());
+    QCOMPARE(pills->pillCount(), 1);
+    QVERIFY(pills->isVisible());
+    QCOMPARE(pills->pillText(0), QStringLiteral("host.name: alpha"));
+    settle(view, updated);
+    QCOMPARE(view.data().total, 10);
+
+    std::unique_ptr<QMenu> menu(pills->createPillMenu(0, &view));
+    QAction *invert = menu->findChild<QAction *>(QStringLiteral("invertPill"));
+    QVERIFY(invert);
+    QCOMPARE(invert->text(), QStringLiteral("Exclude results"));
+    invert->trigger();
+    QCOMPARE(pills->pillText(0), QStringLiteral("NOT host.name: alpha"));
+    settle(view, updated);
+    QCOMPARE(view.data().total, totalCount() - 10);
+
+    QTRY_COMPARE(pills->pillWidgets().size(), 1);
+    auto *remove = pills->pillWidgets().at(0)->findChild<QToolButton *>(QStringLiteral("pillRemove"));
+    QVERIFY(remove);
+    QTest::mouseClick(remove, Qt::LeftButton);
+    QCOMPARE(filter.pills().size(), 0);
+    QVERIFY(!pills->isVisible());
+    settle(view, updated);
+    QCOMPARE(view.data().total, totalCount());
+}
+
+// An export says where the report went, with a way to its folder.
+void TestDashboard::exportSaysWhereTheReportWent()
+{
+    FilterState filter;
+    DashboardView view(&filter, m_db);
+    QSignalSpy updated(&view, &DashboardView::updated);
+    view.show();
+    settle(view, updated);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("incident.html"));
+    QSignalSpy exported(&view, &DashboardView::reportExported);
+    view.exportReportTo(path);
+    QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 1, 20000);
+    QCOMPARE(exported.at(0).at(0).toBool(), true);
+    QVERIFY(QFile::exists(path));
+    QFrame *notice = view.exportNotice();
+    QVERIFY(notice->isVisible());
+    QVERIFY(notice->findChild<QLabel *>(QStringLiteral("exportNoticeText"))->text().contains(path));
+    UrlCatcher catcher;
+    QDesktopServices::setUrlHandler(QStringLiteral("file"), &catcher, "open");
+    QTest::mouseClick(notice->findChild<QToolButton *>(QStringLiteral("openFolderButton")), Qt::LeftButton);
+    QDesktopServices::unsetUrlHandler(QStringLiteral("file"));
+    QCOMPARE(catcher.urls.size(), 1);
+    QCOMPARE(catcher.urls.at(0).toLocalFile(), QFileInfo(path).absolutePath());
+
+    // A failed export says why, without the buttons.
+    view.exportReportTo(dir.filePath(QStringLiteral("no/such/dir/r.pdf")));
+    QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 2, 20000);
+    QVERIFY(notice->findChild<QLabel *>(QStringLiteral("exportNoticeText"))->text().startsWith(QStringLiteral("The report could not be written")));
+    QVERIFY(!notice->findChild<QToolButton *>(QStringLiteral("openFolderButton"))->isVisible());
+}
+
+// The heat scale tells decades apart, and the legend lists the decades on screen.
+void TestDashboard::mitreHeatScale()
+{
+    QCOMPARE(MitreMatrixLayout::heatLevel(0), 0);
+    QCOMPARE(MitreMatrixLayout::heatLevel(1), 1);
+    QCOMPARE(MitreMatrixLayout::heatLevel(9), 1);
+    QCOMPARE(MitreMatrixLayout::heatLevel(10), 2);
+    QCOMPARE(MitreMatrixLayout::heatLevel(2712), 4);
+    QCOMPARE(MitreMatrixLayout::heatLevel(53758), 5);
+    QCOMPARE(MitreMatrixLayout::heatLevel(5000000), 6);
+    const auto distance = [](const QColor &a, const QColor &b) {
+        return qAbs(a.red() - b.red()) + qAbs(a.green() - b.green()) + qAbs(a.blue() - b.blue());
+    };
+    for (bool dark : {false, true}) {
+        for (int level = 1; level < MitreMatrixLayout::s_heatLevels; ++level)
+            QVERIFY(distance(MitreMatrixLayout::heatColor(level, dark), MitreMatrixLayout::heatColor(level + 1, dark)) >= 60);
+        QVERIFY(distance(MitreMatrixWidget::heatColor(2712, 53758, dark), MitreMatrixWidget::heatColor(53758, 53758, dark)) >= 100);
+    }
+    QCOMPARE(MitreMatrixLayout::heatLabel(4), QStringLiteral("1k–9.9k"));
+
+    FilterState filter;
+    DashboardView view(&filter, m_db);
+    QSignalSpy updated(&view, &DashboardView::updated);
+    view.resize(1600, 1000);
+    view.show();
+    settle(view, updated);
+    auto *matrix = view.findChild<MitreMatrixWidget *>(QStringLiteral("mitreMatrix"));
+    QCOMPARE(matrix->legendLevels(), MitreMatrixLayout::heatLevel(matrix->layout().maxCount()));
+    QVERIFY(!matrix->legendRect().isEmpty());
+    QVERIFY(matrix->legendRect().top() >= matrix->cellRect(matrix->layout().rowCount() - 1, 0).bottom());
+    QVERIFY(matrix->rect().contains(matrix->legendRect()));
 }
 
 // The time chart keeps its series and updates them: the total line alone, or one area per priority present with

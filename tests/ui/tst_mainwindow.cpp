@@ -4,16 +4,33 @@
 #include "model/triagestore.h"
 #include "ui/dashboardview.h"
 #include "ui/detailpane.h"
+#include "ui/elidemiddledelegate.h"
 #include "ui/explorerview.h"
 #include "ui/facetpanel.h"
+#include "ui/filterbar.h"
+#include "ui/filterpillbar.h"
 #include "ui/filterstate.h"
 #include "ui/mainwindow.h"
+#include "ui/mitrematrixwidget.h"
+#include "ui/dashboardprioritychart.h"
 #include "ui/querylineedit.h"
+#include "ui/sourcespane.h"
 
 #include "support/testalerts.h"
 
 #include <QAbstractItemModelTester>
 #include <QAction>
+#include <QAbstractItemView>
+#include <QCompleter>
+#include <QDialogButtonBox>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QHeaderView>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QSettings>
+#include <QShortcut>
+#include <QTreeWidget>
 #include <QLabel>
 #include <QMenu>
 #include <QMenuBar>
@@ -24,6 +41,11 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QPieSeries>
+#include <QPieSlice>
+#include <QChartView>
+
+#include <memory>
 
 using namespace fe;
 
@@ -261,6 +283,263 @@ private Q_SLOTS:
         QCOMPARE(explorer.detailPane()->alertId(), qint64(kCount));
     }
 
+    // Every key sequence has one owner in the main window (two owners make Qt run neither).
+    void noKeySequenceIsBoundTwice()
+    {
+        MainWindow window;
+        window.addDashboard(new DashboardView(window.filterState(), QString()));
+        window.setDatabasePath(m_db);
+        QHash<QString, QStringList> owners;
+        const auto note = [&owners](const QKeySequence &keys, const QString &who) {
+            if (!keys.isEmpty())
+                owners[keys.toString(QKeySequence::PortableText)] << who;
+        };
+        QSet<const QAction *> seen;
+        QList<QAction *> actions = window.findChildren<QAction *>();
+        actions += window.actions();
+        for (const QAction *a : std::as_const(actions)) {
+            if (seen.contains(a) || a->associatedObjects().isEmpty())
+                continue;
+            seen.insert(a);
+            for (const QKeySequence &k : a->shortcuts())
+                note(k, QStringLiteral("action \"%1\"").arg(a->text()));
+        }
+        for (const QShortcut *sc : window.findChildren<QShortcut *>()) {
+            for (const QKeySequence &k : sc->keys())
+                note(k, QStringLiteral("QShortcut of %1").arg(sc->parent()->objectName()));
+        }
+        QStringList twice;
+        for (auto it = owners.cbegin(); it != owners.cend(); ++it) {
+            if (it.value().size() > 1)
+                twice << it.key() + QStringLiteral(": ") + it.value().join(QStringLiteral(", "));
+        }
+        QVERIFY2(twice.isEmpty(), qPrintable(twice.join(u'\n')));
+        // The triage, note and filter keys are bound, once.
+        for (const char *keys : {"Alt+1", "Alt+2", "Alt+3", "Alt+4", "Alt+5", "Ctrl+M", "Ctrl+L", "/", "J", "K", "Return", "Esc", "Alt+Left"})
+            QVERIFY2(owners.value(QString::fromLatin1(keys)).size() == 1, keys);
+    }
+
+    // Real key events (through Qt's shortcut map) with the table focused: Alt+2 acknowledges, Ctrl+L goes to the
+    // filter and the typed text lands there, not in the table's type-ahead.
+    void triageAndFilterKeysWorkFromTheTable()
+    {
+        MainWindow window;
+        window.setDatabasePath(m_db);
+        window.resize(1600, 1000);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowActive(&window));
+        ExplorerView *explorer = window.explorer();
+        explorer->waitUntilSettled();
+        QTableView *table = explorer->tableView();
+        table->setFocus();
+        table->selectRow(5);
+        const qint64 id = explorer->tableModel()->idAt(5);
+        QTest::keyClick(table, Qt::Key_2, Qt::AltModifier);
+        AlertStore reader;
+        QVERIFY(reader.open(m_db, AlertStore::OpenMode::ReadOnly));
+        QTRY_COMPARE_WITH_TIMEOUT(TriageStore(reader).status(id), TriageStatus::Acknowledged, 10000);
+        QTest::keyClick(table, Qt::Key_L, Qt::ControlModifier);
+        QCOMPARE(QApplication::focusWidget(), explorer->queryEdit());
+        QTest::keyClicks(QApplication::focusWidget(), QStringLiteral("host.name:host-2"));
+        QCOMPARE(explorer->queryEdit()->text(), QStringLiteral("host.name:host-2"));
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_Return);
+        QCOMPARE(window.filterState()->query(), QStringLiteral("host.name:host-2"));
+        // Clear filter answers in the query field too.
+        QTest::keyClick(explorer->queryEdit(), Qt::Key_Backspace, Qt::ControlModifier | Qt::ShiftModifier);
+        QCOMPARE(window.filterState()->query(), QString());
+        QCOMPARE(explorer->queryEdit()->text(), QString());
+        // Triage, restored for the other tests.
+        QVERIFY(TriageStore(reader).status(id) == TriageStatus::Acknowledged);
+        explorer->waitUntilSettled();
+    }
+
+    // Enter on a broken query greys the results it no longer describes and says where the error is, under
+    // the filter bar, with a caret at the column. A good query brings the results back.
+    void queryErrorGreysResultsAndPointsAtTheColumn()
+    {
+        FilterState state;
+        ExplorerView explorer(&state);
+        explorer.setDatabasePath(m_db);
+        explorer.resize(1400, 800);
+        explorer.show();
+        explorer.waitUntilSettled();
+        QCOMPARE(explorer.tableModel()->rowCount(), kCount);
+        QueryLineEdit *edit = explorer.queryEdit();
+        edit->setFocus();
+        QTest::keyClicks(edit, QStringLiteral("host.name:("));
+        QTest::keyClick(edit, Qt::Key_Return);
+        FilterBar *bar = explorer.filterBar();
+        QVERIFY(bar->hasError());
+        const QStringList lines = bar->errorText().split(u'\n');
+        QCOMPARE(lines.value(0), QStringLiteral("host.name:("));
+        QVERIFY2(lines.value(1).startsWith(QStringLiteral("           ^")), qPrintable(bar->errorText()));   // under column 12
+        QVERIFY(lines.value(1).contains(QStringLiteral("column 12")));
+        QVERIFY(explorer.resultsStale());
+        QVERIFY(!explorer.tableView()->isEnabled());
+        QCOMPARE(state.query(), QString());   // not applied
+        // Fixed and applied: fresh results, nothing greyed.
+        edit->selectAll();
+        QTest::keyClicks(edit, QStringLiteral("host.name:(host-1 or host-3)"));
+        QTest::keyClick(edit, Qt::Key_Return);
+        explorer.waitUntilSettled();
+        QVERIFY(!bar->hasError());
+        QVERIFY(!explorer.resultsStale());
+        QVERIFY(explorer.tableView()->isEnabled());
+        QCOMPARE(explorer.tableModel()->rowCount(), kCount / 2);
+        // A long query shows the part around the error.
+        const QString longQuery = QStringLiteral("rule.name:x and ").repeated(10) + QStringLiteral("(");
+        const QStringList caret = FilterBar::caretText(longQuery, int(longQuery.size())).split(u'\n');
+        QVERIFY(caret.at(0).startsWith(QStringLiteral("…")));
+        QCOMPARE(caret.at(1).size(), caret.at(0).size() + 1);   // the caret is one past the shown text's end
+    }
+
+    // No match says so, with the query and the range, and the detail pane lets go of the old alert.
+    void emptyResultsSayNoAlertsMatch()
+    {
+        FilterState state;
+        ExplorerView explorer(&state);
+        explorer.setDatabasePath(m_db);
+        explorer.resize(1400, 800);
+        explorer.show();
+        explorer.waitUntilSettled();
+        explorer.tableView()->selectRow(0);
+        explorer.detailPane()->waitForIdle();
+        QVERIFY(explorer.detailPane()->alertId() > 0);
+        QVERIFY(explorer.emptyMessage().isEmpty());
+        state.setRelativeRange(24 * 3600000LL);
+        state.filterIn(QStringLiteral("host.name"), QStringLiteral("no-such-host"));
+        explorer.waitUntilSettled();
+        QCOMPARE(explorer.tableModel()->rowCount(), 0);
+        QTRY_VERIFY(!explorer.emptyMessage().isEmpty());
+        QVERIFY(explorer.emptyMessage().startsWith(QStringLiteral("No alerts match")));
+        QVERIFY(explorer.emptyMessage().contains(QStringLiteral("host.name:no-such-host")));
+        QVERIFY(explorer.emptyMessage().contains(QStringLiteral("last 24 hours")));
+        QCOMPARE(explorer.detailPane()->alertId(), qint64(0));
+        QVERIFY(explorer.detailPane()->document().isEmpty());
+        // Results again: the message goes.
+        state.clear();
+        explorer.waitUntilSettled();
+        QTRY_VERIFY(explorer.emptyMessage().isEmpty());
+    }
+
+    // The Triage column is on screen at 1600 px, right after the priority.
+    void triageColumnIsVisibleByDefault()
+    {
+        QSettings().clear();
+        MainWindow window;
+        window.setDatabasePath(m_db);
+        window.resize(1600, 1000);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        window.explorer()->waitUntilSettled();
+        QTableView *table = window.explorer()->tableView();
+        QVERIFY(!table->isColumnHidden(AlertTableModel::TriageColumn));
+        const QHeaderView *header = table->horizontalHeader();
+        QCOMPARE(header->visualIndex(AlertTableModel::TriageColumn), header->visualIndex(AlertTableModel::PriorityColumn) + 1);
+        const QRect cell = table->visualRect(table->model()->index(0, AlertTableModel::TriageColumn));
+        QVERIFY2(table->viewport()->rect().contains(cell), qPrintable(QStringLiteral("%1 %2").arg(cell.right()).arg(table->viewport()->width())));
+        QCOMPARE(table->model()->index(0, AlertTableModel::TriageColumn).data().toString(), QStringLiteral("New"));
+    }
+
+    // Every view is usable at 1024x700.
+    void everyViewIsUsableAt1024x700()
+    {
+        QSettings().clear();
+        MainWindow window;
+        auto *dashboard = new DashboardView(window.filterState(), QString());
+        window.addDashboard(dashboard);
+        window.setDatabasePath(m_db);
+        window.resize(1024, 700);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        ExplorerView *explorer = window.explorer();
+        explorer->waitUntilSettled();
+        // The explorer: the detail pane goes under the table, and the table shows time, priority, triage, rule and
+        // host whole; host names are elided in the middle.
+        QVERIFY(explorer->detailBelow());
+        QTableView *table = explorer->tableView();
+        const QHeaderView *header = table->horizontalHeader();
+        for (int column : {AlertTableModel::TimeColumn, AlertTableModel::PriorityColumn, AlertTableModel::TriageColumn,
+                           AlertTableModel::RuleColumn, AlertTableModel::HostColumn}) {
+            const int left = header->sectionViewportPosition(column);
+            QVERIFY2(left >= 0 && left + header->sectionSize(column) <= table->viewport()->width(),
+                     qPrintable(QStringLiteral("column %1 at %2+%3 of %4").arg(column).arg(left).arg(header->sectionSize(column))
+                                    .arg(table->viewport()->width())));
+        }
+        QVERIFY(qobject_cast<ElideMiddleDelegate *>(table->itemDelegateForColumn(AlertTableModel::HostColumn)));
+        QVERIFY(table->height() > 200);
+        QVERIFY(explorer->detailPane()->height() > 120);
+
+        // The dashboard: two columns, every MITRE tactic in view, pie labels whole or left to the legend.
+        window.showView(QStringLiteral("Dashboard"));
+        QTRY_VERIFY_WITH_TIMEOUT(!dashboard->isBusy() && dashboard->data().total == kCount, 20000);
+        QVERIFY(dashboard->isNarrow());
+        auto *matrix = dashboard->findChild<MitreMatrixWidget *>(QStringLiteral("mitreMatrix"));
+        QVERIFY(matrix);
+        auto *scroll = qobject_cast<QScrollArea *>(matrix->parentWidget()->parentWidget());
+        QVERIFY(scroll);
+        QVERIFY2(matrix->minimumSizeHint().width() <= scroll->viewport()->width(),
+                 qPrintable(QStringLiteral("%1 > %2").arg(matrix->minimumSizeHint().width()).arg(scroll->viewport()->width())));
+        auto *pie = dashboard->findChild<DashboardPriorityChart *>(QStringLiteral("priorityPanel"));
+        QVERIFY(pie);
+        if (pie->labelsShown()) {
+            const QFontMetrics fm(pie->chartView()->chart()->font());
+            for (const QPieSlice *slice : pie->series()->slices()) {
+                if (slice->isLabelVisible())
+                    QVERIFY(fm.horizontalAdvance(slice->label()) < pie->chartView()->width() / 3);
+            }
+        }
+        // Wide again: three panels a row, the detail beside the table.
+        window.resize(1600, 1000);
+        QTRY_VERIFY(!dashboard->isNarrow());
+        window.showView(QStringLiteral("Explorer"));
+        QTRY_VERIFY(!explorer->detailBelow());
+    }
+
+    // File > Open says "Open" (and still creates a store from a new name); the shortcut list is a
+    // two-column table built from the actions; the sources pane starts shown, on the left.
+    void smallThings()
+    {
+        QSettings().clear();
+        MainWindow window;
+        window.setDatabasePath(m_db);
+        std::unique_ptr<QFileDialog> dialog(window.newOpenDatabaseDialog());
+        QCOMPARE(dialog->acceptMode(), QFileDialog::AcceptOpen);
+        QCOMPARE(dialog->fileMode(), QFileDialog::AnyFile);
+        QCOMPARE(dialog->labelText(QFileDialog::Accept), QStringLiteral("&Open"));
+        dialog->setOption(QFileDialog::DontUseNativeDialog);
+        dialog->show();
+        auto *box = dialog->findChild<QDialogButtonBox *>();
+        QVERIFY(box);
+        QPushButton *accept = box->button(QDialogButtonBox::Open);
+        if (!accept)
+            accept = box->button(QDialogButtonBox::Save);
+        QVERIFY(accept);
+        QCOMPARE(accept->text(), QStringLiteral("&Open"));
+        dialog->hide();
+
+        std::unique_ptr<QTreeWidget> list(window.newShortcutList(nullptr));
+        QCOMPARE(list->columnCount(), 2);
+        QHash<QString, QString> byAction;
+        for (int i = 0; i < list->topLevelItemCount(); ++i) {
+            const QTreeWidgetItem *item = list->topLevelItem(i);
+            QVERIFY(!item->text(0).contains(u'\t') && !item->text(1).contains(u'\t'));
+            byAction.insert(item->text(1), item->text(0));
+        }
+        QCOMPARE(byAction.value(QStringLiteral("Filter")), QStringLiteral("Ctrl+L or /"));
+        QCOMPARE(byAction.value(QStringLiteral("Mark Acknowledged")), QStringLiteral("Alt+2"));
+        QCOMPARE(byAction.value(QStringLiteral("Next alert")), QStringLiteral("J"));
+
+        window.resize(1600, 1000);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        auto *dock = window.findChild<QDockWidget *>(QStringLiteral("sourcesDock"));
+        QVERIFY(dock);
+        QVERIFY(dock->isVisible());
+        QCOMPARE(window.dockWidgetArea(dock), Qt::LeftDockWidgetArea);
+        QVERIFY(window.sourcesPane()->findChild<QLabel *>(QStringLiteral("sourcesHint"))->isVisible());
+    }
+
     void completion()
     {
         QueryLineEdit edit;
@@ -269,6 +548,21 @@ private Q_SLOTS:
         QVERIFY(edit.completionsFor(QStringLiteral("a and host.name:")).contains(QStringLiteral("host.name:\"web server\"")));
         QVERIFY(edit.completionsFor(QStringLiteral("(rule")).contains(QStringLiteral("rule.name:")));
         QVERIFY(edit.completionsFor(QString()).isEmpty());
+
+        // Enter while the popup offers completions applies what was typed; Down picks an offer first.
+        edit.show();
+        QVERIFY(QTest::qWaitForWindowActive(&edit));
+        QSignalSpy entered(&edit, &QLineEdit::returnPressed);
+        QTest::keyClicks(&edit, QStringLiteral("host.name:x or"));
+        QTRY_VERIFY(edit.completer()->popup()->isVisible());
+        QTest::keyClick(edit.completer()->popup(), Qt::Key_Return);
+        QCOMPARE(edit.text(), QStringLiteral("host.name:x or"));
+        QTRY_COMPARE(entered.count(), 1);
+        QTest::keyClicks(&edit, QStringLiteral(" host.name:web"));
+        QTRY_VERIFY(edit.completer()->popup()->isVisible());
+        QTest::keyClick(edit.completer()->popup(), Qt::Key_Down);
+        QTest::keyClick(edit.completer()->popup(), Qt::Key_Return);
+        QCOMPARE(edit.text(), QStringLiteral("host.name:x or host.name:\"web server\""));
     }
 
     void facetsAndDetailFilterInAndOut()
@@ -284,14 +578,18 @@ private Q_SLOTS:
 
         state.filterIn(QStringLiteral("host.name"), QStringLiteral("host-1"));
         state.filterOut(QStringLiteral("rule.name"), QStringLiteral("Terminal shell in container"));
-        QCOMPARE(state.query(), QStringLiteral("host.name:host-1 and not rule.name:\"Terminal shell in container\""));
+        // Clicks become pills beside the (empty) query.
+        QCOMPARE(state.query(), QString());
+        QCOMPARE(state.pills().size(), 2);
+        QCOMPARE(state.effectiveQuery(), QStringLiteral("host.name:host-1 and not rule.name:\"Terminal shell in container\""));
         explorer.waitUntilSettled();
         AlertStore reader;
         QVERIFY(reader.open(m_db, AlertStore::OpenMode::ReadOnly));
-        QCOMPARE(qint64(explorer.tableModel()->rowCount()), reader.count({state.query()}));
+        QCOMPARE(qint64(explorer.tableModel()->rowCount()), reader.count({state.effectiveQuery()}));
         // Flipping a clause replaces it instead of contradicting it.
         state.filterIn(QStringLiteral("rule.name"), QStringLiteral("Terminal shell in container"));
-        QCOMPARE(state.query(), QStringLiteral("host.name:host-1 and rule.name:\"Terminal shell in container\""));
+        QCOMPARE(state.pills().size(), 2);
+        QCOMPARE(state.effectiveQuery(), QStringLiteral("host.name:host-1 and rule.name:\"Terminal shell in container\""));
         explorer.waitUntilSettled();
         QVERIFY(explorer.tableModel()->rowCount() > 0);
 

@@ -2,10 +2,18 @@
 // The report: a self-contained HTML file with every alert text escaped, and a real multi-page PDF,
 // both from a real SQLite store.
 #include "model/alertstore.h"
+#include "model/mitretechniques.h"
+#include "ui/mitrematrixlayout.h"
+#include "ui/reportchartpainter.h"
 #include "ui/reportexporter.h"
 
+#include <QDir>
 #include <QFile>
+#include <QImage>
+#include <QPainter>
+#include <QProcess>
 #include <QRegularExpression>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -47,6 +55,52 @@ int pdfPageCount(const QByteArray &pdf)
     return n;
 }
 
+const char *const s_tactics[] = {"reconnaissance", "resource_development", "initial_access", "execution", "persistence",
+                                 "privilege_escalation", "defense_evasion", "credential_access", "discovery", "lateral_movement",
+                                 "collection", "command_and_control", "exfiltration", "impact"};
+
+// Every tactic, 22 techniques (more than the report's 15 rows) with counts from 3,000 down to 1, a host name and an
+// output far wider than a page, with no space to break at.
+AlertBatch wideAlerts()
+{
+    AlertBatch batch;
+    QStringList techniques;
+    for (const QString &id : fe::MitreTechniques::ids()) {
+        if (!id.contains(u'.') && techniques.size() < 22)
+            techniques << id;
+    }
+    int serial = 0;
+    for (int t = 0; t < techniques.size(); ++t) {
+        const int count = qMax(1, 3000 >> t);
+        for (int j = 0; j < count; ++j) {
+            Alert a = makeAlert(100000 + serial, j % 7 == 0 ? Priority::Critical : Priority::Warning,
+                                QStringLiteral("Rule for %1").arg(techniques.at(t)), QStringLiteral("output %1").arg(serial));
+            a.technique = techniques.at(t);
+            a.tactics = {QString::fromLatin1(s_tactics[(t + j) % 14])};
+            a.hostname = QStringLiteral("ip-10-0-%1-%2.eu-west-1.compute.internal.very-long-cluster-domain.example.com").arg(t).arg(j % 5);
+            if (serial % 50 == 0)
+                a.output = QStringLiteral("Critical exec /") + QStringLiteral("very/deep/path/").repeated(30) + QStringLiteral("x");
+            a.dedupeKey = "w:" + QByteArray::number(serial);
+            ++serial;
+            batch.append(a);
+        }
+    }
+    return batch;
+}
+
+QString artifactDir()
+{
+    const QString dir = QCoreApplication::applicationDirPath() + QStringLiteral("/report-artifacts");
+    QDir().mkpath(dir);
+    return dir;
+}
+
+// Luma of a grey-scale pixel.
+int ink(const QImage &page, int x, int y)
+{
+    return qGray(page.pixel(x, y));
+}
+
 } // namespace
 
 class TestReportExporter : public QObject
@@ -62,10 +116,14 @@ private Q_SLOTS:
     void pdfIsAValidMultiPageDocument();
     void badTargets_data();
     void badTargets();
+    void mitreChartPaintsInsideItsRect();
+    void pdfFitsThePage_data();
+    void pdfFitsThePage();
 
 private:
     QTemporaryDir m_dir;
     QString m_db;
+    QString m_wideDb;
 };
 
 void TestReportExporter::initTestCase()
@@ -83,6 +141,12 @@ void TestReportExporter::initTestCase()
                                hostile ? s_hostileOutput : QStringLiteral("Warning plain output %1").arg(i)));
     }
     QCOMPARE(store.insert(batch, &error).stored, 120);
+
+    m_wideDb = m_dir.filePath(QStringLiteral("wide.db"));
+    AlertStore wide;
+    QVERIFY2(wide.open(m_wideDb, AlertStore::OpenMode::ReadWrite, &error), qPrintable(error));
+    const AlertBatch alerts = wideAlerts();
+    QCOMPARE(wide.insert(alerts, &error).stored, alerts.size());
 }
 
 void TestReportExporter::formatForFile_data()
@@ -190,6 +254,128 @@ void TestReportExporter::badTargets()
     QString error;
     QVERIFY(!exportReport(m_db, AlertFilter{}, m_dir.filePath(file), &error));
     QVERIFY2(error.contains(errorPart), qPrintable(error));
+}
+
+// Inside the chart: the MITRE matrix paints nothing outside its rectangle ("… and N more techniques"
+// was cut in half at its bottom), and every tactic title fits its column in at most three lines.
+void TestReportExporter::mitreChartPaintsInsideItsRect()
+{
+    ReportData data;
+    QString error;
+    QVERIFY2(ReportExporter::collect(m_wideDb, AlertFilter{}, &data, &error), qPrintable(error));
+    const MitreMatrixLayout layout(data.dashboard.mitre);
+    QCOMPARE(layout.columnCount(), 14);
+    QVERIFY(layout.rowCount() > 15);
+    const QSize size = ReportChartPainter::reportSize(ReportChartPainter::Chart::Mitre, data.dashboard);
+    // The chart in the middle of a magenta sheet: any pixel it paints outside its rectangle shows.
+    constexpr int border = 40;
+    QImage sheet(size + QSize(2 * border, 2 * border), QImage::Format_RGB32);
+    sheet.fill(Qt::magenta);
+    {
+        QPainter p(&sheet);
+        p.fillRect(QRect(QPoint(border, border), size), Qt::white);
+        ReportChartPainter::paintMitre(p, QRectF(QPointF(border, border), QSizeF(size)), data.dashboard.mitre, 15);
+    }
+    int outside = 0;
+    for (int y = 0; y < sheet.height(); ++y) {
+        for (int x = 0; x < sheet.width(); ++x) {
+            const bool inRect = x >= border && x < border + size.width() && y >= border && y < border + size.height();
+            const QRgb c = sheet.pixel(x, y);
+            if (!inRect && (qGreen(c) > 24 || qRed(c) < 230 || qBlue(c) < 230))   // beyond antialiasing
+                ++outside;
+        }
+    }
+    sheet.save(artifactDir() + QStringLiteral("/mitre-chart.png"));
+    QCOMPARE(outside, 0);
+    // The last lines ("… and 7 more techniques", the legend) are inside too: ink in the bottom quarter of the rect.
+    int inkBelow = 0;
+    for (int y = border + size.height() * 3 / 4; y < border + size.height(); ++y) {
+        for (int x = border; x < border + size.width() / 2; ++x)
+            inkBelow += qGray(sheet.pixel(x, y)) < 128 ? 1 : 0;
+    }
+    QVERIFY(inkBelow > 50);
+    // Titles: at the report's smallest header font every one fits its column whole (shortened, never elided), each
+    // word within the column, in at most three lines.
+    QImage probe(1, 1, QImage::Format_RGB32);
+    QPainter p(&probe);
+    QFont bold = p.font();
+    bold.setPointSizeF(5.0);
+    bold.setBold(true);
+    const QFontMetricsF fm(bold);
+    const double column = (size.width() - qMin(size.width() * 0.22, 190.0)) / 14 - 2;
+    for (const char *tactic : s_tactics) {
+        const QString title = MitreMatrixLayout::fittedTacticTitle(QString::fromLatin1(tactic), fm, column);
+        QVERIFY2(!title.endsWith(QChar(0x2026)), qPrintable(title));
+        const QRectF needed = fm.boundingRect(QRectF(0, 0, column, 1000), Qt::TextWordWrap | Qt::AlignHCenter, title);
+        QVERIFY2(needed.width() <= column + 0.5 && needed.height() <= 3 * fm.lineSpacing() + 0.5, qPrintable(title));
+    }
+}
+
+void TestReportExporter::pdfFitsThePage_data()
+{
+    QTest::addColumn<int>("pageSize");
+    QTest::addColumn<QString>("pdfinfoSize");
+    QTest::newRow("A4") << int(QPageSize::A4) << QStringLiteral("595 x 842 pts (A4)");
+    QTest::newRow("Letter") << int(QPageSize::Letter) << QStringLiteral("612 x 792 pts (letter)");
+}
+
+// On paper, rendered by poppler (pdftoppm), nothing lies in the margins (a wide table, path or host name
+// would), no block is cut at a page's end, and every page has its footer.
+void TestReportExporter::pdfFitsThePage()
+{
+    QFETCH(int, pageSize);
+    QFETCH(QString, pdfinfoSize);
+    for (const char *tool : {"pdftoppm", "pdfinfo", "pdftotext"})
+        QVERIFY2(!QStandardPaths::findExecutable(QString::fromLatin1(tool)).isEmpty(), "poppler-utils is missing: run installer/install-deps.sh");
+    const QString pdf = m_dir.filePath(QStringLiteral("wide-%1.pdf").arg(pageSize));
+    QString error;
+    QVERIFY2(exportReport(m_wideDb, AlertFilter{}, pdf, &error, QPageSize::PageSizeId(pageSize)), qPrintable(error));
+
+    QProcess info;
+    info.start(QStringLiteral("pdfinfo"), {pdf});
+    QVERIFY(info.waitForFinished(30000));
+    const QString infoText = QString::fromUtf8(info.readAllStandardOutput());
+    QVERIFY2(infoText.contains(pdfinfoSize), qPrintable(infoText));
+    const int pages = QRegularExpression(QStringLiteral("Pages:\\s+(\\d+)")).match(infoText).captured(1).toInt();
+    QVERIFY(pages >= 3);
+
+    constexpr int dpi = 40;
+    // The pages stay in the build directory for a look (tests/report-artifacts).
+    const QString prefix = artifactDir() + QStringLiteral("/") + QString::fromLatin1(QTest::currentDataTag()) + QStringLiteral("-page");
+    QProcess render;
+    render.start(QStringLiteral("pdftoppm"), {QStringLiteral("-r"), QString::number(dpi), QStringLiteral("-gray"), QStringLiteral("-png"), pdf, prefix});
+    QVERIFY(render.waitForFinished(60000) && render.exitCode() == 0);
+    const QSizeF mm = QPageSize(QPageSize::PageSizeId(pageSize)).size(QPageSize::Millimeter);
+    const auto px = [](double millimetres) { return millimetres / 25.4 * dpi; };
+    const int margin = int(px(12)) - 1;                       // QPdfWriter's 12 mm, less a pixel of antialiasing
+    const int contentBottom = int(px(mm.height() - 12 - 25.4 * 24 / 96));   // above the footer line
+    const int digits = QString::number(pages).size();
+    for (int i = 1; i <= pages; ++i) {
+        const QImage page(QStringLiteral("%1-%2.png").arg(prefix).arg(i, digits, 10, QLatin1Char('0')));
+        QVERIFY2(!page.isNull(), qPrintable(QString::number(i)));
+        QCOMPARE(page.width(), qRound(px(mm.width())));
+        QStringList stray;
+        for (int y = 0; y < page.height(); ++y) {
+            for (int x = 0; x < page.width(); ++x) {
+                const bool margins = x < margin || x >= page.width() - margin || y < margin || y >= page.height() - margin;
+                if (margins && ink(page, x, y) < 235 && stray.size() < 5)
+                    stray << QStringLiteral("(%1,%2)").arg(x).arg(y);
+            }
+        }
+        QVERIFY2(stray.isEmpty(), qPrintable(QStringLiteral("page %1: ink in the margins at %2").arg(i).arg(stray.join(u' '))));
+        // A block cut at the page's end would leave its ink on the last lines of the text area.
+        int cut = 0;
+        for (int y = contentBottom - 2; y < contentBottom; ++y) {
+            for (int x = margin; x < page.width() - margin; ++x)
+                cut += ink(page, x, y) < 160 ? 1 : 0;
+        }
+        QVERIFY2(cut <= 2, qPrintable(QStringLiteral("page %1: %2 dark pixels at the page break").arg(i).arg(cut)));
+
+        QProcess text;
+        text.start(QStringLiteral("pdftotext"), {QStringLiteral("-f"), QString::number(i), QStringLiteral("-l"), QString::number(i), pdf, QStringLiteral("-")});
+        QVERIFY(text.waitForFinished(30000));
+        QVERIFY(QString::fromUtf8(text.readAllStandardOutput()).contains(QStringLiteral("Page %1 of %2").arg(i).arg(pages)));
+    }
 }
 
 QTEST_MAIN(TestReportExporter)

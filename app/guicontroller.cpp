@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "app/guicontroller.h"
+
+#include "app/esforwardingcontroller.h"
+#include "app/guiprobe.h"
+#include "app/livesources.h"
+
+#include "ingest/ecs/demogenerator.h"
+#include "ingest/ecs/ecsmapper.h"
+#include "ingest/pipeline/demoloader.h"
+#include "ingest/pipeline/fileimporter.h"
+#include "model/alertstore.h"
+#include "model/alerttablemodel.h"
+#include "ui/dashboardview.h"
+#include "ui/explorerview.h"
+#include "ui/filterstate.h"
+#include "ui/mainwindow.h"
+#include "ui/sourcespane.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QFileInfo>
+#include <QHash>
+#include <QIcon>
+#include <QLocale>
+#include <QMessageBox>
+#include <QPointer>
+#include <QTableView>
+#include <QThread>
+
+#include <cstdio>
+
+namespace fe {
+
+namespace {
+
+constexpr qint64 s_firstRunDemoAlerts = 5000;
+constexpr int s_screenshotPollMs = 100;
+constexpr int s_screenshotStableTicks = 5;
+constexpr qint64 s_screenshotTimeoutMs = 60000;
+
+bool isDashboard(const QString &view)
+{
+    return view.compare(QStringLiteral("dashboard"), Qt::CaseInsensitive) == 0;
+}
+
+} // namespace
+
+QString GuiController::usage()
+{
+    return QStringLiteral("GUI options: --db PATH, --screenshot FILE, --view explorer|dashboard|dead-letters, --sort time|priority|rule|host, "
+                          "--size WxH, --exit-after-first-paint, --no-demo, --probe FILE");
+}
+
+bool GuiController::parseArguments(const QStringList &args, Options *o, QString *error)
+{
+    for (int i = 1; i < args.size(); ++i) {
+        const QString a = args.at(i);
+        auto value = [&](QString *out) {
+            if (i + 1 >= args.size()) {
+                *error = QStringLiteral("%1 needs a value").arg(a);
+                return false;
+            }
+            *out = args.at(++i);
+            return true;
+        };
+        QString v;
+        if (a == u"--db") {
+            if (!value(&o->db))
+                return false;
+        } else if (a == u"--screenshot") {
+            if (!value(&o->screenshot))
+                return false;
+        } else if (a == u"--probe") {
+            if (!value(&o->probe))
+                return false;
+        } else if (a == u"--view") {
+            if (!value(&o->view))
+                return false;
+        } else if (a == u"--sort") {
+            if (!value(&v))
+                return false;
+            static const QHash<QString, int> columns = {{QStringLiteral("time"), AlertTableModel::TimeColumn},
+                                                        {QStringLiteral("priority"), AlertTableModel::PriorityColumn},
+                                                        {QStringLiteral("rule"), AlertTableModel::RuleColumn},
+                                                        {QStringLiteral("host"), AlertTableModel::HostColumn}};
+            if (!columns.contains(v)) {
+                *error = QStringLiteral("--sort expects time, priority, rule or host");
+                return false;
+            }
+            o->sortColumn = columns.value(v);
+        } else if (a == u"--size") {
+            if (!value(&v))
+                return false;
+            const QStringList wh = v.split(u'x');
+            const int w = wh.value(0).toInt(), h = wh.value(1).toInt();
+            if (wh.size() != 2 || w < 200 || h < 150 || w > 8000 || h > 8000) {
+                *error = QStringLiteral("--size expects WIDTHxHEIGHT, e.g. 1600x1000");
+                return false;
+            }
+            o->size = QSize(w, h);
+        } else if (a == u"--exit-after-first-paint") {
+            o->exitAfterFirstPaint = true;
+        } else if (a == u"--no-demo") {
+            o->demo = false;
+        } else {
+            *error = QStringLiteral("unknown option %1 (%2)").arg(a, usage());
+            return false;
+        }
+    }
+    return true;
+}
+
+GuiController::GuiController(const Options &options, QObject *parent)
+    : QObject(parent)
+    , m_options(options)
+{
+}
+
+GuiController::~GuiController()
+{
+    if (m_importer)
+        m_importer->cancel();
+    if (m_importThread)
+        m_importThread->wait();
+    if (m_demoThread)
+        m_demoThread->wait();
+    // Sources stop (storing what they received) while the window they report to still exists.
+    m_liveSources.reset();
+    m_probe.reset();
+}
+
+qint64 GuiController::fillWithDemoData(const QString &path, qint64 count)
+{
+    AlertStore store;
+    if (!store.open(path))
+        return 0;
+    DemoOptions options;
+    options.count = count;
+    options.endMs = QDateTime::currentMSecsSinceEpoch();
+    MapOptions mapOptions;
+    mapOptions.preserveOriginal = true;
+    DemoLoadResult result;
+    loadDemoAlerts(&store, options, mapOptions, &result, nullptr);
+    return result.stored;
+}
+
+bool GuiController::start(QString *error)
+{
+    const bool offline = !m_options.screenshot.isEmpty();
+    m_dbPath = m_options.db.isEmpty() ? AlertStore::defaultPath() : QFileInfo(m_options.db).absoluteFilePath();
+    qint64 existing = 0;
+    {
+        AlertStore store;
+        if (!store.open(m_dbPath, AlertStore::OpenMode::ReadWrite, error))
+            return false;
+        existing = store.count();
+    }
+
+    m_window = std::make_unique<MainWindow>();
+    m_window->setDatabasePath(m_dbPath);
+    m_dashboard = new DashboardView(m_window->filterState(), m_dbPath);
+    m_window->addDashboard(m_dashboard);   // it follows the window's database from now on
+    m_window->setWindowIcon(QIcon(QStringLiteral(":/icons/falco-explorer.svg")));
+
+    // Elasticsearch forwarding and live sources (syslog listener, watched files) from the sources pane.
+    m_forwarding = std::make_unique<EsForwardingController>(m_dbPath);
+    m_window->addForwarding(m_forwarding.get());
+    if (!offline)
+        m_forwarding->load();   // settings + keyring secrets; starts forwarding when enabled
+    m_liveSources = std::make_unique<LiveSources>(m_window.get());
+    connect(m_liveSources.get(), &LiveSources::alertsStored, m_forwarding.get(), &EsForwardingController::wake);
+    if (!offline)
+        m_liveSources->restore();   // the listeners and watched files this database had (screenshots stay offline)
+    connect(m_window.get(), &MainWindow::databaseChanged, m_forwarding.get(), &EsForwardingController::setDatabasePath);
+
+    connect(m_window.get(), &MainWindow::importRequested, this, &GuiController::importFiles);
+    connect(m_window.get(), &MainWindow::importCancelRequested, this, &GuiController::cancelImport);
+    connect(m_window.get(), &MainWindow::openDatabaseRequested, this, &GuiController::openDatabase);
+
+    // Demo data for a first run: an empty store (the default one, or any with --db and an empty file).
+    if (existing == 0 && m_options.demo)
+        startDemoData(s_firstRunDemoAlerts);
+
+    m_window->resize(m_options.size);
+    if (m_options.sortColumn >= 0)
+        m_window->explorer()->tableView()->sortByColumn(m_options.sortColumn, Qt::AscendingOrder);
+    if (!m_window->showView(m_options.view)) {
+        if (error)
+            *error = QStringLiteral("--view %1: no such view (explorer, dashboard, dead-letters)").arg(m_options.view);
+        return false;
+    }
+    m_window->show();
+
+    if (m_options.exitAfterFirstPaint) {
+        m_window->repaint();
+        QTimer::singleShot(0, qApp, &QCoreApplication::quit);
+    }
+    if (!m_options.probe.isEmpty())
+        m_probe = std::make_unique<GuiProbe>(m_window.get(), m_options.probe);
+    if (offline) {
+        connect(&m_screenshotPoll, &QTimer::timeout, this, &GuiController::pollScreenshot);
+        m_screenshotClock.start();
+        m_screenshotPoll.start(s_screenshotPollMs);
+    }
+    return true;
+}
+
+void GuiController::startDemoData(qint64 count)
+{
+    m_demoRunning = true;
+    m_window->showStatus(tr("Generating %1 demo alerts…").arg(QLocale().toString(count)));
+    const QString path = m_dbPath;
+    QPointer<MainWindow> window(m_window.get());
+    m_demoThread.reset(QThread::create([this, path, count, window]() {
+        const qint64 n = fillWithDemoData(path, count);
+        // The controller outlives the thread (its destructor waits), the window may not be shown any more.
+        QMetaObject::invokeMethod(this, [this, n, window]() {
+            m_demoRunning = false;
+            if (!window)
+                return;
+            window->showStatus(tr("%1 demo alerts stored").arg(QLocale().toString(n)));
+            Q_EMIT window->filterState()->changed();   // the explorer and the dashboard re-read
+        }, Qt::QueuedConnection);
+    }));
+    m_demoThread->start();
+}
+
+// File imports (menu, drag and drop): the FileImporter runs on a worker thread, progress comes back queued.
+void GuiController::importFiles(const QStringList &paths)
+{
+    if (m_importThread && m_importThread->isRunning()) {
+        m_window->showStatus(tr("An import is already running"));
+        return;
+    }
+    if (m_importThread)
+        m_importThread->wait();
+    ImportOptions io;
+    io.dbPath = m_window->databasePath();
+    m_importer = std::make_unique<FileImporter>(io);
+    FileImporter *imp = m_importer.get();
+    MainWindow *window = m_window.get();
+    connect(imp, &FileImporter::progress, window, &MainWindow::setImportProgress, Qt::QueuedConnection);
+    connect(imp, &FileImporter::diagnostic, window, [window](const Diagnostic &d) { window->addDiagnostics({d}); },
+            Qt::QueuedConnection);
+    connect(imp, &FileImporter::finished, window, [window, imp](bool ok) {
+        const ImportSummary s = imp->summary();
+        const QLocale l;
+        window->importFinished(ok, tr("Import %1: %2 stored, %3 duplicates, %4 rejected, %5 skipped in %6 s")
+                                       .arg(s.cancelled ? tr("cancelled") : ok ? tr("done") : tr("failed"),
+                                            l.toString(s.stored), l.toString(s.duplicates), l.toString(s.rejected),
+                                            l.toString(s.skipped), QString::number(s.elapsedMs / 1000.0, 'f', 1)));
+    }, Qt::QueuedConnection);
+    m_importThread.reset(QThread::create([imp, paths]() { imp->run(paths); }));
+    m_importThread->start();
+}
+
+void GuiController::cancelImport()
+{
+    if (m_importer)
+        m_importer->cancel();
+}
+
+// File > Open, recent databases: create/migrate the file, then point the window (table, facets, detail pane,
+// triage, dashboard) and the running live sources at it. A source resumes from the new store's own checkpoint.
+void GuiController::openDatabase(const QString &path)
+{
+    const QString absolute = QFileInfo(path).absoluteFilePath();
+    {
+        AlertStore store;
+        QString why;
+        if (!store.open(absolute, AlertStore::OpenMode::ReadWrite, &why)) {
+            QMessageBox::warning(m_window.get(), tr("Open database"), why);
+            return;
+        }
+    }
+    if (absolute == m_window->databasePath()) {
+        m_window->explorer()->refresh();
+        return;
+    }
+    SourcesPane *pane = m_window->sourcesPane();
+    QStringList running;
+    const QStringList ids = pane->sourceIds();
+    for (const QString &id : ids) {
+        if (pane->isRunning(id))
+            running << id;
+    }
+    for (const QString &id : std::as_const(running))
+        m_liveSources->stop(id);   // stores what the source already read, into the old store
+    m_window->setDatabasePath(absolute);
+    for (const QString &id : std::as_const(running)) {
+        QString error;
+        if (!m_liveSources->start(id, &error))
+            m_window->showStatus(tr("Could not restart %1 on the new database: %2").arg(id, error));
+    }
+}
+
+// --screenshot: waits until the demo data, the table, the facets (and the dashboard) have settled, selects the
+// first alert so the detail pane shows something, then grabs the window.
+void GuiController::pollScreenshot()
+{
+    ExplorerView *explorer = m_window->explorer();
+    const bool settled = !m_demoRunning && explorer->isSettled() && (!isDashboard(m_options.view) || !m_dashboard->isBusy());
+    m_stableTicks = settled ? m_stableTicks + 1 : 0;
+    if (settled && !m_rowSelected && explorer->tableModel()->rowCount() > 0) {
+        explorer->tableView()->selectRow(0);
+        m_rowSelected = true;
+        m_stableTicks = 0;
+    }
+    if (m_stableTicks < s_screenshotStableTicks && m_screenshotClock.elapsed() < s_screenshotTimeoutMs)
+        return;
+    m_screenshotPoll.stop();
+    const QImage image = m_window->grab().toImage();
+    const bool ok = image.save(m_options.screenshot);
+    std::fprintf(ok ? stdout : stderr, "%s %s\n", ok ? "wrote" : "cannot write", qPrintable(m_options.screenshot));
+    QCoreApplication::exit(ok ? 0 : 1);
+}
+
+} // namespace fe
