@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// The desktop application: opens (or creates) the alert store, fills an empty default store with demo alerts,
-// shows the main window with the explorer and the dashboard, and wires file imports to the ingest layer.
+// The desktop application: opens (or creates) the alert store, shows the main window with the explorer and the
+// dashboard (on an empty store the welcome view, or demo data with --demo), and wires file imports to the ingest layer.
 #include "app/commands.h"
 #include "app/esforwardingcontroller.h"
+#include "app/firstrun.h"
 #include "app/livesources.h"
 
-#include "ingest/ecs/demogenerator.h"
-#include "ingest/ecs/ecsmapper.h"
 #include "ingest/pipeline/fileimporter.h"
 #include "model/alertstore.h"
 #include "model/alerttablemodel.h"
@@ -17,7 +16,6 @@
 #include "ui/sourcespane.h"
 
 #include <QApplication>
-#include <QDateTime>
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QHash>
@@ -28,7 +26,6 @@
 #include <QThread>
 #include <QTimer>
 
-#include <atomic>
 #include <cstdio>
 #include <memory>
 
@@ -40,11 +37,11 @@ struct GuiOptions
 {
     QString db;
     QString screenshot;
-    QString view = QStringLiteral("explorer");
+    QString view;   // --view; none: the explorer, or the welcome view on an empty store
     int sortColumn = -1;   // --sort: the alert table's sort (ascending), for screenshots
     QSize size{1600, 1000};
     bool exitAfterFirstPaint = false;
-    bool demo = true;
+    bool demo = false;   // --demo: fill an empty store with demo alerts (run.sh); else the welcome view
 };
 
 bool parseOptions(const QStringList &args, GuiOptions *o, QString *error)
@@ -93,43 +90,17 @@ bool parseOptions(const QStringList &args, GuiOptions *o, QString *error)
             o->size = QSize(w, h);
         } else if (a == u"--exit-after-first-paint") {
             o->exitAfterFirstPaint = true;
+        } else if (a == u"--demo") {
+            o->demo = true;
         } else if (a == u"--no-demo") {
             o->demo = false;
         } else {
-            *error = QStringLiteral("unknown option %1 (GUI options: --db PATH, --screenshot FILE, --view explorer|dashboard, "
-                                    "--sort time|priority|rule|host, --size WxH, --exit-after-first-paint, --no-demo)").arg(a);
+            *error = QStringLiteral("unknown option %1 (GUI options: --db PATH, --demo, --no-demo, --view explorer|dashboard|welcome, "
+                                    "--sort time|priority|rule|host, --size WxH, --screenshot FILE, --exit-after-first-paint)").arg(a);
             return false;
         }
     }
     return true;
-}
-
-// Generates count demo alerts into the store at path (worker thread). Returns the number stored.
-qint64 fillWithDemoData(const QString &path, qint64 count)
-{
-    AlertStore store;
-    if (!store.open(path))
-        return 0;
-    DemoOptions options;
-    options.count = count;
-    options.endMs = QDateTime::currentMSecsSinceEpoch();
-    DemoGenerator generator(options);
-    MapOptions mapOptions;
-    mapOptions.preserveOriginal = true;
-    AlertBatch batch;
-    qint64 stored = 0;
-    while (!generator.atEnd()) {
-        const QByteArray line = generator.next();
-        MapResult r = mapLine(line, mapOptions);
-        if (r.status == MapResult::Status::Alert)
-            batch.append(std::move(r.alert));
-        if (batch.size() >= 1000 || (generator.atEnd() && !batch.isEmpty())) {
-            stored += store.insert(batch).stored;
-            batch.clear();
-        }
-    }
-    store.optimize();
-    return stored;
 }
 
 } // namespace
@@ -179,21 +150,14 @@ int runGui(int &argc, char **argv)
         liveSources.restore();   // the listeners and watched files this database had (screenshots stay offline)
     QObject::connect(&window, &MainWindow::databaseChanged, &forwarding, &EsForwardingController::setDatabasePath);
 
-    // Demo data for a first run: an empty store (the default one, or any with --db and an empty file).
-    std::atomic<bool> demoRunning{false};
-    std::unique_ptr<QThread> demoThread;
-    if (existing == 0 && options.demo) {
-        demoRunning = true;
-        window.showStatus(QObject::tr("Generating 5,000 demo alerts…"));
-        demoThread.reset(QThread::create([&demoRunning, dbPath, &window]() {
-            const qint64 n = fillWithDemoData(dbPath, 5000);
-            QMetaObject::invokeMethod(&window, [&window, &demoRunning, n]() {
-                demoRunning = false;
-                window.showStatus(QObject::tr("%1 demo alerts stored").arg(QLocale().toString(n)));
-                Q_EMIT window.filterState()->changed();   // the explorer and the dashboard re-read
-            }, Qt::QueuedConnection);
-        }));
-        demoThread->start();
+    // First run: an empty store opens the welcome view (files, the syslog listener, demo data), or with --demo gets
+    // demo alerts at once; every empty panel says what to do next.
+    FirstRun firstRun(&window, &liveSources);
+    if (existing == 0) {
+        if (options.demo)
+            firstRun.loadDemoData(5000);
+        else
+            firstRun.showWelcome();
     }
 
     // File imports (menu, drag and drop): the FileImporter runs on a worker thread, progress comes back queued.
@@ -262,8 +226,10 @@ int runGui(int &argc, char **argv)
     window.resize(options.size);
     if (options.sortColumn >= 0)
         window.explorer()->tableView()->sortByColumn(options.sortColumn, Qt::AscendingOrder);
-    if (options.view.compare(QStringLiteral("dashboard"), Qt::CaseInsensitive) == 0)
-        window.showView(QStringLiteral("Dashboard"));
+    if (options.view.compare(QStringLiteral("welcome"), Qt::CaseInsensitive) == 0)
+        firstRun.showWelcome();
+    else if (!options.view.isEmpty())
+        window.showView(options.view);
     window.show();
 
     if (options.exitAfterFirstPaint) {
@@ -281,7 +247,7 @@ int runGui(int &argc, char **argv)
     if (!options.screenshot.isEmpty()) {
         QObject::connect(&poll, &QTimer::timeout, &window, [&]() {
             const bool dashboardShown = options.view.compare(QStringLiteral("dashboard"), Qt::CaseInsensitive) == 0;
-            const bool settled = !demoRunning && window.explorer()->isSettled() && (!dashboardShown || !dashboard->isBusy());
+            const bool settled = !firstRun.isDemoRunning() && window.explorer()->isSettled() && (!dashboardShown || !dashboard->isBusy());
             stableTicks = settled ? stableTicks + 1 : 0;
             if (settled && !selected && window.explorer()->tableModel()->rowCount() > 0) {
                 QTableView *table = window.explorer()->tableView();
@@ -305,8 +271,6 @@ int runGui(int &argc, char **argv)
         importer->cancel();
     if (importThread)
         importThread->wait();
-    if (demoThread)
-        demoThread->wait();
     return rc;
 }
 

@@ -31,8 +31,9 @@ public:
     explicit LiveSources(MainWindow *window, QObject *parent = nullptr);
     ~LiveSources() override;   // stops every source, storing what it received (the saved list keeps them running)
 
-    // Returns the source's id ("tcp:<address>:<port>"), or "" when it could not be added.
-    QString addListener(const ListenerOptions &options);
+    // Returns the source's id ("tcp:<address>:<port>"), or "" when it could not be added. A listener that cannot
+    // start stays in the list, stopped; error (when given) says why, else the status bar does.
+    QString addListener(const ListenerOptions &options, QString *error = nullptr);
     void addFiles(const QStringList &paths);
     bool start(const QString &id, QString *error = nullptr);
     void stop(const QString &id);       // the analyst's stop: remembered as stopped
