@@ -86,6 +86,7 @@ FirstRun::FirstRun(MainWindow *window, LiveSources *sources, QObject *parent)
     help->insertAction(help->actions().value(0), gettingStarted);
 
     connect(sources, &LiveSources::alertsStored, this, [this] {
+        m_alertStored = true;
         if (m_welcome)
             m_welcome->setAlertReceived();
     });
@@ -115,6 +116,17 @@ void FirstRun::showWelcome()
         connect(m_welcome, &WelcomeView::closeRequested, this, &FirstRun::closeWelcome);
         m_window->addView(m_welcome, tr("Welcome"));
         m_welcome->setDemoLoading(isDemoRunning());
+        // A listener already running (restored with the store, or started before the page was closed) is shown as
+        // such, with its settings.
+        const QStringList ids = m_window->sourcesPane()->sourceIds();
+        for (const QString &id : ids) {
+            if (const int port = m_sources->listenerPort(id); port > 0) {
+                m_welcome->setListening(m_sources->listenerOptions(id), port);
+                break;
+            }
+        }
+        if (m_alertStored)
+            m_welcome->setAlertReceived();
     }
     m_welcome->setDatabasePath(m_window->databasePath(), alertCount(m_window->databasePath()));
     m_window->showView(QStringLiteral("Welcome"));
@@ -148,8 +160,10 @@ void FirstRun::closeWelcome()
     if (!m_welcome)
         return;
     QTabWidget *tabs = m_window->tabs();
-    tabs->removeTab(tabs->indexOf(m_welcome));
-    m_welcome->deleteLater();
+    WelcomeView *welcome = m_welcome;
+    m_welcome = nullptr;   // Getting started makes a new page, even before this one is deleted
+    tabs->removeTab(tabs->indexOf(welcome));
+    welcome->deleteLater();
     m_window->showView(QStringLiteral("Explorer"));
 }
 

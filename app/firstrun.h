@@ -47,6 +47,7 @@ private:
     QPointer<WelcomeView> m_welcome;
     std::unique_ptr<QThread> m_demoThread;
     bool m_demoRunning = false;   // until the views were told to re-read, not only until the thread ends
+    bool m_alertStored = false;   // a live source stored an alert since the start: a reopened page stays green
 };
 
 } // namespace fe

@@ -234,6 +234,12 @@ quint16 LiveSources::listenerPort(const QString &id) const
     return source && source->syslog ? source->syslog->tcpPort() : 0;
 }
 
+ListenerOptions LiveSources::listenerOptions(const QString &id) const
+{
+    const std::shared_ptr<Source> source = m_sources.value(id);
+    return source && source->kind == QLatin1String("tcp") ? source->options : ListenerOptions();
+}
+
 void LiveSources::restore()
 {
     m_restoring = true;

@@ -302,6 +302,15 @@ private Q_SLOTS:
 
         QTRY_COMPARE_WITH_TIMEOUT(welcome->listenerState(), WelcomeView::ListenerState::Receiving, 20000);
         QVERIFY(welcome->indicatorText().contains(QStringLiteral("the first one is stored")));
+
+        // Closed and opened again (Help › Getting started), the page shows the running listener, still green.
+        QTest::mouseClick(welcome->findChild<QPushButton *>(QStringLiteral("closeWelcome")), Qt::LeftButton);
+        QVERIFY(!app.welcome());
+        app.firstRun->showWelcome();
+        QVERIFY(app.welcome() && app.welcome() != welcome);
+        QCOMPARE(app.welcome()->listenerState(), WelcomeView::ListenerState::Receiving);
+        QVERIFY2(app.welcome()->indicatorText().contains(QString::number(options.tcpPort)), qPrintable(app.welcome()->indicatorText()));
+        QCOMPARE(app.welcome()->listenerOptions(), options);
         app.live.reset();   // stop the listener: everything received is stored
         QCOMPARE(storedCount(db), qint64(1));
     }
