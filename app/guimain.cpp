@@ -137,7 +137,12 @@ int runGui(int &argc, char **argv)
     window.setDatabasePath(dbPath);
     auto *dashboard = new DashboardView(window.filterState(), dbPath);
     window.addDashboard(dashboard);   // it follows the window's database from now on
-    window.setWindowIcon(QIcon(QStringLiteral(":/icons/falco-explorer.svg")));
+    // The PNGs rendered from the SVG: an SVG icon would need Qt's SVG plugin, which the app does not depend on.
+    QIcon icon;
+    for (int size : {16, 24, 32, 48, 64, 128, 256})
+        icon.addFile(QStringLiteral(":/icons/hicolor/%1x%1/apps/falco-explorer.png").arg(size));
+    window.setWindowIcon(icon);
+    QGuiApplication::setDesktopFileName(QStringLiteral("falco-explorer"));   // Wayland: the installed .desktop entry
 
     // Live sources (syslog listener, watched files) from the sources pane, and Elasticsearch forwarding.
     EsForwardingController forwarding(dbPath);
