@@ -191,10 +191,10 @@ QWidget *WelcomeView::createListenerCard()
     portLabel->setBuddy(m_port);
     where->addWidget(portLabel);
     where->addWidget(m_port);
-    auto *more = new QPushButton(tr("More options…"), frame);
-    more->setObjectName(QStringLiteral("moreListenerOptions"));
-    more->setToolTip(tr("TLS, UDP, message size, connections, what to keep of each alert"));
-    where->addWidget(more);
+    m_more = new QPushButton(tr("More options…"), frame);
+    m_more->setObjectName(QStringLiteral("moreListenerOptions"));
+    m_more->setToolTip(tr("TLS, UDP, message size, connections, what to keep of each alert"));
+    where->addWidget(m_more);
     v->addLayout(where);
 
     m_optionsSummary = new QLabel(frame);
@@ -254,7 +254,7 @@ QWidget *WelcomeView::createListenerCard()
 
     connect(m_address, &QComboBox::currentIndexChanged, this, &WelcomeView::onAddressOrPortEdited);
     connect(m_port, &QSpinBox::valueChanged, this, &WelcomeView::onAddressOrPortEdited);
-    connect(more, &QPushButton::clicked, this, &WelcomeView::moreListenerOptions);
+    connect(m_more, &QPushButton::clicked, this, &WelcomeView::moreListenerOptions);
     connect(m_start, &QPushButton::clicked, this, [this] {
         m_error.clear();
         Q_EMIT listenerRequested(m_options);
@@ -434,8 +434,10 @@ void WelcomeView::updateIndicator()
     m_openExplorer->setVisible(m_state == ListenerState::Receiving);
     m_start->setEnabled(!listening);
     m_start->setText(listening ? tr("Listening") : tr("Start listening"));
+    // The settings shown describe the running listener: change them in View › Sources once it runs.
     m_address->setEnabled(!listening);
     m_port->setEnabled(!listening);
+    m_more->setEnabled(!listening);
     if (m_state == ListenerState::Waiting) {
         if (!m_pulseTimer->isActive())
             m_pulseTimer->start();

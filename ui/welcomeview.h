@@ -93,6 +93,7 @@ private:
     QLabel *m_storeLabel = nullptr;
     QComboBox *m_address = nullptr;
     QSpinBox *m_port = nullptr;
+    QPushButton *m_more = nullptr;
     QLabel *m_optionsSummary = nullptr;
     QLabel *m_exposed = nullptr;
     QPushButton *m_start = nullptr;

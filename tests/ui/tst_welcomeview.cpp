@@ -167,6 +167,7 @@ private Q_SLOTS:
         QVERIFY(view.indicatorText().contains(QStringLiteral("waiting for the first alert")));
         QVERIFY(!start->isEnabled());                  // one listener from here; more in View › Sources
         QVERIFY(!port->isEnabled());                   // the snippets describe the running listener
+        QVERIFY(!child<QPushButton>(view, "moreListenerOptions")->isEnabled());
         QVERIFY(child<QPushButton>(view, "openExplorer")->isHidden());
         screenshot(view, "waiting");
 
