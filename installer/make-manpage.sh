@@ -146,7 +146,7 @@ falco\\-explorer \\- explore, triage and forward Falco security alerts
 EOF
     printf '%s\n' "$top" | to_roff
     echo ".SH COMMANDS"
-    echo "Every command prints its options with \\fBfalco\\-explorer\\fR \\fIcommand\\fR \\fB\\-\\-help\\fR."
+    printf '%s\n' 'Every command prints its options with \fBfalco\-explorer\fR \fIcommand\fR \fB\-\-help\fR.'
     for command in $commands; do
         text="$(help "$command")"
         usage="$(printf '%s\n' "$text" | sed -n 's/^Usage: //p' | head -n 1)"

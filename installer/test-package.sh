@@ -117,9 +117,9 @@ ALERTS="$ROOT/tests/data/cli/alerts.jsonl"
 EXPECTED="$(grep -c . "$ALERTS")"
 traced falco-explorer import --db "$WORK/alerts.db" --json "$ALERTS" > "$WORK/import.json"
 cat "$WORK/import.json"
-grep -q "\"stored\": *$EXPECTED[,}]" "$WORK/import.json" || fail "import did not store the $EXPECTED alerts of $ALERTS"
+grep -q "\"stored\": *${EXPECTED}[,}]" "$WORK/import.json" || fail "import did not store the $EXPECTED alerts of $ALERTS"
 traced falco-explorer stats --db "$WORK/alerts.db" --json > "$WORK/stats.json"
-grep -q "\"total\": *$EXPECTED[,}]" "$WORK/stats.json" || fail "stats does not count $EXPECTED alerts: $(head -c 300 "$WORK/stats.json")"
+grep -q "\"total\": *${EXPECTED}[,}]" "$WORK/stats.json" || fail "stats does not count $EXPECTED alerts: $(head -c 300 "$WORK/stats.json")"
 
 step "--screenshot on an X server (xcb)"
 env -u QT_QPA_PLATFORM xvfb-run -a -s "-screen 0 1280x800x24" \
@@ -135,7 +135,7 @@ closure() {
     apt-cache depends --recurse --installed --no-recommends --no-suggests --no-conflicts --no-breaks --no-replaces \
         --no-enhances "$@" 2>/dev/null | grep -v '^ ' | tr -d '<>' | sed 's/:.*//'
 }
-recommended="$(dpkg-deb -f "$DEB" Recommends | tr ',|' '\n\n' | sed 's/(.*//; s/ //g' | grep . || true)"
+recommended="$(dpkg-deb -f "$DEB" Recommends | sed 's/[,|]/\n/g' | sed 's/(.*//; s/ //g' | grep . || true)"
 # shellcheck disable=SC2086
 { closure falco-explorer; for pkg in $recommended; do if dpkg-query -W "$pkg" > /dev/null 2>&1; then closure "$pkg"; fi; done; } \
     | sort -u > "$WORK/closure"
