@@ -2,12 +2,10 @@
 #include "app/guicontroller.h"
 
 #include "app/esforwardingcontroller.h"
+#include "app/firstrun.h"
 #include "app/guiprobe.h"
 #include "app/livesources.h"
 
-#include "ingest/ecs/demogenerator.h"
-#include "ingest/ecs/ecsmapper.h"
-#include "ingest/pipeline/demoloader.h"
 #include "ingest/pipeline/fileimporter.h"
 #include "model/alertstore.h"
 #include "model/alerttablemodel.h"
@@ -18,6 +16,7 @@
 #include "ui/sourcespane.h"
 
 #include <QCoreApplication>
+#include <QGuiApplication>
 #include <QDateTime>
 #include <QFileInfo>
 #include <QHash>
@@ -48,8 +47,8 @@ bool isDashboard(const QString &view)
 
 QString GuiController::usage()
 {
-    return QStringLiteral("GUI options: --db PATH, --screenshot FILE, --view explorer|dashboard|dead-letters, --sort time|priority|rule|host, "
-                          "--size WxH, --exit-after-first-paint, --no-demo, --probe FILE");
+    return QStringLiteral("GUI options: --db PATH, --demo, --no-demo, --screenshot FILE, --view explorer|dashboard|dead-letters|welcome, "
+                          "--sort time|priority|rule|host, --size WxH, --exit-after-first-paint, --probe FILE");
 }
 
 bool GuiController::parseArguments(const QStringList &args, Options *o, QString *error)
@@ -101,6 +100,8 @@ bool GuiController::parseArguments(const QStringList &args, Options *o, QString 
             o->size = QSize(w, h);
         } else if (a == u"--exit-after-first-paint") {
             o->exitAfterFirstPaint = true;
+        } else if (a == u"--demo") {
+            o->demo = true;
         } else if (a == u"--no-demo") {
             o->demo = false;
         } else {
@@ -123,26 +124,10 @@ GuiController::~GuiController()
         m_importer->cancel();
     if (m_importThread)
         m_importThread->wait();
-    if (m_demoThread)
-        m_demoThread->wait();
+    m_firstRun.reset();   // waits for demo data being generated
     // Sources stop (storing what they received) while the window they report to still exists.
     m_liveSources.reset();
     m_probe.reset();
-}
-
-qint64 GuiController::fillWithDemoData(const QString &path, qint64 count)
-{
-    AlertStore store;
-    if (!store.open(path))
-        return 0;
-    DemoOptions options;
-    options.count = count;
-    options.endMs = QDateTime::currentMSecsSinceEpoch();
-    MapOptions mapOptions;
-    mapOptions.preserveOriginal = true;
-    DemoLoadResult result;
-    loadDemoAlerts(&store, options, mapOptions, &result, nullptr);
-    return result.stored;
 }
 
 bool GuiController::start(QString *error)
@@ -161,7 +146,12 @@ bool GuiController::start(QString *error)
     m_window->setDatabasePath(m_dbPath);
     m_dashboard = new DashboardView(m_window->filterState(), m_dbPath);
     m_window->addDashboard(m_dashboard);   // it follows the window's database from now on
-    m_window->setWindowIcon(QIcon(QStringLiteral(":/icons/falco-explorer.svg")));
+    // The PNGs rendered from the SVG: an SVG icon would need Qt's SVG plugin, which the app does not depend on.
+    QIcon icon;
+    for (int size : {16, 24, 32, 48, 64, 128, 256})
+        icon.addFile(QStringLiteral(":/icons/hicolor/%1x%1/apps/falco-explorer.png").arg(size));
+    m_window->setWindowIcon(icon);
+    QGuiApplication::setDesktopFileName(QStringLiteral("falco-explorer"));   // Wayland: the installed .desktop entry
 
     // Elasticsearch forwarding and live sources (syslog listener, watched files) from the sources pane.
     m_forwarding = std::make_unique<EsForwardingController>(m_dbPath);
@@ -178,16 +168,24 @@ bool GuiController::start(QString *error)
     connect(m_window.get(), &MainWindow::importCancelRequested, this, &GuiController::cancelImport);
     connect(m_window.get(), &MainWindow::openDatabaseRequested, this, &GuiController::openDatabase);
 
-    // Demo data for a first run: an empty store (the default one, or any with --db and an empty file).
-    if (existing == 0 && m_options.demo)
-        startDemoData(s_firstRunDemoAlerts);
+    // First run: an empty store opens the welcome view (files, the syslog listener, demo data), or with --demo gets
+    // demo alerts at once; every empty panel says what to do next.
+    m_firstRun = std::make_unique<FirstRun>(m_window.get(), m_liveSources.get());
+    if (existing == 0) {
+        if (m_options.demo)
+            m_firstRun->loadDemoData(s_firstRunDemoAlerts);
+        else if (m_options.view.isEmpty())
+            m_firstRun->showWelcome();
+    }
 
     m_window->resize(m_options.size);
     if (m_options.sortColumn >= 0)
         m_window->explorer()->tableView()->sortByColumn(m_options.sortColumn, Qt::AscendingOrder);
-    if (!m_window->showView(m_options.view)) {
+    if (m_options.view.compare(QStringLiteral("welcome"), Qt::CaseInsensitive) == 0) {
+        m_firstRun->showWelcome();
+    } else if (!m_options.view.isEmpty() && !m_window->showView(m_options.view)) {
         if (error)
-            *error = QStringLiteral("--view %1: no such view (explorer, dashboard, dead-letters)").arg(m_options.view);
+            *error = QStringLiteral("--view %1: no such view (explorer, dashboard, dead-letters, welcome)").arg(m_options.view);
         return false;
     }
     m_window->show();
@@ -204,26 +202,6 @@ bool GuiController::start(QString *error)
         m_screenshotPoll.start(s_screenshotPollMs);
     }
     return true;
-}
-
-void GuiController::startDemoData(qint64 count)
-{
-    m_demoRunning = true;
-    m_window->showStatus(tr("Generating %1 demo alerts…").arg(QLocale().toString(count)));
-    const QString path = m_dbPath;
-    QPointer<MainWindow> window(m_window.get());
-    m_demoThread.reset(QThread::create([this, path, count, window]() {
-        const qint64 n = fillWithDemoData(path, count);
-        // The controller outlives the thread (its destructor waits), the window may not be shown any more.
-        QMetaObject::invokeMethod(this, [this, n, window]() {
-            m_demoRunning = false;
-            if (!window)
-                return;
-            window->showStatus(tr("%1 demo alerts stored").arg(QLocale().toString(n)));
-            Q_EMIT window->filterState()->changed();   // the explorer and the dashboard re-read
-        }, Qt::QueuedConnection);
-    }));
-    m_demoThread->start();
 }
 
 // File imports (menu, drag and drop): the FileImporter runs on a worker thread, progress comes back queued.
@@ -300,7 +278,7 @@ void GuiController::openDatabase(const QString &path)
 void GuiController::pollScreenshot()
 {
     ExplorerView *explorer = m_window->explorer();
-    const bool settled = !m_demoRunning && explorer->isSettled() && (!isDashboard(m_options.view) || !m_dashboard->isBusy());
+    const bool settled = !m_firstRun->isDemoRunning() && explorer->isSettled() && (!isDashboard(m_options.view) || !m_dashboard->isBusy());
     m_stableTicks = settled ? m_stableTicks + 1 : 0;
     if (settled && !m_rowSelected && explorer->tableModel()->rowCount() > 0) {
         explorer->tableView()->selectRow(0);

@@ -18,13 +18,14 @@ namespace fe {
 class DashboardView;
 class EsForwardingController;
 class FileImporter;
+class FirstRun;
 class GuiProbe;
 class LiveSources;
 class MainWindow;
 
 // The desktop application's wiring: builds the main window with the explorer and the dashboard for a store,
 // answers its requests (file imports on a worker thread, File > Open, live sources, Elasticsearch forwarding),
-// fills an empty store with demo alerts, and serves the test and documentation switches (--screenshot, --probe).
+// greets an empty store (app/firstrun.h: the welcome view, or demo alerts with --demo), and serves the test and documentation switches (--screenshot, --probe).
 // Owns every worker it starts: the destructor cancels an import and waits for its threads.
 class GuiController : public QObject
 {
@@ -35,11 +36,11 @@ public:
     {
         QString db;                        // empty: AlertStore::defaultPath()
         QString screenshot;                // --screenshot FILE: save the settled window and exit
-        QString view = QStringLiteral("explorer");
+        QString view;                      // --view; none: the explorer, or the welcome view on an empty store
         int sortColumn = -1;               // --sort: the alert table's sort (ascending), for screenshots
         QSize size{1600, 1000};
         bool exitAfterFirstPaint = false;
-        bool demo = true;                  // --no-demo: leave an empty store empty
+        bool demo = false;                 // --demo: fill an empty store with demo alerts (run.sh); else the welcome view
         QString probe;                     // --probe FILE: GUI tests read widget geometry and state from it
     };
     // Parses the GUI's command line (args includes the program name). False with a message on bad input.
@@ -53,11 +54,7 @@ public:
     bool start(QString *error);
     MainWindow *window() const { return m_window.get(); }
 
-    // Generates count demo alerts into the store at path (any thread). Returns the number stored.
-    static qint64 fillWithDemoData(const QString &path, qint64 count);
-
 private:
-    void startDemoData(qint64 count);
     void importFiles(const QStringList &paths);
     void cancelImport();
     void openDatabase(const QString &path);
@@ -71,8 +68,7 @@ private:
     std::unique_ptr<LiveSources> m_liveSources;
     std::unique_ptr<GuiProbe> m_probe;
 
-    std::atomic<bool> m_demoRunning{false};
-    std::unique_ptr<QThread> m_demoThread;
+    std::unique_ptr<FirstRun> m_firstRun;
     std::unique_ptr<FileImporter> m_importer;
     std::unique_ptr<QThread> m_importThread;
 

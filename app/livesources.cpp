@@ -76,7 +76,7 @@ LiveSources::~LiveSources()
     stopAll();
 }
 
-QString LiveSources::addListener(const ListenerOptions &options)
+QString LiveSources::addListener(const ListenerOptions &options, QString *error)
 {
     const QString id = listenerId(options);
     if (m_sources.contains(id))
@@ -87,9 +87,13 @@ QString LiveSources::addListener(const ListenerOptions &options)
     m_sources.insert(id, source);
     m_order << id;
     m_window->sourcesPane()->setSource(id, source->kind, id.mid(4), false);
-    QString error;
-    if (!start(id, &error))   // saves the list
-        m_window->showStatus(tr("Could not start the syslog listener: %1").arg(error));
+    QString why;
+    if (!start(id, &why)) {   // saves the list
+        if (error)
+            *error = why;
+        else
+            m_window->showStatus(tr("Could not start the syslog listener: %1").arg(why));
+    }
     save();
     return id;
 }
@@ -228,6 +232,12 @@ quint16 LiveSources::listenerPort(const QString &id) const
 {
     const std::shared_ptr<Source> source = m_sources.value(id);
     return source && source->syslog ? source->syslog->tcpPort() : 0;
+}
+
+ListenerOptions LiveSources::listenerOptions(const QString &id) const
+{
+    const std::shared_ptr<Source> source = m_sources.value(id);
+    return source && source->kind == QLatin1String("tcp") ? source->options : ListenerOptions();
 }
 
 void LiveSources::restore()

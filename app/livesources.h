@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "ui/listeneroptions.h"
+
 #include <QHash>
 #include <QObject>
 #include <QString>
@@ -11,7 +13,6 @@
 namespace fe {
 
 class MainWindow;
-struct ListenerOptions;
 
 // Wires the GUI's sources pane to live ingest: "Listen for syslog" starts a SyslogListener with the options of
 // the listener dialog, "Watch a file" a FileTailer, each with its own IngestPipeline into the window's database
@@ -31,8 +32,9 @@ public:
     explicit LiveSources(MainWindow *window, QObject *parent = nullptr);
     ~LiveSources() override;   // stops every source, storing what it received (the saved list keeps them running)
 
-    // Returns the source's id ("tcp:<address>:<port>"), or "" when it could not be added.
-    QString addListener(const ListenerOptions &options);
+    // Returns the source's id ("tcp:<address>:<port>"), or "" when it could not be added. A listener that cannot
+    // start stays in the list, stopped; error (when given) says why, else the status bar does.
+    QString addListener(const ListenerOptions &options, QString *error = nullptr);
     void addFiles(const QStringList &paths);
     bool start(const QString &id, QString *error = nullptr);
     void stop(const QString &id);       // the analyst's stop: remembered as stopped
@@ -42,6 +44,8 @@ public:
 
     // The bound TCP port of a running listener (useful with port 0), else 0.
     quint16 listenerPort(const QString &id) const;
+    // The options a listener was added with (default options for an id that is not a listener).
+    ListenerOptions listenerOptions(const QString &id) const;
 
 Q_SIGNALS:
     void alertsStored();

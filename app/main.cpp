@@ -2,8 +2,10 @@
 // falco-explorer: the desktop application when started without a subcommand, a headless CLI otherwise.
 #include "app/commands.h"
 #include "app/reportcommand.h"
+#include "app/versioninfo.h"
 #include "ingest/ecs/ecsrecordmapper.h"
 
+#include <QByteArray>
 #include <QCoreApplication>
 #include <QString>
 #include <QStringList>
@@ -13,11 +15,15 @@
 
 namespace {
 
+// The GUI options are app/guimain.cpp's; every option here and in each command's --help is in the man page
+// (tests/app/tst_manpage.cpp checks it).
 const char s_usage[] =
     "Usage: falco-explorer [GUI options]\n"
     "       falco-explorer <command> [options]\n"
     "\n"
-    "Without a command, the desktop application starts (options: --db PATH, Qt options such as -platform).\n"
+    "Falco Explorer reads Falco alerts (files, syslog over TCP/UDP), maps them to ECS like Elastic's Falco\n"
+    "integration, keeps them in a local SQLite store and shows them in a desktop application, or works on them\n"
+    "from the command line. Without a command, the desktop application starts.\n"
     "\n"
     "Commands:\n"
     "  map       Map Falco JSON alerts to ECS documents (NDJSON on stdout), store nothing\n"
@@ -30,8 +36,22 @@ const char s_usage[] =
     "  es-setup  Install the index template / data stream in Elasticsearch\n"
     "  report    Export the dashboard (panels, query, time range, top alerts) as PDF or HTML\n"
     "\n"
-    "  --help     Show this help (falco-explorer <command> --help for a command's options)\n"
-    "  --version  Show the version\n";
+    "GUI options:\n"
+    "  --db <PATH>                  The store to open (default: ~/.local/share/falco-explorer/alerts.db).\n"
+    "  --demo                       Fill an empty store with 5,000 demo alerts first (./installer/run.sh does).\n"
+    "  --no-demo                    Leave an empty store empty (the default): the welcome view offers log files,\n"
+    "                               the syslog listener or demo data.\n"
+    "  --view <VIEW>                The view shown first: explorer, dashboard or welcome (default: the explorer,\n"
+    "                               or the welcome view on an empty store).\n"
+    "  --sort <COLUMN>              Sort the alert table by time, priority, rule or host.\n"
+    "  --size <WxH>                 Window size (default 1600x1000).\n"
+    "  --screenshot <FILE>          Wait until the views show their data, save the window as FILE (PNG), exit.\n"
+    "  --exit-after-first-paint     Quit as soon as the window is painted (a start-up check).\n"
+    "  Qt's own options, such as -platform offscreen or -style Fusion, are accepted too.\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help     Show this help (falco-explorer <command> --help shows a command's options).\n"
+    "  -v, --version  Show the version, the store schema and the library versions.\n";
 
 using CommandFn = int (*)(const QStringList &);
 
@@ -67,8 +87,15 @@ int main(int argc, char **argv)
         return 0;
     }
     if (first && (std::strcmp(first, "--version") == 0 || std::strcmp(first, "-v") == 0)) {
-        std::printf("falco-explorer %s\n", FE_VERSION);
+        std::fputs(qPrintable(fe::cli::versionText()), stdout);
         return 0;
+    }
+
+    // A command's --help starts with "Usage: " and argv[0]: name the command there rather than the binary's path.
+    QByteArray program;
+    if (first && first[0] != '-') {
+        program = QByteArray("falco-explorer ") + first;
+        argv[0] = program.data();
     }
 
     // report paints charts: it needs a QGuiApplication, which it creates itself (offscreen by default).

@@ -10,6 +10,7 @@ PACKAGES=(
     nlohmann-json3-dev libsqlite3-dev zlib1g-dev libzstd-dev pkg-config libsimdjson-dev qtkeychain-qt6-dev
     xvfb xauth xdotool imagemagick x11-apps fonts-dejavu-core libgl1-mesa-dri
     openssl rsyslog bsdutils poppler-utils sqlite3
+    desktop-file-utils appstream man-db lintian
 )
 
 missing=()

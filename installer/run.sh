@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Installs the dependencies, builds Falco Explorer and starts the desktop application on the default
-# store (~/.local/share/falco-explorer/alerts.db). An empty store is filled with demo alerts on first run.
-# Extra arguments go to the application (e.g. --db PATH).
+# store (~/.local/share/falco-explorer/alerts.db). --demo fills an empty store with demo alerts first, so the first
+# run shows something to explore (the installed application shows its welcome view instead; Help > Getting started
+# opens it here). Extra arguments go to the application (e.g. --db PATH).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,6 +18,6 @@ cmake --build "$BUILD" --target falco-explorer -j"$(nproc)"
 # No display (a container, an SSH session): run on a virtual X server.
 if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ] && [ "${QT_QPA_PLATFORM:-}" != "offscreen" ]; then
     echo "run: no display found, starting the application under xvfb-run" >&2
-    exec xvfb-run -a -s "-screen 0 1600x1000x24" "$BUILD/app/falco-explorer" "$@"
+    exec xvfb-run -a -s "-screen 0 1600x1000x24" "$BUILD/app/falco-explorer" --demo "$@"
 fi
-exec "$BUILD/app/falco-explorer" "$@"
+exec "$BUILD/app/falco-explorer" --demo "$@"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Conformance of fe::mapLine with Elastic's Falco integration, on Elastic's own pipeline-test fixtures
-// (read from FE_CONFORMANCE_DIR, never copied into the project: they are under the Elastic License).
+// (FE_CONFORMANCE_DIR, by default tests/data/elastic-falco: test data under the Elastic License 2.0, see its SOURCE.md).
 //
 // Documents are compared the way Elasticsearch indexes them: nested and dotted keys are the same field
 // (both sides are flattened to dotted paths), null / [] / {} are dropped, and types are strict (the string
