@@ -39,39 +39,30 @@ struct IngestConfig
     QString dbPath;
     MapOptions mapOptions;              // preserve flags, extra fields; input/address/path are set per frame
     int mapperThreads = 0;              // 0 = one per core beyond the writer's (at least 1, at most 8)
-    // Raw frames waiting for the mappers (sources block beyond it) and mapped batches (of up to 1024 alerts) waiting for
-    // the writer. The mapped queue holds a little more than one transaction (maxBatchAlerts): the writer stores a
-    // whole transaction at once (~100 ms for 10k alerts), and the mappers must be able to map the next one meanwhile,
-    // or the writer waits for them after every commit (4 batches: the CPUs were 25% idle). Deeper costs more than
-    // memory: at 64 MiB + 64 batches (~200 MB of alerts in flight) every alert went through memory that had left the
-    // CPU caches or had just been faulted in (~15 us a fault on the 2-vCPU VM). bench_listener at 1M alerts:
-    // 64 MiB + 64 batches 62.8-69.2k alerts/s (mapper 7.0-7.9 us per alert, writer 10.3-11.4); 16 MiB + 4 batches
-    // 51-73k (5.0-7.6, 8.5-12.7); 16 MiB + 12 batches 77-84k (5.6-6.0, 9.1-9.8); 16 or 24 batches no better.
+    // Bytes received and not yet stored (frames waiting for the mappers, being mapped, mapped and waiting for the
+    // writer): sources block beyond it (MapStoreEngine). Deep queues cost more than memory: every alert goes through
+    // memory that has left the CPU caches.
     qint64 maxQueuedBytes = 16 << 20;
-    int maxQueuedBatches = 12;
-    int maxBatchAlerts = 10000;         // the writer commits at this many alerts (10k rows/txn: perf.md S10) ...
+    int maxBatchAlerts = 10000;         // the writer commits at this many alerts ...
     int maxBatchAgeMs = 200;            // ... or when the oldest uncommitted alert is this old
     // Outputs left for the full-text index: a burst is indexed when the writer is idle afterwards, but a writer that
     // is never idle (sustained overload) indexes as it stores beyond this many, so that text searches, which scan
     // the unindexed outputs, stay bounded (AlertStore::setIndexBacklogLimit; 0: no bound).
     qint64 maxIndexBacklog = 1000000;
     // The writer's store keeps this much of the newest part of its file in the page cache and drops the rest behind
-    // its checkpoints (AlertStore::setPageCacheDropBehind; < 0: off). bench_listener at 1M alerts, alternating runs:
-    // 512 MiB 82.2k and 84.0k alerts/s (checkpoint 1.3 us per alert) against 68.0k and 63.4k off (3.9-4.0); keeping
-    // only 64 MiB made 72.9k and 77.4k against 512 MiB's 74.9k and 83.0k in the same minutes (the writer read back
-    // pages it had let go).
+    // its checkpoints (AlertStore::setPageCacheDropBehind; < 0: off): a long ingest recycles the pages it wrote.
     qint64 pageCacheKeepBytes = AlertStore::s_ingestPageCacheKeep;
     int statsIntervalMs = 1000;
 };
 
-// The ingest pipeline behind the live sources: sources (any thread) submit raw frames into a bounded
-// queue; mapper threads decode and map them (mapFrame: syslog header, Falco JSON, Falcosidekick CEF);
-// the single writer thread stores them in submission order, batched by count and age (one transaction per
-// batch), and writes checkpoints. The writer does nothing but store: the committed alerts are freed by
-// the mappers, which run in parallel on the other cores.
-// When the store falls behind, submit() blocks the source's thread, so a listener stops reading its
-// sockets (TCP backpressure) and a tailer stops reading its files: memory stays bounded, nothing accepted
-// is dropped. Stats and diagnostics reach the owner's thread as one value about once a second.
+// The ingest pipeline behind the live sources: the map-and-store engine (ingest/pipeline/mapstoreengine.h) in its
+// live mode, with the counters and diagnostics a source's owner shows. Sources (any thread) submit raw frames; mapper
+// threads decode and map them (mapFrame: syslog header, Falco JSON, Falcosidekick CEF); the single writer thread
+// stores them in submission order, batched by count and age, and writes checkpoints.
+// When the store falls behind, or cannot store (a full disk: the commit is retried until it passes), submit() blocks
+// the source's thread, so a listener stops reading its sockets (TCP backpressure) and a tailer stops reading its
+// files: memory stays bounded, nothing accepted is dropped. Stats and diagnostics reach the owner's thread as one
+// value about once a second.
 // The object lives in the owner's thread (GUI or CLI main); submit() and the report* methods are thread-safe.
 class IngestPipeline : public QObject
 {
@@ -103,6 +94,8 @@ public:
     PipelineStats stats() const;
     // Store transactions committed so far (stored / commits = rows per transaction; for benches).
     qint64 commits() const;
+    // Alerts received that could not be stored: the store still failed when stop() was called (a full disk).
+    qint64 unstoredAlerts() const;
     // Mapper threads of the running pipeline (the writer is one more).
     int mapperThreads() const;
     // Every diagnostic so far, repeats merged (bounded: the first 1000 distinct ones, then one summary).
@@ -122,6 +115,8 @@ private:
     struct Private;
     IngestConfig m_config;
     int m_mapperThreads = 0;
+    qint64 m_commits = 0;    // after stop()
+    qint64 m_unstored = 0;   // after stop()
     std::unique_ptr<Private> d;
 };
 

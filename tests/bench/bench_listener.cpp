@@ -18,8 +18,7 @@
 // FE_BENCH_LISTENER_PAGE_SIZE=N creates the new store with N-byte pages instead of the store's 65536;
 // FE_BENCH_LISTENER_INDEX_BACKLOG=N bounds the full-text backlog at N outputs (IngestConfig::maxIndexBacklog): with N
 // below the run's size, the rate past N is what sustained ingest costs with the index kept up;
-// FE_BENCH_LISTENER_QUEUED_BATCHES=N and FE_BENCH_LISTENER_QUEUED_MIB=M bound the queues between the stages
-// (IngestConfig::maxQueuedBatches, maxQueuedBytes).
+// FE_BENCH_LISTENER_QUEUED_MIB=M bounds the bytes between the stages (IngestConfig::maxQueuedBytes).
 #include "ingest/pipeline/ingestpipeline.h"
 #include "ingest/sources/sysloglistener.h"
 #include "model/alertstore.h"
@@ -232,7 +231,6 @@ IngestConfig benchConfig()
     IngestConfig config;
     config.mapperThreads = envInt("FE_BENCH_LISTENER_MAPPERS", config.mapperThreads);
     config.maxBatchAlerts = envInt("FE_BENCH_LISTENER_BATCH", config.maxBatchAlerts);
-    config.maxQueuedBatches = envInt("FE_BENCH_LISTENER_QUEUED_BATCHES", config.maxQueuedBatches);
     config.maxQueuedBytes = qint64(envInt("FE_BENCH_LISTENER_QUEUED_MIB", int(config.maxQueuedBytes >> 20))) << 20;
     config.maxIndexBacklog = envInt("FE_BENCH_LISTENER_INDEX_BACKLOG", int(config.maxIndexBacklog));
     // MiB of the store's newest pages kept in the page cache behind the checkpoints; "off": no drop-behind.
@@ -452,9 +450,9 @@ void throughput(int alerts, int connections, int rounds)
                 alerts, connections, double(stream.bytes) / (1 << 20), double(stream.bytes) / alerts,
                 QThread::idealThreadCount());
     std::printf("  ours: 1 listener thread (frames of up to %d per hand-off), %d mapper threads, 1 writer thread "
-                "(<= %d rows/txn or %d ms), queue <= %lld MiB raw + %d mapped batches, page cache drop-behind %s\n",
+                "(<= %d rows/txn or %d ms), <= %lld MiB in flight, page cache drop-behind %s\n",
                 listenDefaults.maxBatchFrames, mappers, defaults.maxBatchAlerts, defaults.maxBatchAgeMs,
-                static_cast<long long>(defaults.maxQueuedBytes >> 20), defaults.maxQueuedBatches,
+                static_cast<long long>(defaults.maxQueuedBytes >> 20),
                 defaults.pageCacheKeepBytes < 0
                     ? "off"
                     : qPrintable(QStringLiteral("keeping the newest %1 MiB").arg(defaults.pageCacheKeepBytes >> 20)));

@@ -400,7 +400,6 @@ private Q_SLOTS:
         Harness h;
         IngestConfig config;
         config.maxQueuedBytes = 32 * 1024;
-        config.maxQueuedBatches = 2;
         config.mapperThreads = 1;
         config.maxBatchAlerts = 256;
         ListenerConfig listen;
