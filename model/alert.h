@@ -76,6 +76,8 @@ struct Alert
     QString subtechnique;         // threat.technique.subtechnique.id[0] (T1234.001)
     QStringList tactics;          // from mitre_* tags, e.g. "credential_access"
     QByteArray dedupeKey;         // "u:<uuid>" or "h:<hex sha-256 of the alert JSON text>"
+    QByteArray dedupeStorageKey;  // the key as the store keeps it (DedupeKey::appendStorageKey), when ingest made it
+    quint32 profileToken = 0;     // the store's FactInterner token of its facts, when ingest made it (0: none)
     bool timeIsReceipt = false;   // timestampMs is when the alert was read or received, not its own time
     QByteArray ecsJson;           // the whole ECS document, compact UTF-8 JSON (empty when mapped for its facts only)
 

@@ -4,6 +4,7 @@
 #include "model/columnsegment.h"
 #include "model/dedupekey.h"
 #include "model/factcatalog.h"
+#include "model/factinterner.h"
 #include "model/factwriter.h"
 #include "model/filtersql.h"
 #include "model/recordcodec.h"
@@ -126,7 +127,7 @@ struct RollupKey
 {
     int dim;
     qint64 bucket;
-    QString key;
+    QByteArray key;   // UTF-8
     bool operator==(const RollupKey &other) const
     {
         return dim == other.dim && bucket == other.bucket && key == other.key;
@@ -142,91 +143,51 @@ struct RollupValue
 {
     qint64 count = 0;
     qint64 lastTs = std::numeric_limits<qint64>::min();
+    void add(qint64 n, qint64 ts)
+    {
+        count += n;
+        lastTs = std::max(lastTs, ts);
+    }
 };
 
-// Node-based: a counter's address stays valid while the map grows (RollupCounter keeps pointers to counters).
 using RollupMap = std::unordered_map<RollupKey, RollupValue, RollupKeyHash>;
 
-// Counts one batch into its rollup maps. The mapper shares one QString per repeated value (rule, host, image,
-// namespace, tags, ...), so a repeated key is usually the same characters in memory: a small table keyed by the
-// strings' addresses finds its counter without hashing or comparing the text (callgrind: ~6k instructions per alert
-// for 14 QHash lookups before). Valid for one insert() only: the addresses are those of the batch's strings (alive
-// until it returns) or of static ones, never of temporaries (callers pass those to addByValue()).
-class RollupCounter
+// A batch's alerts counted by what their rollups depend on: the minute and the priority (the minute level keeps only
+// the total and the priority), the hour and the profile (every dimension is a fact of the profile). A batch has far
+// fewer such groups than alerts, so each alert costs two counter increments; the groups are expanded into the
+// rollup keys of every dimension once per batch (expandRollups).
+struct RollupGroups
 {
-public:
-    // Sized for a batch of this many alerts (a small live batch does not clear a large table).
-    explicit RollupCounter(qsizetype alerts)
+    struct PairHash
     {
-        size_t size = 64;
-        while (size < s_maxSize && qsizetype(size) < alerts * 2)
-            size *= 2;
-        m_table.resize(size);
-        m_mask = size - 1;
-    }
-
-    // The counter of (dim, bucket, key) in map takes one alert at time ts.
-    void add(RollupMap &map, RollupDim dim, qint64 bucket, const QString &key, qint64 ts)
-    {
-        Entry &e = entry(dim, bucket, key.constData(), key.size(), nullptr, 0);
-        if (!e.value)
-            e.value = &map[RollupKey{int(dim), bucket, key}];
-        count(*e.value, ts);
-    }
-
-    // The Mitre dimension: key tactic + '\t' + technique, built only when the pair is not in the table.
-    void addMitre(RollupMap &map, qint64 bucket, const QString &tactic, const QString &technique, qint64 ts)
-    {
-        Entry &e = entry(RollupDim::Mitre, bucket, tactic.constData(), tactic.size(), technique.constData(),
-                         technique.size());
-        if (!e.value)
-            e.value = &map[RollupKey{int(RollupDim::Mitre), bucket, tactic + QLatin1Char('\t') + technique}];
-        count(*e.value, ts);
-    }
-
-    // For a key that is a temporary (its address may be reused within the batch).
-    static void addByValue(RollupMap &map, RollupDim dim, qint64 bucket, const QString &key, qint64 ts)
-    {
-        count(map[RollupKey{int(dim), bucket, key}], ts);
-    }
-
-private:
-    struct Entry
-    {
-        const QChar *first = nullptr;
-        const QChar *second = nullptr;
-        qsizetype firstSize = -1;
-        qsizetype secondSize = 0;
-        qint64 bucket = 0;
-        int dim = -1;
-        RollupValue *value = nullptr;
+        size_t operator()(const std::pair<qint64, quint32> &k) const noexcept
+        {
+            return size_t(quint64(k.first) * 0x9E3779B97F4A7C15ull ^ (quint64(k.second) << 17));
+        }
     };
-    static constexpr size_t s_maxSize = 4096;   // a power of two
-
-    static void count(RollupValue &value, qint64 ts)
-    {
-        ++value.count;
-        value.lastTs = std::max(value.lastTs, ts);
-    }
-
-    // The entry for the key; one with value == nullptr (the slot is taken over) when it is not in the table.
-    Entry &entry(RollupDim dim, qint64 bucket, const QChar *first, qsizetype firstSize, const QChar *second,
-                 qsizetype secondSize)
-    {
-        quint64 h = quint64(quintptr(first)) * 0x9E3779B97F4A7C15ull;
-        h ^= quint64(quintptr(second)) + quint64(bucket) * 0xC2B2AE3D27D4EB4Full + quint64(dim);
-        h *= 0x165667B19E3779F9ull;
-        Entry &e = m_table[size_t(h >> 40) & m_mask];
-        if (e.first == first && e.firstSize == firstSize && e.second == second && e.secondSize == secondSize
-            && e.bucket == bucket && e.dim == int(dim))
-            return e;
-        e = Entry{first, second, firstSize, secondSize, bucket, int(dim), nullptr};
-        return e;
-    }
-
-    std::vector<Entry> m_table;
-    size_t m_mask = 0;
+    std::unordered_map<std::pair<qint64, quint32>, RollupValue, PairHash> minutes;   // (minute, priority)
+    std::unordered_map<std::pair<qint64, quint32>, RollupValue, PairHash> hours;     // (hour, profile)
 };
+
+// The values of a list fact ('|a|b|'): each, or the one empty value when the list is empty (the rollups count an
+// alert without tactics or tags under '').
+template<typename F>
+void forEachListValue(const QByteArray &encoded, F &&f)
+{
+    bool any = false;
+    qsizetype start = 0;
+    for (qsizetype i = 0; i <= encoded.size(); ++i) {
+        if (i < encoded.size() && encoded[i] != '|')
+            continue;
+        if (i > start) {
+            any = true;
+            f(encoded.mid(start, i - start));
+        }
+        start = i + 1;
+    }
+    if (!any)
+        f(QByteArray());
+}
 
 // The writer's WAL checkpoints, in a thread of their own. SQLite's automatic checkpoint runs inside the committing
 // thread: after every ~64 MB of WAL the writer copied the frames into the database file and waited for two
@@ -419,6 +380,8 @@ struct AlertStore::Private
     std::unique_ptr<WalCheckpointer> checkpointer;   // ReadWrite only
     std::unique_ptr<StoreFunctions> functions;
     std::unique_ptr<FactWriter> facts;               // ReadWrite only
+    std::shared_ptr<FactInterner> interner;          // ReadWrite only
+    std::vector<quint32> tokenProfiles;              // interner token → profile id (0: not known yet)
     bool hasLegacyDedupe = false;   // pre-v4 rows with bare dedupe keys exist (model/dedupekey.h)
     qint64 legacyDedupeMaxTs = 0;   // ... the newest of their times
     qint64 indexBacklogLimit = 0;   // setIndexBacklogLimit(); 0: none
@@ -804,15 +767,11 @@ bool AlertStore::Private::flushRollups(const RollupMap &map, const char *sql, QS
         return a->first.key < b->first.key;
     });
     sqlite3_stmt *stmt = upsert.get();
-    QStringEncoder utf8(QStringEncoder::Utf8, QStringConverter::Flag::Stateless);
-    std::vector<char> key;
     for (const RollupMap::value_type *entry : order) {
-        const QString &text = entry->first.key;
-        key.resize(size_t(utf8.requiredSpace(text.size())) + 1);
-        const char *end = utf8.appendToBuffer(key.data(), text);
+        const QByteArray &key = entry->first.key;
         sqlite3_bind_int(stmt, 1, entry->first.dim);
         sqlite3_bind_int64(stmt, 2, entry->first.bucket);
-        sqlite3_bind_text(stmt, 3, key.data(), int(end - key.data()), SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 3, key.constData(), int(key.size()), SQLITE_STATIC);
         sqlite3_bind_int64(stmt, 4, entry->second.count);
         sqlite3_bind_int64(stmt, 5, entry->second.lastTs);
         const int rc = sqlite3_step(stmt);
@@ -904,6 +863,8 @@ bool AlertStore::open(const QString &path, OpenMode mode, QString *error, const 
     }
     if (!readOnly) {
         d->facts = std::make_unique<FactWriter>();
+        d->interner = std::make_shared<FactInterner>();
+        d->tokenProfiles.clear();
         if (!d->facts->load(db, &why) || !d->loadActiveDictionary(&why)) {
             if (error)
                 *error = QStringLiteral("%1: %2").arg(path, why);
@@ -934,6 +895,8 @@ void AlertStore::close()
     }
     d->clearCache();
     d->facts.reset();
+    d->interner.reset();
+    d->tokenProfiles.clear();
     d->functions.reset();
     sqlite3_close(d->db);
     d->db = nullptr;
@@ -987,6 +950,11 @@ std::shared_ptr<RecordCodec> AlertStore::codec() const
     return d->functions ? d->functions->reader().sharedCodec() : nullptr;
 }
 
+std::shared_ptr<FactInterner> AlertStore::interner() const
+{
+    return d->interner;
+}
+
 std::shared_ptr<FactCatalog> AlertStore::facts() const
 {
     if (!d->functions)
@@ -1030,13 +998,21 @@ bool AlertStore::trainDictionary(const std::vector<QByteArrayView> &samples, QSt
 
 InsertResult AlertStore::insert(const AlertBatch &batch, QString *error)
 {
+    return insert(QVector<AlertBatch>{batch}, error);
+}
+
+InsertResult AlertStore::insert(const QVector<AlertBatch> &batches, QString *error)
+{
     InsertResult result;
     if (!d->db || d->mode != OpenMode::ReadWrite) {
         if (error)
             *error = QStringLiteral("the alert store is not open for writing");
         return result;
     }
-    if (batch.isEmpty())
+    qsizetype total = 0;
+    for (const AlertBatch &batch : batches)
+        total += batch.size();
+    if (total == 0)
         return result;
 
     QString why;
@@ -1075,6 +1051,7 @@ InsertResult AlertStore::insert(const AlertBatch &batch, QString *error)
         d->exec("ROLLBACK");
         // The values and profiles this transaction added are gone with it.
         d->facts->reload();
+        d->tokenProfiles.clear();
         if (error)
             *error = text;
         return InsertResult{};
@@ -1098,22 +1075,23 @@ InsertResult AlertStore::insert(const AlertBatch &batch, QString *error)
     QByteArray original;
 
     const qint64 ingested = QDateTime::currentMSecsSinceEpoch();
-    // Minutes for the total and the priority only (schema v3), hours for every dimension; days are summed from hours.
-    RollupMap minutes;
-    RollupMap hours;
-    minutes.reserve(1024);
-    hours.reserve(4096);
-    RollupCounter counter(batch.size());
+    RollupGroups groups;
+    groups.minutes.reserve(256);
+    groups.hours.reserve(size_t(std::min<qsizetype>(total, 4096)));
 
+    for (const AlertBatch &batch : batches)
     for (const Alert &alert : batch) {
-        const QStringList tactics = Schema::normalizedList(alert.tactics);
-        const QStringList tags = Schema::normalizedList(alert.tags);
         const int priority = std::clamp(int(alert.priority), 0, int(Priority::Unknown));
-        dedupe.clear();
-        DedupeKey::appendStorageKey(dedupe, alert);
+        // The ingest workers compute the stored key (DedupeKey::appendStorageKey) off the writer's thread.
+        const QByteArray *storedKey = &alert.dedupeStorageKey;
+        if (storedKey->isEmpty()) {
+            dedupe.clear();
+            DedupeKey::appendStorageKey(dedupe, alert);
+            storedKey = &dedupe;
+        }
         if (d->hasLegacyDedupe && (alert.timeIsReceipt || alert.timestampMs <= d->legacyDedupeMaxTs)) {
             // It could duplicate an alert stored before v4, under its bare key.
-            const QByteArray logical = DedupeKey::logicalKey(dedupe);
+            const QByteArray logical = DedupeKey::logicalKey(*storedKey);
             sqlite3_bind_blob(legacyStmt, 1, logical.constData(), int(logical.size()), SQLITE_STATIC);
             const int found = sqlite3_step(legacyStmt);
             sqlite3_reset(legacyStmt);
@@ -1131,7 +1109,18 @@ InsertResult AlertStore::insert(const AlertBatch &batch, QString *error)
             codec.compress(documentOf(alert), &fallbackRecord);
         }
         const QByteArray &record = hasRecord ? alert.record : fallbackRecord;
-        const quint32 profile = d->facts->profileFor(alert, &why);
+        quint32 profile = 0;
+        if (alert.profileToken > 0 && d->interner) {
+            // The ingest workers interned the alert's facts: a token this writer has seen is its profile at once.
+            if (d->tokenProfiles.size() <= alert.profileToken)
+                d->tokenProfiles.resize(size_t(alert.profileToken) + 1, 0);
+            quint32 &known = d->tokenProfiles[alert.profileToken];
+            if (known == 0)
+                known = d->facts->profileFor(d->interner->content(alert.profileToken), &why);
+            profile = known;
+        } else {
+            profile = d->facts->profileFor(alert, &why);
+        }
         const qint64 origin = profile ? d->facts->originFor(hasRecord ? alert.origin : s_documentOrigin, &why) : 0;
         if (profile == 0 || origin == 0)
             return fail(why);
@@ -1144,7 +1133,7 @@ InsertResult AlertStore::insert(const AlertBatch &batch, QString *error)
             sqlite3_bind_null(alertStmt, 4);
         sqlite3_bind_int64(alertStmt, 5, hasRecord && alert.receivedMs > 0 ? alert.receivedMs : ingested);
         sqlite3_bind_int64(alertStmt, 6, ingested);
-        sqlite3_bind_blob(alertStmt, 7, dedupe.constData(), int(dedupe.size()), SQLITE_STATIC);
+        sqlite3_bind_blob(alertStmt, 7, storedKey->constData(), int(storedKey->size()), SQLITE_STATIC);
         sqlite3_bind_blob(alertStmt, 8, record.constData(), int(record.size()), SQLITE_STATIC);
         const int rc = sqlite3_step(alertStmt);
         sqlite3_reset(alertStmt);
@@ -1173,51 +1162,45 @@ InsertResult AlertStore::insert(const AlertBatch &batch, QString *error)
         }
 
         const qint64 ts = alert.timestampMs;
-        const qint64 minute = floorDiv(ts, MinuteMs);
-        const qint64 hour = floorDiv(ts, HourMs);
-        static const QString priorityKeys[] = {
-            QStringLiteral("0"), QStringLiteral("1"), QStringLiteral("2"), QStringLiteral("3"), QStringLiteral("4"),
-            QStringLiteral("5"), QStringLiteral("6"), QStringLiteral("7"), QStringLiteral("8")};
-        static_assert(std::size(priorityKeys) == size_t(Priority::Unknown) + 1);
-        const QString &priorityKey = priorityKeys[priority];
-        static const QString noKey;   // the key of the total, and of an alert without tactics or tags
-        counter.add(minutes, RollupDim::Total, minute, noKey, ts);
-        counter.add(minutes, RollupDim::Priority, minute, priorityKey, ts);
-        counter.add(hours, RollupDim::Total, hour, noKey, ts);
-        counter.add(hours, RollupDim::Priority, hour, priorityKey, ts);
-        counter.add(hours, RollupDim::Rule, hour, alert.rule, ts);
-        counter.add(hours, RollupDim::Host, hour, alert.hostname, ts);
-        counter.add(hours, RollupDim::Pod, hour, alert.podName, ts);
-        counter.add(hours, RollupDim::Source, hour, alert.source, ts);
-        counter.add(hours, RollupDim::Technique, hour, alert.technique, ts);
-        counter.add(hours, RollupDim::Image, hour, alert.containerImage, ts);
-        counter.add(hours, RollupDim::Namespace, hour, alert.namespaceName, ts);
-        // One tactic row and one Mitre row (tactic + '\t' + technique) per tactic, the empty tactic when none; one
-        // tag row per tag, the empty tag when none. A list normalizedList() had to clean holds temporaries.
-        const bool tacticsShared = tactics.constData() == alert.tactics.constData();
-        if (tactics.isEmpty()) {
-            counter.add(hours, RollupDim::Tactic, hour, noKey, ts);
-            counter.addMitre(hours, hour, noKey, alert.technique, ts);
-        }
-        for (const QString &tactic : tactics) {
-            if (tacticsShared) {
-                counter.add(hours, RollupDim::Tactic, hour, tactic, ts);
-                counter.addMitre(hours, hour, tactic, alert.technique, ts);
-            } else {
-                RollupCounter::addByValue(hours, RollupDim::Tactic, hour, tactic, ts);
-                RollupCounter::addByValue(hours, RollupDim::Mitre, hour, tactic + QLatin1Char('\t') + alert.technique,
-                                          ts);
-            }
-        }
-        const bool tagsShared = tags.constData() == alert.tags.constData();
-        if (tags.isEmpty())
-            counter.add(hours, RollupDim::Tag, hour, noKey, ts);
-        for (const QString &tag : tags) {
-            if (tagsShared)
-                counter.add(hours, RollupDim::Tag, hour, tag, ts);
-            else
-                RollupCounter::addByValue(hours, RollupDim::Tag, hour, tag, ts);
-        }
+        groups.minutes[{floorDiv(ts, MinuteMs), quint32(priority)}].add(1, ts);
+        groups.hours[{floorDiv(ts, HourMs), profile}].add(1, ts);
+    }
+
+    // Minutes for the total and the priority only (schema v3), hours for every dimension; days are summed from hours.
+    RollupMap minutes;
+    RollupMap hours;
+    minutes.reserve(groups.minutes.size() * 2);
+    hours.reserve(groups.hours.size() * 12);
+    static const QByteArray priorityKeys[] = {"0", "1", "2", "3", "4", "5", "6", "7", "8"};
+    static const QByteArray noKey;   // the key of the total, and of an alert without tactics or tags
+    for (const auto &[key, value] : groups.minutes) {
+        minutes[RollupKey{int(RollupDim::Total), key.first, noKey}].add(value.count, value.lastTs);
+        minutes[RollupKey{int(RollupDim::Priority), key.first, priorityKeys[key.second]}].add(value.count, value.lastTs);
+    }
+    for (const auto &[key, value] : groups.hours) {
+        const auto &[hour, profile] = key;
+        const std::array<quint32, FactColumnCount> &facts = d->facts->profileValues(profile);
+        const auto add = [&](RollupDim dim, const QByteArray &text) {
+            hours[RollupKey{int(dim), hour, text}].add(value.count, value.lastTs);
+        };
+        const auto fact = [&](int column) -> const QByteArray & { return d->facts->text(facts[size_t(column)]); };
+        add(RollupDim::Total, noKey);
+        add(RollupDim::Priority, priorityKeys[std::min<quint32>(facts[FactPriority], quint32(Priority::Unknown))]);
+        add(RollupDim::Rule, fact(FactRule));
+        add(RollupDim::Host, fact(FactHost));
+        add(RollupDim::Pod, fact(FactPod));
+        add(RollupDim::Source, fact(FactSource));
+        add(RollupDim::Technique, fact(FactTechnique));
+        add(RollupDim::Image, fact(FactImage));
+        add(RollupDim::Namespace, fact(FactNamespace));
+        // One tactic row and one Mitre row (tactic + '\t' + technique) per tactic, the empty tactic when none; one tag
+        // row per tag, the empty tag when none.
+        const QByteArray &technique = fact(FactTechnique);
+        forEachListValue(fact(FactTactics), [&](const QByteArray &tactic) {
+            add(RollupDim::Tactic, tactic);
+            add(RollupDim::Mitre, tactic + '\t' + technique);
+        });
+        forEachListValue(fact(FactTags), [&](const QByteArray &tag) { add(RollupDim::Tag, tag); });
     }
 
     RollupMap days;

@@ -19,6 +19,7 @@ struct sqlite3;
 namespace fe {
 
 class FactCatalog;
+class FactInterner;
 class RecordCodec;
 class StoreFunctions;
 struct StoredRecord;
@@ -90,10 +91,14 @@ public:
     // searches match them without the index meanwhile (exact either way).
     // A store without a compression dictionary trains one from the first alerts it stores (see trainDictionary()).
     InsertResult insert(const AlertBatch &batch, QString *error = nullptr);
+    // The same for several batches in one transaction (an ingest engine's units, without joining their lists).
+    InsertResult insert(const QVector<AlertBatch> &batches, QString *error = nullptr);
 
     // The store's record codec: ingest workers compress Alert::record with it (thread-safe), so that its
     // dictionaries are the store's own. Valid while the store is open.
     std::shared_ptr<RecordCodec> codec() const;
+    // The store's fact interner (a store open for writing): ingest workers set Alert::profileToken with it.
+    std::shared_ptr<FactInterner> interner() const;
     // When the store has no compression dictionary yet: trains one from samples (originals), keeps it in the store
     // and makes it the codec's active one. True when the store has one afterwards.
     bool trainDictionary(const std::vector<QByteArrayView> &samples, QString *error = nullptr);

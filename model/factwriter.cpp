@@ -53,6 +53,8 @@ bool FactWriter::load(sqlite3 *db, QString *error)
     for (auto &map : m_dict)
         map.clear();
     m_profiles.clear();
+    m_profileValues.assign(1, {});
+    m_texts.assign(1, QByteArray());
     m_origins.clear();
     for (auto &column : m_recent)
         column.fill(RecentString{});
@@ -71,8 +73,12 @@ bool FactWriter::load(sqlite3 *db, QString *error)
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         const int kind = sqlite3_column_int(s, 1);
-        if (kind >= FactIntColumns && kind < FactColumnCount)
-            m_dict[size_t(kind)].insert(columnUtf8(s, 2), quint32(sqlite3_column_int64(s, 0)));
+        if (kind >= FactIntColumns && kind < FactColumnCount) {
+            const quint32 id = quint32(sqlite3_column_int64(s, 0));
+            const QByteArray text = columnUtf8(s, 2);
+            m_dict[size_t(kind)].insert(text, id);
+            remember(id, text);
+        }
     }
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE)
@@ -88,7 +94,9 @@ bool FactWriter::load(sqlite3 *db, QString *error)
         ProfileKey key;
         for (int c = 0; c < FactColumnCount; ++c)
             key.values[size_t(c)] = quint32(sqlite3_column_int64(s, 1 + c));
-        m_profiles.emplace(key, quint32(sqlite3_column_int64(s, 0)));
+        const quint32 id = quint32(sqlite3_column_int64(s, 0));
+        m_profiles.emplace(key, id);
+        rememberProfile(id, key.values);
     }
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE)
@@ -156,7 +164,22 @@ quint32 FactWriter::dictIdUtf8(int column, const QByteArray &utf8, QString *erro
         return 0;
     }
     map.insert(utf8, quint32(id));
+    remember(quint32(id), utf8);
     return quint32(id);
+}
+
+void FactWriter::remember(quint32 id, const QByteArray &text)
+{
+    if (m_texts.size() <= id)
+        m_texts.resize(size_t(id) + 1);
+    m_texts[id] = text;
+}
+
+void FactWriter::rememberProfile(quint32 id, const std::array<quint32, FactColumnCount> &values)
+{
+    if (m_profileValues.size() <= id)
+        m_profileValues.resize(size_t(id) + 1);
+    m_profileValues[id] = values;
 }
 
 quint32 FactWriter::dictId(int column, const QString &value, QString *error)
@@ -222,6 +245,36 @@ quint32 FactWriter::profileFor(const Alert &alert, QString *error)
     }
     const quint32 id = quint32(sqlite3_last_insert_rowid(m_db));
     m_profiles.emplace(key, id);
+    rememberProfile(id, key.values);
+    return id;
+}
+
+quint32 FactWriter::profileFor(const ProfileContent &content, QString *error)
+{
+    ProfileKey key;
+    key.values[FactPriority] = content.priority;
+    key.values[FactSeverity] = content.severity;
+    for (int c = FactIntColumns; c < FactColumnCount; ++c) {
+        const quint32 id = dictIdUtf8(c, content.text(c), error);
+        if (id == 0)
+            return 0;
+        key.values[size_t(c)] = id;
+    }
+    const auto it = m_profiles.find(key);
+    if (it != m_profiles.end())
+        return it->second;
+    for (int c = 0; c < FactColumnCount; ++c)
+        sqlite3_bind_int64(m_insertProfile, c + 1, key.values[size_t(c)]);
+    const int rc = sqlite3_step(m_insertProfile);
+    sqlite3_reset(m_insertProfile);
+    if (rc != SQLITE_DONE) {
+        if (error)
+            *error = QStringLiteral("cannot store a profile: %1").arg(QString::fromUtf8(sqlite3_errmsg(m_db)));
+        return 0;
+    }
+    const quint32 id = quint32(sqlite3_last_insert_rowid(m_db));
+    m_profiles.emplace(key, id);
+    rememberProfile(id, key.values);
     return id;
 }
 

@@ -3,6 +3,7 @@
 
 #include "model/alert.h"
 #include "model/factcatalog.h"
+#include "model/factinterner.h"
 
 #include <QByteArray>
 #include <QHash>
@@ -37,11 +38,22 @@ public:
 
     // Inside a write transaction. 0 + error on a database error.
     quint32 profileFor(const Alert &alert, QString *error);
+    quint32 profileFor(const ProfileContent &content, QString *error);
     qint64 originFor(const AlertOrigin &origin, QString *error);
+
+    // A profile this writer knows (loaded or added): its facts as FactColumn values (integers) and dict ids.
+    const std::array<quint32, FactColumnCount> &profileValues(quint32 profileId) const
+    {
+        return m_profileValues[profileId];
+    }
+    // The UTF-8 text of a dict id this writer knows ("" for 0).
+    const QByteArray &text(quint32 dictId) const { return dictId < m_texts.size() ? m_texts[dictId] : m_empty; }
 
 private:
     quint32 dictId(int column, const QString &value, QString *error);
     quint32 dictIdUtf8(int column, const QByteArray &utf8, QString *error);
+    void remember(quint32 id, const QByteArray &text);
+    void rememberProfile(quint32 id, const std::array<quint32, FactColumnCount> &values);
     void finalize();
 
     struct ProfileKey
@@ -77,6 +89,9 @@ private:
     sqlite3_stmt *m_findOrigin = nullptr;
     std::array<QHash<QByteArray, quint32>, FactColumnCount> m_dict;
     std::unordered_map<ProfileKey, quint32, ProfileKeyHash> m_profiles;
+    std::vector<std::array<quint32, FactColumnCount>> m_profileValues;   // by profile id
+    std::vector<QByteArray> m_texts;                                     // by dict id
+    QByteArray m_empty;
     QHash<QString, qint64> m_origins;   // kind + '\x1f' + name + '\x1f' + options
     std::array<std::array<RecentString, s_recentSlots>, FactColumnCount> m_recent{};
     std::array<std::array<RecentList, s_recentSlots>, 2> m_recentLists{};   // tactics, tags

@@ -2,6 +2,7 @@
 #include "ingest/ecs/ecsrecordmapper.h"
 
 #include "ingest/syslog/cefdecoder.h"
+#include "model/dedupekey.h"
 #include "model/recordcodec.h"
 
 #include <QCoreApplication>
@@ -121,6 +122,8 @@ void EcsRecordMapper::keepOriginal(Alert *alert, QByteArrayView original, const 
     alert->origin = origin;
     alert->offset = origin.kind == AlertOrigin::Kind::File && !origin.name.isEmpty() ? options.logOffset : -1;
     alert->receivedMs = options.readTimeMs;
+    alert->dedupeStorageKey.clear();
+    DedupeKey::appendStorageKey(alert->dedupeStorageKey, *alert);
 }
 
 bool EcsRecordMapper::derive(const StoredRecord &record, DerivedAlert *out, QString *error) const

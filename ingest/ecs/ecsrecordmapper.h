@@ -24,8 +24,8 @@ public:
     // The options a stored record was mapped with.
     static MapOptions options(const StoredRecord &record);
     // What the store keeps of an alert mapped from original with options (whose readTimeMs must be set: the read
-    // time is part of the document): its record, compressed with codec, its origin, offset and read time. Its
-    // document is dropped: the store derives it when it is read.
+    // time is part of the document): its record, compressed with codec, its origin, offset, read time and the dedupe
+    // key as the store keeps it. Its document is dropped: the store derives it when it is read.
     static void keepOriginal(Alert *alert, QByteArrayView original, const AlertOrigin &origin,
                              const MapOptions &options, const RecordCodec &codec);
 };

@@ -2,6 +2,7 @@
 #include "ingest/pipeline/mapstoreengine.h"
 
 #include "ingest/ecs/ecsrecordmapper.h"
+#include "model/factinterner.h"
 #include "model/recordcodec.h"
 
 #include <QDateTime>
@@ -90,6 +91,7 @@ struct MapStoreEngine::Private
     std::unique_ptr<AlertStore> store;
     std::mutex storeMutex;
     std::shared_ptr<RecordCodec> codec;
+    std::shared_ptr<FactInterner> interner;
 
     std::mutex mutex;
     std::condition_variable unitReady;     // workers wait for units
@@ -98,6 +100,8 @@ struct MapStoreEngine::Private
     std::condition_variable committed;     // waitForStored()
     std::deque<std::pair<quint64, IngestUnit>> units;   // guarded by mutex
     std::map<quint64, MappedUnit> mapped;               // guarded by mutex (ordered by seq)
+    // Committed alerts, freed by a worker: tens of thousands of records are not the writer's job.
+    std::vector<QVector<AlertBatch>> garbage;           // guarded by mutex
     qint64 inFlight = 0;                 // guarded by mutex: bytes of units not yet taken by the writer
     qint64 queuedFrameCount = 0;         // guarded by mutex
     quint64 nextSeq = 0;                 // guarded by mutex
@@ -152,7 +156,7 @@ struct MapStoreEngine::Private
     void mapUnit(quint64 seq, IngestUnit &unit);
     void workerLoop();
     void writerLoop();
-    bool commit(AlertBatch &pending, InsertResult *result, QString *error, bool finishing);
+    bool commit(QVector<AlertBatch> &pending, qsizetype alerts, InsertResult *result, QString *error, bool finishing);
 };
 
 void MapStoreEngine::Private::mapUnit(quint64 seq, IngestUnit &unit)
@@ -214,6 +218,21 @@ void MapStoreEngine::Private::mapUnit(quint64 seq, IngestUnit &unit)
                     origin = EcsRecordMapper::origin(options, name);
                 }
                 EcsRecordMapper::keepOriginal(&result.alert, frame.bytes, origin, options, *codec);
+                // The writer needs the stored form only: the facts as their token, not fourteen strings.
+                Alert &mappedAlert = result.alert;
+                Alert kept;
+                kept.timestampMs = mappedAlert.timestampMs;
+                kept.timeIsReceipt = mappedAlert.timeIsReceipt;
+                kept.priority = mappedAlert.priority;
+                kept.profileToken = interner->token(mappedAlert);
+                kept.dedupeStorageKey = std::move(mappedAlert.dedupeStorageKey);
+                kept.record = std::move(mappedAlert.record);
+                kept.originalSize = mappedAlert.originalSize;
+                kept.origin = mappedAlert.origin;
+                kept.offset = mappedAlert.offset;
+                kept.receivedMs = mappedAlert.receivedMs;
+                out.alerts.append(std::move(kept));
+                break;
             }
             out.alerts.append(std::move(result.alert));
             break;
@@ -250,15 +269,21 @@ void MapStoreEngine::Private::workerLoop()
     while (true) {
         quint64 seq = 0;
         IngestUnit unit;
+        std::vector<QVector<AlertBatch>> reclaim;
         {
             std::unique_lock lock(mutex);
-            unitReady.wait(lock, [this] { return !units.empty() || closed; });
-            if (units.empty())
+            unitReady.wait(lock, [this] { return !units.empty() || closed || !garbage.empty(); });
+            reclaim.swap(garbage);
+            if (units.empty()) {
+                if (!reclaim.empty())
+                    continue;   // freed outside the lock, then back to waiting
                 break;
+            }
             seq = units.front().first;
             unit = std::move(units.front().second);
             units.pop_front();
         }
+        reclaim.clear();
         mapUnit(seq, unit);
     }
     std::lock_guard lock(mutex);
@@ -268,13 +293,16 @@ void MapStoreEngine::Private::workerLoop()
 
 // One transaction of pending alerts; a failure is retried (live: until it passes or the engine finishes and the
 // store still fails; import: a few times). The sources wait meanwhile: the writer takes no more units.
-bool MapStoreEngine::Private::commit(AlertBatch &pending, InsertResult *result, QString *error, bool finishing)
+bool MapStoreEngine::Private::commit(QVector<AlertBatch> &pending, qsizetype alerts, InsertResult *result,
+                                     QString *error, bool finishing)
 {
     *result = InsertResult();
-    if (pending.isEmpty())
+    if (alerts == 0)
         return true;
     if (!store) {
-        const bool ok = !config.sink || config.sink(pending);
+        bool ok = true;
+        for (const AlertBatch &batch : std::as_const(pending))
+            ok = ok && (batch.isEmpty() || !config.sink || config.sink(batch));
         if (!ok && error)
             *error = QStringLiteral("the output was closed");
         return ok;
@@ -319,7 +347,8 @@ bool MapStoreEngine::Private::commit(AlertBatch &pending, InsertResult *result, 
 void MapStoreEngine::Private::writerLoop()
 {
     quint64 next = 0;
-    AlertBatch pending;
+    QVector<AlertBatch> pending;            // the units' alerts, stored in one transaction
+    qsizetype pendingAlerts = 0;
     std::vector<MappedUnit> pendingUnits;   // their reports and checkpoints, once committed
     quint64 pendingThrough = 0;
     bool indexBehind = false;
@@ -327,11 +356,11 @@ void MapStoreEngine::Private::writerLoop()
     QElapsedTimer age;
 
     const auto flush = [&](bool finishing) {
-        if (pendingUnits.empty() && pending.isEmpty())
+        if (pendingUnits.empty())
             return;
         InsertResult result;
         QString why;
-        const bool ok = stopped || commit(pending, &result, &why, finishing);
+        const bool ok = stopped || commit(pending, pendingAlerts, &result, &why, finishing);
         if (ok && !stopped) {
             commits.fetch_add(1, std::memory_order_relaxed);
             indexBehind = indexBehind || result.stored > 0;
@@ -349,17 +378,27 @@ void MapStoreEngine::Private::writerLoop()
             std::lock_guard lock(mutex);
             failed = true;
             storeError = why;
-            unstored += pending.size();
+            unstored += pendingAlerts;
             room.notify_all();
         } else {
             std::lock_guard lock(mutex);
-            unstored += pending.size();
+            unstored += pendingAlerts;
         }
         if (unitReporter) {
             for (const MappedUnit &unit : pendingUnits)
                 unitReporter(unit.report);
         }
-        pending.clear();
+        {
+            // One batch waits for a worker to free it at most: when none took the last one yet, the writer frees
+            // this one itself (memory stays bounded).
+            std::lock_guard lock(mutex);
+            if (garbage.empty() && workersRunning > 0) {
+                garbage.push_back(std::move(pending));
+                unitReady.notify_one();
+            }
+        }
+        pending = QVector<AlertBatch>();
+        pendingAlerts = 0;
         pendingUnits.clear();
         std::lock_guard lock(mutex);
         committedSeq = pendingThrough;
@@ -373,10 +412,10 @@ void MapStoreEngine::Private::writerLoop()
         {
             std::unique_lock lock(mutex);
             const auto ready = [&] { return mapped.count(next) > 0 || (workersRunning == 0 && units.empty()); };
-            if (!pending.isEmpty() && config.maxBatchAgeMs > 0) {
+            if (!pendingUnits.empty() && config.maxBatchAgeMs > 0) {
                 const auto left = std::chrono::milliseconds(qMax<qint64>(0, config.maxBatchAgeMs - age.elapsed()));
                 mappedReady.wait_for(lock, left, ready);
-            } else if (!(config.live && indexBehind && pending.isEmpty())) {
+            } else if (!(config.live && indexBehind && pendingUnits.empty())) {
                 mappedReady.wait(lock, ready);
             }
             const auto it = mapped.find(next);
@@ -393,15 +432,13 @@ void MapStoreEngine::Private::writerLoop()
             }
         }
         if (got) {
-            if (pending.isEmpty() && pendingUnits.empty())
+            if (pendingUnits.empty())
                 age.start();
-            if (pending.isEmpty())
-                pending = std::move(unit.alerts);   // the first unit of a transaction: no per-alert move
-            else
-                pending.append(std::move(unit.alerts));
+            pendingAlerts += unit.alerts.size();
+            pending.append(std::move(unit.alerts));   // the unit's list as it is: no per-alert move
             pendingUnits.push_back(std::move(unit));
             pendingThrough = next;
-            if (pending.size() >= config.maxBatchAlerts)
+            if (pendingAlerts >= config.maxBatchAlerts)
                 flush(false);
         }
         if (!pendingUnits.empty()
@@ -409,7 +446,7 @@ void MapStoreEngine::Private::writerLoop()
             flush(finished);
         if (finished)
             break;
-        if (!got && pending.isEmpty() && config.live && indexBehind && store && !stopped) {
+        if (!got && pendingUnits.empty() && config.live && indexBehind && store && !stopped) {
             // Idle: a chunk of the full-text index, then look at the queue again.
             QString error;
             qint64 indexed = 0;
@@ -477,6 +514,7 @@ bool MapStoreEngine::start(QString *error)
             return false;
         }
         d->codec = d->store->codec();
+        d->interner = d->store->interner();
         // Live sources' first alerts do not wait: the store trains its dictionary from what it stores.
         d->trainingPending = !d->config.live && d->codec->activeDictionary() == 0;
     }
