@@ -40,8 +40,8 @@ public:
 
     // The token of alert's facts.
     quint32 token(const Alert &alert);
-    // What a token stands for. Thread-safe; the reference stays valid as long as the interner.
-    const ProfileContent &content(quint32 token) const;
+    // What a token stands for. Thread-safe.
+    ProfileContent content(quint32 token) const;
 
     static ProfileContent contentOf(const Alert &alert);
 
