@@ -22,10 +22,12 @@ class FirstRun;
 class GuiProbe;
 class LiveSources;
 class MainWindow;
+class TextIndexer;
 
 // The desktop application's wiring: builds the main window with the explorer and the dashboard for a store,
 // answers its requests (file imports on a worker thread, File > Open, live sources, Elasticsearch forwarding),
 // greets an empty store (app/firstrun.h: the welcome view, or demo alerts with --demo), and serves the test and documentation switches (--screenshot, --probe).
+// A store's full-text index is built in the background (TextIndexer) after it is opened and after each import.
 // Owns every worker it starts: the destructor cancels an import and waits for its threads.
 class GuiController : public QObject
 {
@@ -58,6 +60,7 @@ private:
     void importFiles(const QStringList &paths);
     void cancelImport();
     void openDatabase(const QString &path);
+    void indexText();
     void pollScreenshot();
 
     Options m_options;
@@ -71,6 +74,7 @@ private:
     std::unique_ptr<FirstRun> m_firstRun;
     std::unique_ptr<FileImporter> m_importer;
     std::unique_ptr<QThread> m_importThread;
+    std::unique_ptr<TextIndexer> m_indexer;
 
     // --screenshot: polls until the views have settled.
     QTimer m_screenshotPoll;
