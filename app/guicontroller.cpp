@@ -5,6 +5,7 @@
 #include "app/firstrun.h"
 #include "app/guiprobe.h"
 #include "app/livesources.h"
+#include "app/storeopener.h"
 #include "app/textindexer.h"
 
 #include "ingest/pipeline/fileimporter.h"
@@ -138,10 +139,15 @@ bool GuiController::start(QString *error)
     m_dbPath = m_options.db.isEmpty() ? AlertStore::defaultPath() : QFileInfo(m_options.db).absoluteFilePath();
     qint64 existing = 0;
     {
-        AlertStore store;
-        if (!store.open(m_dbPath, AlertStore::OpenMode::ReadWrite, error))
+        StoreOpener opener;
+        const StoreOpener::Result opened = opener.exec(m_dbPath, nullptr);
+        if (opened != StoreOpener::Result::Opened) {
+            m_startCancelled = opened == StoreOpener::Result::Cancelled;
+            if (error)
+                *error = opener.error();
             return false;
-        existing = store.count();
+        }
+        existing = opener.alertCount();
     }
 
     m_window = std::make_unique<MainWindow>();
@@ -268,12 +274,20 @@ void GuiController::cancelImport()
 // triage, dashboard) and the running live sources at it. A source resumes from the new store's own checkpoint.
 void GuiController::openDatabase(const QString &path)
 {
+    if (m_opening)   // a conversion's dialog is up, or about to be
+        return;
     const QString absolute = QFileInfo(path).absoluteFilePath();
     {
-        AlertStore store;
-        QString why;
-        if (!store.open(absolute, AlertStore::OpenMode::ReadWrite, &why)) {
-            QMessageBox::warning(m_window.get(), tr("Open database"), why);
+        m_opening = true;
+        StoreOpener opener;
+        const StoreOpener::Result opened = opener.exec(absolute, m_window.get());
+        m_opening = false;
+        if (opened == StoreOpener::Result::Cancelled) {
+            QMessageBox::information(m_window.get(), tr("Open database"), opener.error());
+            return;
+        }
+        if (opened != StoreOpener::Result::Opened) {
+            QMessageBox::warning(m_window.get(), tr("Open database"), opener.error());
             return;
         }
     }
