@@ -97,8 +97,9 @@ void StoreOpener::deliver(const Outcome &outcome)
     } else if (outcome.stopped) {
         const QLocale locale;
         m_result = Result::Cancelled;
-        m_error = tr("The conversion of %1 to the new format was stopped at %2 of %3 alerts. The store is left as it "
-                     "is and was not opened; its conversion goes on where it stopped the next time it is opened.")
+        m_error = tr("The conversion of %1 to the new format was stopped at %2 of %3 alerts. The store keeps its "
+                     "older format and was not opened; its conversion goes on where it stopped the next time it is "
+                     "opened.")
                       .arg(QDir::toNativeSeparators(m_path), locale.toString(outcome.done), locale.toString(outcome.total));
     } else {
         m_result = Result::Failed;

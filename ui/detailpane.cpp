@@ -368,14 +368,14 @@ void DetailPane::showOriginal(const Original &original)
         } else if (original.origin.kind == AlertOrigin::Kind::Network) {
             source = tr("%1, the syslog frame as received from %2").arg(size, original.origin.name);
             if (!when.isEmpty())
-                source += tr(" at %1").arg(when);
+                source += tr(" (received %1)").arg(when);
         } else if (original.origin.kind == AlertOrigin::Kind::File) {
             source = original.origin.name.isEmpty() ? tr("%1, the line as read from standard input").arg(size)
                                                     : tr("%1, the line as read from %2").arg(size, original.origin.name);
             if (original.offset >= 0)
                 source += tr(" at byte %1").arg(locale.toString(original.offset));
             if (!when.isEmpty())
-                source += tr(", %1").arg(when);
+                source += tr(" (read %1)").arg(when);
         } else {
             source = size;
         }
