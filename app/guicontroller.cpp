@@ -5,6 +5,8 @@
 #include "app/firstrun.h"
 #include "app/guiprobe.h"
 #include "app/livesources.h"
+#include "app/storeopener.h"
+#include "app/textindexer.h"
 
 #include "ingest/pipeline/fileimporter.h"
 #include "model/alertstore.h"
@@ -124,6 +126,7 @@ GuiController::~GuiController()
         m_importer->cancel();
     if (m_importThread)
         m_importThread->wait();
+    m_indexer.reset();    // stops after the chunk in progress
     m_firstRun.reset();   // waits for demo data being generated
     // Sources stop (storing what they received) while the window they report to still exists.
     m_liveSources.reset();
@@ -136,10 +139,15 @@ bool GuiController::start(QString *error)
     m_dbPath = m_options.db.isEmpty() ? AlertStore::defaultPath() : QFileInfo(m_options.db).absoluteFilePath();
     qint64 existing = 0;
     {
-        AlertStore store;
-        if (!store.open(m_dbPath, AlertStore::OpenMode::ReadWrite, error))
+        StoreOpener opener;
+        const StoreOpener::Result opened = opener.exec(m_dbPath, nullptr);
+        if (opened != StoreOpener::Result::Opened) {
+            m_startCancelled = opened == StoreOpener::Result::Cancelled;
+            if (error)
+                *error = opener.error();
             return false;
-        existing = store.count();
+        }
+        existing = opener.alertCount();
     }
 
     m_window = std::make_unique<MainWindow>();
@@ -164,6 +172,21 @@ bool GuiController::start(QString *error)
         m_liveSources->restore();   // the listeners and watched files this database had (screenshots stay offline)
     connect(m_window.get(), &MainWindow::databaseChanged, m_forwarding.get(), &EsForwardingController::setDatabasePath);
 
+    // The full-text index that imports, demo data and a conversion leave to be built afterwards; screenshots stay
+    // as they are (offline and repeatable).
+    m_indexer = std::make_unique<TextIndexer>();
+    MainWindow *window = m_window.get();
+    connect(m_indexer.get(), &TextIndexer::progress, window, &MainWindow::setTextIndexProgress);
+    connect(m_indexer.get(), &TextIndexer::finished, window, [window](bool complete, const QString &why) {
+        window->setTextIndexProgress(0, 0);
+        if (!complete) {
+            window->addDiagnostics({{Diagnostic::Severity::Warning, QStringLiteral("store"), window->databasePath(),
+                                     tr("Indexing text for search stopped (searches still find every match, only "
+                                        "more slowly): %1").arg(why), 1}});
+        }
+    });
+    connect(window, &MainWindow::databaseChanged, this, &GuiController::indexText);
+
     connect(m_window.get(), &MainWindow::importRequested, this, &GuiController::importFiles);
     connect(m_window.get(), &MainWindow::importCancelRequested, this, &GuiController::cancelImport);
     connect(m_window.get(), &MainWindow::openDatabaseRequested, this, &GuiController::openDatabase);
@@ -171,6 +194,7 @@ bool GuiController::start(QString *error)
     // First run: an empty store opens the welcome view (files, the syslog listener, demo data), or with --demo gets
     // demo alerts at once; every empty panel says what to do next.
     m_firstRun = std::make_unique<FirstRun>(m_window.get(), m_liveSources.get());
+    connect(m_firstRun.get(), &FirstRun::demoFinished, this, &GuiController::indexText);
     if (existing == 0) {
         if (m_options.demo)
             m_firstRun->loadDemoData(s_firstRunDemoAlerts);
@@ -189,6 +213,8 @@ bool GuiController::start(QString *error)
         return false;
     }
     m_window->show();
+    if (!m_firstRun->isDemoRunning())
+        indexText();
 
     if (m_options.exitAfterFirstPaint) {
         m_window->repaint();
@@ -213,6 +239,9 @@ void GuiController::importFiles(const QStringList &paths)
     }
     if (m_importThread)
         m_importThread->wait();
+    // The import has the store to itself; the index of what it stores is built after it (imports leave it out).
+    m_indexer->stop();
+    m_window->setTextIndexProgress(0, 0);
     ImportOptions io;
     io.dbPath = m_window->databasePath();
     m_importer = std::make_unique<FileImporter>(io);
@@ -230,6 +259,8 @@ void GuiController::importFiles(const QStringList &paths)
                                             l.toString(s.skipped), QString::number(s.elapsedMs / 1000.0, 'f', 1)));
     }, Qt::QueuedConnection);
     m_importThread.reset(QThread::create([imp, paths]() { imp->run(paths); }));
+    // Once the importer has closed its store too.
+    connect(m_importThread.get(), &QThread::finished, this, &GuiController::indexText, Qt::QueuedConnection);
     m_importThread->start();
 }
 
@@ -243,12 +274,20 @@ void GuiController::cancelImport()
 // triage, dashboard) and the running live sources at it. A source resumes from the new store's own checkpoint.
 void GuiController::openDatabase(const QString &path)
 {
+    if (m_opening)   // a conversion's dialog is up, or about to be
+        return;
     const QString absolute = QFileInfo(path).absoluteFilePath();
     {
-        AlertStore store;
-        QString why;
-        if (!store.open(absolute, AlertStore::OpenMode::ReadWrite, &why)) {
-            QMessageBox::warning(m_window.get(), tr("Open database"), why);
+        m_opening = true;
+        StoreOpener opener;
+        const StoreOpener::Result opened = opener.exec(absolute, m_window.get());
+        m_opening = false;
+        if (opened == StoreOpener::Result::Cancelled) {
+            QMessageBox::information(m_window.get(), tr("Open database"), opener.error());
+            return;
+        }
+        if (opened != StoreOpener::Result::Opened) {
+            QMessageBox::warning(m_window.get(), tr("Open database"), opener.error());
             return;
         }
     }
@@ -271,6 +310,15 @@ void GuiController::openDatabase(const QString &path)
         if (!m_liveSources->start(id, &error))
             m_window->showStatus(tr("Could not restart %1 on the new database: %2").arg(id, error));
     }
+}
+
+// Builds what waits of the window's store's full-text index (after an open, an import, demo data), unless an import
+// runs (it restarts this when it ends) or the run is a screenshot.
+void GuiController::indexText()
+{
+    if (!m_options.screenshot.isEmpty() || (m_importThread && m_importThread->isRunning()))
+        return;
+    m_indexer->start(m_window->databasePath());
 }
 
 // --screenshot: waits until the demo data, the table, the facets (and the dashboard) have settled, selects the

@@ -22,10 +22,13 @@ class FirstRun;
 class GuiProbe;
 class LiveSources;
 class MainWindow;
+class TextIndexer;
 
 // The desktop application's wiring: builds the main window with the explorer and the dashboard for a store,
 // answers its requests (file imports on a worker thread, File > Open, live sources, Elasticsearch forwarding),
 // greets an empty store (app/firstrun.h: the welcome view, or demo alerts with --demo), and serves the test and documentation switches (--screenshot, --probe).
+// A store is opened through StoreOpener (a store of an older version is converted, with a progress dialog), and its
+// full-text index is built in the background (TextIndexer) after it is opened and after each import.
 // Owns every worker it starts: the destructor cancels an import and waits for its threads.
 class GuiController : public QObject
 {
@@ -50,14 +53,17 @@ public:
     explicit GuiController(const Options &options, QObject *parent = nullptr);
     ~GuiController() override;
 
-    // Opens (or creates) the store and shows the window. False with a message when the store cannot be opened.
+    // Opens (or creates, or converts) the store and shows the window. False with a message when the store cannot be
+    // opened, or when the analyst stopped its conversion (startCancelled()).
     bool start(QString *error);
+    bool startCancelled() const { return m_startCancelled; }
     MainWindow *window() const { return m_window.get(); }
 
 private:
     void importFiles(const QStringList &paths);
     void cancelImport();
     void openDatabase(const QString &path);
+    void indexText();
     void pollScreenshot();
 
     Options m_options;
@@ -71,6 +77,9 @@ private:
     std::unique_ptr<FirstRun> m_firstRun;
     std::unique_ptr<FileImporter> m_importer;
     std::unique_ptr<QThread> m_importThread;
+    std::unique_ptr<TextIndexer> m_indexer;
+    bool m_opening = false;          // File > Open waits for StoreOpener (a local event loop)
+    bool m_startCancelled = false;
 
     // --screenshot: polls until the views have settled.
     QTimer m_screenshotPoll;

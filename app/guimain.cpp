@@ -30,7 +30,9 @@ int runGui(int &argc, char **argv)
     GuiController controller(options);
     if (!controller.start(&error)) {
         std::fprintf(stderr, "falco-explorer: %s\n", qPrintable(error));
-        if (options.screenshot.isEmpty())
+        if (options.screenshot.isEmpty() && controller.startCancelled())
+            QMessageBox::information(nullptr, QStringLiteral("Falco Explorer"), error);
+        else if (options.screenshot.isEmpty())
             QMessageBox::critical(nullptr, QStringLiteral("Falco Explorer"), error);
         return 1;
     }

@@ -7,6 +7,7 @@
 #include <QtGlobal>
 
 #include <sqlite3.h>
+#include <zstd.h>
 
 namespace fe::cli {
 
@@ -27,9 +28,9 @@ QString versionText()
     QList<LibraryVersion> libraries{
         {QStringLiteral("Qt"), runtimeVersion(qVersion(), QT_VERSION_STR)},
         {QStringLiteral("SQLite"), runtimeVersion(sqlite3_libversion(), SQLITE_VERSION)},
+        {QStringLiteral("zstd"), runtimeVersion(ZSTD_versionString(), ZSTD_VERSION_STRING)},   // the store's records
     };
-    // A library the store or the ingest gains is listed here: zstd, once the store compresses with it, as
-    // {"zstd", runtimeVersion(ZSTD_versionString(), ZSTD_VERSION_STRING)} (<zstd.h>, linked like SQLite).
+    // A library the store or the ingest gains is listed here (linked like SQLite and zstd).
     libraries += ingestLibraryVersions();
 
     QString text = QStringLiteral("falco-explorer %1\nstore schema: %2\n").arg(QLatin1String(FE_VERSION)).arg(Schema::latestVersion());

@@ -2,6 +2,7 @@
 #include "ui/detailpane.h"
 
 #include "model/alertstore.h"
+#include "model/recordmapper.h"
 #include "model/storereader.h"
 
 #include <QApplication>
@@ -16,6 +17,7 @@
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLocale>
 #include <QMenu>
 #include <QPlainTextEdit>
 #include <QPointer>
@@ -23,6 +25,7 @@
 #include <QScrollArea>
 #include <QSortFilterProxyModel>
 #include <QStandardItemModel>
+#include <QStringDecoder>
 #include <QTabWidget>
 #include <QTreeView>
 #include <QVBoxLayout>
@@ -105,6 +108,16 @@ QJsonValue lookup(const QJsonObject &root, const QStringList &path)
 
 } // namespace
 
+// What the Original tab shows of one alert, read on the reader thread.
+struct DetailPane::Original
+{
+    StoredOriginal stored;
+    QString error;            // the record could not be read
+    AlertOrigin origin;       // where the bytes came from (byte-exact originals)
+    qint64 offset = -1;
+    qint64 receivedMs = 0;
+};
+
 DetailPane::DetailPane(QWidget *parent)
     : QWidget(parent)
     , m_reader(std::make_unique<StoreReader>())
@@ -164,10 +177,36 @@ DetailPane::DetailPane(QWidget *parent)
     // Original event and JSON
     QFont fixed(QStringLiteral("monospace"));
     fixed.setStyleHint(QFont::TypeWriter);
-    m_original = new QPlainTextEdit(m_tabs);
+    // The bytes as stored, not reformatted: what an analyst compares with the log or quotes in a report.
+    auto *originalPage = new QWidget(m_tabs);
+    m_originalNote = new QLabel(originalPage);
+    m_originalNote->setObjectName(QStringLiteral("originalNote"));
+    m_originalNote->setTextFormat(Qt::PlainText);
+    m_originalNote->setWordWrap(true);
+    m_originalNote->setFrameShape(QFrame::StyledPanel);
+    m_originalNote->setMargin(6);
+    m_originalNote->hide();
+    m_original = new QPlainTextEdit(originalPage);
+    m_original->setObjectName(QStringLiteral("originalText"));
     m_original->setReadOnly(true);
     m_original->setFont(fixed);
-    m_tabs->addTab(m_original, tr("Original"));
+    m_originalSource = new QLabel(originalPage);
+    m_originalSource->setObjectName(QStringLiteral("originalSource"));
+    m_originalSource->setTextFormat(Qt::PlainText);
+    m_originalSource->setWordWrap(true);
+    m_originalSource->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto *copyOriginal = new QPushButton(tr("Copy original"), originalPage);
+    connect(copyOriginal, &QPushButton::clicked, this,
+            [this] { QApplication::clipboard()->setText(QString::fromUtf8(m_originalBytes)); });
+    auto *originalFooter = new QHBoxLayout;
+    originalFooter->addWidget(m_originalSource, 1);
+    originalFooter->addWidget(copyOriginal, 0, Qt::AlignTop);
+    auto *ol = new QVBoxLayout(originalPage);
+    ol->setContentsMargins(0, 4, 0, 0);
+    ol->addWidget(m_originalNote);
+    ol->addWidget(m_original, 1);
+    ol->addLayout(originalFooter);
+    m_tabs->addTab(originalPage, tr("Original"));
     auto *jsonPage = new QWidget(m_tabs);
     m_json = new QPlainTextEdit(jsonPage);
     m_json->setReadOnly(true);
@@ -239,21 +278,32 @@ void DetailPane::setAlert(qint64 id)
     const quint64 generation = ++m_generation;
     if (id <= 0) {
         showDocument(0, QByteArray(), 0, {});
+        showOriginal(Original());
         return;
     }
     m_busy = true;
     QPointer<DetailPane> self(this);
     m_reader->post([self, generation, id](const AlertStore &store) {
         const QByteArray doc = store.document(id);
+        Original original;
+        if (store.original(id, &original.stored, &original.error) && original.stored.byteExact) {
+            StoredRecord record;
+            if (store.record(id, &record)) {
+                original.origin = record.origin;
+                original.offset = record.offset;
+                original.receivedMs = record.receivedMs;
+            }
+        }
         TriageStore triage(store);
         const int status = int(triage.status(id));
         const QVector<TriageNote> notes = triage.notes(id);
         if (DetailPane *p = self.data()) {
-            QMetaObject::invokeMethod(p, [self, generation, id, doc, status, notes]() {
+            QMetaObject::invokeMethod(p, [self, generation, id, doc, original, status, notes]() {
                 if (!self || generation != self->m_generation)
                     return;
                 self->m_busy = false;
                 self->showDocument(id, doc, status, notes);
+                self->showOriginal(original);
             }, Qt::QueuedConnection);
         }
     }, QStringLiteral("doc"));
@@ -274,11 +324,6 @@ void DetailPane::showDocument(qint64 id, const QByteArray &json, int triage, con
         addValue(m_fields->invisibleRootItem(), it.key(), it.key(), it.value());
     m_tree->expandToDepth(0);
     m_json->setPlainText(doc.isEmpty() ? QString() : QString::fromUtf8(QJsonDocument(doc).toJson(QJsonDocument::Indented)));
-    const QString original = doc.value(QStringLiteral("event")).toObject().value(QStringLiteral("original")).toString();
-    const QJsonDocument originalDoc = QJsonDocument::fromJson(original.toUtf8());
-    m_original->setPlainText(originalDoc.isObject() ? QString::fromUtf8(originalDoc.toJson(QJsonDocument::Indented))
-                             : original.isEmpty() ? tr("(the original event was not preserved: enable preserve_original_event)")
-                                                  : original);
     const QJsonObject falco = doc.value(QStringLiteral("falco")).toObject();
     const QString rule = doc.value(QStringLiteral("rule")).toObject().value(QStringLiteral("name")).toString();
     m_title->setText(id > 0 ? tr("#%1  %2").arg(id).arg(rule.isEmpty() ? falco.value(QStringLiteral("rule")).toString() : rule)
@@ -295,6 +340,54 @@ void DetailPane::showDocument(qint64 id, const QByteArray &json, int triage, con
     if (!m_search->text().isEmpty())
         m_tree->expandAll();
     Q_EMIT loaded(id);
+}
+
+void DetailPane::showOriginal(const Original &original)
+{
+    const StoredOriginal &stored = original.stored;
+    m_originalBytes = stored.bytes;
+    QStringDecoder utf8(QStringDecoder::Utf8);
+    const QString text = utf8(stored.bytes);
+    m_original->setPlainText(text);
+    const bool shown = m_id > 0;
+    m_original->setPlaceholderText(shown ? tr("The original of this alert is not available.") : QString());
+    QString note = original.error.isEmpty() ? stored.note
+                                            : tr("The original of this alert cannot be read: %1").arg(original.error);
+    m_originalNote->setText(note);
+    m_originalNote->setVisible(shown && !note.isEmpty());
+
+    QString source;
+    if (shown && !stored.bytes.isEmpty()) {
+        const QLocale locale;
+        const QString size = tr("%1 bytes").arg(locale.toString(stored.bytes.size()));
+        const QString when = original.receivedMs > 0
+            ? QDateTime::fromMSecsSinceEpoch(original.receivedMs).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"))
+            : QString();
+        if (!stored.byteExact) {
+            source = size;
+        } else if (original.origin.kind == AlertOrigin::Kind::Network) {
+            source = tr("%1, the syslog frame as received from %2").arg(size, original.origin.name);
+            if (!when.isEmpty())
+                source += tr(" (received %1)").arg(when);
+        } else if (original.origin.kind == AlertOrigin::Kind::File) {
+            source = original.origin.name.isEmpty() ? tr("%1, the line as read from standard input").arg(size)
+                                                    : tr("%1, the line as read from %2").arg(size, original.origin.name);
+            if (original.offset >= 0)
+                source += tr(" at byte %1").arg(locale.toString(original.offset));
+            if (!when.isEmpty())
+                source += tr(" (read %1)").arg(when);
+        } else {
+            source = size;
+        }
+        if (utf8.hasError())
+            source += tr(" (not valid UTF-8: invalid bytes are shown as \uFFFD)");
+    }
+    m_originalSource->setText(source);
+}
+
+QString DetailPane::originalNote() const
+{
+    return m_originalNote->isHidden() ? QString() : m_originalNote->text();
 }
 
 void DetailPane::buildAncestry(const QJsonObject &doc)

@@ -23,8 +23,9 @@ namespace fe {
 class StoreReader;
 
 // The selected alert: the ECS document as a searchable field tree (filter in/out on any value, copy value), the
-// original event pretty-printed, the document as JSON (copy), the process ancestry as a chain, and triage
-// (status and notes). Everything is shown as plain text; documents load on a reader thread.
+// original as the store keeps it (the line as read, the syslog frame as received: AlertStore::original), the
+// document as JSON (copy), the process ancestry as a chain, and triage (status and notes). Everything is shown as
+// plain text; documents load on a reader thread.
 class DetailPane : public QWidget
 {
     Q_OBJECT
@@ -38,6 +39,10 @@ public:
     void setAlert(qint64 id);
     qint64 alertId() const { return m_id; }
     QByteArray document() const { return m_doc; }
+    // The Original tab: the bytes shown, and the note above them when they are not the byte-exact original (an
+    // alert of a store converted from schema v4) or cannot be read.
+    QByteArray original() const { return m_originalBytes; }
+    QString originalNote() const;
     // Re-reads notes and status of the shown alert (after a triage change).
     void reloadTriage();
     QStandardItemModel *fieldModel() const { return m_fields; }
@@ -57,6 +62,8 @@ Q_SIGNALS:
     void loaded(qint64 id);
 
 private:
+    struct Original;
+    void showOriginal(const Original &original);
     void contextMenu(const QPoint &pos);
     void buildAncestry(const QJsonObject &doc);
 
@@ -73,6 +80,9 @@ private:
     QTreeView *m_tree = nullptr;
     QPlainTextEdit *m_json = nullptr;
     QPlainTextEdit *m_original = nullptr;
+    QLabel *m_originalNote = nullptr;
+    QLabel *m_originalSource = nullptr;
+    QByteArray m_originalBytes;
     QWidget *m_chainBox = nullptr;
     QVBoxLayout *m_chainLayout = nullptr;
     QComboBox *m_status = nullptr;

@@ -41,6 +41,7 @@
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 
@@ -88,10 +89,16 @@ MainWindow::MainWindow(QWidget *parent)
     m_dbLabel = new QLabel(this);
     m_countLabel = new QLabel(this);
     m_pipelineLabel = new QLabel(this);
-    for (QLabel *l : {m_dbLabel, m_countLabel, m_pipelineLabel})
+    m_indexLabel = new QLabel(this);
+    for (QLabel *l : {m_dbLabel, m_countLabel, m_pipelineLabel, m_indexLabel})
         l->setTextFormat(Qt::PlainText);
     m_countLabel->setObjectName(QStringLiteral("matchCountLabel"));
+    m_indexLabel->setObjectName(QStringLiteral("textIndexLabel"));
+    m_indexLabel->setToolTip(tr("The full-text index of the alerts' outputs is being built. Searches for free text find "
+                                "every match meanwhile, only more slowly."));
+    m_indexLabel->hide();
     statusBar()->addWidget(m_dbLabel, 1);
+    statusBar()->addPermanentWidget(m_indexLabel);
     statusBar()->addPermanentWidget(m_pipelineLabel);
     statusBar()->addPermanentWidget(m_countLabel);
     connect(m_explorer, &ExplorerView::statusMessage, this, &MainWindow::showStatus);
@@ -269,6 +276,7 @@ void MainWindow::setDatabasePath(const QString &path)
     if (changed) {   // the counters of the previous store's sources and its match count are not this store's
         m_pipelineLabel->clear();
         m_countLabel->clear();
+        m_indexLabel->hide();
     }
     setWindowTitle(tr("%1 — Falco Explorer").arg(QFileInfo(path).fileName()));
     QSettings settings;
@@ -366,6 +374,18 @@ void MainWindow::importFinished(bool ok, const QString &summary)
     if (!ok)
         QMessageBox::warning(this, tr("Import"), summary);
     m_explorer->refresh();
+}
+
+void MainWindow::setTextIndexProgress(qint64 done, qint64 total)
+{
+    if (total <= 0) {
+        m_indexLabel->hide();
+        return;
+    }
+    // Whole percent, never 100 while the run goes on (alerts that arrive meanwhile make done pass total).
+    const int percent = int(std::clamp<qint64>(done * 100 / total, 0, 99));
+    m_indexLabel->setText(tr("Indexing text for search: %1%").arg(percent));
+    m_indexLabel->show();
 }
 
 void MainWindow::setPipelineStats(const PipelineStats &stats)

@@ -78,6 +78,9 @@ public Q_SLOTS:
     // Import progress: the dialog opens on the first call, closes with importFinished.
     void setImportProgress(qint64 done, qint64 total, const fe::PipelineStats &stats);
     void importFinished(bool ok, const QString &summary);
+    // The full-text index being built in the background: "Indexing text for search: 42%" in the status bar; total <= 0
+    // (the run ended) removes it.
+    void setTextIndexProgress(qint64 done, qint64 total);
 
 Q_SIGNALS:
     void openDatabaseRequested(const QString &path);
@@ -110,6 +113,7 @@ private:
     QLabel *m_dbLabel = nullptr;
     QLabel *m_countLabel = nullptr;
     QLabel *m_pipelineLabel = nullptr;
+    QLabel *m_indexLabel = nullptr;
     QMenu *m_recentMenu = nullptr;
     QMenu *m_viewMenu = nullptr;
     SavedQueriesController *m_savedQueries = nullptr;

@@ -165,8 +165,8 @@ private Q_SLOTS:
         const QStringList lines = version.out.split(u'\n', Qt::SkipEmptyParts);
         QCOMPARE(lines.value(0), QStringLiteral("falco-explorer " FE_VERSION));
         QCOMPARE(lines.value(1), QStringLiteral("store schema: %1").arg(fe::Schema::latestVersion()));
-        // Every further line is "library: version"; these must be there (a library added later, such as zstd, joins
-        // them in app/versioninfo.cpp and here).
+        // Every further line is "library: version"; these must be there (a library added later joins them in
+        // app/versioninfo.cpp and here).
         static const QRegularExpression versionLine(QStringLiteral("^([A-Za-z][A-Za-z0-9/+._-]*): \\d+\\.\\d+(\\.\\d+)?"));
         QStringList libraries;
         for (const QString &line : lines.mid(2)) {
@@ -174,7 +174,7 @@ private Q_SLOTS:
             QVERIFY2(m.hasMatch(), qPrintable(line));
             libraries << m.captured(1);
         }
-        for (const char *required : {"Qt", "SQLite", "zlib", "simdjson", "nlohmann/json"})
+        for (const char *required : {"Qt", "SQLite", "zstd", "zlib", "simdjson", "nlohmann/json"})
             QVERIFY2(libraries.count(QLatin1String(required)) == 1, required);
         QVERIFY(version.out.contains(QStringLiteral("Qt: ") + QLatin1String(qVersion())));
         QCOMPARE(explorer({QStringLiteral("-v")}).out, version.out);

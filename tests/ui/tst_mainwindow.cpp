@@ -540,6 +540,33 @@ private Q_SLOTS:
         QVERIFY(window.sourcesPane()->findChild<QLabel *>(QStringLiteral("sourcesHint"))->isVisible());
     }
 
+    // The full-text index built in the background shows in the status bar while it runs, never at 100%, and goes
+    // when the run ends or another store is opened.
+    void textIndexProgress()
+    {
+        MainWindow window;
+        window.setDatabasePath(m_db);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        auto *label = window.findChild<QLabel *>(QStringLiteral("textIndexLabel"));
+        QVERIFY(label);
+        QVERIFY(!label->isVisible());
+        window.setTextIndexProgress(0, 200000);
+        QVERIFY(label->isVisible());
+        QCOMPARE(label->text(), QStringLiteral("Indexing text for search: 0%"));
+        window.setTextIndexProgress(84000, 200000);
+        QCOMPARE(label->text(), QStringLiteral("Indexing text for search: 42%"));
+        window.setTextIndexProgress(230000, 200000);   // alerts that arrived meanwhile
+        QCOMPARE(label->text(), QStringLiteral("Indexing text for search: 99%"));
+        window.setTextIndexProgress(0, 0);
+        QVERIFY(!label->isVisible());
+        window.setTextIndexProgress(10, 100);
+        QVERIFY(label->isVisible());
+        window.setDatabasePath(m_otherDb);
+        QVERIFY(!label->isVisible());
+        window.setDatabasePath(m_db);
+    }
+
     void completion()
     {
         QueryLineEdit edit;

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: Apache-2.0
+// The GUI opens a store on a worker thread: a current store opens at once and shows nothing; a store of schema v4
+// is converted in place with a progress dialog whose Cancel stops it between chunks, leaving the store unopened and
+// as it was (still v4), and the conversion resumes at the next open.
+#include "app/storeopener.h"
+
+#include "model/alertstore.h"
+#include "model/schema.h"
+#include "ui/storeconversiondialog.h"
+
+#include <QLocale>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <sqlite3.h>
+
+using namespace fe;
+
+namespace {
+
+constexpr int s_v4Alerts = 65000;   // four conversion chunks (of 20,000 alerts)
+
+struct RawDb
+{
+    sqlite3 *db = nullptr;
+    explicit RawDb(const QString &path) { sqlite3_open(QFile::encodeName(path).constData(), &db); }
+    ~RawDb() { sqlite3_close(db); }
+    bool exec(const char *sql) { return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK; }
+    qint64 scalar(const char *sql)
+    {
+        sqlite3_stmt *stmt = nullptr;
+        qint64 value = -1;
+        if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW)
+            value = sqlite3_column_int64(stmt, 0);
+        sqlite3_finalize(stmt);
+        return value;
+    }
+};
+
+// A store as the previous release wrote it (schema v4: wide rows, the ECS document kept), made with the schema's own
+// migrations up to version 4 and raw SQL, as tests/model/tst_schema.cpp does.
+bool writeV4Store(const QString &path, int count)
+{
+    RawDb raw(path);
+    QString error;
+    if (!Schema::configure(raw.db, false, &error) || !Schema::migrate(raw.db, &error, 4) || !raw.exec("BEGIN")) {
+        qWarning("%s", qPrintable(error));
+        return false;
+    }
+    sqlite3_stmt *alert = nullptr;
+    sqlite3_stmt *doc = nullptr;
+    sqlite3_stmt *output = nullptr;
+    sqlite3_prepare_v2(raw.db, "INSERT INTO alerts(ts, priority, severity, rule, host, pod, tags, tactics, technique, "
+                               "cmdline, uuid, dedupe, triage, ingested) VALUES(?1, 4, 47, ?2, ?3, 'pod-1', "
+                               "'|T1059|container|mitre_execution|', '|execution|', 'T1059', ?4, '', ?5, 0, 5)",
+                       -1, &alert, nullptr);
+    sqlite3_prepare_v2(raw.db, "INSERT INTO alert_doc(id, doc) VALUES(last_insert_rowid(), ?1)", -1, &doc, nullptr);
+    sqlite3_prepare_v2(raw.db, "INSERT INTO alert_output(id, output) VALUES(last_insert_rowid(), ?1)", -1, &output, nullptr);
+    bool ok = alert && doc && output;
+    for (int i = 0; ok && i < count; ++i) {
+        const QByteArray out = "shell spawned " + QByteArray::number(i);
+        const QByteArray cmd = "bash -c " + QByteArray::number(i);
+        const QByteArray json = "{\"@timestamp\":\"x\",\"falco\":{\"output\":\"" + out + "\"},\"process\":{\"command_line\":\""
+            + cmd + "\"}}";
+        QByteArray key("\x01", 1);
+        key += QByteArray(8, char(i % 256)) + "h:" + QByteArray::number(i);
+        const QByteArray rule = "rule " + QByteArray::number(i % 4);
+        const QByteArray host = "host-" + QByteArray::number(i % 3);
+        sqlite3_bind_int64(alert, 1, 1714521600000 + qint64(i) * 1000);
+        sqlite3_bind_text(alert, 2, rule.constData(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(alert, 3, host.constData(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(alert, 4, cmd.constData(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_blob(alert, 5, key.constData(), int(key.size()), SQLITE_TRANSIENT);
+        ok = sqlite3_step(alert) == SQLITE_DONE;
+        sqlite3_reset(alert);
+        sqlite3_bind_text(doc, 1, json.constData(), -1, SQLITE_TRANSIENT);
+        ok = ok && sqlite3_step(doc) == SQLITE_DONE;
+        sqlite3_reset(doc);
+        sqlite3_bind_text(output, 1, out.constData(), -1, SQLITE_TRANSIENT);
+        ok = ok && sqlite3_step(output) == SQLITE_DONE;
+        sqlite3_reset(output);
+    }
+    sqlite3_finalize(alert);
+    sqlite3_finalize(doc);
+    sqlite3_finalize(output);
+    return ok
+        && raw.exec("INSERT INTO rollup_day(dim, bucket, key, cnt, last_ts) SELECT 0, ts / 86400000, '', count(*), "
+                    "max(ts) FROM alerts GROUP BY 2; COMMIT");
+}
+
+int userVersion(const QString &path)
+{
+    RawDb raw(path);
+    return int(raw.scalar("PRAGMA user_version"));
+}
+
+} // namespace
+
+class TestStoreOpener : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void currentStoreOpensWithoutDialog()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("new.db"));
+        StoreOpener opener;
+        QSignalSpy progress(&opener, &StoreOpener::progress);
+        QCOMPARE(opener.exec(path, nullptr), StoreOpener::Result::Opened);
+        QCOMPARE(opener.alertCount(), qint64(0));
+        QCOMPARE(progress.size(), 0);
+        QCOMPARE(userVersion(path), Schema::latestVersion());
+        // Opened again: nothing to convert either.
+        QCOMPARE(opener.exec(path, nullptr), StoreOpener::Result::Opened);
+        QCOMPARE(progress.size(), 0);
+    }
+
+    void foreignFileFails()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("other.db"));
+        {
+            RawDb raw(path);
+            QVERIFY(raw.exec("CREATE TABLE other(x); INSERT INTO other VALUES(1);"));
+        }
+        StoreOpener opener;
+        QCOMPARE(opener.exec(path, nullptr), StoreOpener::Result::Failed);
+        QVERIFY2(opener.error().contains(QLatin1String("not a Falco Explorer store")), qPrintable(opener.error()));
+    }
+
+    // The dialog appears with the conversion's first progress, counts up to the total, and is gone afterwards.
+    void conversionShowsProgress()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("v4.db"));
+        QVERIFY(writeV4Store(path, s_v4Alerts));
+        QCOMPARE(userVersion(path), 4);
+
+        StoreOpener opener;
+        QSignalSpy progress(&opener, &StoreOpener::progress);
+        QStringList labels;
+        bool modal = false;
+        // Queued: after the opener has shown the dialog for this progress.
+        connect(&opener, &StoreOpener::progress, this, [&] {
+            if (StoreConversionDialog *dialog = opener.dialog()) {
+                labels << dialog->labelText();
+                modal = dialog->isVisible() && dialog->isModal();
+            }
+        }, Qt::QueuedConnection);
+        QCOMPARE(opener.exec(path, nullptr), StoreOpener::Result::Opened);
+        QCOMPARE(opener.alertCount(), qint64(s_v4Alerts));
+        QCOMPARE(userVersion(path), 5);
+        QVERIFY(!opener.dialog());
+
+        QVERIFY(progress.size() >= 1);
+        QCOMPARE(progress.last().at(0).toLongLong(), qint64(s_v4Alerts));
+        QCOMPARE(progress.last().at(1).toLongLong(), qint64(s_v4Alerts));
+        QVERIFY(modal);
+        QVERIFY(!labels.isEmpty());
+        const QString first = labels.constFirst();
+        QVERIFY2(first.startsWith(QStringLiteral("Converting the store to the new format: "))
+                     && first.endsWith(QStringLiteral(" of %1 alerts").arg(QLocale().toString(s_v4Alerts))),
+                 qPrintable(first));
+
+        AlertStore store;
+        QVERIFY(store.open(path, AlertStore::OpenMode::ReadOnly));
+        QCOMPARE(store.count(), qint64(s_v4Alerts));
+    }
+
+    // Cancel in the dialog: the conversion stops after its current chunk, the store stays v4 and is not opened, the
+    // analyst is told where it stopped; the next open goes on from there.
+    void cancelStopsAndResumes()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("v4.db"));
+        QVERIFY(writeV4Store(path, s_v4Alerts));
+
+        StoreOpener opener;
+        bool clicked = false;
+        connect(&opener, &StoreOpener::progress, this, [&] {
+            if (opener.dialog() && !clicked) {
+                clicked = true;
+                QTest::mouseClick(opener.dialog()->cancelButton(), Qt::LeftButton);
+                QVERIFY(opener.dialog()->isCancelRequested());
+                QVERIFY(!opener.dialog()->cancelButton()->isEnabled());
+            }
+        }, Qt::QueuedConnection);
+        QCOMPARE(opener.exec(path, nullptr), StoreOpener::Result::Cancelled);
+        QVERIFY(clicked);
+        QCOMPARE(userVersion(path), 4);
+        // The click lands while the second chunk is converted (a chunk takes far longer than the GUI takes to
+        // answer), or, on a very busy machine, a later one; never the last.
+        const qint64 converted = RawDb(path).scalar("SELECT count(*) FROM alerts_v5");
+        QVERIFY2(converted >= 40000 && converted < s_v4Alerts, qPrintable(QString::number(converted)));
+        const QLocale locale;
+        QVERIFY2(opener.error().contains(QStringLiteral("stopped at %1 of %2 alerts")
+                                             .arg(locale.toString(converted), locale.toString(s_v4Alerts))),
+                 qPrintable(opener.error()));
+
+        StoreOpener again;
+        QSignalSpy progress(&again, &StoreOpener::progress);
+        QCOMPARE(again.exec(path, nullptr), StoreOpener::Result::Opened);
+        QCOMPARE(userVersion(path), 5);
+        QCOMPARE(again.alertCount(), qint64(s_v4Alerts));
+        QVERIFY(!progress.isEmpty());
+        // Resumed, not started over.
+        QCOMPARE(progress.first().at(0).toLongLong(), std::min<qint64>(converted + 20000, s_v4Alerts));
+    }
+
+    // cancel() before the first chunk is done: the conversion stops after it.
+    void cancelWithoutDialog()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("v4.db"));
+        QVERIFY(writeV4Store(path, s_v4Alerts));
+        StoreOpener opener;
+        QSignalSpy finished(&opener, &StoreOpener::finished);
+        opener.start(path);
+        opener.cancel();
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 60000);
+        QCOMPARE(opener.result(), StoreOpener::Result::Cancelled);
+        QCOMPARE(userVersion(path), 4);
+        RawDb raw(path);
+        QCOMPARE(raw.scalar("SELECT count(*) FROM alerts_v5"), qint64(20000));
+    }
+};
+
+QTEST_MAIN(TestStoreOpener)
+#include "tst_storeopener.moc"
