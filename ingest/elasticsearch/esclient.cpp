@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ingest/elasticsearch/esclient.h"
 
+#include "model/diagnostic.h"
+
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -569,8 +571,9 @@ EsClient::Health EsClient::healthFromReply(const Reply &reply)
         return h;
     }
     const QJsonObject root = QJsonDocument::fromJson(reply.body).object();
-    h.version = root.value(QLatin1String("version")).toObject().value(QLatin1String("number")).toString();
-    h.clusterName = root.value(QLatin1String("cluster_name")).toString();
+    // Shown to the user as they come: whatever answers may put anything there.
+    h.version = escapeControls(QStringView(root.value(QLatin1String("version")).toObject().value(QLatin1String("number")).toString().left(100)));
+    h.clusterName = escapeControls(QStringView(root.value(QLatin1String("cluster_name")).toString().left(200)));
     const QString distribution = root.value(QLatin1String("version")).toObject().value(QLatin1String("distribution")).toString();
     if (distribution == QLatin1String("opensearch")) {
         h.error = QStringLiteral("%1 is OpenSearch %2, not Elasticsearch: the Falco integration's data stream and "
