@@ -75,6 +75,16 @@ struct ConnectionOptions
             *error = QStringLiteral("--es URL is required");
             return false;
         }
+        for (const QString &node : std::as_const(config->nodes)) {
+            if (ForwardConfig::hasCredentials(node)) {
+                // Arguments are readable by every local user (/proc/PID/cmdline) and stay in shell history.
+                *error = QStringLiteral("--es %1: credentials in the URL are refused (command-line arguments are "
+                                        "visible to every local user and kept in shell history); use --user U "
+                                        "--password-env VAR or --api-key-env VAR")
+                             .arg(ForwardConfig::redactedNode(node));
+                return false;
+            }
+        }
         if (parser.isSet(passwordEnv) && parser.isSet(apiKeyEnv)) {
             *error = QStringLiteral("use either --user/--password-env or --api-key-env");
             return false;

@@ -163,7 +163,10 @@ void ForwarderWorker::start()
         return;
     }
     if (m_client->insecure()) {
-        Q_EMIT diagnostic(forwarderDiagnostic(Diagnostic::Severity::Warning, m_config.nodes.join(QLatin1Char(',')),
+        QStringList nodes;
+        for (const QString &node : std::as_const(m_config.nodes))
+            nodes.append(ForwardConfig::redactedNode(node));
+        Q_EMIT diagnostic(forwarderDiagnostic(Diagnostic::Severity::Warning, nodes.join(QLatin1Char(',')),
                                               QStringLiteral("TLS certificate verification is OFF: anyone on the path "
                                                              "can read and change the alerts and steal the credentials")));
     }
