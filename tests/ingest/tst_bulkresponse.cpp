@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "ingest/elasticsearch/backoffpolicy.h"
 #include "ingest/elasticsearch/bulkresponse.h"
 
 #include <QTest>
@@ -79,28 +78,6 @@ private Q_SLOTS:
         const BulkResponse r = BulkResponse::decide(200, R"({"errors":false,"items":[{"create":{"_id":"a"}}]})", 1);
         QCOMPARE(r.action, BulkResponse::Action::Items);
         QCOMPARE(r.items[0].outcome, BulkResponse::ItemOutcome::Retry);
-    }
-
-    void backoff_data()
-    {
-        QTest::addColumn<int>("attempt");
-        QTest::addColumn<double>("random");
-        QTest::addColumn<qint64>("expected");
-        QTest::newRow("first retry, low jitter") << 1 << 0.0 << qint64(50);
-        QTest::newRow("first retry, high jitter") << 1 << 0.999999 << qint64(99);
-        QTest::newRow("third retry doubles twice") << 3 << 0.0 << qint64(200);
-        QTest::newRow("capped at max") << 20 << 0.0 << qint64(500);
-        QTest::newRow("capped at max, high jitter") << 40 << 0.999999 << qint64(999);
-        QTest::newRow("attempt zero waits nothing") << 0 << 0.5 << qint64(0);
-    }
-    void backoff()
-    {
-        QFETCH(int, attempt);
-        QFETCH(double, random);
-        QFETCH(qint64, expected);
-        BackoffPolicy policy(100, 1000);
-        policy.setRandomSource([random] { return random; });
-        QCOMPARE(policy.delayMs(attempt), expected);
     }
 };
 
