@@ -41,6 +41,21 @@ QString errorFromJson(const Json &error, int depth = 0)
     return text;
 }
 
+// An item's "status" when it is an HTTP status (a whole number 100-599), else 0 (retried: an answer that says
+// nothing usable never counts as delivered). Never a conversion that could throw or overflow.
+int itemStatus(const Json &result)
+{
+    const auto status = result.find("status");
+    if (status == result.end())
+        return 0;
+    std::int64_t value = 0;
+    if (status->is_number_unsigned())
+        value = status->get<std::uint64_t>() > 599 ? 0 : std::int64_t(status->get<std::uint64_t>());
+    else if (status->is_number_integer())
+        value = status->get<std::int64_t>();
+    return value >= 100 && value <= 599 ? int(value) : 0;
+}
+
 QString wholeRequestError(int status, QByteArrayView body)
 {
     QString text = BulkResponse::errorText(body);
@@ -132,7 +147,7 @@ BulkResponse BulkResponse::decide(int httpStatus, QByteArrayView body, int items
             result = &*entry.begin();
         if (!result)
             return garbled(QStringLiteral("an item is not an {action: result} object"));
-        item.status = result->value("status", 0);
+        item.status = itemStatus(*result);
         item.outcome = classifyItem(item.status);
         if (auto e = result->find("error"); e != result->end())
             item.reason = errorFromJson(*e);

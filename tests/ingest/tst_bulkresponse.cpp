@@ -79,6 +79,35 @@ private Q_SLOTS:
         QCOMPARE(r.action, BulkResponse::Action::Items);
         QCOMPARE(r.items[0].outcome, BulkResponse::ItemOutcome::Retry);
     }
+
+    // Whatever a server writes as an item's status, the answer is decided without an exception or an undefined
+    // conversion, and nothing that is not a plain HTTP status counts as delivered (found by the _bulk fuzzer).
+    void oddItemStatus_data()
+    {
+        QTest::addColumn<QByteArray>("status");
+        QTest::addColumn<int>("expected");
+        QTest::newRow("a string") << QByteArray(R"("201")") << 0;
+        QTest::newRow("far beyond int") << QByteArray("44444444444444444444444444444444444444408") << 0;
+        QTest::newRow("beyond int64") << QByteArray("18446744073709551615") << 0;
+        QTest::newRow("negative") << QByteArray("-201") << 0;
+        QTest::newRow("fraction") << QByteArray("201.5") << 0;
+        QTest::newRow("null") << QByteArray("null") << 0;
+        QTest::newRow("an object") << QByteArray(R"({"code":201})") << 0;
+        QTest::newRow("not an HTTP status") << QByteArray("42") << 0;
+        QTest::newRow("plain 409") << QByteArray("409") << 409;
+    }
+    void oddItemStatus()
+    {
+        QFETCH(QByteArray, status);
+        QFETCH(int, expected);
+        const QByteArray body = R"({"errors":true,"items":[{"create":{"_id":"a","status":)" + status + "}}]}";
+        const BulkResponse r = BulkResponse::decide(200, body, 1);
+        QCOMPARE(r.action, BulkResponse::Action::Items);
+        QCOMPARE(r.items.size(), 1);
+        QCOMPARE(r.items[0].status, expected);
+        if (expected == 0)
+            QCOMPARE(r.items[0].outcome, BulkResponse::ItemOutcome::Retry);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestBulkResponse)
