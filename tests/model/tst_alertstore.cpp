@@ -710,6 +710,18 @@ QPair<quint32, quint32> walProgress(const QString &dbPath)
     return {frames, backfilled};
 }
 
+// The store's checkpoint thread has caught up with a burst of inserts: the whole WAL is in the database file; or,
+// when a checkpoint finished before the burst did (a slower build: the sanitizers'), the WAL started over and holds
+// a tail shorter than the 1000 frames that wake the thread, left for the next commit as SQLite's own
+// autocheckpoint leaves it.
+bool checkpointCaughtUp(const QString &dbPath)
+{
+    const auto [frames, backfilled] = walProgress(dbPath);
+    if (frames > 0 && backfilled == frames)
+        return true;
+    return backfilled == 0 && frames < 1000 && QFileInfo(dbPath).size() > qint64(16) << 20;
+}
+
 // The writer's WAL is checkpointed by the store's own thread, not in insert(): past ~64 MB of WAL the frames reach
 // the database file while the store is idle, the next transaction writes the WAL from its start again (the file is
 // reused, not grown), and nothing is lost.
@@ -737,8 +749,7 @@ void TestAlertStore::walCheckpointedWhileWriterRuns()
     const qint64 walFirst = insertBatches(10);   // ~80 MB of documents: past the 64 MB mark
     QVERIFY(walFirst > 64 << 20);
     // Caught up with no further insert: the checkpoint ran in the store's thread, not in insert().
-    QTRY_VERIFY_WITH_TIMEOUT(walProgress(path).first > 0 && walProgress(path).second == walProgress(path).first,
-                             30000);
+    QTRY_VERIFY_WITH_TIMEOUT(checkpointCaughtUp(path), 30000);
     QVERIFY(QFileInfo(path).size() > 64 << 20);
     const qint64 walSecond = insertBatches(10);
     QVERIFY(walSecond > 0);
@@ -799,8 +810,7 @@ void TestAlertStore::pageCacheDropBehind()
         store.optimize();
     } else {
         // The store's checkpoint thread has copied the whole WAL into the file (and dropped behind it).
-        QTRY_VERIFY_WITH_TIMEOUT(walProgress(path).first > 0 && walProgress(path).second == walProgress(path).first,
-                                 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(checkpointCaughtUp(path), 30000);
     }
     // The file's older part: all but the newest 2 MiB (the kept 1 MiB, and pages a checkpoint rewrites in place).
     const qint64 older = QFileInfo(path).size() - (2 << 20);
