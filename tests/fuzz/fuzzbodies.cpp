@@ -321,8 +321,11 @@ QString queryLanguage(QByteArrayView input)
     filter.query = query;
     QString error;
     const qint64 n = store.store().count(filter, &error);
+    // FE_FUZZ_SKIP=trim: the store trims the query before compiling it (a known finding), so compare with that.
+    if (skipped(QLatin1String("trim")) && compileQuery(query.trimmed(), kNowMs).ok != compiled.ok)
+        return {};
     if (compiled.ok)
-        FE_REQUIRE(n >= 0, QStringLiteral("a compiled query does not run: ") + error);
+        FE_REQUIRE(n >= 0, QStringLiteral("a compiled query does not run (skip: trim): ") + error);
     else
         FE_REQUIRE(n < 0, QStringLiteral("a query that does not compile counted %1").arg(n));
 

@@ -3,8 +3,9 @@
 // fuzzers run (tests/fuzz/fuzzbodies.h), and the hand-written seeds (tests/data/fuzz/seeds/*.txt, one input per
 // line). tests/data/fuzz/<target>/ holds fixed findings, one input per file named after what it broke: each must
 // pass. tests/data/fuzz/known/<target>/ holds findings reported to the owner of the code and not fixed yet: each
-// is an expected failure, so the fix shows as an unexpected pass that tells to move the file up. Run the sanitizer
-// build (-DFE_SANITIZE=ON) to have bad accesses and undefined behaviour caught as well.
+// is an expected failure, so the fix shows as an unexpected pass that tells to move the file up (known sanitizer
+// findings, known-sanitizer/, are not replayed: see tests/data/fuzz/README.md). Run the sanitizer build
+// (-DFE_SANITIZE=ON) to have bad accesses and undefined behaviour caught as well.
 #include "fuzzbodies.h"
 
 #include <QDir>
