@@ -94,7 +94,12 @@ void EsForwardingController::saveSettings() const
 {
     QSettings s;
     s.setValue(key(s_keyEnabled), m_enabled);
-    s.setValue(key(s_keyNodes), m_config.nodes);
+    // Credentials typed into a node URL are refused (ForwardConfig::nodeProblem) and never reach the settings
+    // file in plain text: the URL is kept with them masked.
+    QStringList nodes;
+    for (const QString &node : m_config.nodes)
+        nodes.append(ForwardConfig::redactedNode(node));
+    s.setValue(key(s_keyNodes), nodes);
     s.setValue(key(s_keyUser), m_config.user);
     s.setValue(key(s_keyAuth), !m_config.apiKey.isEmpty() ? QStringLiteral("apikey")
                                    : !m_config.user.isEmpty() ? QStringLiteral("basic")

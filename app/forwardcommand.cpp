@@ -5,6 +5,7 @@
 #include "ingest/elasticsearch/esforwarder.h"
 #include "ingest/elasticsearch/indextemplate.h"
 #include "model/alertstore.h"
+#include "model/diagnostic.h"
 #include "model/forwardoutbox.h"
 
 #include <QCommandLineOption>
@@ -73,6 +74,16 @@ struct ConnectionOptions
         if (config->nodes.isEmpty()) {
             *error = QStringLiteral("--es URL is required");
             return false;
+        }
+        for (const QString &node : std::as_const(config->nodes)) {
+            if (ForwardConfig::hasCredentials(node)) {
+                // Arguments are readable by every local user (/proc/PID/cmdline) and stay in shell history.
+                *error = QStringLiteral("--es %1: credentials in the URL are refused (command-line arguments are "
+                                        "visible to every local user and kept in shell history); use --user U "
+                                        "--password-env VAR or --api-key-env VAR")
+                             .arg(ForwardConfig::redactedNode(node));
+                return false;
+            }
         }
         if (parser.isSet(passwordEnv) && parser.isSet(apiKeyEnv)) {
             *error = QStringLiteral("use either --user/--password-env or --api-key-env");
@@ -186,8 +197,10 @@ void printDeadLetters(const DeadLetterList &list)
     for (const ForwardOutbox::DeadLetter &d : list) {
         const QString when = d.timestampMs ? QDateTime::fromMSecsSinceEpoch(d.timestampMs, Qt::UTC).toString(Qt::ISODateWithMs)
                                            : QString();
+        // The rule comes from the alert and the reason from the server: neither may drive the terminal.
         std::printf("%lld\t%s\t%s\t%d attempt(s)\t%s\n", static_cast<long long>(d.alertId), when.toUtf8().constData(),
-                    d.rule.toUtf8().constData(), d.attempts, d.reason.toUtf8().constData());
+                    escapeControls(QStringView(d.rule)).toUtf8().constData(), d.attempts,
+                    escapeControls(QStringView(d.reason)).toUtf8().constData());
     }
 }
 
@@ -425,7 +438,7 @@ int runEsSetup(const QStringList &args)
     if (reply.status != 200) {
         err(QStringLiteral("falco-explorer es-setup: installing the template failed: %1\n")
                 .arg(reply.status == 0 ? reply.networkError
-                                       : QStringLiteral("HTTP %1 %2").arg(reply.status).arg(QString::fromUtf8(reply.body.left(500)))));
+                                       : QStringLiteral("HTTP %1 %2").arg(reply.status).arg(escapeControls(reply.body, 500))));
         return 1;
     }
     QStringList skipped;

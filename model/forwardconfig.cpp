@@ -31,6 +31,35 @@ QString indexNameProblem(const QString &name)
     return {};
 }
 
+// Where the user information of node starts and where its '@' is ("user:pw" in "https://user:pw@host/"), or
+// at = -1 when it has none. Textual, so that it also finds credentials in a URL QUrl refuses: the authority
+// starts after "://" (or at the start) and ends at the first '/', '?' or '#'; the user information is everything
+// before its last '@'.
+struct UserInfo
+{
+    qsizetype begin = 0;
+    qsizetype at = -1;
+};
+
+UserInfo userInfo(const QString &node)
+{
+    const qsizetype scheme = node.indexOf(QLatin1String("://"));
+    UserInfo info;
+    info.begin = scheme < 0 ? 0 : scheme + 3;
+    qsizetype end = node.size();
+    for (const QChar stop : {QLatin1Char('/'), QLatin1Char('?'), QLatin1Char('#')}) {
+        const qsizetype i = node.indexOf(stop, info.begin);
+        if (i >= 0)
+            end = std::min(end, i);
+    }
+    if (end > info.begin) {
+        const qsizetype at = node.lastIndexOf(QLatin1Char('@'), end - 1);
+        if (at >= info.begin)
+            info.at = at;
+    }
+    return info;
+}
+
 } // namespace
 
 QString ForwardConfig::targetIndex() const
@@ -55,10 +84,8 @@ QString ForwardConfig::validate() const
     if (nodes.isEmpty())
         return QStringLiteral("no Elasticsearch node URL given");
     for (const QString &node : nodes) {
-        const QUrl url(node, QUrl::StrictMode);
-        if (!url.isValid() || url.host().isEmpty()
-            || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")))
-            return QStringLiteral("'%1' is not an http(s)://host:port URL").arg(node);
+        if (const QString problem = nodeProblem(node); !problem.isEmpty())
+            return problem;
     }
     if (index.isEmpty() && namespaceName.contains(QLatin1Char('-')))
         return QStringLiteral("the namespace cannot contain '-'");
@@ -70,6 +97,47 @@ QString ForwardConfig::validate() const
         return QStringLiteral("the batch limits are too small");
     if (maxInFlight < 1 || maxInFlight > 6)
         return QStringLiteral("requests in flight must be 1 to 6");
+    return {};
+}
+
+bool ForwardConfig::hasCredentials(const QString &node)
+{
+    return userInfo(node).at >= 0;
+}
+
+QString ForwardConfig::redactedNode(const QString &node)
+{
+    const UserInfo info = userInfo(node);
+    if (info.at >= 0)
+        return node.left(info.begin) + QStringLiteral("***") + node.mid(info.at);
+    // A URL that does not parse may be a password that ended the authority early ("http://u:p/w@host"): when
+    // in doubt, everything up to its last '@' is masked.
+    const QUrl url(node, QUrl::StrictMode);
+    if (url.isValid() && !url.host().isEmpty())
+        return node;
+    qsizetype end = node.size();
+    for (const QChar stop : {QLatin1Char('?'), QLatin1Char('#')}) {
+        const qsizetype i = node.indexOf(stop, info.begin);
+        if (i >= 0)
+            end = std::min(end, i);
+    }
+    const qsizetype at = end > info.begin ? node.lastIndexOf(QLatin1Char('@'), end - 1) : -1;
+    if (at < info.begin)
+        return node;
+    return node.left(info.begin) + QStringLiteral("***") + node.mid(at);
+}
+
+QString ForwardConfig::nodeProblem(const QString &node)
+{
+    if (hasCredentials(node)) {
+        return QStringLiteral("'%1': credentials in a node URL are refused (a URL shows in process lists, shell "
+                              "history and settings files); give a user and password, or an API key, instead")
+            .arg(redactedNode(node));
+    }
+    const QUrl url(node, QUrl::StrictMode);
+    if (!url.isValid() || url.host().isEmpty()
+        || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")))
+        return QStringLiteral("'%1' is not an http(s)://host:port URL").arg(redactedNode(node));
     return {};
 }
 

@@ -53,8 +53,20 @@ struct ForwardConfig
     bool isDefaultDataStream() const;
     // The key of the delivery state in the outbox: one cursor per target index and mode.
     QString targetKey() const;
-    // Empty when usable, else what is wrong (no node, bad URL, bad index or namespace name).
+    // Empty when usable, else what is wrong (no node, bad URL, credentials in a URL, bad index or namespace name).
+    // Node URLs in the text are shown with any credentials masked (redactedNode).
     QString validate() const;
+
+    // Why node cannot be used as a node URL, empty when it can. Credentials in it ("https://user:pw@host") are
+    // refused rather than used: a URL is shown in process lists (the CLI's arguments, readable by every local
+    // user), shell history, the settings file and error messages, while user/password and apiKey come from the
+    // environment or the OS keyring and are never printed.
+    static QString nodeProblem(const QString &node);
+    // True when node carries user information ("user:pw@", "user@") before its host.
+    static bool hasCredentials(const QString &node);
+    // node with its user information replaced by "***" ("https://***@host:9200"), for messages; the same text
+    // when it has none. Works on any text, a URL that does not parse included.
+    static QString redactedNode(const QString &node);
 
     // A custom header from "Name: value" (the CLI's --header, one line of the GUI's list): the name an HTTP token,
     // the value without control characters (no header injection). false + error when it is not one.

@@ -1038,11 +1038,24 @@ CompiledQuery compileQuery(const QString &kql, qint64 nowMs)
     };
     if (kql.size() > kMaxQueryLength)
         return failWith(QStringLiteral("query is longer than %1 characters").arg(kMaxQueryLength), kMaxQueryLength);
+    // Control characters are refused where they would be syntax; inside a quoted value they are that value's
+    // characters (alert text may hold them, and quoteQueryValue must be able to write any value without NUL).
+    const auto refused = [](QChar c, bool quoted) {
+        return c.isNull() || (!quoted && c.category() == QChar::Other_Control && !c.isSpace());
+    };
+    bool quoted = false;
     for (int i = 0; i < kql.size(); ++i) {
         const QChar c = kql.at(i);
-        if ((c.category() == QChar::Other_Control && !c.isSpace()) || c.isNull())
+        int at = i;
+        if (c == u'\\' && i + 1 < kql.size()) {
+            at = ++i;   // an escaped character: never a quote, but checked like any other
+        } else if (c == u'"') {
+            quoted = !quoted;
+            continue;
+        }
+        if (refused(kql.at(at), quoted))
             return failWith(QStringLiteral("control character U+%1 is not allowed")
-                                .arg(QString::number(c.unicode(), 16).rightJustified(4, u'0').toUpper()), i);
+                                .arg(QString::number(kql.at(at).unicode(), 16).rightJustified(4, u'0').toUpper()), at);
     }
     QVector<Token> tokens;
     Error lexError;

@@ -10,7 +10,8 @@ namespace fe {
 // A KQL subset compiled to a parameterised SQLite WHERE expression (the schema: ARCHITECTURE.md).
 //
 //   field:value            exact match on a mapped column, or on any ECS / Falco output field of the document
-//   field:"a phrase"       quoted values are literal (no wildcards); \" and \\ escape inside quotes
+//   field:"a phrase"       quoted values are literal (no wildcards); \" and \\ escape inside quotes; control
+//                          characters (but NUL) are allowed only inside quotes
 //   field:val*  field:*x*  '*' wildcards (LIKE, case-insensitive for ASCII); \* is a literal star
 //   field:*                the field exists (is non-empty)
 //   field:(a or b)         value lists with and/or/not and parentheses
@@ -47,7 +48,8 @@ QStringList queryValuesForField(const QString &field);
 // The triage status names in store order (0 new .. 4 false_positive).
 QStringList triageStatusNames();
 
-// A value written so that the parser reads it back literally (quoted when it contains anything special).
+// A value written so that the parser reads it back literally (quoted when it contains anything special), for any
+// value without NUL.
 QString quoteQueryValue(const QString &value);
 // "field:value" with the value quoted as needed; "not field:value" when exclude.
 QString queryClause(const QString &field, const QString &value, bool exclude = false);

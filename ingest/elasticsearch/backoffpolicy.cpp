@@ -28,7 +28,10 @@ qint64 BackoffPolicy::delayMs(int attempt) const
 {
     const qint64 ceiling = ceilingMs(attempt);
     const qint64 half = ceiling / 2;
-    const double r = std::clamp(m_random(), 0.0, 1.0);
+    double r = m_random();
+    if (!(r >= 0.0))   // also NaN
+        r = 0.0;
+    r = std::min(r, 1.0);
     return half + static_cast<qint64>(r * static_cast<double>(ceiling - half));
 }
 

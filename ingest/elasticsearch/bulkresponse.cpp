@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ingest/elasticsearch/bulkresponse.h"
 
+#include "model/diagnostic.h"
+
 #include <nlohmann/json.hpp>
 
 namespace fe {
@@ -9,30 +11,56 @@ namespace {
 
 using Json = nlohmann::json;
 
-QString errorFromJson(const Json &error)
+// An answer's text is shown to the user and kept with dead letters: what a server (or whatever answers in its
+// place) writes there is bounded and has its control characters escaped.
+constexpr qsizetype s_maxReasonChars = 2000;
+constexpr int s_maxCauseDepth = 8;
+
+QString displayText(const std::string &text)
+{
+    return escapeControls(QByteArrayView(text.data(), qsizetype(text.size())), s_maxReasonChars);
+}
+
+QString errorFromJson(const Json &error, int depth = 0)
 {
     if (error.is_string())
-        return QString::fromStdString(error.get<std::string>());
+        return displayText(error.get_ref<const std::string &>());
     if (!error.is_object())
         return {};
     QString text;
     if (auto t = error.find("type"); t != error.end() && t->is_string())
-        text = QString::fromStdString(t->get<std::string>());
+        text = displayText(t->get_ref<const std::string &>());
     if (auto r = error.find("reason"); r != error.end() && r->is_string())
-        text += (text.isEmpty() ? QString() : QStringLiteral(": ")) + QString::fromStdString(r->get<std::string>());
-    if (auto c = error.find("caused_by"); c != error.end() && c->is_object()) {
-        const QString cause = errorFromJson(*c);
+        text += (text.isEmpty() ? QString() : QStringLiteral(": ")) + displayText(r->get_ref<const std::string &>());
+    if (auto c = error.find("caused_by"); c != error.end() && c->is_object() && depth < s_maxCauseDepth
+        && text.size() < s_maxReasonChars) {
+        const QString cause = errorFromJson(*c, depth + 1);
         if (!cause.isEmpty())
             text += QStringLiteral(" (caused by ") + cause + QLatin1Char(')');
     }
     return text;
 }
 
+// An item's "status" when it is an HTTP status (a whole number 100-599), else 0 (retried: an answer that says
+// nothing usable never counts as delivered). Never a conversion that could throw or overflow.
+int itemStatus(const Json &result)
+{
+    const auto status = result.find("status");
+    if (status == result.end())
+        return 0;
+    std::int64_t value = 0;
+    if (status->is_number_unsigned())
+        value = status->get<std::uint64_t>() > 599 ? 0 : std::int64_t(status->get<std::uint64_t>());
+    else if (status->is_number_integer())
+        value = status->get<std::int64_t>();
+    return value >= 100 && value <= 599 ? int(value) : 0;
+}
+
 QString wholeRequestError(int status, QByteArrayView body)
 {
     QString text = BulkResponse::errorText(body);
     if (text.isEmpty())
-        text = QString::fromUtf8(body.first(std::min<qsizetype>(body.size(), 200))).simplified();
+        text = escapeControls(QStringView(QString::fromUtf8(body.first(std::min<qsizetype>(body.size(), 200))).simplified()));
     return QStringLiteral("HTTP %1%2").arg(status).arg(text.isEmpty() ? QString() : QStringLiteral(": ") + text);
 }
 
@@ -119,7 +147,7 @@ BulkResponse BulkResponse::decide(int httpStatus, QByteArrayView body, int items
             result = &*entry.begin();
         if (!result)
             return garbled(QStringLiteral("an item is not an {action: result} object"));
-        item.status = result->value("status", 0);
+        item.status = itemStatus(*result);
         item.outcome = classifyItem(item.status);
         if (auto e = result->find("error"); e != result->end())
             item.reason = errorFromJson(*e);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ingest/elasticsearch/esclient.h"
 
+#include "model/diagnostic.h"
+
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -384,6 +386,12 @@ EsClient::EsClient(const ForwardConfig &config, QObject *parent)
     else if (!config.user.isEmpty())
         m_authorization = "Basic " + (config.user + QLatin1Char(':') + config.password).toUtf8().toBase64();
 
+    // Credentials in a node URL are refused (ForwardConfig::nodeProblem), here too for callers that did not
+    // validate the configuration first (the connection test, es-setup): never sent, never printed.
+    for (const QString &node : config.nodes) {
+        if (ForwardConfig::hasCredentials(node))
+            m_setupError = ForwardConfig::nodeProblem(node);
+    }
     if (!config.caFile.isEmpty()) {
         QString error;
         const QList<QSslCertificate> cas = readCertificates(config.caFile, &error);
@@ -458,7 +466,7 @@ void EsClient::send(const QByteArray &method, const QByteArray &pathAndQuery, co
 {
     const int node = m_config.nodes.isEmpty() ? 0 : m_next % int(m_config.nodes.size());
     m_next = node + 1;   // round robin: every request goes to the next node
-    const QString nodeName = m_config.nodes.value(node);
+    const QString nodeName = ForwardConfig::redactedNode(m_config.nodes.value(node));
     // Transport errors name the node; the next request goes to the node after the one that failed, whatever
     // round robin had in mind (it may have advanced while this request was in flight).
     auto finish = [this, nodeName, node, done = std::move(done)](const Reply &answer) {
@@ -474,7 +482,9 @@ void EsClient::send(const QByteArray &method, const QByteArray &pathAndQuery, co
     const QUrl url = urlFor(node, pathAndQuery);
     const QString scheme = url.scheme();
     QString problem;
-    if (!url.isValid() || url.host().isEmpty() || (scheme != QLatin1String("http") && scheme != QLatin1String("https")))
+    if (ForwardConfig::hasCredentials(m_config.nodes.value(node)))
+        problem = QStringLiteral("credentials in a node URL are refused");
+    else if (!url.isValid() || url.host().isEmpty() || (scheme != QLatin1String("http") && scheme != QLatin1String("https")))
         problem = QStringLiteral("not an http(s) URL");
     else if (scheme == QLatin1String("https") && !QSslSocket::supportsSsl())
         problem = QStringLiteral("TLS is not available (no OpenSSL library found)");
@@ -569,8 +579,9 @@ EsClient::Health EsClient::healthFromReply(const Reply &reply)
         return h;
     }
     const QJsonObject root = QJsonDocument::fromJson(reply.body).object();
-    h.version = root.value(QLatin1String("version")).toObject().value(QLatin1String("number")).toString();
-    h.clusterName = root.value(QLatin1String("cluster_name")).toString();
+    // Shown to the user as they come: whatever answers may put anything there.
+    h.version = escapeControls(QStringView(root.value(QLatin1String("version")).toObject().value(QLatin1String("number")).toString().left(100)));
+    h.clusterName = escapeControls(QStringView(root.value(QLatin1String("cluster_name")).toString().left(200)));
     const QString distribution = root.value(QLatin1String("version")).toObject().value(QLatin1String("distribution")).toString();
     if (distribution == QLatin1String("opensearch")) {
         h.error = QStringLiteral("%1 is OpenSearch %2, not Elasticsearch: the Falco integration's data stream and "

@@ -3,6 +3,7 @@
 
 #include "ingest/elasticsearch/backoffpolicy.h"
 #include "ingest/elasticsearch/bulkencoder.h"
+#include "ingest/elasticsearch/bulkoutcome.h"
 #include "ingest/elasticsearch/bulkresponse.h"
 #include "ingest/elasticsearch/esclient.h"
 
@@ -91,6 +92,7 @@ private:
     bool sendNewBatch();
     void send(const BatchPtr &batch);
     void onReply(const BatchPtr &batch, const EsClient::Reply &reply);
+    static BulkOutcome::Batch outcomeBatch(const Batch &batch);
     bool commit(const ForwardOutbox::Outcome &outcome, const BatchPtr &batch);
     bool commitPending();
     void release(Batch &batch);
@@ -163,7 +165,10 @@ void ForwarderWorker::start()
         return;
     }
     if (m_client->insecure()) {
-        Q_EMIT diagnostic(forwarderDiagnostic(Diagnostic::Severity::Warning, m_config.nodes.join(QLatin1Char(',')),
+        QStringList nodes;
+        for (const QString &node : std::as_const(m_config.nodes))
+            nodes.append(ForwardConfig::redactedNode(node));
+        Q_EMIT diagnostic(forwarderDiagnostic(Diagnostic::Severity::Warning, nodes.join(QLatin1Char(',')),
                                               QStringLiteral("TLS certificate verification is OFF: anyone on the path "
                                                              "can read and change the alerts and steal the credentials")));
     }
@@ -519,6 +524,17 @@ bool ForwarderWorker::commitPending()
     return true;
 }
 
+BulkOutcome::Batch ForwarderWorker::outcomeBatch(const Batch &batch)
+{
+    BulkOutcome::Batch b;
+    b.after = batch.after;
+    b.hi = batch.hi;
+    b.entries.reserve(batch.sources.size());
+    for (qsizetype j = 0; j < batch.sources.size(); ++j)
+        b.entries.append({batch.sources[j].alertId, batch.meta[j].attempts, batch.meta[j].isRetry});
+    return b;
+}
+
 void ForwarderWorker::onReply(const BatchPtr &batch, const EsClient::Reply &reply)
 {
     if (m_stopped)
@@ -527,92 +543,33 @@ void ForwarderWorker::onReply(const BatchPtr &batch, const EsClient::Reply &repl
     const BulkResponse decision = BulkResponse::decide(reply.status, reply.body, request.size(), reply.networkError);
     switch (decision.action) {
     case BulkResponse::Action::Items: {
-        ForwardOutbox::Outcome outcome;
-        outcome.cursor = batch->hi;
-        outcome.spanAfter = batch->after;
-        const qint64 now = nowMs();
-        qsizetype k = 0;   // index into the request's items
-        QString firstProblem;
-        for (qsizetype j = 0; j < batch->sources.size(); ++j) {
-            const BulkSource &source = batch->sources[j];
-            const Meta &meta = batch->meta[j];
-            ForwardOutbox::Failure failure;
-            failure.alertId = source.alertId;
-            failure.attempts = meta.attempts + 1;
-            failure.isRetry = meta.isRetry;
-            if (k < request.size() && request.alertIds[k] == source.alertId) {
-                const BulkResponse::Item &item = decision.items[k++];
-                switch (item.outcome) {
-                case BulkResponse::ItemOutcome::Created:
-                case BulkResponse::ItemOutcome::AlreadyExists:
-                    ++outcome.delivered;
-                    if (item.outcome == BulkResponse::ItemOutcome::AlreadyExists)
-                        ++outcome.duplicates;
-                    if (meta.isRetry)
-                        outcome.deliveredRetries.append(source.alertId);
-                    continue;
-                case BulkResponse::ItemOutcome::Retry:
-                    failure.status = item.status;
-                    failure.reason = item.reason;
-                    failure.nextTryMs = now + m_backoff.delayMs(failure.attempts);
-                    outcome.retry.append(failure);
-                    continue;
-                case BulkResponse::ItemOutcome::Permanent:
-                    failure.status = item.status;
-                    failure.reason = item.reason;
-                    outcome.dead.append(failure);
-                    if (firstProblem.isEmpty())
-                        firstProblem = QStringLiteral("alert %1 refused: %2").arg(source.alertId).arg(item.reason);
-                    continue;
-                }
-            }
-            // Not in the request: it failed to encode.
-            const auto it = std::find_if(batch->failures.cbegin(), batch->failures.cend(),
-                                         [&](const BulkEncodeFailure &f) { return f.alertId == source.alertId; });
-            failure.reason = it != batch->failures.cend() ? it->reason : QStringLiteral("could not be encoded");
-            outcome.dead.append(failure);
-            if (firstProblem.isEmpty())
-                firstProblem = QStringLiteral("alert %1: %2").arg(source.alertId).arg(failure.reason);
-        }
-        const bool committed = commit(outcome, batch);
-        if (!outcome.dead.isEmpty()) {
+        const BulkOutcome result = BulkOutcome::fromItems(outcomeBatch(*batch), request, decision, batch->failures,
+                                                          nowMs(), m_backoff);
+        const bool committed = commit(result.outcome, batch);
+        if (!result.outcome.dead.isEmpty()) {
             Q_EMIT diagnostic(forwarderDiagnostic(Diagnostic::Severity::Error, m_config.targetIndex(),
                                                   QStringLiteral("%1 alert(s) dead-lettered; first: %2")
-                                                      .arg(outcome.dead.size())
-                                                      .arg(firstProblem)));
+                                                      .arg(result.outcome.dead.size())
+                                                      .arg(result.firstProblem)));
         }
-        if (committed) {
-            m_status.lastError = outcome.dead.isEmpty() && outcome.retry.isEmpty()
-                ? QString()
-                : (outcome.dead.isEmpty() ? outcome.retry.first().reason : firstProblem);
-        }
+        if (committed)
+            m_status.lastError = result.lastError;
         if (request.size() > 0) {
             m_window = m_maxInFlight;
             m_splitLimit = std::min(m_config.maxBatchDocs, m_splitLimit * 2);
         }
-        markDirty(!outcome.dead.isEmpty());
+        markDirty(!result.outcome.dead.isEmpty());
         if (committed)
             pump();
         return;
     }
     case BulkResponse::Action::Split:
         if (request.size() <= 1) {
-            ForwardOutbox::Outcome outcome;
-            outcome.cursor = batch->hi;
-            outcome.spanAfter = batch->after;
-            for (qsizetype j = 0; j < batch->sources.size(); ++j) {
-                const Meta &meta = batch->meta[j];
-                const qint64 id = batch->sources[j].alertId;
-                ForwardOutbox::Failure failure{id, decision.httpStatus, decision.error, meta.attempts + 1, 0, meta.isRetry};
-                if (!request.alertIds.contains(id))
-                    failure.reason = batch->failures.isEmpty() ? failure.reason : batch->failures.first().reason;
-                outcome.dead.append(failure);
-            }
-            const bool committed = commit(outcome, batch);
-            Q_EMIT diagnostic(forwarderDiagnostic(Diagnostic::Severity::Error, reply.node,
-                                                  QStringLiteral("alert %1 dead-lettered: %2")
-                                                      .arg(request.alertIds.value(0))
-                                                      .arg(decision.error)));
+            const BulkOutcome result = BulkOutcome::deadLetterAll(outcomeBatch(*batch), request, decision, batch->failures);
+            const bool committed = commit(result.outcome, batch);
+            Q_EMIT diagnostic(forwarderDiagnostic(Diagnostic::Severity::Error, reply.node, result.firstProblem));
+            if (committed)
+                m_status.lastError = result.lastError;
             markDirty(true);
             if (committed)
                 pump();

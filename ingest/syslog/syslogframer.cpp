@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ingest/syslog/syslogframer.h"
 
+#include "model/diagnostic.h"
+
 namespace fe {
 
 namespace {
@@ -8,14 +10,10 @@ namespace {
 // Longest length prefix accepted: 10 digits is already far beyond any sane maximum frame size.
 constexpr int s_maxPrefixDigits = 10;
 
+// The start of a frame for a diagnostic: network bytes, so control characters are escaped.
 QString preview(QByteArrayView bytes)
 {
-    QByteArray head = bytes.first(qMin<qsizetype>(bytes.size(), 40)).toByteArray();
-    for (char &c : head) {
-        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f)
-            c = '.';
-    }
-    return QString::fromLatin1(head);
+    return escapeControls(bytes, 40);
 }
 
 void chopLineEnd(QByteArray &frame)

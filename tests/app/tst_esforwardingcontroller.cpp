@@ -77,6 +77,31 @@ private Q_SLOTS:
         QSettings().remove(QStringLiteral("forwarding"));
     }
 
+    // A password typed into a node URL is refused, nothing is sent, and the settings file never holds it.
+    void credentialsInANodeUrlNeverReachTheSettings()
+    {
+        FakeElasticsearch es;
+        QVERIFY(es.listen());
+        const QString secret = QStringLiteral("Pa55-in-url");
+        ForwardConfig config;
+        config.nodes = {es.url().replace(QLatin1String("http://"), QStringLiteral("http://elastic:%1@").arg(secret))};
+        config.namespaceName = QStringLiteral("cred");
+        QVERIFY(config.validate().contains(QLatin1String("credentials")));
+        EsForwardingController controller(m_dir.filePath(QStringLiteral("cred.db")));
+        QVERIFY(makeDemoStore(m_dir.filePath(QStringLiteral("cred.db")), 5, 3));
+        controller.apply(config, true);
+        QTest::qWait(500);
+        QCOMPARE(es.requests().size(), 0);
+        QSettings settings;
+        settings.sync();
+        const QStringList saved = settings.value(QStringLiteral("forwarding/nodes")).toStringList();
+        QCOMPARE(saved, QStringList{es.url().replace(QLatin1String("http://"), QStringLiteral("http://***@"))});
+        QFile file(settings.fileName());
+        QVERIFY2(file.open(QIODevice::ReadOnly), qPrintable(settings.fileName()));
+        QVERIFY(!file.readAll().contains(secret.toUtf8()));
+        settings.remove(QStringLiteral("forwarding"));
+    }
+
     void followsTheWindowsDatabase()
     {
         const QString dbA = m_dir.filePath(QStringLiteral("a.db"));

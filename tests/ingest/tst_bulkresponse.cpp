@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "ingest/elasticsearch/backoffpolicy.h"
 #include "ingest/elasticsearch/bulkresponse.h"
 
 #include <QTest>
@@ -81,26 +80,33 @@ private Q_SLOTS:
         QCOMPARE(r.items[0].outcome, BulkResponse::ItemOutcome::Retry);
     }
 
-    void backoff_data()
+    // Whatever a server writes as an item's status, the answer is decided without an exception or an undefined
+    // conversion, and nothing that is not a plain HTTP status counts as delivered (found by the _bulk fuzzer).
+    void oddItemStatus_data()
     {
-        QTest::addColumn<int>("attempt");
-        QTest::addColumn<double>("random");
-        QTest::addColumn<qint64>("expected");
-        QTest::newRow("first retry, low jitter") << 1 << 0.0 << qint64(50);
-        QTest::newRow("first retry, high jitter") << 1 << 0.999999 << qint64(99);
-        QTest::newRow("third retry doubles twice") << 3 << 0.0 << qint64(200);
-        QTest::newRow("capped at max") << 20 << 0.0 << qint64(500);
-        QTest::newRow("capped at max, high jitter") << 40 << 0.999999 << qint64(999);
-        QTest::newRow("attempt zero waits nothing") << 0 << 0.5 << qint64(0);
+        QTest::addColumn<QByteArray>("status");
+        QTest::addColumn<int>("expected");
+        QTest::newRow("a string") << QByteArray(R"("201")") << 0;
+        QTest::newRow("far beyond int") << QByteArray("44444444444444444444444444444444444444408") << 0;
+        QTest::newRow("beyond int64") << QByteArray("18446744073709551615") << 0;
+        QTest::newRow("negative") << QByteArray("-201") << 0;
+        QTest::newRow("fraction") << QByteArray("201.5") << 0;
+        QTest::newRow("null") << QByteArray("null") << 0;
+        QTest::newRow("an object") << QByteArray(R"({"code":201})") << 0;
+        QTest::newRow("not an HTTP status") << QByteArray("42") << 0;
+        QTest::newRow("plain 409") << QByteArray("409") << 409;
     }
-    void backoff()
+    void oddItemStatus()
     {
-        QFETCH(int, attempt);
-        QFETCH(double, random);
-        QFETCH(qint64, expected);
-        BackoffPolicy policy(100, 1000);
-        policy.setRandomSource([random] { return random; });
-        QCOMPARE(policy.delayMs(attempt), expected);
+        QFETCH(QByteArray, status);
+        QFETCH(int, expected);
+        const QByteArray body = R"({"errors":true,"items":[{"create":{"_id":"a","status":)" + status + "}}]}";
+        const BulkResponse r = BulkResponse::decide(200, body, 1);
+        QCOMPARE(r.action, BulkResponse::Action::Items);
+        QCOMPARE(r.items.size(), 1);
+        QCOMPARE(r.items[0].status, expected);
+        if (expected == 0)
+            QCOMPARE(r.items[0].outcome, BulkResponse::ItemOutcome::Retry);
     }
 };
 

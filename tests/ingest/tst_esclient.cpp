@@ -290,6 +290,45 @@ private Q_SLOTS:
         QCOMPARE(reply.status, 0);
         QVERIFY2(reply.networkError.contains(QLatin1String("not an http(s) URL")), qPrintable(reply.networkError));
     }
+
+    // Credentials in a node URL are refused, never sent (the server sees no connection), never shown.
+    void credentialsInTheUrlAreRefused()
+    {
+        CannedServer server;
+        server.answers.append({QByteArrayLiteral("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")});
+        ForwardConfig c;
+        const QString secret = QStringLiteral("s3cr3t-pw");
+        c.nodes = {server.url().replace(QLatin1String("http://"), QStringLiteral("http://elastic:%1@").arg(secret))};
+        EsClient client(c);
+        QVERIFY2(client.setupError().contains(QLatin1String("credentials")), qPrintable(client.setupError()));
+        QVERIFY2(!client.setupError().contains(secret), qPrintable(client.setupError()));
+        bool done = false;
+        EsClient::Reply reply;
+        client.send("GET", "/", QByteArray(), [&](const EsClient::Reply &r) {
+            reply = r;
+            done = true;
+        });
+        QTRY_VERIFY_WITH_TIMEOUT(done, 5000);
+        QCOMPARE(reply.status, 0);
+        QVERIFY2(reply.networkError.contains(QLatin1String("refused")), qPrintable(reply.networkError));
+        QVERIFY2(!reply.networkError.contains(secret) && !reply.node.contains(secret), qPrintable(reply.networkError));
+        QVERIFY2(!reply.networkError.contains(QLatin1String("elastic")), qPrintable(reply.networkError));
+        QTest::qWait(100);
+        QCOMPARE(server.connections, 0);
+    }
+
+    // What a server writes into its answer is shown to the user: control characters arrive escaped.
+    void healthTextFromTheServerIsEscaped()
+    {
+        EsClient::Reply reply;
+        reply.status = 200;
+        reply.node = QStringLiteral("http://127.0.0.1:9200");
+        reply.productHeader = "Elasticsearch";
+        reply.body = "{\"cluster_name\":\"prod\\u001b]0;owned\\u0007\",\"version\":{\"number\":\"8.13.4\"}}";
+        const EsClient::Health h = EsClient::healthFromReply(reply);
+        QVERIFY(h.ok);
+        QCOMPARE(h.clusterName, QStringLiteral("prod\\x1b]0;owned\\x07"));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestEsClient)

@@ -337,6 +337,9 @@ private Q_SLOTS:
         QTest::newRow("sql in field name") << QStringLiteral("a'||1:x") << "invalid field name" << 0;
         QTest::newRow("nul character") << QStringLiteral("host:a") + QChar(0) + QStringLiteral("b") << "U+0000" << 6;
         QTest::newRow("escape character") << QStringLiteral("host:\x1b[31m") << "U+001B" << 5;
+        QTest::newRow("escaped control outside quotes") << QStringLiteral("host:a\\\x1b") << "U+001B" << 7;
+        QTest::newRow("nul inside quotes") << QStringLiteral("rule:\"a") + QChar(0) + QStringLiteral("\"") << "U+0000" << 7;
+        QTest::newRow("control after a closed quote") << QStringLiteral("rule:\"a\" \x07") << "U+0007" << 9;
         QTest::newRow("trailing backslash") << QStringLiteral("host:a\\") << "backslash" << 6;
         QTest::newRow("huge input") << QString(kMaxQueryLength + 1, u'a') << "longer than" << kMaxQueryLength;
         QTest::newRow("deep nesting") << QString(kMaxQueryDepth + 1, u'(') + QStringLiteral("a")
@@ -472,6 +475,10 @@ private Q_SLOTS:
         QTest::newRow("keyword") << QStringLiteral("OR");
         QTest::newRow("colon and parens") << QStringLiteral("a:(b)");
         QTest::newRow("empty") << QString();
+        // Alert text from a hostile host: a facet click on it must still filter.
+        QTest::newRow("escape and bell") << QStringLiteral("\x1b]0;owned\x07");
+        QTest::newRow("control after an escaped quote") << QStringLiteral("a\"\x1b[2J\\");
+        QTest::newRow("tab and newline") << QStringLiteral("a\tb\nc");
     }
 
     // A clause built for a value reads back as exactly that value.
