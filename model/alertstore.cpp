@@ -1330,6 +1330,14 @@ void AlertStore::setIndexBacklogLimit(qint64 rows)
     d->indexBacklogLimit = qMax<qint64>(0, rows);
 }
 
+void AlertStore::setCacheSize(qint64 bytes)
+{
+    if (!d->db)
+        return;
+    const QByteArray sql = "PRAGMA cache_size=-" + QByteArray::number(qMax<qint64>(bytes >> 10, 1024)) + ';';
+    sqlite3_exec(d->db, sql.constData(), nullptr, nullptr, nullptr);
+}
+
 void AlertStore::setPageCacheDropBehind(qint64 keepNewestBytes)
 {
     d->pageCacheKeep = keepNewestBytes < 0 ? -1 : keepNewestBytes;

@@ -115,6 +115,11 @@ public:
     // file import leaves it off.
     void setIndexBacklogLimit(qint64 rows);
 
+    // SQLite's page cache for this connection, in bytes (the default suits readers and live ingest). A bulk load
+    // appends to the tables and needs the cache mostly for the dedupe index's pages: a smaller cache bounds the
+    // importer's memory, the kernel's page cache serving the rest.
+    void setCacheSize(qint64 bytes);
+
     // Page-cache drop-behind (a store open for writing): after each WAL checkpoint, the database file's pages older
     // than its newest keepNewestBytes leave the kernel's page cache once they are on disk (posix_fadvise DONTNEED;
     // reads of them come from the disk again). A long ingest then recycles the pages it has just written out instead

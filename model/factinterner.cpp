@@ -10,6 +10,7 @@
 #include <deque>
 #include <mutex>
 #include <shared_mutex>
+#include <unordered_map>
 
 namespace fe {
 
@@ -35,18 +36,18 @@ const QString *factString(const Alert &a, int i)
     }
 }
 
-// The UTF-8 of the last strings a worker saw per fact, keyed by their character data: the mapper shares one QString
-// per repeated value within a thread, so most facts need no conversion. A slot holds the string itself, so its data
-// cannot be freed and reused for another text while it is there.
+// The value id of the last strings a worker saw per fact, keyed by their character data: the mapper shares one QString
+// per repeated value within a thread, so most facts need neither a conversion nor a lookup. A slot holds the string
+// itself, so its data cannot be freed and reused for another text while it is there.
 struct RecentText
 {
     QString text;
-    QByteArray utf8;
+    quint32 id = 0;
 };
 struct RecentList
 {
     QStringList list;
-    QByteArray utf8;   // Schema::encodeList of the normalized list
+    quint32 id = 0;
 };
 
 // The token of the last alerts a worker saw, keyed by the character data of all their facts.
@@ -80,7 +81,6 @@ struct ThreadCache
     std::array<RecentProfile, 64> profiles;
     std::array<std::array<RecentText, 16>, s_stringFacts> texts;
     std::array<std::array<RecentList, 8>, 2> lists;
-    QByteArray key;   // the key being built
 
     void reset(quint64 instance)
     {
@@ -93,73 +93,80 @@ struct ThreadCache
     }
 };
 
-void appendText(QByteArray &key, const QByteArray &utf8)
-{
-    const quint32 size = quint32(utf8.size());
-    key.append(reinterpret_cast<const char *>(&size), sizeof(size));
-    key.append(utf8);
-}
-
 QByteArray listUtf8(const QStringList &list)
 {
-    return Schema::encodeList(Schema::normalizedList(list)).toUtf8();
-}
-
-// A profile's key: priority, severity, then each text fact as a 4-byte length and its UTF-8 (FactRule .. FactTags).
-void buildKey(ThreadCache &cache, const Alert &a, QByteArray *key)
-{
-    key->resize(0);
-    const quint32 ints[2] = {quint32(std::clamp(int(a.priority), 0, int(Priority::Unknown))),
-                             quint32(std::max(a.severity, 0))};
-    key->append(reinterpret_cast<const char *>(ints), sizeof(ints));
-    for (int i = 0; i < s_stringFacts; ++i) {
-        const QString &s = *factString(a, i);
-        RecentText &r = cache.texts[size_t(i)][(quintptr(s.constData()) >> 4) % 16];
-        if (r.text.isNull() || r.text.constData() != s.constData() || r.text.size() != s.size()) {
-            r.text = s;
-            r.utf8 = s.toUtf8();
-        }
-        appendText(*key, r.utf8);
-    }
-    for (int l = 0; l < 2; ++l) {
-        const QStringList &list = l == 0 ? a.tactics : a.tags;
-        RecentList &r = cache.lists[size_t(l)][(quintptr(list.constData()) >> 4) % 8];
-        if (r.utf8.isNull() || r.list.constData() != list.constData() || r.list.size() != list.size()) {
-            r.list = list;
-            r.utf8 = listUtf8(list);
-            if (r.utf8.isNull())
-                r.utf8 = QByteArray("");
-        }
-        appendText(*key, r.utf8);
-    }
-}
-
-ProfileContent contentOfKey(const QByteArray &key)
-{
-    ProfileContent c;
-    const char *p = key.constData();
-    std::memcpy(&c.priority, p, 4);
-    std::memcpy(&c.severity, p + 4, 4);
-    p += 8;
-    for (QByteArray &text : c.texts) {
-        quint32 size = 0;
-        std::memcpy(&size, p, 4);
-        text = QByteArray(p + 4, qsizetype(size));
-        p += 4 + size;
-    }
-    return c;
+    const QByteArray utf8 = Schema::encodeList(Schema::normalizedList(list)).toUtf8();
+    return utf8.isNull() ? QByteArray("") : utf8;
 }
 
 std::atomic<quint64> s_instances{0};
 
 } // namespace
 
+// A profile as the interner keeps it: priority, severity and the interner's id of each text fact's value, so that a
+// store with hundreds of thousands of distinct combinations holds 64 bytes for each, not its texts.
+using ProfileKey = std::array<quint32, FactColumnCount>;
+
+struct ProfileKeyHash
+{
+    size_t operator()(const ProfileKey &k) const noexcept
+    {
+        return qHashBits(k.data(), sizeof(quint32) * k.size(), 0);
+    }
+};
+
+constexpr int s_textFacts = FactColumnCount - FactIntColumns;
+
 struct FactInterner::Private
 {
     const quint64 instance = ++s_instances;   // the per-thread caches know which interner they belong to
     mutable std::shared_mutex mutex;
-    QHash<QByteArray, quint32> tokens;        // guarded by mutex: profile key → token
-    std::deque<QByteArray> keys;              // guarded by mutex; by token - 1 (shares the hash's key)
+    std::unordered_map<ProfileKey, quint32, ProfileKeyHash> tokens;   // guarded by mutex: profile → token
+    std::deque<ProfileKey> profiles;                                 // guarded by mutex; by token - 1
+    // Per text fact: value → id (from 1) and the values by id - 1. Guarded by mutex.
+    std::array<QHash<QByteArray, quint32>, s_textFacts> valueIds;
+    std::array<std::deque<QByteArray>, s_textFacts> values;
+
+    quint32 valueId(int fact, const QByteArray &utf8)
+    {
+        {
+            std::shared_lock lock(mutex);
+            const quint32 id = valueIds[size_t(fact)].value(utf8, 0);
+            if (id != 0)
+                return id;
+        }
+        std::unique_lock lock(mutex);
+        auto it = valueIds[size_t(fact)].constFind(utf8);
+        if (it == valueIds[size_t(fact)].cend()) {
+            values[size_t(fact)].push_back(utf8);
+            it = valueIds[size_t(fact)].insert(utf8, quint32(values[size_t(fact)].size()));
+        }
+        return *it;
+    }
+
+    void buildKey(ThreadCache &cache, const Alert &a, ProfileKey *key)
+    {
+        (*key)[0] = quint32(std::clamp(int(a.priority), 0, int(Priority::Unknown)));
+        (*key)[1] = quint32(std::max(a.severity, 0));
+        for (int i = 0; i < s_stringFacts; ++i) {
+            const QString &s = *factString(a, i);
+            RecentText &r = cache.texts[size_t(i)][(quintptr(s.constData()) >> 4) % 16];
+            if (r.id == 0 || r.text.constData() != s.constData() || r.text.size() != s.size()) {
+                r.text = s;
+                r.id = valueId(i, s.toUtf8());
+            }
+            (*key)[size_t(FactIntColumns + i)] = r.id;
+        }
+        for (int l = 0; l < 2; ++l) {
+            const QStringList &list = l == 0 ? a.tactics : a.tags;
+            RecentList &r = cache.lists[size_t(l)][(quintptr(list.constData()) >> 4) % 8];
+            if (r.id == 0 || r.list.constData() != list.constData() || r.list.size() != list.size()) {
+                r.list = list;
+                r.id = valueId(s_stringFacts + l, listUtf8(list));
+            }
+            (*key)[size_t(FactIntColumns + s_stringFacts + l)] = r.id;
+        }
+    }
 };
 
 FactInterner::FactInterner()
@@ -191,21 +198,21 @@ quint32 FactInterner::token(const Alert &alert)
                                       % cache.profiles.size()];
     if (sameFacts(r, alert))
         return r.token;
-    buildKey(cache, alert, &cache.key);
+    ProfileKey key;
+    d->buildKey(cache, alert, &key);
     quint32 token = 0;
     {
         std::shared_lock lock(d->mutex);
-        token = d->tokens.value(cache.key, 0);
+        const auto it = d->tokens.find(key);
+        if (it != d->tokens.end())
+            token = it->second;
     }
     if (token == 0) {
         std::unique_lock lock(d->mutex);
-        auto it = d->tokens.constFind(cache.key);
-        if (it == d->tokens.cend()) {
-            const QByteArray key(cache.key.constData(), cache.key.size());
-            it = d->tokens.insert(key, quint32(d->keys.size() + 1));
-            d->keys.push_back(key);
-        }
-        token = *it;
+        const auto [it, added] = d->tokens.try_emplace(key, quint32(d->profiles.size() + 1));
+        if (added)
+            d->profiles.push_back(key);
+        token = it->second;
     }
     for (int i = 0; i < s_stringFacts; ++i)
         r.strings[size_t(i)] = *factString(alert, i);
@@ -219,12 +226,14 @@ quint32 FactInterner::token(const Alert &alert)
 
 ProfileContent FactInterner::content(quint32 token) const
 {
-    QByteArray key;
-    {
-        std::shared_lock lock(d->mutex);
-        key = d->keys[size_t(token - 1)];
-    }
-    return contentOfKey(key);
+    ProfileContent c;
+    std::shared_lock lock(d->mutex);
+    const ProfileKey &key = d->profiles[size_t(token - 1)];
+    c.priority = key[0];
+    c.severity = key[1];
+    for (int i = 0; i < s_textFacts; ++i)
+        c.texts[size_t(i)] = d->values[size_t(i)][size_t(key[size_t(FactIntColumns + i)] - 1)];
+    return c;
 }
 
 } // namespace fe

@@ -24,6 +24,9 @@ namespace {
 // Raw bytes per unit of work: large enough that handing a chunk between threads costs nothing next to mapping its
 // ~400 lines, small enough that a few per mapper stay well inside the engine's budget of bytes in flight.
 constexpr qint64 s_chunkBytes = 512 << 10;
+// The writer's SQLite cache during an import: enough for the hot pages of the dedupe index and the tables' right
+// edges; the import's memory stays bounded whatever the file's size.
+constexpr qint64 s_importCacheBytes = 24 << 20;
 
 struct InputFile
 {
@@ -172,6 +175,7 @@ bool FileImporter::run(const QStringList &paths)
     config.workers = m_options.mapperThreads;
     config.maxBatchAlerts = m_options.batchSize;
     config.pageCacheKeep = m_options.pageCacheKeepBytes;
+    config.cacheBytes = s_importCacheBytes;
     config.optimizeAtEnd = m_options.optimizeAfter;
     config.sink = m_options.alertSink;
     MapStoreEngine engine(config);

@@ -513,6 +513,8 @@ bool MapStoreEngine::start(QString *error)
                 *error = why;
             return false;
         }
+        if (d->config.cacheBytes > 0)
+            d->store->setCacheSize(d->config.cacheBytes);
         d->codec = d->store->codec();
         d->interner = d->store->interner();
         // Live sources' first alerts do not wait: the store trains its dictionary from what it stores.

@@ -52,7 +52,7 @@ struct EngineConfig
     // Bytes read and not yet stored (units waiting, being mapped, mapped and waiting for the writer): submit() waits
     // beyond it, so a TCP sender waits (backpressure) and a file reader pauses; memory stays bounded whatever the input
     // (one unit larger than the whole budget still goes through, alone).
-    qint64 maxInFlightBytes = 64 << 20;
+    qint64 maxInFlightBytes = 16 << 20;
     int maxBatchAlerts = 10000;          // a transaction commits at this many alerts ...
     int maxBatchAgeMs = 0;               // ... or when its oldest alert is this old (0: only at the end)
     bool live = false;                   // live sources: each unit's read time is when it was mapped; store errors
@@ -60,6 +60,7 @@ struct EngineConfig
                                          // index is built whenever the writer is idle
     qint64 indexBacklog = 0;             // AlertStore::setIndexBacklogLimit
     qint64 pageCacheKeep = -1;           // AlertStore::setPageCacheDropBehind
+    qint64 cacheBytes = 0;               // AlertStore::setCacheSize; 0: the store's default
     bool optimizeAtEnd = false;          // AlertStore::optimize() after the last commit (imports)
     // Without a store: called with every batch of mapped alerts (with their documents), in input order, on the writer
     // thread. Return false to stop (stdout closed).
