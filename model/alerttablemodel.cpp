@@ -80,25 +80,29 @@ AlertRow readRow(sqlite3_stmt *st, const AlertStore &store)
     return r;
 }
 
-QStringList sortKeyColumns(int column)
+// The sort key of a column, for the direction the analyst chose. Within one priority, rule or host the newest alert
+// comes first whichever way the column sorts: when the column ascends, time and id enter the key negated, so that one
+// direction over the whole tuple (which keyset paging and row-value comparisons need) still puts them newest first.
+QStringList sortKeyColumns(int column, bool descending)
 {
+    const QStringList newestFirst = descending ? QStringList{QStringLiteral("a.ts"), QStringLiteral("a.id")}
+                                               : QStringList{QStringLiteral("-a.ts"), QStringLiteral("-a.id")};
     switch (column) {
-    case AlertTableModel::PriorityColumn:
-        return {StoreFunctions::factExpression(FactPriority), QStringLiteral("a.ts"), QStringLiteral("a.id")};
-    case AlertTableModel::RuleColumn:
-        return {StoreFunctions::factExpression(FactRule), QStringLiteral("a.ts"), QStringLiteral("a.id")};
-    case AlertTableModel::HostColumn:
-        return {StoreFunctions::factExpression(FactHost), QStringLiteral("a.ts"), QStringLiteral("a.id")};
+    case AlertTableModel::PriorityColumn: return QStringList{StoreFunctions::factExpression(FactPriority)} + newestFirst;
+    case AlertTableModel::RuleColumn: return QStringList{StoreFunctions::factExpression(FactRule)} + newestFirst;
+    case AlertTableModel::HostColumn: return QStringList{StoreFunctions::factExpression(FactHost)} + newestFirst;
     default: return {QStringLiteral("a.ts"), QStringLiteral("a.id")};
     }
 }
 
-QVariantList sortKeyValues(int column, const AlertRow &r)
+QVariantList sortKeyValues(int column, bool descending, const AlertRow &r)
 {
+    const qint64 ts = descending ? r.timestampMs : -r.timestampMs;
+    const qint64 id = descending ? r.id : -r.id;
     switch (column) {
-    case AlertTableModel::PriorityColumn: return {int(r.priority), r.timestampMs, r.id};
-    case AlertTableModel::RuleColumn: return {r.rule, r.timestampMs, r.id};
-    case AlertTableModel::HostColumn: return {r.host, r.timestampMs, r.id};
+    case AlertTableModel::PriorityColumn: return {int(r.priority), ts, id};
+    case AlertTableModel::RuleColumn: return {r.rule, ts, id};
+    case AlertTableModel::HostColumn: return {r.host, ts, id};
     default: return {r.timestampMs, r.id};
     }
 }
@@ -154,7 +158,7 @@ QVector<AlertRow> runPage(const AlertStore &store, const PageQuery &q, const QSt
 {
     sqlite3 *db = store.handle();
     QVector<AlertRow> rows;
-    const QStringList keys = sortKeyColumns(q.sortColumn);
+    const QStringList keys = sortKeyColumns(q.sortColumn, q.descending);
     const bool desc = q.backward ? !q.descending : q.descending;
     // The page's ids first, then the columns of those rows only: SQLite computes every result column of every
     // candidate row before a sort, and the output column (a full-text table lookup) made a page of a frequent term
@@ -279,7 +283,7 @@ bool isPlainIndexRange(sqlite3 *db, const QString &sql)
 bool scanAnchors(sqlite3 *db, const AnchorScan &s, const std::function<bool()> &stale,
                  const std::function<void(const QVector<QVariantList> &, bool)> &emitBatch, QString *error)
 {
-    const QStringList keys = sortKeyColumns(s.sortColumn);
+    const QStringList keys = sortKeyColumns(s.sortColumn, s.descending);
     const QString base = QStringLiteral("SELECT ") + joined(keys) + QStringLiteral(" FROM ") + s.filter.from()
         + QStringLiteral(" WHERE (") + s.filter.where() + QStringLiteral(") AND ") + QLatin1String(kSnapshotTerm);
     const QString order = orderBy(keys, s.descending);
@@ -513,10 +517,20 @@ std::shared_ptr<const AlertTableModel::SnapshotOrder> orderFromColumnCache(const
         if (!std::is_sorted(first, last, before))
             std::sort(first, last, before);
     }
-    // Rows are in id order, so (time, row) orders as (time, id).
+    // Rows are in id order, so (time, row) orders as (time, id). By time: the whole order, reversed when descending.
+    // By a column: its keys in the chosen direction, each key's alerts newest first (as sortKeyColumns).
     auto order = std::make_shared<AlertTableModel::SnapshotOrder>(sorted.size());
-    for (size_t i = 0; i < sorted.size(); ++i)
-        (*order)[descending ? sorted.size() - 1 - i : i] = cache->idOfRow(sorted[i].row);
+    if (keyColumn < 0) {
+        for (size_t i = 0; i < sorted.size(); ++i)
+            (*order)[descending ? sorted.size() - 1 - i : i] = cache->idOfRow(sorted[i].row);
+        return order;
+    }
+    size_t out = 0;
+    for (quint32 n = 0; n < keys; ++n) {
+        const quint32 k = descending ? keys - 1 - n : n;
+        for (qint64 i = bucketStart[k + 1] - 1; i >= bucketStart[k]; --i)
+            (*order)[out++] = cache->idOfRow(sorted[size_t(i)].row);
+    }
     return order;
 }
 
@@ -947,9 +961,9 @@ void AlertTableModel::requestPage(int page) const
     q.descending = m_sortOrder == Qt::DescendingOrder;
     q.limit = m_pageSize;
     if (const auto prev = m_pages.constFind(page - 1); prev != m_pages.cend() && prev->size() == m_pageSize) {
-        q.anchor = sortKeyValues(m_sortColumn, prev->last());
+        q.anchor = sortKeyValues(m_sortColumn, q.descending, prev->last());
     } else if (const auto nextPage = m_pages.constFind(page + 1); nextPage != m_pages.cend() && !nextPage->isEmpty()) {
-        q.anchor = sortKeyValues(m_sortColumn, nextPage->first());
+        q.anchor = sortKeyValues(m_sortColumn, q.descending, nextPage->first());
         q.backward = true;
     } else {
         // A far jump: from the anchor before the page (OFFSET < stride), or backwards from the end of the snapshot

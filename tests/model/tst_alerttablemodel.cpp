@@ -66,16 +66,26 @@ QVector<qint64> expectedOrder(int n, int column, Qt::SortOrder order, const QStr
     if (!host.isEmpty())
         refs.erase(std::remove_if(refs.begin(), refs.end(), [&](const Ref &r) { return r.host != host; }), refs.end());
     const bool desc = order == Qt::DescendingOrder;
+    // By time: (time, id) in the chosen direction. By priority, rule or host: the column in the chosen direction, and
+    // within one value the newest alert first either way (an analyst sorting by priority wants the latest Critical
+    // on top, not the oldest).
     std::sort(refs.begin(), refs.end(), [&](const Ref &a, const Ref &b) {
-        auto key = [&](const Ref &r) {
+        auto group = [&](const Ref &r) {
             switch (column) {
-            case AlertTableModel::PriorityColumn: return std::make_tuple(QString::number(r.priority), r.ts, r.id);
-            case AlertTableModel::RuleColumn: return std::make_tuple(r.rule, r.ts, r.id);
-            case AlertTableModel::HostColumn: return std::make_tuple(r.host, r.ts, r.id);
-            default: return std::make_tuple(QString(), r.ts, r.id);
+            case AlertTableModel::PriorityColumn: return QString::number(r.priority);
+            case AlertTableModel::RuleColumn: return r.rule;
+            case AlertTableModel::HostColumn: return r.host;
+            default: return QString();
             }
         };
-        return desc ? key(b) < key(a) : key(a) < key(b);
+        const QString ga = group(a);
+        const QString gb = group(b);
+        if (ga != gb)
+            return desc ? gb < ga : ga < gb;
+        const bool newestFirst = desc || column == AlertTableModel::PriorityColumn || column == AlertTableModel::RuleColumn
+            || column == AlertTableModel::HostColumn;
+        const auto age = [](const Ref &r) { return std::make_pair(r.ts, r.id); };
+        return newestFirst ? age(b) < age(a) : age(a) < age(b);
     });
     QVector<qint64> ids;
     for (const Ref &r : refs)
