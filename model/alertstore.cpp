@@ -627,7 +627,8 @@ bool AlertStore::Private::appendColumnSegments(qint64 lastId, QString *error)
         }
     }
     Statement rows(this, "SELECT id, ts, profile FROM alerts WHERE id > ?1 ORDER BY id LIMIT ?2");
-    Statement insert(this, "INSERT INTO colseg(first_id, rows, data) VALUES(?1, ?2, ?3)");
+    // Another process writing the same store may have written this block already (the same rows, so the same block).
+    Statement insert(this, "INSERT OR IGNORE INTO colseg(first_id, rows, data) VALUES(?1, ?2, ?3)");
     if (!rows || !insert) {
         if (error)
             *error = rows ? insert.error() : rows.error();
@@ -876,6 +877,17 @@ bool AlertStore::open(const QString &path, OpenMode mode, QString *error, const 
         d->legacyDedupeMaxTs = d->scalar(
             "SELECT value FROM state WHERE key = 'fe.dedupe_legacy_max_ts' AND value IS NOT NULL", {}, &found);
         d->hasLegacyDedupe = found;
+        // A converted store (or one whose writer stopped between a commit and its blocks) gets the column blocks it
+        // lacks now, so that readers load it in bulk; failing that, the next insert tries again.
+        bool haveMax = true;
+        const qint64 maxId = d->scalar("SELECT max(id) FROM alerts", {}, &haveMax);
+        if (haveMax && maxId >= ColumnSegment::SegmentRows && d->exec("BEGIN IMMEDIATE")) {
+            QString segmentError;
+            if (d->appendColumnSegments(maxId, &segmentError))
+                d->exec("COMMIT");
+            else
+                d->exec("ROLLBACK");
+        }
         d->checkpointer = std::make_unique<WalCheckpointer>();
         if (!d->checkpointer->start(db, path))
             d->checkpointer.reset();   // SQLite's automatic checkpoints stay on (and the page cache keeps it all)
