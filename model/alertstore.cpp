@@ -1576,7 +1576,8 @@ private:
 } // namespace
 
 bool AlertStore::forEachRecord(const AlertFilter &filter, const std::function<bool(const StoredRecord &record)> &fn,
-                               QString *error, const std::function<void(const QString &problem)> &onError) const
+                               QString *error, const std::function<void(const QString &problem)> &onError,
+                               RecordOrder order) const
 {
     if (!d->db) {
         if (error)
@@ -1591,7 +1592,7 @@ bool AlertStore::forEachRecord(const AlertFilter &filter, const std::function<bo
     }
     const std::string sql = (QStringLiteral("SELECT ") + QLatin1String(s_recordColumns) + QStringLiteral(" FROM ")
                              + filterSql.from() + QStringLiteral(" WHERE ") + filterSql.where()
-                             + QStringLiteral(" ORDER BY a.ts, a.id"))
+                             + (order == RecordOrder::Id ? QStringLiteral(" ORDER BY a.id") : QStringLiteral(" ORDER BY a.ts, a.id")))
                                 .toStdString();
     Private::Statement stmt(d.get(), sql);
     if (!stmt || filterSql.bind(stmt.get()) < 0) {
