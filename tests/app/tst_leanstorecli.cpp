@@ -469,6 +469,34 @@ private Q_SLOTS:
         QVERIFY(!QFile::exists(tmp.filePath(QStringLiteral("none.db"))));
     }
 
+    // map takes the context a store keeps with an alert: the read time and, for the tcp input, the peer.
+    void mapContextOptions()
+    {
+        const QByteArray line = alertJson(1, "R", "x") + "\n";
+        const QByteArray timeless = "{\"output\":\"x\",\"priority\":\"Notice\",\"rule\":\"R\",\"output_fields\":{}}\n";
+        const Run at = runCli({QStringLiteral("map"), QStringLiteral("--read-time"), QStringLiteral("1700000000123")}, timeless);
+        QCOMPARE(at.exitCode, 0);
+        const QJsonObject doc = QJsonDocument::fromJson(at.out).object();
+        QCOMPARE(doc.value(QStringLiteral("@timestamp")).toString(), QStringLiteral("2023-11-14T22:13:20.123Z"));
+        QCOMPARE(doc.value(QStringLiteral("event")).toObject().value(QStringLiteral("ingested")).toString(),
+                 QStringLiteral("2023-11-14T22:13:20.123Z"));
+        const Run iso = runCli({QStringLiteral("map"), QStringLiteral("--read-time"), QStringLiteral("2023-11-14T22:13:20.123Z")}, timeless);
+        QCOMPARE(iso.out, at.out);
+        const Run peer = runCli({QStringLiteral("map"), QStringLiteral("--input"), QStringLiteral("tcp"),
+                                 QStringLiteral("--source-address"), QStringLiteral("10.1.2.3:514")},
+                                "<14>1 2024-05-07T18:54:19.341Z node-1 falco 42 - - " + line);
+        QCOMPARE(peer.exitCode, 0);
+        QCOMPARE(QJsonDocument::fromJson(peer.out).object().value(QStringLiteral("log")).toObject()
+                     .value(QStringLiteral("source")).toObject().value(QStringLiteral("address")).toString(),
+                 QStringLiteral("10.1.2.3:514"));
+        const Run badTime = runCli({QStringLiteral("map"), QStringLiteral("--read-time"), QStringLiteral("yesterday")}, line);
+        QCOMPARE(badTime.exitCode, 2);
+        QVERIFY2(badTime.err.contains("--read-time: invalid time 'yesterday'"), badTime.err.constData());
+        const Run noTcp = runCli({QStringLiteral("map"), QStringLiteral("--source-address"), QStringLiteral("10.1.2.3:514")}, line);
+        QCOMPARE(noTcp.exitCode, 2);
+        QVERIFY2(noTcp.err.contains("--source-address needs --input tcp"), noTcp.err.constData());
+    }
+
     // On a terminal, one line redrawn in place: carriage returns, a bar, the percentage and the rate.
     void indexProgressOnATerminal()
     {
