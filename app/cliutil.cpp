@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "app/cliutil.h"
 
+#include "app/cliprogress.h"
+#include "app/stopsignals.h"
 #include "model/alertstore.h"
+#include "model/schema.h"
 
 #include <QDateTime>
 #include <QFileInfo>
 #include <QRegularExpression>
 
 #include <unistd.h>
+#include <memory>
 #include <utility>
 
 namespace fe::cli {
@@ -155,6 +159,56 @@ bool openStoreForReading(const QCommandLineParser &parser, const QString &comman
         writeErr(QStringLiteral("falco-explorer %1: cannot open %2: %3\n").arg(command, path, error));
         return false;
     }
+    return true;
+}
+
+bool openStoreForWriting(const QString &path, const QString &command, AlertStore *store, int *exitCode, bool quiet)
+{
+    const StopSignals stop;
+    std::unique_ptr<CliProgress> progress;
+    bool interrupted = false;
+    // Called between the conversion's chunks (each one transaction) only: a store that needs none shows nothing.
+    const MigrationProgress onChunk = [&](qint64 done, qint64 total) {
+        if (!progress)
+            progress = std::make_unique<CliProgress>(
+                QStringLiteral("Converting store to format %1").arg(Schema::latestVersion()), quiet);
+        progress->update(done, total);
+        interrupted = stop.stopRequested();
+        return !interrupted;
+    };
+    QString error;
+    const bool opened = store->open(path, AlertStore::OpenMode::ReadWrite, &error, onChunk);
+    if (progress)
+        progress->finish();
+    if (interrupted) {
+        writeErr(QStringLiteral("falco-explorer %1: conversion interrupted; it resumes next time the store is opened\n")
+                     .arg(command));
+        *exitCode = stop.exitCode();
+        return false;
+    }
+    if (!opened) {
+        writeErr(QStringLiteral("falco-explorer %1: cannot open %2: %3\n").arg(command, path, error));
+        *exitCode = 1;
+        return false;
+    }
+    if (stop.stopRequested()) {
+        // The signal came after the last chunk: the conversion is complete, the command itself does not start.
+        writeErr(QStringLiteral("falco-explorer %1: stopped (the store's conversion was complete)\n").arg(command));
+        store->close();
+        *exitCode = stop.exitCode();
+        return false;
+    }
+    return true;
+}
+
+bool convertStoreIfNeeded(const QString &path, const QString &command, int *exitCode)
+{
+    if (!QFileInfo::exists(path))
+        return true;
+    AlertStore store;
+    if (!openStoreForWriting(path, command, &store, exitCode))
+        return false;
+    store.close();
     return true;
 }
 

@@ -43,6 +43,17 @@ bool filterFromOptions(const QCommandLineParser &parser, const QString &command,
 bool openStoreForReading(const QCommandLineParser &parser, const QString &command, AlertStore *store,
                          const QString &missingHint = QString());
 
+// Opens the store at path for writing (creating it when missing). A store of an older format is converted in place
+// first, with its progress on stderr (CliProgress: "Converting store to format 5: 42% (420000/1000000 alerts)");
+// SIGINT or SIGTERM stop the conversion between two chunks, leaving the store valid, and it goes on where it stopped
+// the next time. false when the command must return *exitCode: 1 when the store cannot be opened, 128 + the signal
+// when a signal stopped the conversion (or came during it). Messages name "falco-explorer <command>".
+bool openStoreForWriting(const QString &path, const QString &command, AlertStore *store, int *exitCode,
+                         bool quiet = false);
+// For commands whose own machinery opens the store (an import, the listener, forwarding): when a store exists at
+// path, opens it for writing as above, which converts it with progress, and closes it again.
+bool convertStoreIfNeeded(const QString &path, const QString &command, int *exitCode);
+
 // A JSON string literal (quotes included) for hand-written JSON output.
 QByteArray jsonString(const QString &text);
 

@@ -15,6 +15,7 @@ int runDemo(const QStringList &args);       // app/democommand.cpp
 int runListen(const QStringList &args);     // app/listencommand.cpp
 int runForward(const QStringList &args);    // app/forwardcommand.cpp
 int runEsSetup(const QStringList &args);    // app/forwardcommand.cpp
+int runIndex(const QStringList &args);      // app/indexcommand.cpp
 
 // The desktop application (app/guimain.cpp). argc/argv are the process's own.
 int runGui(int &argc, char **argv);

@@ -109,10 +109,8 @@ int runDemo(const QStringList &args)
     const QString path = databasePath(parser);
     AlertStore store;
     QString error;
-    if (!store.open(path, AlertStore::OpenMode::ReadWrite, &error)) {
-        writeErr(QStringLiteral("falco-explorer demo: cannot open %1: %2\n").arg(path, error));
-        return 1;
-    }
+    if (!openStoreForWriting(path, QStringLiteral("demo"), &store, &exitCode))
+        return exitCode;
     MapOptions mapOptions;
     mapOptions.logFilePath = QStringLiteral("/var/log/falco/events.log");
     DemoLoadResult loaded;

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// `falco-explorer export`: stored ECS documents as NDJSON or CSV, streamed (no size cap).
+// `falco-explorer export`: stored ECS documents as NDJSON or CSV, or the stored originals, streamed (no size cap).
 #include "app/cliutil.h"
 #include "app/commands.h"
 #include "model/alertstore.h"
 #include "model/querylanguage.h"
+#include "model/recordmapper.h"
 
 #include <QCommandLineOption>
 #include <QDateTime>
@@ -22,7 +23,50 @@ namespace {
 
 const char s_description[] =
     "Exports the stored alerts matching a query and time range, oldest first, as ECS NDJSON (the documents as stored)\n"
-    "or CSV (one row per alert, RFC 4180; cells starting with = + - @ are prefixed with ' against formula injection).";
+    "or CSV (one row per alert, RFC 4180; cells starting with = + - @ are prefixed with ' against formula injection).\n"
+    "\n"
+    "--format original writes each alert's original byte for byte as it was read, followed by one line feed (\\n),\n"
+    "in the order the alerts were stored (not by time): a file's line without its line ending (\\n or \\r\\n, which\n"
+    "Elastic's agent does not keep either: a CRLF file comes back with LF endings), a syslog frame as received,\n"
+    "header included (without an octet count). A file imported once comes back as it was, its duplicate lines\n"
+    "aside. An original that itself holds a line feed (a frame received with octet counting) is written as it is,\n"
+    "so such a frame spans several output lines. Alerts stored by an older Falco Explorer that kept only the ECS\n"
+    "document have no original: they are left out, and stderr says how many.";
+
+// Writes the stored originals matching filter in id order. leftOut: alerts without an original; damaged: unreadable
+// records (each reported on stderr). false + error when the filter does not compile.
+bool exportOriginals(const AlertStore &store, const AlertFilter &filter, QFile &out, qint64 *exported, qint64 *leftOut,
+                     qint64 *damaged, bool *writeFailed, QString *error)
+{
+    QByteArray buffer;
+    const bool ok = store.forEachRecord(
+        filter,
+        [&](const StoredRecord &record) {
+            if (record.origin.kind == AlertOrigin::Kind::Document) {
+                ++*leftOut;
+                return true;
+            }
+            buffer.append(record.original).append('\n');
+            ++*exported;
+            if (buffer.size() >= (1 << 20)) {
+                if (out.write(buffer) != buffer.size()) {
+                    *writeFailed = true;
+                    return false;
+                }
+                buffer.clear();
+            }
+            return true;
+        },
+        error,
+        [&](const QString &problem) {
+            ++*damaged;
+            writeErr(QStringLiteral("falco-explorer export: %1\n").arg(problem));
+        },
+        AlertStore::RecordOrder::Id);
+    if (!*writeFailed && out.write(buffer) != buffer.size())
+        *writeFailed = true;
+    return ok;
+}
 
 // A field of an ECS document by dotted path: nested objects, or a literal dotted key at any level.
 QJsonValue lookup(const QJsonObject &object, QStringView path)
@@ -92,7 +136,7 @@ int runExport(const QStringList &args)
 {
     QCommandLineParser parser;
     addStoreFilterOptions(parser);   // --db, --query, --from, --to
-    const QCommandLineOption format(QStringLiteral("format"), QStringLiteral("ndjson (default) or csv."), QStringLiteral("FORMAT"),
+    const QCommandLineOption format(QStringLiteral("format"), QStringLiteral("ndjson (default), csv or original."), QStringLiteral("FORMAT"),
                                     QStringLiteral("ndjson"));
     const QCommandLineOption output(QStringList{QStringLiteral("o"), QStringLiteral("output")},
                                     QStringLiteral("Write to FILE instead of stdout."), QStringLiteral("FILE"));
@@ -102,8 +146,9 @@ int runExport(const QStringList &args)
         return exitCode;
 
     const QString fmt = parser.value(format).toLower();
-    if (fmt != QStringLiteral("ndjson") && fmt != QStringLiteral("csv")) {
-        writeErr(QStringLiteral("falco-explorer export: --format must be ndjson or csv, not '%1'\n").arg(parser.value(format)));
+    if (fmt != QStringLiteral("ndjson") && fmt != QStringLiteral("csv") && fmt != QStringLiteral("original")) {
+        writeErr(QStringLiteral("falco-explorer export: --format must be ndjson, csv or original, not '%1'\n")
+                     .arg(parser.value(format)));
         return 2;
     }
     const qint64 nowMs = QDateTime::currentMSecsSinceEpoch();
@@ -127,6 +172,33 @@ int runExport(const QStringList &args)
     } else if (!out.open(stdout, QIODevice::WriteOnly)) {
         writeErr(QStringLiteral("falco-explorer export: cannot write to stdout\n"));
         return 1;
+    }
+
+    if (fmt == QStringLiteral("original")) {
+        qint64 exported = 0;
+        qint64 leftOut = 0;
+        qint64 damaged = 0;
+        bool writeFailed = false;
+        const bool ok = exportOriginals(store, filter, out, &exported, &leftOut, &damaged, &writeFailed, &error);
+        out.close();
+        if (!ok) {
+            writeErr(QStringLiteral("falco-explorer export: %1\n").arg(error));
+            return 2;
+        }
+        if (writeFailed) {
+            writeErr(QStringLiteral("falco-explorer export: write failed: %1\n").arg(out.errorString()));
+            return 1;
+        }
+        if (leftOut > 0) {
+            writeErr(QStringLiteral("falco-explorer export: %1 alert(s) left out: stored by an older Falco Explorer, "
+                                    "which kept their ECS document but not their original\n")
+                         .arg(leftOut));
+        }
+        if (damaged > 0)
+            writeErr(QStringLiteral("falco-explorer export: %1 alert(s) left out: their record is damaged\n").arg(damaged));
+        if (toFile)
+            writeErr(QStringLiteral("Exported %1 original(s) to %2\n").arg(exported).arg(out.fileName()));
+        return damaged > 0 ? 1 : 0;
     }
 
     const bool csv = fmt == QStringLiteral("csv");

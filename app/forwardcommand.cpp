@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // `falco-explorer forward` and `falco-explorer es-setup`.
+#include "app/cliutil.h"
 #include "app/commands.h"
 #include "ingest/elasticsearch/esclient.h"
 #include "ingest/elasticsearch/esforwarder.h"
@@ -293,6 +294,8 @@ int runForward(const QStringList &args)
     if (parser.isSet(maxAttempts))
         config.maxAttempts = parser.value(maxAttempts).toInt();
     const QString dbPath = parser.isSet(db) ? parser.value(db) : AlertStore::defaultPath();
+    if (int exitCode = 0; !convertStoreIfNeeded(dbPath, QStringLiteral("forward"), &exitCode))
+        return exitCode;
 
     if (parser.isSet(deadLetters)) {
         ForwardOutbox outbox;

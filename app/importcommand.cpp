@@ -51,7 +51,16 @@ int runImport(const QStringList &args)
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print the summary as JSON on stdout."));
     const QCommandLineOption threads(QStringLiteral("threads"), QStringLiteral("Mapper threads (default: one per core)."),
                                      QStringLiteral("N"));
-    parser.addOptions({db, follow, json, threads});
+    // The mapping options, as `map` and `listen` have them: the store keeps them with each file's alerts, whose
+    // documents are derived with them when read.
+    const QCommandLineOption preserveOriginal(QStringLiteral("preserve-original"),
+                                              QStringLiteral("Keep event.original in the documents (tag preserve_original_event)."));
+    const QCommandLineOption preserveFalco(QStringLiteral("preserve-falco-fields"),
+                                           QStringLiteral("Keep the falco.* fields (tag preserve_falco_fields)."));
+    const QCommandLineOption set(QStringLiteral("set"),
+                                 QStringLiteral("Add FIELD=VALUE (dotted ECS path) to every document; repeatable."),
+                                 QStringLiteral("FIELD=VALUE"));
+    parser.addOptions({db, follow, json, threads, preserveOriginal, preserveFalco, set});
     parser.addPositionalArgument(QStringLiteral("PATH"), QStringLiteral("Files, directories, or - for stdin."),
                                  QStringLiteral("PATH..."));
     int exitCode = 0;
@@ -66,8 +75,24 @@ int runImport(const QStringList &args)
     ImportOptions options;
     options.dbPath = databasePath(parser);
     options.mapperThreads = parser.value(threads).toInt();
+    options.mapOptions.preserveOriginal = parser.isSet(preserveOriginal);
+    options.mapOptions.preserveFalcoFields = parser.isSet(preserveFalco);
+    FollowOptions followOptions;
+    followOptions.preserveOriginal = options.mapOptions.preserveOriginal;
+    followOptions.preserveFalcoFields = options.mapOptions.preserveFalcoFields;
+    for (const QString &assignment : parser.values(set)) {
+        const qsizetype eq = assignment.indexOf(QLatin1Char('='));
+        if (eq <= 0) {
+            writeErr(QStringLiteral("falco-explorer import: --set expects FIELD=VALUE, got '%1'\n").arg(assignment));
+            return 2;
+        }
+        options.mapOptions.extraFields.append({assignment.left(eq), assignment.mid(eq + 1)});
+    }
+    followOptions.extraFields = options.mapOptions.extraFields;
     if (!QFileInfo::exists(options.dbPath))
         QDir().mkpath(QFileInfo(options.dbPath).absolutePath());
+    if (!convertStoreIfNeeded(options.dbPath, QStringLiteral("import"), &exitCode))
+        return exitCode;
 
     FileImporter importer(options);
     const bool progress = isTerminal(stderr);
@@ -133,7 +158,7 @@ int runImport(const QStringList &args)
             return 2;
         }
         quitOnTerminationSignals();
-        return runFollow(files, options.dbPath);
+        return runFollow(files, options.dbPath, followOptions);
     }
     return 0;
 }

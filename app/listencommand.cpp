@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // falco-explorer listen: receive Falco alerts over TCP/UDP syslog (as Elastic Agent's tcp input does) and store them.
+#include "app/cliutil.h"
 #include "app/commands.h"
 #include "app/followcommand.h"
 
@@ -126,6 +127,8 @@ int runListen(const QStringList &args)
     config.mapOptions.input = MapOptions::Input::Tcp;
     config.mapOptions.preserveOriginal = parser.isSet(QStringLiteral("preserve-original"));
     config.mapOptions.preserveFalcoFields = parser.isSet(QStringLiteral("preserve-falco-fields"));
+    if (int exitCode = 0; !convertStoreIfNeeded(config.dbPath, QStringLiteral("listen"), &exitCode))
+        return exitCode;
     IngestPipeline pipeline(config);
     QString error;
     if (!pipeline.start(&error)) {

@@ -29,9 +29,10 @@ const char s_usage[] =
     "  map       Map Falco JSON alerts to ECS documents (NDJSON on stdout), store nothing\n"
     "  import    Import Falco alert files (.log/.json/.jsonl/.gz, directories, - for stdin) into the store\n"
     "  stats     Print alert statistics (counts by priority, rule, host, ... and over time)\n"
-    "  export    Export stored alerts as ECS NDJSON or CSV\n"
+    "  export    Export stored alerts as ECS NDJSON or CSV, or their originals byte for byte\n"
     "  demo      Generate realistic demo alerts (store them, or print raw Falco JSON lines)\n"
     "  listen    Receive Falco alerts over TCP/UDP syslog and store them\n"
+    "  index     Build the full-text index of stored alerts not in it yet (an import leaves it for later)\n"
     "  forward   Forward stored alerts to Elasticsearch\n"
     "  es-setup  Install the index template / data stream in Elasticsearch\n"
     "  report    Export the dashboard (panels, query, time range, top alerts) as PDF or HTML\n"
@@ -65,7 +66,7 @@ struct Command
 const Command s_commands[] = {
     {"map", fe::cli::runMap},         {"import", fe::cli::runImport},   {"stats", fe::cli::runStats},
     {"export", fe::cli::runExport},   {"demo", fe::cli::runDemo},       {"listen", fe::cli::runListen},
-    {"forward", fe::cli::runForward}, {"es-setup", fe::cli::runEsSetup},
+    {"forward", fe::cli::runForward}, {"es-setup", fe::cli::runEsSetup}, {"index", fe::cli::runIndex},
 };
 
 void setIdentity()

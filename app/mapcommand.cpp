@@ -5,6 +5,7 @@
 #include "ingest/pipeline/fileimporter.h"
 
 #include <QCommandLineOption>
+#include <QDateTime>
 
 #include <cstdio>
 #include <string>
@@ -31,7 +32,16 @@ int runMap(const QStringList &args)
                                  QStringLiteral("FIELD=VALUE"));
     const QCommandLineOption threads(QStringLiteral("threads"), QStringLiteral("Mapper threads (default: one per core)."),
                                      QStringLiteral("N"));
-    parser.addOptions({input, preserveOriginal, preserveFalco, set, threads});
+    // The context a store keeps with each alert, for reproducing a stored alert's document (event.ingested, the
+    // time of an alert without one, log.source.address): `export --format ndjson` gives the same documents.
+    const QCommandLineOption readTime(QStringLiteral("read-time"),
+                                      QStringLiteral("The time the input was read (event.ingested, and @timestamp of an "
+                                                     "alert without a time): ISO 8601 or epoch ms (default: now)."),
+                                      QStringLiteral("T"));
+    const QCommandLineOption sourceAddress(QStringLiteral("source-address"),
+                                           QStringLiteral("With --input tcp: the peer ip:port (log.source.address)."),
+                                           QStringLiteral("ADDR"));
+    parser.addOptions({input, preserveOriginal, preserveFalco, set, threads, readTime, sourceAddress});
     parser.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("Input files (plain or .gz); - or nothing for stdin."),
                                  QStringLiteral("[FILE|-]..."));
     int exitCode = 0;
@@ -45,6 +55,23 @@ int runMap(const QStringList &args)
     } else if (inputName != QStringLiteral("logfile")) {
         writeErr(QStringLiteral("falco-explorer map: --input must be logfile or tcp, not '%1'\n").arg(parser.value(input)));
         return 2;
+    }
+    if (parser.isSet(readTime)) {
+        QString error;
+        qint64 ms = 0;
+        if (!parseTime(parser.value(readTime), QDateTime::currentMSecsSinceEpoch(), &ms, &error) || ms <= 0) {
+            writeErr(QStringLiteral("falco-explorer map: --read-time: %1\n")
+                         .arg(error.isEmpty() ? QStringLiteral("must be after 1970") : error));
+            return 2;
+        }
+        options.mapOptions.readTimeMs = ms;
+    }
+    if (parser.isSet(sourceAddress)) {
+        if (options.mapOptions.input != MapOptions::Input::Tcp) {
+            writeErr(QStringLiteral("falco-explorer map: --source-address needs --input tcp\n"));
+            return 2;
+        }
+        options.mapOptions.sourceAddress = parser.value(sourceAddress);
     }
     options.mapOptions.preserveOriginal = parser.isSet(preserveOriginal);
     options.mapOptions.preserveFalcoFields = parser.isSet(preserveFalco);

@@ -177,6 +177,11 @@ Failure (a store that cannot be opened, a file that cannot be read, a forward th
 .TP
 .B 2
 Usage error (an unknown option, a bad value).
+.TP
+.B 128 + N
+Signal \fIN\fR (SIGINT 130, SIGTERM 143) stopped the conversion of a store of an older format, which every command
+that opens a store for writing does first, or \fBindex\fR: the store is valid, and the work goes on where it stopped
+the next time.
 .PP
 Lines that are not alerts are skipped and bad lines are reported as \fIFILE\fR\fB:\fR\fILINE\fR\fB: \fR\fIreason\fR on
 standard error; neither makes \fBimport\fR or \fBmap\fR fail.

@@ -1531,6 +1531,12 @@ public:
             t.join();
     }
 
+    // Whether submit() would block: room comes back only when the caller takes the oldest chunk with next().
+    bool isFull()
+    {
+        std::lock_guard lock(m_mutex);
+        return m_inFlight.size() >= m_threads.size() * 3 + 1;
+    }
     // Queues a chunk (blocks while too many are in flight).
     void submit(std::unique_ptr<Chunk> chunk)
     {
@@ -1596,7 +1602,8 @@ private:
 } // namespace
 
 bool AlertStore::forEachRecord(const AlertFilter &filter, const std::function<bool(const StoredRecord &record)> &fn,
-                               QString *error, const std::function<void(const QString &problem)> &onError) const
+                               QString *error, const std::function<void(const QString &problem)> &onError,
+                               RecordOrder order) const
 {
     if (!d->db) {
         if (error)
@@ -1611,7 +1618,7 @@ bool AlertStore::forEachRecord(const AlertFilter &filter, const std::function<bo
     }
     const std::string sql = (QStringLiteral("SELECT ") + QLatin1String(s_recordColumns) + QStringLiteral(" FROM ")
                              + filterSql.from() + QStringLiteral(" WHERE ") + filterSql.where()
-                             + QStringLiteral(" ORDER BY a.ts, a.id"))
+                             + (order == RecordOrder::Id ? QStringLiteral(" ORDER BY a.id") : QStringLiteral(" ORDER BY a.ts, a.id")))
                                 .toStdString();
     Private::Statement stmt(d.get(), sql);
     if (!stmt || filterSql.bind(stmt.get()) < 0) {
@@ -1665,19 +1672,28 @@ bool AlertStore::forEachDocument(const AlertFilter &filter,
     constexpr size_t chunkSize = 256;
     OrderedDeriver deriver(d->functions->reader(), threads);
     bool stopped = false;
-    const auto deliver = [&](bool wait) {
-        while (std::unique_ptr<OrderedDeriver::Chunk> chunk = deriver.next(wait)) {
-            for (size_t i = 0; i < chunk->records.size() && !stopped; ++i) {
-                if (!chunk->errors[i].isEmpty()) {
-                    if (onError)
-                        onError(chunk->errors[i]);
-                    continue;
-                }
-                stopped = !fn(chunk->records[i].id, chunk->documents[i]);
-            }
-            if (!wait)
+    const auto handle = [&](const OrderedDeriver::Chunk &chunk) {
+        for (size_t i = 0; i < chunk.records.size() && !stopped; ++i) {
+            if (!chunk.errors[i].isEmpty()) {
+                if (onError)
+                    onError(chunk.errors[i]);
                 continue;
+            }
+            stopped = !fn(chunk.records[i].id, chunk.documents[i]);
         }
+    };
+    const auto deliver = [&](bool wait) {
+        while (std::unique_ptr<OrderedDeriver::Chunk> chunk = deriver.next(wait))
+            handle(*chunk);
+    };
+    // The queue's room comes back only as this thread delivers its oldest chunk: when it is full, deliver that first
+    // (submitting into a full queue would wait for ever).
+    const auto submit = [&](std::unique_ptr<OrderedDeriver::Chunk> ready) {
+        while (deriver.isFull()) {
+            if (std::unique_ptr<OrderedDeriver::Chunk> oldest = deriver.next(true))
+                handle(*oldest);
+        }
+        deriver.submit(std::move(ready));
     };
     auto chunk = std::make_unique<OrderedDeriver::Chunk>();
     const bool ok = forEachRecord(
@@ -1685,7 +1701,7 @@ bool AlertStore::forEachDocument(const AlertFilter &filter,
         [&](const StoredRecord &stored) {
             chunk->records.push_back(stored);
             if (chunk->records.size() == chunkSize) {
-                deriver.submit(std::move(chunk));
+                submit(std::move(chunk));
                 chunk = std::make_unique<OrderedDeriver::Chunk>();
                 deliver(false);
             }
@@ -1693,7 +1709,7 @@ bool AlertStore::forEachDocument(const AlertFilter &filter,
         },
         error, onError);
     if (!chunk->records.empty())
-        deriver.submit(std::move(chunk));
+        submit(std::move(chunk));
     deliver(true);
     return ok;
 }

@@ -155,9 +155,13 @@ public:
     bool forEachDocument(const AlertFilter &filter, const std::function<bool(qint64 id, const QByteArray &ecsJson)> &fn,
                          QString *error = nullptr, int threads = 0,
                          const std::function<void(const QString &problem)> &onError = {}) const;
+    // The order forEachRecord hands records out in: (@timestamp, id) like documents, or id (the order they were
+    // stored in: a file's lines, a connection's frames, as read).
+    enum class RecordOrder { Time, Id };
     // The same for the stored records themselves (`export --format original`).
     bool forEachRecord(const AlertFilter &filter, const std::function<bool(const StoredRecord &record)> &fn,
-                       QString *error = nullptr, const std::function<void(const QString &problem)> &onError = {}) const;
+                       QString *error = nullptr, const std::function<void(const QString &problem)> &onError = {},
+                       RecordOrder order = RecordOrder::Time) const;
 
     // Alerts with id > afterId in id order (for forwarders and "N new" notifications), at most limit, with their
     // facts, output and derived document.

@@ -248,7 +248,8 @@ bool FileImporter::run(const QStringList &paths)
     for (const InputFile &input : inputs) {
         if (stop || m_cancel)
             break;
-        const QString origin = logfileInput ? input.logPath : QString();
+        // A file's alerts come from its path; map --input tcp stands for a peer (log.source.address).
+        const QString origin = logfileInput ? input.logPath : baseOptions.sourceAddress;
         auto unitFor = [&]() {
             IngestUnit unit;
             unit.input = baseOptions.input;

@@ -100,7 +100,7 @@ private Q_SLOTS:
         QCOMPARE(top.exitCode, 0);
         const QStringList commands = commandsOf(top.out);
         // The commands of the issues: a command dropped from --help must not drop out of this test unnoticed.
-        for (const char *c : {"map", "import", "stats", "export", "demo", "listen", "forward", "es-setup", "report"})
+        for (const char *c : {"map", "import", "stats", "export", "demo", "listen", "forward", "es-setup", "report", "index"})
             QVERIFY2(commands.contains(QLatin1String(c)), c);
         QTest::newRow("(top level and GUI)") << QString();
         for (const QString &c : commands)
