@@ -866,9 +866,17 @@ bool AlertStore::open(const QString &path, OpenMode mode, QString *error, const 
         d->facts = std::make_unique<FactWriter>();
         d->interner = std::make_shared<FactInterner>();
         d->tokenProfiles.clear();
-        if (!d->facts->load(db, &why) || !d->loadActiveDictionary(&why)) {
+        if (!d->facts->load(db, &why)) {
             if (error)
                 *error = QStringLiteral("%1: %2").arg(path, why);
+            close();
+            return false;
+        }
+        if (!d->loadActiveDictionary(&why)) {
+            // New records would be compressed with it: no writing. What can still be read, can be read read-only.
+            if (error)
+                *error = QStringLiteral("%1: %2; nothing can be added to this store, open it read-only to read it")
+                             .arg(path, why);
             close();
             return false;
         }

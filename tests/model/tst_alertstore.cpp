@@ -120,6 +120,7 @@ private Q_SLOTS:
     void dedupe();
     void reopenPersists();
     void columnBlocksFollowTheRows();
+    void damagedRecordsAndDictionary();
     void readOnlyCannotWrite();
     void document();
     void forEachDocumentOrderAndStop();
@@ -353,6 +354,60 @@ void TestAlertStore::columnBlocksFollowTheRows()
         QVERIFY(store.open(path));
     }
     blocksMatchRows(1);
+}
+
+// A damaged record gives an error naming its alert and never stops a reader; a damaged compression dictionary
+// refuses writing (new records would be compressed with it) while the store still opens read-only.
+void TestAlertStore::damagedRecordsAndDictionary()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("a.db"));
+    {
+        AlertStore store;
+        QVERIFY(store.open(path));
+        for (int first = 0; first < 3000; first += 1000)
+            QCOMPARE(store.insert(makeBatch(first, 1000)).stored, 1000);   // enough to train a dictionary
+    }
+    const auto exec = [&](const char *sql) {
+        sqlite3 *db = nullptr;
+        QCOMPARE(sqlite3_open(path.toUtf8().constData(), &db), SQLITE_OK);
+        QCOMPARE(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(db);
+    };
+    // A truncated record and a record of garbage.
+    exec("UPDATE alerts SET record = substr(record, 1, length(record) / 2) WHERE id = 7;"
+         "UPDATE alerts SET record = x'ff00ff00ff' WHERE id = 8;");
+    {
+        AlertStore store;
+        QVERIFY(store.open(path, AlertStore::OpenMode::ReadOnly));
+        for (qint64 id : {7, 8}) {
+            QString error;
+            QVERIFY(store.document(id, &error).isEmpty());
+            QVERIFY2(error.contains(QStringLiteral("alert %1").arg(id)), qPrintable(error));
+        }
+        QString error;
+        QVERIFY2(!store.document(9, &error).isEmpty(), qPrintable(error));   // its neighbours read as before
+        QVERIFY2(!store.document(6, &error).isEmpty(), qPrintable(error));
+        QCOMPARE(store.count(), 3000);
+    }
+    exec("UPDATE zdict SET data = x'37a430ec00000000'");
+    {
+        AlertStore store;
+        QString error;
+        QVERIFY(!store.open(path, AlertStore::OpenMode::ReadWrite, &error));
+        QVERIFY2(error.contains(QStringLiteral("dictionary")) && error.contains(QStringLiteral("damaged"))
+                     && error.contains(QStringLiteral("read-only")),
+                 qPrintable(error));
+    }
+    {
+        AlertStore store;
+        QString error;
+        QVERIFY2(store.open(path, AlertStore::OpenMode::ReadOnly, &error), qPrintable(error));
+        QCOMPARE(store.count(), 3000);
+        QVERIFY(store.document(20, &error).isEmpty());
+        QVERIFY2(error.contains(QStringLiteral("alert 20")) && error.contains(QStringLiteral("dictionary")),
+                 qPrintable(error));
+    }
 }
 
 void TestAlertStore::readOnlyCannotWrite()
