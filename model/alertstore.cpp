@@ -190,25 +190,22 @@ void forEachListValue(const QByteArray &encoded, F &&f)
 }
 
 // The writer's WAL checkpoints, in a thread of their own. SQLite's automatic checkpoint runs inside the committing
-// thread: after every ~64 MB of WAL the writer copied the frames into the database file and waited for two
-// fdatasyncs (~9 us per alert of a 10k-row burst, on top of ~14 us of CPU: bench_store under strace), while the
-// mappers' queue filled up. Here the writer's commit only wakes this thread, which checkpoints PASSIVE on its
+// thread, which would then copy the frames into the database file and wait for two fdatasyncs while the ingest
+// workers' queue fills up. Here the writer's commit only wakes this thread, which checkpoints PASSIVE on its
 // own connection (never blocking the writer or a reader); SQLite reuses the WAL from its start once a checkpoint
 // has caught up. Should the WAL still grow past s_walBlockingFrames (the checkpointer lags behind a long burst), the
 // writer checkpoints PASSIVE itself, as SQLite's own hook does, so that its next transaction can reuse the WAL.
 //
 // After each of its checkpoints it also drops the database file's pages behind the newest keep bytes from the kernel's
 // page cache (posix_fadvise DONTNEED: only pages already written back go, so nothing is lost; see
-// AlertStore::setPageCacheDropBehind). An ingest grows the file by ~2.6 KB per alert, and every new page-cache page
-// the kernel hands out is memory the machine has not touched for a while: on the 2-vCPU VM a fresh 4 KB page cost
-// 3.5-7.5 us (a host fault) against 0.9 us for a page freed a moment ago (/tmp/grow.cpp, 2 GB appended in 64 KB
-// writes with and without the drop). The checkpoint, which copies each alert's pages into the file, spent 3.9-5.9
-// us per alert (bench_listener, 1M alerts); with the drop, 1.3-1.6, and the pages it frees are the warm ones the next
-// pages come from.
+// AlertStore::setPageCacheDropBehind). A long ingest keeps growing the file, and every new page-cache page the kernel
+// hands out is memory the machine has not touched for a while, far dearer on a virtual machine (a host fault) than
+// a page freed a moment ago: the checkpoint, which copies each alert's pages into the file, then runs on the warm
+// pages the drop freed.
 class WalCheckpointer
 {
 public:
-    static constexpr int s_walBackgroundFrames = 1000;   // SQLite's default wal_autocheckpoint (64 MB of 64 KB pages)
+    static constexpr int s_walBackgroundFrames = 1000;   // SQLite's default wal_autocheckpoint
     static constexpr int s_walBlockingFrames = 4000;
 
     WalCheckpointer() = default;

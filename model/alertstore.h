@@ -123,12 +123,11 @@ public:
     // Page-cache drop-behind (a store open for writing): after each WAL checkpoint, the database file's pages older
     // than its newest keepNewestBytes leave the kernel's page cache once they are on disk (posix_fadvise DONTNEED;
     // reads of them come from the disk again). A long ingest then recycles the pages it has just written out instead
-    // of taking ever more fresh memory, which is what made checkpoints slow (see WalCheckpointer), and leaves the
+    // of taking ever more fresh memory, which is what makes checkpoints slow (see WalCheckpointer), and leaves the
     // page cache to the rest of the machine. The newest part, where new alerts are read and the indexes grow, stays.
     // < 0: off, the default. Live ingest sets s_ingestPageCacheKeep (IngestConfig::pageCacheKeepBytes); a bulk load
-    // (a file import, demo data) leaves it off: it ends by building the full-text index over everything it stored,
-    // and the explorer reads the columns next, both of which would read dropped pages back from the disk (1M alerts
-    // imported: 41.1-44.6 s with the drop against 35.5-38.0 s without). Takes effect at the next checkpoint.
+    // (a file import, demo data) leaves it off: the full-text index built after it and the explorer's first reads
+    // would read dropped pages back from the disk. Takes effect at the next checkpoint.
     static constexpr qint64 s_ingestPageCacheKeep = qint64(512) << 20;
     void setPageCacheDropBehind(qint64 keepNewestBytes);
     qint64 pageCacheDropBehind() const;   // the keep in effect; -1: off

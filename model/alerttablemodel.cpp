@@ -223,10 +223,9 @@ QVector<AlertRow> runPage(const AlertStore &store, const PageQuery &q, const QSt
 // Runs one page query on the reader's connection.
 // A filter with an id subquery (free text: `a.id IN (SELECT rowid FROM alert_fts ...)`, triage, notes) lets SQLite
 // drive the page from the subquery's id list: every match is looked up and sorted, which is fast for a rare term but
-// slow for a frequent one (969k matches of 1M: 0.6 s). Reading the sort index instead and testing each row against
-// the list (`+a.id IN (...)`, same result) finds a page of a frequent term at once (0.16 s) and is slow only for rare
-// ones. So the index is tried first within a small budget, then the list. (bench_explorer, 1M, "terminal": first
-// page 15.4 s -> 0.25 s together with the ids-first page query of runPage.)
+// slow for a frequent one. Reading the sort index instead and testing each row against the list (`+a.id IN (...)`,
+// same result) finds a page of a frequent term at once and is slow only for rare ones. So the index is tried first
+// within a small budget, then the list.
 QVector<AlertRow> fetchPage(const AlertStore &store, const PageQuery &q, QString *error)
 {
     static const QString s_idSubquery = QStringLiteral("a.id IN (SELECT");
@@ -738,8 +737,9 @@ void AlertTableModel::restart()
             sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
             q.maxId = scalar(db, QStringLiteral("SELECT coalesce(max(id), 0) FROM alerts"), nullptr, {}, &error);
             if (fromColumnCache && error.isEmpty()) {
-                // An index of the sort key or the filter finds the first page at once (10-20 ms at 10M alerts), the
-                // order takes ~1 s at 10M: the page goes ahead when it is that quick. Same transaction, same rows.
+                // An index of the sort key or the filter often finds the first page at once, well before the whole
+                // order of a large store is computed: the page goes ahead when it is that quick. Same transaction,
+                // same rows.
                 bool overBudget = false;
                 if (quickPageMs > 0)
                     rows = runPage(store, q, q.filter.where(), quickPageMs, &overBudget, &error);

@@ -49,9 +49,9 @@ struct AlertRow
 // At most maxCachedPages() pages are kept. Stale results (an older filter or sort) are dropped by a generation
 // counter, and the stale query still running on a reader thread is interrupted.
 // Views see a window of the snapshot: at most windowRows() rows, model row r being snapshot row windowStart() + r.
-// QHeaderView keeps 8 bytes per row and walks them all on the next paint after a change; growing it to 10M rows cost
-// single GUI-thread events of 80-165 ms (its list is reallocated and every page faulted in again), a 1M-row window
-// stays under 20 ms. The view moves the window (setWindowStart(), ExplorerView's scroll bar spans the snapshot); the
+// QHeaderView keeps 8 bytes per row and walks them all on the next paint after a change; growing it to tens of
+// millions of rows makes single GUI-thread events long enough to see (its list is reallocated and every page faulted
+// in again), a window of 1M rows does not. The view moves the window (setWindowStart(), ExplorerView's scroll bar spans the snapshot); the
 // persistent indexes (selection, current row) follow their alerts. The rows of the window reach views in steps of at
 // most insertChunk() rows, one step per event-loop turn.
 class AlertTableModel : public QAbstractTableModel
@@ -114,8 +114,7 @@ public:
     int anchorCount() const { return int(m_anchors.size()); }
     bool anchorsComplete() const { return m_anchorsComplete; }
     // Rows announced to views per event-loop turn. QHeaderView keeps 8 bytes per row and touches them when rows are
-    // inserted: a step of 1M rows cost 35-44 ms of GUI-thread CPU the first time the header grows (page faults),
-    // 250k rows 8-12 ms (1.5 ms once the header has held that many rows before).
+    // inserted: small steps keep each GUI-thread event short while the header grows.
     int insertChunk() const { return m_insertChunk; }
     void setInsertChunk(int rows);
     // The window (see above): rowCount() is at most windowRows(); windowStart() is the snapshot row of model row 0.
