@@ -593,8 +593,8 @@ bool computeDashboard(const AlertStore &store, const AlertFilter &filter, const 
                 return false;
         } else {
             out->fromRollups = true;
-            // RollupSlices: the sub-hour edges [from, h0) and [h1, to) from the base table (since schema v3 only
-            // the total and the priority have minute rollups); [h0, d0) and [d1, h1) from hours, [d0, d1) from days.
+            // RollupSlices: the sub-hour edges [from, h0) and [h1, to) from the base table (only the total and the
+            // priority have minute rollups, model/schema.h); [h0, d0) and [d1, h1) from hours, [d0, d1) from days.
             // over_time needs rollup buckets that nest in its interval: with an interval below an hour (ranges
             // under 120 h) the time series of [h0, h1) comes from minutes, below a day from hours.
             const RollupSlices r = RollupSlices::plan(db, fromMs, toMs);

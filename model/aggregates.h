@@ -71,8 +71,8 @@ struct AggregateOptions
 
 // Computes all aggregates for filter on store (any open store; readers use their own ReadOnly store).
 // Uses rollup tables when the filter has no query. With a query: the store's AlertColumnCache when one is held
-// (AlertColumnCache::acquire; it is caught up first if at most ~100k alerts behind), else one pass over the base
-// table. Every path gives the same answer. false + error when the query is bad.
+// (AlertColumnCache::acquire; it is caught up first if at most CachedMatch::MaxCatchUpRows alerts behind), else one
+// pass over the base table. Every path gives the same answer. false + error when the query is bad.
 bool computeDashboard(const AlertStore &store, const AlertFilter &filter, const AggregateOptions &options,
                       DashboardData *out, QString *error = nullptr);
 

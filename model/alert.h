@@ -37,7 +37,7 @@ struct AlertOrigin
     enum class Kind : int {
         File = 1,       // a line of a file (or stdin): name is the file's absolute path, "" for stdin
         Network = 2,    // a syslog frame received over TCP or UDP: name is the peer "ip:port"
-        Document = 3,   // a store of schema v4 or older: the record is the stored ECS document itself
+        Document = 3,   // converted from a schema v4 (or older) store: the record is its stored ECS document
     };
     Kind kind = Kind::File;
     QString name;

@@ -207,9 +207,9 @@ QStringList conjuncts(QString text)
 }
 
 // A term whose only references to the alert are `a.id IN (SELECT ...)` atoms joined by AND, OR, NOT and parentheses
-// (full text, output substrings). SQLite would look every matching id up in the wide `alerts` table (1.7 s for 1.7M
-// matches at 10M alerts) although only ids are needed: each atom's subquery runs alone into a bitmap of rows, and
-// the boolean glue is applied to the bitmaps (NOT: the complement within the snapshot's rows).
+// (full text, output substrings). SQLite would look every matching id up in the wide `alerts` table, one lookup per
+// match, although only ids are needed: each atom's subquery runs alone into a bitmap of rows, and the boolean glue
+// is applied to the bitmaps (NOT: the complement within the snapshot's rows; docs/performance.md).
 struct IdAtoms
 {
     QStringList subqueries; // the atoms' SELECTs, in order

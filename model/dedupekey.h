@@ -10,17 +10,18 @@ struct Alert;
 
 // How an alert's deduplication key is kept in alerts.dedupe and read back.
 //
-// The logical key (Alert::dedupeKey: "u:<uuid>" or "h:<sha-256 hex>") is random: as a UNIQUE index it sent every
-// insert to a random leaf, so a 10k-alert transaction rewrote nearly every page of that index. Stored keys are
+// The logical key (Alert::dedupeKey: "u:<uuid>" or "h:<sha-256 hex>") is random: as a UNIQUE index it would send
+// every insert to a random leaf, so a large transaction would rewrite nearly every page of that index. Stored keys are
 // therefore prefixed with the alert's time: one marker byte, the timestamp as 8 big-endian bytes (sign bit flipped,
 // so that byte order is time order), then the logical key. Live alerts land at the right edge of the index; an import
 // lands in its own time range. Two alerts are duplicates when their logical keys and their own times are equal — an
 // alert and its re-delivery always carry the same time. An alert whose @timestamp is only the time it was received
 // (Alert::timeIsReceipt) takes the time 0 in its key, so re-deliveries at another moment still match.
 //
-// Since schema v5 the logical key after the prefix is binary (marker 0x02): a canonical UUID as its 16 bytes
-// ('u'), a SHA-256 as its 32 bytes ('h'), anything else as its text ('U' for a uuid that is not in canonical form,
-// 'T' for any other key). The key is stored twice (row and index): the text form was a sixth of the store.
+// The logical key after the prefix is binary (marker 0x02, schema v5): a canonical UUID as its 16 bytes ('u'), a
+// SHA-256 as its 32 bytes ('h'), anything else as its text ('U' for a uuid that is not in canonical form, 'T' for any
+// other key). The key is stored twice (row and index), so every byte saved counts twice; the hex text form is twice
+// the size of the bytes it spells (docs/performance.md).
 // Schema v4 keys (marker 0x01, text after the prefix) and the bare text keys of older stores are still read.
 // logicalKey() gives every form back as the text key, so the Elasticsearch _id derived from it
 // (BulkEncoder::documentId) never changes.

@@ -35,8 +35,8 @@ struct ForwardConfig
     QString namespaceName = QStringLiteral("default");   // data stream namespace
     QString index;                  // custom index or data stream; empty = logs-falco.alerts-<namespace>
 
-    // flush at this many documents... (bench_forward: 1000 docs of ~3.6 KB cost 20-30% less CPU per document than
-    // 5000 capped at 10 MB; a body of a few MB stays in cache from encoding to the socket; Filebeat sends 1600)
+    // flush at this many documents... (a body of a few MB stays in the CPU cache from encoding to the socket, which
+    // makes smaller batches cheaper per document than larger ones: docs/performance.md; Filebeat sends 1600)
     int maxBatchDocs = 1000;
     qint64 maxBatchBytes = 10 * 1024 * 1024;   // ...or this many body bytes (uncompressed)...
     int maxBatchAgeMs = 1000;       // ...or when the oldest waiting alert is this old

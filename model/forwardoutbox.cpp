@@ -137,7 +137,7 @@ bool ForwardOutbox::open(const QString &path, const QString &target, QString *er
         return false;
     }
     // The span table is the outbox's own (see forwardSpanSql). A memory map lets the forwarder read the stored
-    // documents without a copy per page (pread), per connection only.
+    // records without a copy per page (pread), per connection only.
     if (!d->exec(forwardSpanSql, &step) || !d->exec("PRAGMA mmap_size=268435456", &step)) {
         if (error)
             *error = QStringLiteral("%1: %2").arg(path, step);
@@ -228,7 +228,7 @@ QVector<ForwardOutbox::Item> ForwardOutbox::takeNew(qint64 afterId, int limit)
     if (!d->db || limit <= 0)
         return items;
     // Straight from the table rather than AlertStore::alertsAfter: the forwarder needs the key and the document,
-    // not a full Alert with its facts and output, at tens of thousands of rows a second.
+    // not a full Alert with its facts and output, and it reads every alert it forwards.
     Stmt s(d->db,
            "SELECT a.id, a.dedupe, a.record, a.origin, a.byte_offset, a.received FROM alerts a "
            "WHERE a.id > ?1 AND a.id <= ?2 ORDER BY a.id LIMIT ?3");

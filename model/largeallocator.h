@@ -11,9 +11,9 @@
 namespace fe {
 
 // An allocator for large, short-lived scratch arrays (sorting millions of rows in memory). Blocks of 4 MiB and more
-// are mapped on their own and, on Linux, asked for transparent huge pages: a fresh 16 MB array then costs 8 page faults
-// instead of 4,096, and on a virtual machine each fault is expensive (13 µs measured on the 2-vCPU VM: 53 ms to touch
-// the 16 MB a sort of 1M rows needs). Smaller blocks come from the heap.
+// are mapped on their own and, on Linux, asked for transparent huge pages: a fresh 16 MiB array then takes 8 page
+// faults (2 MiB pages) instead of 4,096 (4 KiB pages), and on a virtual machine each fault is expensive
+// (docs/performance.md). Smaller blocks come from the heap.
 template<typename T>
 struct LargeAllocator
 {

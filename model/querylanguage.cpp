@@ -19,9 +19,9 @@ namespace {
 // Fields
 
 enum class FieldKind {
-    Text,       // TEXT column, exact / LIKE / range
-    List,       // '|a|b|' column (tags, tactics)
-    Integer,    // INTEGER column (event.severity)
+    Text,       // a text fact (or the uuid), exact / LIKE / range
+    List,       // a '|a|b|' fact (tags, tactics)
+    Integer,    // an integer fact (event.severity)
     Priority,   // by Falco priority name, ranges by severity
     Triage,     // by triage status name
     Time,       // @timestamp
@@ -33,7 +33,7 @@ enum class FieldKind {
 struct Field
 {
     FieldKind kind = FieldKind::Json;
-    QString column;       // "a.rule" for column kinds
+    QString column;       // the SQL expression for column kinds ("fe_fact(a.profile, 2)", "a.ts")
     QString name;         // as the user wrote it (for messages)
     QStringList paths;    // JSON paths for Json
 };
@@ -100,8 +100,8 @@ constexpr ColumnAlias kColumns[] = {
     {"message", FieldKind::FullText, ""},
 };
 
-// Fields of the document under other names: the command line is not a column since schema v5 (it lives in the
-// original), but its short and Falco spellings still reach it.
+// Fields of the document under other names: the command line is not a fact (it lives in the original), but its
+// short and Falco spellings still reach it.
 struct DocumentAlias
 {
     const char *name;

@@ -141,12 +141,13 @@ CREATE TABLE alert_notes(id INTEGER PRIMARY KEY, alert_id INTEGER NOT NULL, auth
                          text TEXT NOT NULL);
 CREATE INDEX alert_notes_alert ON alert_notes(alert_id);
 )SQL"},
-    // Engineer F: the Elasticsearch forwarding outbox (the SQL lives beside its only user, model/forwardoutbox.h).
+    // The Elasticsearch forwarding outbox (the SQL lives beside its only user, model/forwardoutbox.h).
     {2, "forwarding outbox: per-target cursor, retrying and dead-lettered alerts", forwardOutboxSql},
-    // The insert path, made cheaper (research/perf.md S9, S15): the output text moves to a plain table that the
-    // full-text index reads as external content and indexes behind a watermark (state 'fe.fts_indexed'), so a large
-    // import does not tokenize row by row; minute rollups keep only the total and the priority (over_time), the other
-    // dimensions' sub-hour edges come from the base table; a day level makes all-time panels cheap at 10M alerts.
+    // A cheaper insert path: the output text moves to a plain table that the full-text index reads as external
+    // content and indexes behind a watermark (state 'fe.fts_indexed'), so a large import does not tokenize row by
+    // row; minute rollups keep only the total and the priority (over_time), the other dimensions' sub-hour edges come
+    // from the base table; a day level answers all-time panels from a few rows per day on a large store. (The v5
+    // conversion drops alert_output: the v5 index is contentless, fed with the outputs derived from the records.)
     {3, "output table + deferred full-text index, minute rollups for total/priority only, day rollups", R"SQL(
 CREATE TABLE alert_output(id INTEGER PRIMARY KEY, output TEXT NOT NULL);
 INSERT INTO alert_output(id, output) SELECT rowid, coalesce(output, '') FROM alert_fts;
@@ -242,8 +243,8 @@ bool Schema::configure(sqlite3 *db, bool readOnly, QString *error)
     // Nothing is written to another program's database, not even its journal mode.
     if (!checkOwned(db, error))
         return false;
-    // page_size only takes effect before the first table (and before WAL), i.e. on a new file; 64 KB pages halve
-    // the cost of the page writes that dominate inserts.
+    // page_size only takes effect before the first table (and before WAL), i.e. on a new file; 64 KB pages make
+    // fewer, larger page writes, and page writes dominate the cost of inserts.
     if (!exec(db, "PRAGMA page_size=65536", error))
         return false;
     // Switching to WAL needs the file to itself: while another process creates or migrates the same new store,

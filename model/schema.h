@@ -30,14 +30,15 @@ inline constexpr int RollupDimCount = 12;
 inline constexpr qint64 MinuteMs = 60 * 1000;
 inline constexpr qint64 HourMs = 60 * MinuteMs;
 inline constexpr qint64 DayMs = 24 * HourMs;
-// Since schema v3 the minute level keeps only these dimensions (the over_time series and exact range counts);
-// the others are kept per hour and per day, and the sub-hour edges of a range come from the base table.
+// The minute level keeps only these dimensions (the over_time series and exact range counts), which keeps the rollup
+// writes per alert few; the others are kept per hour and per day, and the sub-hour edges of a range come from the
+// base table.
 inline constexpr bool hasMinuteRollup(int dim)
 {
     return dim == int(RollupDim::Total) || dim == int(RollupDim::Priority);
 }
 
-// How a time range [fromMs, toMs) is answered from the rollup levels (schema v3), exactly:
+// How a time range [fromMs, toMs) is answered from the rollup levels, exactly:
 //   [from, h0) and [h1, to)   sub-hour edges: the base table (through alerts_ts), or minutes for total/priority
 //                             ([from, m0) and [m1, to) are the sub-minute parts);
 //   [h0, d0) and [d1, h1)     hour rollups;      [d0, d1)   day rollups.
@@ -112,7 +113,7 @@ inline constexpr char alerts[] = "alerts";
 inline constexpr char alertFts[] = "alert_fts";
 inline constexpr char rollupMinute[] = "rollup_minute";
 inline constexpr char rollupHour[] = "rollup_hour";
-inline constexpr char rollupDay[] = "rollup_day";          // since v3, bucket = ts div 86400000
+inline constexpr char rollupDay[] = "rollup_day";          // bucket = ts div 86400000
 // state key: the highest alert id whose output is in alert_fts. Outputs above it are matched without the index.
 inline constexpr char ftsIndexedKey[] = "fe.fts_indexed";
 } // namespace sqlnames

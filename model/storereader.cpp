@@ -46,9 +46,10 @@ struct StoreReader::Private
     {
 #ifdef Q_OS_LINUX
         // Queries yield the CPU to the GUI thread: on a busy machine (2 cores, a count, an anchor scan and facet
-        // counts running) the GUI thread otherwise waits for a core in the middle of a paint, which bench_explorer
-        // saw as 55-65 ms events of 17 ms CPU. Linux nice values are per thread; the readers still get every idle
-        // cycle. (QThread::setPriority() cannot lower a SCHED_OTHER thread but to SCHED_IDLE, which starves.)
+        // counts running) the GUI thread otherwise waits for a core in the middle of a paint, and a short event
+        // takes several times its CPU time on the clock (docs/performance.md). Linux nice values are per thread; the
+        // readers still get every idle cycle. (QThread::setPriority() cannot lower a SCHED_OTHER thread but to
+        // SCHED_IDLE, which starves.)
         setpriority(PRIO_PROCESS, id_t(syscall(SYS_gettid)), kNice);
 #endif
         AlertStore store;

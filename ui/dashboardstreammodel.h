@@ -9,8 +9,9 @@
 namespace fe {
 
 // The "Alert Stream" panel: the newest alerts with Kibana's saved-search columns (event.original,
-// process.name, event.severity, rule.name) after the time. The output column shows falco.output, or the
-// rule name when the alert has none (PIPELINE.md §6).
+// process.name, event.severity, rule.name) after the time. The output column shows falco.output in place of
+// event.original (its readable part, there even when the original event was not kept), or the rule name when the
+// alert has no output.
 class DashboardStreamModel : public QAbstractTableModel
 {
     Q_OBJECT

@@ -17,8 +17,8 @@ namespace fe {
 
 // "Alerts Over Time": a line of the alert count per bucket (empty buckets drawn as zero), or the same
 // counts stacked by priority in Falco's colours. Dragging across the plot selects a time range.
-// The series are made once and updated in place (QtCharts re-lays out the whole chart for every series added or
-// removed, and for a theme change: 30 ms a refresh).
+// The series are made once and updated in place, and the theme is applied only when it changes: QtCharts re-lays
+// out the whole chart for every series added or removed and for every theme change (docs/performance.md).
 class DashboardTimeChart : public QChartView
 {
     Q_OBJECT

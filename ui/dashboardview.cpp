@@ -69,7 +69,7 @@ constexpr int s_narrowPanelHeight = 280;   // two columns in a small window: mor
 constexpr int s_maxMitrePanelHeight = 900;
 constexpr int s_narrowWidth = 1200;   // below it the panels reflow into two columns
 constexpr int s_exportNoticeMs = 30000;
-constexpr qint64 s_columnCacheChunk = 50000; // alerts per step of the background load (~0.2 s)
+constexpr qint64 s_columnCacheChunk = 50000; // alerts per step of the background load: a short read transaction
 
 bool sameFilter(const AlertFilter &a, const AlertFilter &b)
 {

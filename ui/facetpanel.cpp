@@ -117,7 +117,7 @@ void FacetPanel::refresh(const AlertFilter &filter)
     const quint64 generation = ++m_generation;
     m_busy = true;
     m_status->setText(tr("Counting…"));
-    // The counts running now are for the previous filter (a base-table pass can take seconds at 10M alerts): stop
+    // The counts running now are for the previous filter (a base-table pass over a large store takes seconds): stop
     // them; whatever they deliver is dropped by the generation check.
     m_reader->cancelRunning();
     QPointer<FacetPanel> self(this);

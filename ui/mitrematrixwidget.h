@@ -35,7 +35,7 @@ public:
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override;
 
-    // The cell fill for count (its decade's colour; maxCount is not needed by the scale any more).
+    // The cell fill for count: its decade's colour (the scale is absolute, so maxCount does not change it).
     static QColor heatColor(qint64 count, qint64 maxCount, bool dark);
 
 Q_SIGNALS:
