@@ -79,8 +79,12 @@ struct ThreadCache
 {
     quint64 owner = 0;
     std::array<RecentProfile, 64> profiles;
-    std::array<std::array<RecentText, 16>, s_stringFacts> texts;
-    std::array<std::array<RecentList, 8>, 2> lists;
+    // Enough slots per fact for the distinct values a busy host mixes (container ids, processes, users), so that
+    // most facts are found by their string's address.
+    static constexpr size_t TextSlots = 256;
+    static constexpr size_t ListSlots = 32;
+    std::array<std::array<RecentText, TextSlots>, s_stringFacts> texts;
+    std::array<std::array<RecentList, ListSlots>, 2> lists;
 
     void reset(quint64 instance)
     {
@@ -150,7 +154,7 @@ struct FactInterner::Private
         (*key)[1] = quint32(std::max(a.severity, 0));
         for (int i = 0; i < s_stringFacts; ++i) {
             const QString &s = *factString(a, i);
-            RecentText &r = cache.texts[size_t(i)][(quintptr(s.constData()) >> 4) % 16];
+            RecentText &r = cache.texts[size_t(i)][(quintptr(s.constData()) >> 4) % ThreadCache::TextSlots];
             if (r.id == 0 || r.text.constData() != s.constData() || r.text.size() != s.size()) {
                 r.text = s;
                 r.id = valueId(i, s.toUtf8());
@@ -159,7 +163,7 @@ struct FactInterner::Private
         }
         for (int l = 0; l < 2; ++l) {
             const QStringList &list = l == 0 ? a.tactics : a.tags;
-            RecentList &r = cache.lists[size_t(l)][(quintptr(list.constData()) >> 4) % 8];
+            RecentList &r = cache.lists[size_t(l)][(quintptr(list.constData()) >> 4) % ThreadCache::ListSlots];
             if (r.id == 0 || r.list.constData() != list.constData() || r.list.size() != list.size()) {
                 r.list = list;
                 r.id = valueId(s_stringFacts + l, listUtf8(list));
