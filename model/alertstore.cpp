@@ -1187,8 +1187,12 @@ InsertResult AlertStore::insert(const QVector<AlertBatch> &batches, QString *err
         minutes[RollupKey{int(RollupDim::Total), key.first, noKey}].add(value.count, value.lastTs);
         minutes[RollupKey{int(RollupDim::Priority), key.first, priorityKeys[key.second]}].add(value.count, value.lastTs);
     }
-    for (const auto &[key, value] : groups.hours) {
-        const auto &[hour, profile] = key;
+    for (const auto &entry : groups.hours) {
+        // Plain references, not structured bindings: the lambdas below capture them (clang 14, the fuzz build's
+        // compiler, does not capture bindings yet).
+        const qint64 hour = entry.first.first;
+        const quint32 profile = entry.first.second;
+        const RollupValue &value = entry.second;
         const std::array<quint32, FactColumnCount> &facts = d->facts->profileValues(profile);
         const auto add = [&](RollupDim dim, const QByteArray &text) {
             hours[RollupKey{int(dim), hour, text}].add(value.count, value.lastTs);
