@@ -115,9 +115,19 @@ int runFollow(const QStringList &paths, const QString &dbPath, const FollowOptio
     quitOnTerminationSignals();
     QCoreApplication::exec();
 
+    pipeline.requestStop();   // a store that still fails is given up: the tailer may wait for room to submit
     tailer.stop();
     pipeline.stop();   // emits the last diagnostics
-    std::fprintf(stderr, "stopped: %s\n", qPrintable(formatStatsLine(pipeline.stats())));
+    const PipelineStats stats = pipeline.stats();
+    std::fprintf(stderr, "stopped: %s\n", qPrintable(formatStatsLine(stats)));
+    // The files' positions advance with what is stored only, so the next run reads these again.
+    const qint64 lost = pipeline.unstoredAlerts() + stats.rejectedByReason.value(QStringLiteral("pipeline stopped"));
+    if (lost > 0) {
+        std::fprintf(stderr, "falco-explorer import: %lld alerts read could not be stored (the store was still "
+                             "failing when stopped); the next --follow reads them again\n",
+                     static_cast<long long>(lost));
+        return 1;
+    }
     return 0;
 }
 

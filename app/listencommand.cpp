@@ -163,9 +163,22 @@ int runListen(const QStringList &args)
     quitOnTerminationSignals();
     QCoreApplication::exec();
 
+    // A store that still fails (a full disk) is given up now: the listener, waiting for room to submit what it
+    // received, could not stop otherwise.
+    pipeline.requestStop();
     listener.stop();
-    pipeline.stop();
-    std::fprintf(stderr, "stopped: %s\n", qPrintable(formatStatsLine(pipeline.stats())));
+    pipeline.stop();   // emits the last diagnostics
+    const PipelineStats stats = pipeline.stats();
+    std::fprintf(stderr, "stopped: %s\n", qPrintable(formatStatsLine(stats)));
+    // Alerts were received (and acknowledged by TCP) but are not in the store: the senders will not send them again,
+    // so say how many and fail, for a service manager or script to notice.
+    const qint64 lost = pipeline.unstoredAlerts() + stats.rejectedByReason.value(QStringLiteral("pipeline stopped"));
+    if (lost > 0) {
+        std::fprintf(stderr, "falco-explorer listen: %lld received alerts could not be stored (the store was still "
+                             "failing when stopped)\n",
+                     static_cast<long long>(lost));
+        return 1;
+    }
     return 0;
 }
 

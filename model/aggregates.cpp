@@ -2,6 +2,7 @@
 #include "model/aggregates.h"
 
 #include "model/alertcolumncache.h"
+#include "model/alerttime.h"
 #include "model/cachedmatch.h"
 #include "model/factcatalog.h"
 #include "model/filtersql.h"
@@ -22,6 +23,7 @@
 #include <bit>
 #include <memory>
 #include <mutex>
+#include <tuple>
 #include <vector>
 #include <limits>
 
@@ -489,11 +491,21 @@ bool addFromColumns(const AlertStore &store, AlertColumnCache &cache, const Filt
     return true;
 }
 
+// Every range stays within this window (twice the times an alert may carry, model/alerttime.h), where the bucket
+// arithmetic cannot overflow; only a store written before the writer replaced out-of-range times has rows outside it.
+constexpr qint64 s_minRangeMs = -kMaxAlertTimeMs;
+constexpr qint64 s_maxRangeMs = kMaxAlertTimeMs + 1;
+
+// The oldest and newest times in the window; s_noTs when there is none.
 bool dataRange(sqlite3 *db, qint64 *minTs, qint64 *maxTs, QString *error)
 {
     // Two statements: SQLite answers a lone min() or max() from the index in O(log n), not both at once.
-    for (const auto &[sql, target] : {std::pair{"SELECT min(ts) FROM alerts", minTs}, std::pair{"SELECT max(ts) FROM alerts", maxTs}}) {
+    for (const auto &[sql, target, bound] :
+         {std::tuple{"SELECT min(ts) FROM alerts WHERE ts >= ?", minTs, s_minRangeMs},
+          std::tuple{"SELECT max(ts) FROM alerts WHERE ts < ?", maxTs, s_maxRangeMs}}) {
         SqlStatement query(db, QString::fromLatin1(sql));
+        if (query)
+            sqlite3_bind_int64(query.get(), 1, bound);
         if (!query || sqlite3_step(query.get()) != SQLITE_ROW) {
             if (error)
                 *error = query.error();
@@ -564,8 +576,8 @@ bool computeDashboard(const AlertStore &store, const AlertFilter &filter, const 
         if (openTo)
             toMs = maxTs + 1;
     }
-    if (toMs < fromMs)
-        toMs = fromMs;
+    fromMs = std::clamp(fromMs, s_minRangeMs, s_maxRangeMs);
+    toMs = std::clamp(toMs, fromMs, s_maxRangeMs);
 
     const qint64 interval = chooseInterval(fromMs, toMs, options.maxTimeBuckets);
     const qint64 origin = floorDiv(fromMs, interval) * interval;

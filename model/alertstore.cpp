@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "model/alertstore.h"
 
+#include "model/alerttime.h"
 #include "model/columnsegment.h"
 #include "model/dedupekey.h"
 #include "model/factcatalog.h"
@@ -515,10 +516,16 @@ qint64 AlertStore::Private::scalar(const char *sql, std::initializer_list<qint64
 // independent of the range's size.
 qint64 AlertStore::Private::countRange(qint64 fromMs, qint64 toMs, bool *ok)
 {
-    if (fromMs == std::numeric_limits<qint64>::min())
-        fromMs = scalar("SELECT coalesce(min(ts), 0) FROM alerts", {}, ok);
-    if (toMs == std::numeric_limits<qint64>::max())
-        toMs = scalar("SELECT coalesce(max(ts), -1) + 1 FROM alerts", {}, ok);
+    // The range stays within a window (twice the times an alert may carry, model/alerttime.h) where the slice
+    // arithmetic cannot overflow; only a store written before the writer replaced out-of-range times has rows outside.
+    const bool openFrom = fromMs == std::numeric_limits<qint64>::min();
+    const bool openTo = toMs == std::numeric_limits<qint64>::max();
+    fromMs = std::max(fromMs, -kMaxAlertTimeMs);
+    toMs = std::min(toMs, kMaxAlertTimeMs + 1);
+    if (openFrom)
+        fromMs = scalar("SELECT coalesce(min(ts), 0) FROM alerts WHERE ts >= ?1", {fromMs}, ok);
+    if (openTo)
+        toMs = scalar("SELECT coalesce(max(ts), -1) + 1 FROM alerts WHERE ts < ?1", {toMs}, ok);
     if (!*ok || toMs <= fromMs)
         return 0;
     const RollupSlices r = RollupSlices::plan(db, fromMs, toMs);
@@ -1099,6 +1106,10 @@ InsertResult AlertStore::insert(const QVector<AlertBatch> &batches, QString *err
     for (const AlertBatch &batch : batches)
     for (const Alert &alert : batch) {
         const int priority = std::clamp(int(alert.priority), 0, int(Priority::Unknown));
+        // The mapper falls back from a time an alert may not carry (model/alerttime.h); one that still reaches the
+        // store (another producer, an old converter) would poison the rollups and every range: replaced by read time.
+        const qint64 ts = alertTimeInRange(alert.timestampMs) ? alert.timestampMs
+            : alert.receivedMs > 0 && alertTimeInRange(alert.receivedMs) ? alert.receivedMs : ingested;
         // The ingest workers compute the stored key (DedupeKey::appendStorageKey) off the writer's thread.
         const QByteArray *storedKey = &alert.dedupeStorageKey;
         if (storedKey->isEmpty()) {
@@ -1106,7 +1117,7 @@ InsertResult AlertStore::insert(const QVector<AlertBatch> &batches, QString *err
             DedupeKey::appendStorageKey(dedupe, alert);
             storedKey = &dedupe;
         }
-        if (d->hasLegacyDedupe && (alert.timeIsReceipt || alert.timestampMs <= d->legacyDedupeMaxTs)) {
+        if (d->hasLegacyDedupe && (alert.timeIsReceipt || ts <= d->legacyDedupeMaxTs)) {
             // It could duplicate an alert stored before v4, under its bare key.
             const QByteArray logical = DedupeKey::logicalKey(*storedKey);
             sqlite3_bind_blob(legacyStmt, 1, logical.constData(), int(logical.size()), SQLITE_STATIC);
@@ -1141,7 +1152,7 @@ InsertResult AlertStore::insert(const QVector<AlertBatch> &batches, QString *err
         const qint64 origin = profile ? d->facts->originFor(hasRecord ? alert.origin : s_documentOrigin, &why) : 0;
         if (profile == 0 || origin == 0)
             return fail(why);
-        sqlite3_bind_int64(alertStmt, 1, alert.timestampMs);
+        sqlite3_bind_int64(alertStmt, 1, ts);
         sqlite3_bind_int64(alertStmt, 2, profile);
         sqlite3_bind_int64(alertStmt, 3, origin);
         if (hasRecord && alert.offset >= 0)
@@ -1178,7 +1189,6 @@ InsertResult AlertStore::insert(const QVector<AlertBatch> &batches, QString *err
                 d->samples.push_back(original);
         }
 
-        const qint64 ts = alert.timestampMs;
         groups.minutes[{floorDiv(ts, MinuteMs), quint32(priority)}].add(1, ts);
         groups.hours[{floorDiv(ts, HourMs), profile}].add(1, ts);
     }
@@ -1194,8 +1204,12 @@ InsertResult AlertStore::insert(const QVector<AlertBatch> &batches, QString *err
         minutes[RollupKey{int(RollupDim::Total), key.first, noKey}].add(value.count, value.lastTs);
         minutes[RollupKey{int(RollupDim::Priority), key.first, priorityKeys[key.second]}].add(value.count, value.lastTs);
     }
-    for (const auto &[key, value] : groups.hours) {
-        const auto &[hour, profile] = key;
+    for (const auto &entry : groups.hours) {
+        // Plain references, not structured bindings: the lambdas below capture them (clang 14, the fuzz build's
+        // compiler, does not capture bindings yet).
+        const qint64 hour = entry.first.first;
+        const quint32 profile = entry.first.second;
+        const RollupValue &value = entry.second;
         const std::array<quint32, FactColumnCount> &facts = d->facts->profileValues(profile);
         const auto add = [&](RollupDim dim, const QByteArray &text) {
             hours[RollupKey{int(dim), hour, text}].add(value.count, value.lastTs);

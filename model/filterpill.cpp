@@ -70,7 +70,8 @@ bool FilterPill::sameCondition(const FilterPill &other) const
 
 QString FilterPill::combinedQuery(const QString &query, const QVector<FilterPill> &pills)
 {
-    const QString q = query.trimmed();
+    // Blank is no query; any other is kept as typed (trimmed, an escaped trailing space would lose its space).
+    const QString q = query.trimmed().isEmpty() ? QString() : query;
     if (pills.isEmpty())
         return q;
     QStringList parts;

@@ -16,9 +16,11 @@ FilterSql FilterSql::build(const AlertFilter &filter, qint64 nowMs)
     FilterSql result;
     result.m_fromMs = filter.fromMs;
     result.m_toMs = filter.toMs;
-    const QString query = filter.query.trimmed();
-    if (query.isEmpty())
+    // Blank is no query; anything else compiles as typed: trimming would turn an escaped trailing space ("\ ")
+    // into a dangling backslash, and shift the error columns off the text the user sees.
+    if (filter.query.trimmed().isEmpty())
         return result;
+    const QString &query = filter.query;
     result.m_hasQuery = true;
     if (nowMs == 0)
         nowMs = QDateTime::currentMSecsSinceEpoch();

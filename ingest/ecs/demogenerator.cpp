@@ -712,8 +712,10 @@ QByteArray DemoGenerator::Private::next()
     // The world of this alert: the container (stable per host and workload), the process, the user.
     const quint64 podHash = mix(options.seed, quint64(hostIndex) * 131 + quint64(workloadIndex));
     QByteArray podName = QByteArray(wl.name) + '-';
-    for (int i = 0, h = int(podHash % 1000000007ULL); i < 10; ++i, h = h * 31 + 7)
-        podName.append(s_podAlphabet[(unsigned(h) >> 3) % 27]);
+    // Unsigned: the hash wraps by design (the same bits the names always had), without signed overflow.
+    unsigned h = unsigned(podHash % 1000000007ULL);
+    for (int i = 0; i < 10; ++i, h = h * 31 + 7)
+        podName.append(s_podAlphabet[(h >> 3) % 27]);
     podName.append('-');
     for (int i = 0; i < 5; ++i)
         podName.append(s_podAlphabet[(podHash >> (i * 5 + 20)) % 27]);

@@ -911,7 +911,10 @@ void FastMapper::write(std::string &buffer, std::size_t *size) const
     if (m_options.preserveOriginal) {
         w.put("\"original\":"sv);
         // A CEF record was turned into the payload: the original is what was received.
-        w.string(tcp || m_env.fromCef ? m_env.line : m_env.payload);
+        if (tcp || m_env.fromCef)
+            inputText(m_env.line).writeJson(w);
+        else
+            w.string(m_env.payload);
         w.put(',');
     }
     w.put("\"kind\":\"alert\",\"category\":["sv);

@@ -168,14 +168,11 @@ public:
             if (left < 16) {
                 if (left == 0)
                     break;
-                if ((reinterpret_cast<std::uintptr_t>(src) & 4095) <= 4096 - 16) {
-                    // The tail: a 16-byte load that stays inside src's page cannot fault.
-                    x = _mm_loadu_si128(reinterpret_cast<const __m128i *>(src));
-                } else {
-                    alignas(16) char tail[16] = {};
-                    std::memcpy(tail, src, left);
-                    x = _mm_load_si128(reinterpret_cast<const __m128i *>(tail));
-                }
+                // The tail goes through a block of its own: a 16-byte load from src would read past the string's
+                // end, outside the object (undefined, even where the page makes it harmless to the hardware).
+                alignas(16) char tail[16] = {};
+                std::memcpy(tail, src, left);
+                x = _mm_load_si128(reinterpret_cast<const __m128i *>(tail));
                 _mm_storeu_si128(reinterpret_cast<__m128i *>(p), x);
                 mask = unsigned(_mm_movemask_epi8(jsonwriterdetail::needsEscape(x, quote, backslash, control))) & ((1u << left) - 1);
                 if (mask == 0) {

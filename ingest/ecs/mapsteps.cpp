@@ -24,9 +24,15 @@ bool toLong(const EcsValue &v, std::int64_t *out)
     case EcsValue::Type::UInt:
         *out = std::int64_t(v.toUInt());
         return true;
-    case EcsValue::Type::Double:
-        *out = std::int64_t(v.toDouble());
+    case EcsValue::Type::Double: {
+        // Compared as a double first: NaN and values past int64 must never reach the cast (Elasticsearch's
+        // convert fails on them too).
+        const double d = v.toDouble();
+        if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0))
+            return false;
+        *out = std::int64_t(d);
         return true;
+    }
     default:
         break;
     }
@@ -114,6 +120,13 @@ EcsValue headerText(QByteArrayView bytes)
             return EcsValue(QString::fromUtf8(bytes));
     }
     return EcsValue::view(std::string_view(bytes.data(), size_t(bytes.size())));
+}
+
+EcsValue inputText(std::string_view bytes)
+{
+    if (simdjson::validate_utf8(bytes.data(), bytes.size()))
+        return EcsValue::view(bytes);
+    return EcsValue(QString::fromUtf8(bytes.data(), qsizetype(bytes.size())));
 }
 
 EcsValue repeatedText(const QString &text, Utf8Cache &cache)
@@ -461,7 +474,11 @@ TimeValue checked(qint64 ms, qint64 *out)
 TimeValue eventTimeMs(const EcsValue &v, qint64 *ms)
 {
     switch (v.type()) {
-    case EcsValue::Type::Int: return checked(v.toInt() / 1000000, ms);
+    case EcsValue::Type::Int: {
+        // Floor, not toward zero: -5 ns is before 1970 (out of range), not 1970-01-01T00:00:00.000Z.
+        const std::int64_t ns = v.toInt();
+        return checked(ns / 1000000 - (ns % 1000000 < 0 ? 1 : 0), ms);
+    }
     case EcsValue::Type::UInt:
         return v.toUInt() / 1000000 > std::uint64_t(kMaxTimeMs) ? TimeValue::OutOfRange
                                                                 : checked(qint64(v.toUInt() / 1000000), ms);

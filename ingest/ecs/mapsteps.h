@@ -6,6 +6,7 @@
 // loops use. Internal to the mapper.
 
 #include "ingest/ecs/ecsvalue.h"
+#include "model/alerttime.h"
 
 #include <QByteArray>
 #include <QByteArrayView>
@@ -94,6 +95,10 @@ EcsValue scalarTextValue(const EcsValue &v);
 // A string value for header bytes of the line (which outlives the tree): a view when it is ASCII, else the
 // text as QString::fromUtf8 reads it (invalid UTF-8 becomes U+FFFD), as the header's QStrings had it.
 EcsValue headerText(QByteArrayView bytes);
+// A string value for input bytes that are not JSON-validated (the whole TCP line, a CEF record: event.original): a
+// view when they are UTF-8, else with invalid sequences replaced by U+FFFD, as Elastic Agent's JSON encoder writes
+// them (a document must stay UTF-8 JSON whatever a peer sends).
+EcsValue inputText(std::string_view bytes);
 
 // EcsValue(text) for an option that repeats from line to line (the file path, the peer address): its UTF-8
 // form is kept per thread and per option while the same text comes back.
@@ -137,15 +142,13 @@ bool isValidIp(const EcsValue &v);
 // Java's String.split(regex): trailing empty strings removed.
 std::vector<std::string_view> javaSplit(std::string_view s, bool onWhitespaceRun, char sep = ' ');
 
-// The times an alert may carry: from 1970-01-01 to 2262-04-11T23:47:16.854Z (int64 nanoseconds since the epoch,
-// as Falco counts). Anything else (a negative time, 1e30, a year 9999 header) would poison the store's time
-// columns and aggregates: the mapper ignores it, falls back as it does when there is no time, and says so in
-// MapResult::warning.
-constexpr qint64 kMinTimeMs = 0;
-constexpr qint64 kMaxTimeMs = std::numeric_limits<qint64>::max() / 1000000;
+// The times an alert may carry (model/alerttime.h): the mapper ignores any other, falls back as it does when there
+// is no time, and says so in MapResult::warning.
+constexpr qint64 kMinTimeMs = kMinAlertTimeMs;
+constexpr qint64 kMaxTimeMs = kMaxAlertTimeMs;
 inline bool timeInRange(qint64 ms)
 {
-    return ms >= kMinTimeMs && ms <= kMaxTimeMs;
+    return alertTimeInRange(ms);
 }
 enum class TimeValue { Valid, Unparsable, OutOfRange };
 

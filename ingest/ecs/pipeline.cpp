@@ -784,7 +784,7 @@ MapResult Pipeline::run(EcsValue parsed)
     // TCP: the agent's copy_fields runs before the syslog processor, so event.original is the whole line.
     // Step 2 (only when the preserve tag asks for it, and only when not already set).
     if (m_options.preserveOriginal && (tcp || !parsed.find("@timestamp") || !parsed.find("output_fields")))
-        event.append("original", EcsValue::view(tcp || m_env.fromCef ? m_env.line : m_env.payload));
+        event.append("original", tcp || m_env.fromCef ? inputText(m_env.line) : EcsValue::view(m_env.payload));
 
     if (envelopeAndParse(std::move(parsed)) && normaliseOutputFields() && classify() && timestamp()
         && hostAndProcess() && containerFileNetwork())

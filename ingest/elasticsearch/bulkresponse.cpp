@@ -125,6 +125,7 @@ BulkResponse BulkResponse::decide(int httpStatus, QByteArrayView body, int items
     const Json j = Json::parse(body.begin(), body.end(), nullptr, false);
     const auto garbled = [&r](const QString &why) {
         r.action = Action::RetryAll;
+        r.items.clear();   // a bad item after good ones: the whole answer is in doubt, none of it is an item outcome
         r.error = QStringLiteral("unexpected _bulk answer: ") + why;
         return r;
     };

@@ -153,6 +153,12 @@ bool IngestPipeline::isRunning() const
     return d->running;
 }
 
+void IngestPipeline::requestStop()
+{
+    if (d->engine)
+        d->engine->requestStop();
+}
+
 bool IngestPipeline::submit(RawBatch batch)
 {
     if (!d->running)

@@ -76,6 +76,11 @@ public:
     bool start(QString *error = nullptr);
     // Stores everything submitted so far, then ends the threads. Stop the sources first.
     void stop();
+    // Thread-safe, before stopping the sources: a store that keeps failing (a full disk) is given up after a few
+    // attempts rather than retried until it recovers, so that sources waiting for room (backpressure) can stop.
+    // What could not be stored is counted: unstoredAlerts(), and rejected "pipeline stopped" for what the
+    // sources could no longer submit.
+    void requestStop();
     bool isRunning() const;
     const IngestConfig &config() const { return m_config; }
 

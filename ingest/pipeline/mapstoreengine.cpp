@@ -108,6 +108,7 @@ struct MapStoreEngine::Private
     quint64 committedSeq = 0;            // guarded by mutex: every unit below it is stored
     int workersRunning = 0;              // guarded by mutex
     bool closed = true;                  // guarded by mutex: no more units
+    bool stopping = false;               // guarded by mutex: requestStop(), give a failing store up
     bool failed = false;                 // guarded by mutex: the writer gave up (import); submit() refuses
     QString storeError;                  // guarded by mutex
     qint64 unstored = 0;                 // guarded by mutex
@@ -156,7 +157,7 @@ struct MapStoreEngine::Private
     void mapUnit(quint64 seq, IngestUnit &unit);
     void workerLoop();
     void writerLoop();
-    bool commit(QVector<AlertBatch> &pending, qsizetype alerts, InsertResult *result, QString *error, bool finishing);
+    bool commit(QVector<AlertBatch> &pending, qsizetype alerts, InsertResult *result, QString *error);
 };
 
 void MapStoreEngine::Private::mapUnit(quint64 seq, IngestUnit &unit)
@@ -291,10 +292,10 @@ void MapStoreEngine::Private::workerLoop()
     mappedReady.notify_all();
 }
 
-// One transaction of pending alerts; a failure is retried (live: until it passes or the engine finishes and the
-// store still fails; import: a few times). The sources wait meanwhile: the writer takes no more units.
+// One transaction of pending alerts; a failure is retried (live: until it passes, or a few times more once the engine
+// is closed or asked to stop; import: a few times). The sources wait meanwhile: the writer takes no more units.
 bool MapStoreEngine::Private::commit(QVector<AlertBatch> &pending, qsizetype alerts, InsertResult *result,
-                                     QString *error, bool finishing)
+                                     QString *error)
 {
     *result = InsertResult();
     if (alerts == 0)
@@ -327,7 +328,9 @@ bool MapStoreEngine::Private::commit(QVector<AlertBatch> &pending, qsizetype ale
         bool stop = !config.live && attempt >= s_importStoreAttempts;
         if (config.live) {
             std::lock_guard lock(mutex);
-            stop = closed && finishing && attempt >= s_importStoreAttempts;
+            // Once the engine is closed or asked to stop, whichever batch this is (the last or one before it): a
+            // store that still fails would otherwise hold finish(), and the sources, forever.
+            stop = (closed || stopping) && attempt >= s_importStoreAttempts;
         }
         if (stop)
             return false;
@@ -355,12 +358,12 @@ void MapStoreEngine::Private::writerLoop()
     bool stopped = false;   // a store error (import) or a closed sink: what comes is drained, not stored
     QElapsedTimer age;
 
-    const auto flush = [&](bool finishing) {
+    const auto flush = [&] {
         if (pendingUnits.empty())
             return;
         InsertResult result;
         QString why;
-        const bool ok = stopped || commit(pending, pendingAlerts, &result, &why, finishing);
+        const bool ok = stopped || commit(pending, pendingAlerts, &result, &why);
         if (ok && !stopped) {
             commits.fetch_add(1, std::memory_order_relaxed);
             indexBehind = indexBehind || result.stored > 0;
@@ -439,11 +442,11 @@ void MapStoreEngine::Private::writerLoop()
             pendingUnits.push_back(std::move(unit));
             pendingThrough = next;
             if (pendingAlerts >= config.maxBatchAlerts)
-                flush(false);
+                flush();
         }
         if (!pendingUnits.empty()
             && (finished || (config.maxBatchAgeMs > 0 && age.elapsed() >= config.maxBatchAgeMs)))
-            flush(finished);
+            flush();
         if (finished)
             break;
         if (!got && pendingUnits.empty() && config.live && indexBehind && store && !stopped) {
@@ -529,6 +532,7 @@ bool MapStoreEngine::start(QString *error)
     {
         std::lock_guard lock(d->mutex);
         d->closed = false;
+        d->stopping = false;
         d->failed = false;
         d->workersRunning = workers;
     }
@@ -570,6 +574,12 @@ bool MapStoreEngine::submit(IngestUnit unit)
     d->enqueue(std::move(unit));
     std::lock_guard lock(d->mutex);
     return !d->failed;
+}
+
+void MapStoreEngine::requestStop()
+{
+    std::lock_guard lock(d->mutex);
+    d->stopping = true;
 }
 
 void MapStoreEngine::finish()

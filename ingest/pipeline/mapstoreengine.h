@@ -109,6 +109,11 @@ public:
     bool submit(IngestUnit unit);
     // Stores everything submitted, then ends the threads (and optimizes, when asked). Idempotent.
     void finish();
+    // Thread-safe: the engine is about to finish (a live source stops: SIGTERM). From now on a store that keeps failing
+    // (a full disk) is given up after a few attempts instead of retried until it recovers, which also releases the
+    // sources waiting for room in the queue, so that they can stop; what is then not stored is counted
+    // (unstoredAlerts()). Without a failing store it changes nothing.
+    void requestStop();
     // Thread-safe: waits until everything submitted before the call is committed (or timeout).
     bool waitForStored(int timeoutMs);
 

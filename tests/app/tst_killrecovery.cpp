@@ -241,6 +241,10 @@ private:
         QVERIFY2(check == QLatin1String("ok"), qPrintable(when + QStringLiteral(": ") + check));
         QString error;
         const qint64 total = statsTotal(m_home, db, &error);
+        // Killed while the store was being created: its first transaction rolled back, the file is still empty (the
+        // next writer creates the store in it), and a reader says so.
+        if (total < 0 && error.contains(QStringLiteral("not an alert store yet (schema version 0)")))
+            return;
         QVERIFY2(total >= 0, qPrintable(when + QStringLiteral(": ") + error));
         QVERIFY2(total <= m_expected, qPrintable(when + QStringLiteral(": %1 alerts of %2").arg(total).arg(m_expected)));
     }

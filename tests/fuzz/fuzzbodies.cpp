@@ -85,13 +85,28 @@ bool validUtf8(QByteArrayView bytes)
     return !decoder.hasError();
 }
 
+// Where bytes stop being UTF-8: the text around the first bad byte (escaped), to find the field that carries it.
+QString firstInvalidUtf8(QByteArrayView bytes)
+{
+    qsizetype good = 0;   // the longest valid prefix (a prefix may end inside a sequence: look a few bytes on)
+    for (qsizetype end = 1; end <= bytes.size(); ++end) {
+        if (validUtf8(bytes.first(end)))
+            good = end;
+        else if (end - good > 4)
+            break;
+    }
+    const qsizetype from = std::max<qsizetype>(0, good - 80);
+    return QStringLiteral(" at byte %1: %2").arg(good).arg(escapeControls(bytes.sliced(from, std::min<qsizetype>(120, bytes.size() - from)), 200));
+}
+
 // What every MapResult must be, whatever the input.
 QString checkResult(const MapResult &r, QByteArrayView input)
 {
     switch (r.status) {
     case MapResult::Status::Alert:
         if (!skipped(QLatin1String("utf8")))
-            FE_REQUIRE(validUtf8(r.alert.ecsJson), QStringLiteral("an alert's ECS document is not valid UTF-8 (skip: utf8)"));
+            FE_REQUIRE(validUtf8(r.alert.ecsJson), QStringLiteral("an alert's ECS document is not valid UTF-8 (skip: utf8)")
+                                                       + firstInvalidUtf8(r.alert.ecsJson));
         FE_REQUIRE(isJsonObject(validUtf8(r.alert.ecsJson) ? r.alert.ecsJson : QString::fromUtf8(r.alert.ecsJson).toUtf8()),
                    QStringLiteral("an alert's ECS document is not a JSON object"));
         FE_REQUIRE(!r.alert.dedupeKey.isEmpty(), QStringLiteral("an alert without a dedupe key"));

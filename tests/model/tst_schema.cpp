@@ -545,7 +545,8 @@ void TestSchema::dedupeKeysAreTimeOrdered()
     AlertBatch batch;
     for (int i = 0; i < 500; ++i) {
         Alert a = sampleAlert(i);
-        a.timestampMs = (i < 250 ? -86400000 : 1714500000000) + qint64(i) * 1000;   // before 1970 too
+        // From the epoch itself (the earliest time an alert may carry: the store replaces earlier ones) and today.
+        a.timestampMs = (i < 250 ? 0 : 1714500000000) + qint64(i) * 1000;
         a.dedupeKey = "u:" + QByteArray::number(quint64(i) * 0x9E3779B97F4A7C15ull % 1000003, 16);   // scrambled
         batch.append(a);
     }

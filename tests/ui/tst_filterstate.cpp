@@ -42,6 +42,12 @@ private Q_SLOTS:
             << QVector<FilterPill>{FilterPill::custom(QStringLiteral("threat.tactic.name:execution and threat.technique.id:T1059"),
                                                       QStringLiteral("Execution × T1059"), true)}
             << "(priority >= warning) and not (threat.tactic.name:execution and threat.technique.id:T1059)";
+        QTest::newRow("an escaped trailing space stays escaped")
+            << QStringLiteral("proc.name:a\\ ") << QVector<FilterPill>{FilterPill::match(host, QStringLiteral("x"))}
+            << "(proc.name:a\\ ) and host.name:x";
+        QTest::newRow("a blank query is no query")
+            << QStringLiteral("  ") << QVector<FilterPill>{FilterPill::match(host, QStringLiteral("x"))}
+            << "host.name:x";
         QTest::newRow("hostile value stays a value")
             << QString() << QVector<FilterPill>{FilterPill::match(QStringLiteral("rule.name"), QStringLiteral("x\" or \"1"))}
             << "rule.name:\"x\\\" or \\\"1\"";
