@@ -198,7 +198,10 @@ void LiveSources::halt(const QString &id)
     const std::shared_ptr<Source> source = m_sources.value(id);
     if (!source)
         return;
-    // Sources first (they hand what they already read to the pipeline), then the pipeline stores it all.
+    // Sources first (they hand what they already read to the pipeline), then the pipeline stores it all. A store
+    // that keeps failing (a full disk) is given up after a few attempts, so that a source waiting for room can stop.
+    if (source->pipeline)
+        source->pipeline->requestStop();
     if (source->syslog)
         source->syslog->stop();
     if (source->tailer)
