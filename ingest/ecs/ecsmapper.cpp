@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The ECS mapper: one input line → one ECS document, following the current Elastic Falco integration
-// (PIPELINE.md §3, §4, §8; step numbers below are §4.1's). The agent-side steps (syslog header, tags,
+// (its inputs and ingest pipeline; step numbers below count the pipeline's processors in order, see
+// ecs/pipeline.h). The agent-side steps (syslog header, tags,
 // log.* fields, event.original on TCP) come first, then the ingest pipeline on an ordered JSON tree.
 //
 // Deliberate differences from upstream, each one about input upstream turns into a pipeline_error or a

@@ -48,7 +48,8 @@ struct MapResult
 };
 
 // The ECS mapper: a pure function from one input line to one ECS document, implementing the current
-// Elastic Falco integration pipeline (PIPELINE.md §4) plus the agent-side steps (syslog, tags, paths).
+// Elastic Falco integration pipeline (its ingest pipeline's processors) plus the agent-side steps (syslog,
+// tags, paths).
 // Accepts Falco JSON, Falcosidekick JSON, Sidekick-direct documents, and lines wrapped by a syslog header
 // (RFC 3164, RFC 5424, Go log/syslog), a CRI log prefix or a Docker json-file object. Thread-safe.
 // The envelope is decoded once (ingest/decode/envelope.h), then its payload is mapped.

@@ -2,7 +2,7 @@
 #pragma once
 
 // The steps and tables that both mapper paths (Pipeline, FastMapper) share: value conversions, the
-// integration's lookup tables (PIPELINE.md §4.3, §4.4), event times, and the small text helpers their hot
+// integration's lookup tables (event.category and event.type from the syscall), event times, and the small text helpers their hot
 // loops use. Internal to the mapper.
 
 #include "ingest/ecs/ecsvalue.h"

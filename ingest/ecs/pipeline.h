@@ -13,8 +13,9 @@
 
 namespace fe::ecs {
 
-// The general pipeline: Elastic's Falco integration (PIPELINE.md §4.1, whose step numbers the methods name)
-// run on an ordered JSON tree, member by member, as Elasticsearch runs it. Takes any alert (Falco,
+// The general pipeline: Elastic's Falco integration (its ingest pipeline, packages/falco/data_stream/alerts/
+// elasticsearch/ingest_pipeline/default.yml in elastic/integrations; the step numbers the methods name count its
+// processors in order) run on an ordered JSON tree, member by member, as Elasticsearch runs it. Takes any alert (Falco,
 // Falcosidekick, Sidekick-direct) and every option; an alert the integration fails on becomes its
 // pipeline_error document. One line per instance.
 class Pipeline

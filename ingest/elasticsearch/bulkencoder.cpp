@@ -197,7 +197,7 @@ QByteArray jsonString(const QString &text)
     return QByteArray::fromStdString(Json(text.toStdString()).dump());
 }
 
-// Falco's names for the output_fields the pipeline renamed (PIPELINE.md §8.4), keyed by the ECS-side path.
+// Falco's names for the output_fields the integration's pipeline renamed, keyed by the ECS-side path.
 const std::pair<const char *, const char *> kRenamedFields[] = {
     {"client.ip", "fd.cip"},
     {"server.ip", "fd.sip"},
