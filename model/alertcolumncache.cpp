@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "model/alertcolumncache.h"
+#include "model/storeregistry.h"
 
 #include "model/alertstore.h"
 #include "model/columnsegment.h"
@@ -19,19 +20,10 @@ namespace fe {
 
 namespace {
 
-// The registry of shared caches, by canonical file path.
-QMutex s_registryMutex;
-QHash<QString, std::weak_ptr<AlertColumnCache>> &registry()
+StoreRegistry<AlertColumnCache> &registry()
 {
-    static QHash<QString, std::weak_ptr<AlertColumnCache>> s_registry;
+    static StoreRegistry<AlertColumnCache> s_registry;
     return s_registry;
-}
-
-QString registryKey(const QString &path)
-{
-    const QFileInfo info(path);
-    const QString canonical = info.canonicalFilePath();
-    return canonical.isEmpty() ? info.absoluteFilePath() : canonical;
 }
 
 } // namespace
@@ -42,32 +34,12 @@ AlertColumnCache::~AlertColumnCache() = default;
 
 std::shared_ptr<AlertColumnCache> AlertColumnCache::acquire(const QString &databasePath)
 {
-    const QString key = registryKey(databasePath);
-    QMutexLocker locker(&s_registryMutex);
-    std::weak_ptr<AlertColumnCache> &slot = registry()[key];
-    std::shared_ptr<AlertColumnCache> cache = slot.lock();
-    if (!cache) {
-        cache = std::make_shared<AlertColumnCache>();
-        slot = cache;
-    }
-    // Forget the entries of caches nobody holds any more.
-    for (auto it = registry().begin(); it != registry().end();) {
-        if (it->expired())
-            it = registry().erase(it);
-        else
-            ++it;
-    }
-    return cache;
+    return registry().acquire(databasePath);
 }
 
 std::shared_ptr<AlertColumnCache> AlertColumnCache::find(const QString &databasePath)
 {
-    if (databasePath.isEmpty())
-        return nullptr;
-    const QString key = registryKey(databasePath);
-    QMutexLocker locker(&s_registryMutex);
-    const auto it = registry().constFind(key);
-    return it == registry().cend() ? nullptr : it->lock();
+    return databasePath.isEmpty() ? nullptr : registry().find(databasePath);
 }
 
 const char *AlertColumnCache::columnName(int column)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "model/factcatalog.h"
+#include "model/storeregistry.h"
 
 #include "model/sqlstatement.h"
 
@@ -18,18 +19,10 @@ const char *const s_factNames[FactColumnCount] = {
     "process", "user_name", "technique", "subtechnique", "tactics", "tags",
 };
 
-QMutex s_registryMutex;
-QHash<QString, std::weak_ptr<FactCatalog>> &registry()
+StoreRegistry<FactCatalog> &registry()
 {
-    static QHash<QString, std::weak_ptr<FactCatalog>> s_registry;
+    static StoreRegistry<FactCatalog> s_registry;
     return s_registry;
-}
-
-QString registryKey(const QString &path)
-{
-    const QFileInfo info(path);
-    const QString canonical = info.canonicalFilePath();
-    return canonical.isEmpty() ? info.absoluteFilePath() : canonical;
 }
 
 } // namespace
@@ -52,21 +45,7 @@ FactCatalog::~FactCatalog() = default;
 
 std::shared_ptr<FactCatalog> FactCatalog::acquire(const QString &databasePath)
 {
-    const QString key = registryKey(databasePath);
-    QMutexLocker locker(&s_registryMutex);
-    std::weak_ptr<FactCatalog> &slot = registry()[key];
-    std::shared_ptr<FactCatalog> catalog = slot.lock();
-    if (!catalog) {
-        catalog = std::make_shared<FactCatalog>();
-        slot = catalog;
-    }
-    for (auto it = registry().begin(); it != registry().end();) {
-        if (it->expired())
-            it = registry().erase(it);
-        else
-            ++it;
-    }
-    return catalog;
+    return registry().acquire(databasePath);
 }
 
 bool FactCatalog::refresh(sqlite3 *db, QString *error)

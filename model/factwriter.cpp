@@ -231,6 +231,12 @@ quint32 FactWriter::profileFor(const Alert &alert, QString *error)
             return 0;
         key.values[size_t(c)] = id;
     }
+    return profileOfKey(key, error);
+}
+
+// The profile id of a combination of dict ids, stored the first time it is seen.
+quint32 FactWriter::profileOfKey(const ProfileKey &key, QString *error)
+{
     const auto it = m_profiles.find(key);
     if (it != m_profiles.end())
         return it->second;
@@ -260,22 +266,7 @@ quint32 FactWriter::profileFor(const ProfileContent &content, QString *error)
             return 0;
         key.values[size_t(c)] = id;
     }
-    const auto it = m_profiles.find(key);
-    if (it != m_profiles.end())
-        return it->second;
-    for (int c = 0; c < FactColumnCount; ++c)
-        sqlite3_bind_int64(m_insertProfile, c + 1, key.values[size_t(c)]);
-    const int rc = sqlite3_step(m_insertProfile);
-    sqlite3_reset(m_insertProfile);
-    if (rc != SQLITE_DONE) {
-        if (error)
-            *error = QStringLiteral("cannot store a profile: %1").arg(QString::fromUtf8(sqlite3_errmsg(m_db)));
-        return 0;
-    }
-    const quint32 id = quint32(sqlite3_last_insert_rowid(m_db));
-    m_profiles.emplace(key, id);
-    rememberProfile(id, key.values);
-    return id;
+    return profileOfKey(key, error);
 }
 
 qint64 FactWriter::originFor(const AlertOrigin &origin, QString *error)

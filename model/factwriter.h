@@ -81,6 +81,8 @@ private:
     };
     static constexpr int s_recentSlots = 16;
 
+    quint32 profileOfKey(const ProfileKey &key, QString *error);
+
     sqlite3 *m_db = nullptr;
     sqlite3_stmt *m_insertDict = nullptr;
     sqlite3_stmt *m_findDict = nullptr;
