@@ -2,6 +2,7 @@
 // The lean store's CLI, through the real binary on real files, a real listener and real signals: `export --format
 // original`, `index`, and the conversion of a v4 store with its progress, stopped by SIGTERM and resumed.
 #include "model/schema.h"
+#include "support/rawdb.h"
 
 #include "testpaths.h"
 
@@ -119,32 +120,7 @@ bool stopListener(QProcess &listener)
     return listener.waitForFinished(60000) && listener.exitStatus() == QProcess::NormalExit && listener.exitCode() == 0;
 }
 
-// A raw connection for writing a store the way the previous release (schema v4) left it.
-struct RawDb
-{
-    sqlite3 *db = nullptr;
-    explicit RawDb(const QString &path) { sqlite3_open(QFile::encodeName(path).constData(), &db); }
-    ~RawDb() { sqlite3_close(db); }
-    bool exec(const char *sql) { return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK; }
-    qint64 scalar(const char *sql)
-    {
-        sqlite3_stmt *stmt = nullptr;
-        qint64 value = -1;
-        if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW)
-            value = sqlite3_column_int64(stmt, 0);
-        sqlite3_finalize(stmt);
-        return value;
-    }
-    QByteArray text(const char *sql)
-    {
-        sqlite3_stmt *stmt = nullptr;
-        QByteArray value;
-        if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW)
-            value = QByteArray(static_cast<const char *>(sqlite3_column_blob(stmt, 0)), sqlite3_column_bytes(stmt, 0));
-        sqlite3_finalize(stmt);
-        return value;
-    }
-};
+using fe::test::RawDb;
 
 // A v4 store of n alerts (wide rows, the ECS document stored, triage, a note, a forwarding cursor), as
 // tests/model/tst_schema.cpp builds one.

@@ -3,6 +3,7 @@
 // is converted in place with a progress dialog whose Cancel stops it between chunks, leaving the store unopened and
 // as it was (still v4), and the conversion resumes at the next open.
 #include "app/storeopener.h"
+#include "support/rawdb.h"
 
 #include "model/alertstore.h"
 #include "model/schema.h"
@@ -22,22 +23,7 @@ namespace {
 
 constexpr int s_v4Alerts = 65000;   // four conversion chunks (of 20,000 alerts)
 
-struct RawDb
-{
-    sqlite3 *db = nullptr;
-    explicit RawDb(const QString &path) { sqlite3_open(QFile::encodeName(path).constData(), &db); }
-    ~RawDb() { sqlite3_close(db); }
-    bool exec(const char *sql) { return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK; }
-    qint64 scalar(const char *sql)
-    {
-        sqlite3_stmt *stmt = nullptr;
-        qint64 value = -1;
-        if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW)
-            value = sqlite3_column_int64(stmt, 0);
-        sqlite3_finalize(stmt);
-        return value;
-    }
-};
+using fe::test::RawDb;
 
 // A store as the previous release wrote it (schema v4: wide rows, the ECS document kept), made with the schema's own
 // migrations up to version 4 and raw SQL, as tests/model/tst_schema.cpp does.

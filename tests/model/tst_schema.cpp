@@ -2,6 +2,7 @@
 #include "model/aggregates.h"
 #include "model/alertstore.h"
 #include "model/schema.h"
+#include "support/rawdb.h"
 
 #include <QFile>
 #include <QTemporaryDir>
@@ -17,23 +18,7 @@ using namespace fe;
 
 namespace {
 
-// A raw connection for setting up files the way an older or newer program would have left them.
-struct RawDb
-{
-    sqlite3 *db = nullptr;
-    explicit RawDb(const QString &path) { sqlite3_open(QFile::encodeName(path).constData(), &db); }
-    ~RawDb() { sqlite3_close(db); }
-    bool exec(const char *sql) { return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK; }
-    qint64 scalar(const char *sql)
-    {
-        sqlite3_stmt *stmt = nullptr;
-        qint64 value = -1;
-        if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW)
-            value = sqlite3_column_int64(stmt, 0);
-        sqlite3_finalize(stmt);
-        return value;
-    }
-};
+using fe::test::RawDb;
 
 Alert sampleAlert(int n)
 {
