@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The headless CLI, run as the real binary on real files in a temporary directory.
 #include "testpaths.h"
+#include "support/clirun.h"
 
 #include <QDir>
 #include <QFile>
@@ -15,40 +16,10 @@
 
 namespace {
 
-struct Run
-{
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
-
-Run runCli(const QStringList &args, const QByteArray &input = {}, const QString &workDir = {})
-{
-    QProcess p;
-    if (!workDir.isEmpty())
-        p.setWorkingDirectory(workDir);
-    p.start(QStringLiteral(FE_EXPLORER_BIN), args);
-    if (!p.waitForStarted())
-        return {};
-    if (!input.isEmpty())
-        p.write(input);
-    p.closeWriteChannel();
-    p.waitForFinished(120000);
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(), p.readAllStandardError()};
-}
-
-QByteArray readFile(const QString &path)
-{
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
-
-bool writeFile(const QString &path, const QByteArray &data)
-{
-    QDir().mkpath(QFileInfo(path).absolutePath());
-    QFile f(path);
-    return f.open(QIODevice::WriteOnly) && f.write(data) == data.size();
-}
+using fe::test::readFile;
+using fe::test::Run;
+using fe::test::runCli;
+using fe::test::writeFile;
 
 // One gzip member per part: `cat a.gz b.gz` style multi-member files.
 QByteArray gzip(const QList<QByteArray> &parts)

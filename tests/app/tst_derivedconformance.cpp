@@ -7,6 +7,7 @@
 // set aside. Inputs: every conformance fixture input (FE_CONFORMANCE_DIR), the inputs of the mapper cases
 // (tests/data/mapper/cases.jsonl) grouped by their options, the CLI fixtures, and a demo corpus.
 #include "testpaths.h"
+#include "support/clirun.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -33,37 +34,10 @@ using nlohmann::ordered_json;
 
 namespace {
 
-struct Run
-{
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
-
-Run runCli(const QStringList &args, const QByteArray &input = {})
-{
-    QProcess p;
-    p.start(QStringLiteral(FE_EXPLORER_BIN), args);
-    if (!p.waitForStarted())
-        return {};
-    if (!input.isEmpty())
-        p.write(input);
-    p.closeWriteChannel();
-    p.waitForFinished(300000);
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(), p.readAllStandardError()};
-}
-
-QByteArray readFile(const QString &path)
-{
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
-
-bool writeFile(const QString &path, const QByteArray &data)
-{
-    QFile f(path);
-    return f.open(QIODevice::WriteOnly) && f.write(data) == data.size();
-}
+using fe::test::readFile;
+using fe::test::Run;
+using fe::test::runCli;
+using fe::test::writeFile;
 
 using Flat = std::map<std::string, std::string>;
 

@@ -2,6 +2,7 @@
 // The lean store's CLI, through the real binary on real files, a real listener and real signals: `export --format
 // original`, `index`, and the conversion of a v4 store with its progress, stopped by SIGTERM and resumed.
 #include "model/schema.h"
+#include "support/clirun.h"
 #include "support/rawdb.h"
 
 #include "testpaths.h"
@@ -27,37 +28,10 @@
 
 namespace {
 
-struct Run
-{
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
-
-Run runCli(const QStringList &args, const QByteArray &input = {})
-{
-    QProcess p;
-    p.start(QStringLiteral(FE_EXPLORER_BIN), args);
-    if (!p.waitForStarted())
-        return {};
-    if (!input.isEmpty())
-        p.write(input);
-    p.closeWriteChannel();
-    p.waitForFinished(300000);
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(), p.readAllStandardError()};
-}
-
-QByteArray readFile(const QString &path)
-{
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
-
-bool writeFile(const QString &path, const QByteArray &data)
-{
-    QFile f(path);
-    return f.open(QIODevice::WriteOnly) && f.write(data) == data.size();
-}
+using fe::test::readFile;
+using fe::test::Run;
+using fe::test::runCli;
+using fe::test::writeFile;
 
 QByteArray gzip(const QByteArray &data)
 {
