@@ -64,6 +64,9 @@ constexpr qint64 s_indexChunkRows = 10000;
 constexpr qint64 s_backlogChunkRows = 50000;
 // A store without a dictionary trains one once this many alerts are stored (or when an import hands it samples).
 constexpr int s_trainingSamples = 2000;
+// Only originals up to this size are kept as training samples: a dictionary learns from ordinary alerts, and a few
+// huge lines would hold hundreds of MB until the training.
+constexpr qsizetype s_maxSampleBytes = 64 << 10;
 // The compression ratio is checked every this many alerts; below this share of the ratio the dictionary had on
 // its training samples, a new one is trained from the alerts coming in now (the alerts changed: new rules, hosts).
 constexpr qint64 s_ratioWindow = 100000;
@@ -1178,14 +1181,15 @@ InsertResult AlertStore::insert(const QVector<AlertBatch> &batches, QString *err
         ++result.stored;
         if (training) {
             d->unTrainedIds.push_back(id);
-            if (d->samples.size() < size_t(s_trainingSamples) && codec.decompress(record, &original))
+            if (d->samples.size() < size_t(s_trainingSamples) && alert.originalSize <= s_maxSampleBytes
+                && codec.decompress(record, &original))
                 d->samples.push_back(original);
         } else if (alert.originalSize > 0 && RecordCodec::dictionaryOf(record) == activeDictionary) {
             d->ratioOriginal += alert.originalSize;
             d->ratioStored += record.size();
             ++d->ratioAlerts;
             if (d->samples.size() < size_t(s_trainingSamples) && d->ratioAlerts > s_ratioWindow - s_trainingSamples
-                && codec.decompress(record, &original))
+                && alert.originalSize <= s_maxSampleBytes && codec.decompress(record, &original))
                 d->samples.push_back(original);
         }
 

@@ -13,6 +13,15 @@ simdjson::dom::parser &threadJsonParser()
     return parser;
 }
 
+void trimThreadJsonParser()
+{
+    // Room for every ordinary alert (a few KB) many times over.
+    constexpr size_t keptCapacity = size_t(1) << 20;
+    simdjson::dom::parser &parser = threadJsonParser();
+    if (parser.capacity() > keptCapacity && parser.allocate(keptCapacity) != simdjson::SUCCESS)
+        parser = simdjson::dom::parser();
+}
+
 namespace {
 
 // Reads without building anything: only the first error (its byte offset and text) is kept.

@@ -55,6 +55,8 @@ MapResult::Status statusOf(DecodeStatus status)
 // Decodes input once, then maps its payload through the fast path or the general pipeline.
 MapResult mapInput(QByteArrayView input, DecodeInput kind, const MapOptions &options, MapperPath path, bool *fast)
 {
+    // Declared first: the parser is trimmed after the result is built and everything else of this input is gone.
+    const ThreadJsonParserTrim trim;
     if (fast)
         *fast = false;
     // Every EcsValue of this input lives in the thread's arena, released at once on return.

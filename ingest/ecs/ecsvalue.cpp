@@ -342,6 +342,7 @@ void EcsValue::writeJson(std::string &out) const
     JsonWriter w(buffer, 0);
     writeValue(w, *this);
     out.append(buffer.data(), w.position());
+    JsonWriter::trimBuffer(buffer, 4 << 10);
 }
 
 QByteArray EcsValue::toJson() const
@@ -350,7 +351,9 @@ QByteArray EcsValue::toJson() const
     thread_local std::string buffer(16 << 10, '\0');
     JsonWriter w(buffer, 0);
     writeValue(w, *this);
-    return QByteArray(buffer.data(), qsizetype(w.position()));
+    QByteArray json(buffer.data(), qsizetype(w.position()));
+    JsonWriter::trimBuffer(buffer, 16 << 10);
+    return json;
 }
 
 } // namespace fe

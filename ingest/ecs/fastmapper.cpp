@@ -1073,6 +1073,7 @@ bool FastMapper::run(simdjson::dom::object root, MapResult *result)
     std::size_t size = 0;
     write(buffer, &size);
     result->alert.ecsJson = QByteArray(buffer.data(), qsizetype(size));
+    JsonWriter::trimBuffer(buffer, 16 << 10);
     return true;
 }
 

@@ -200,6 +200,13 @@ public:
         m_pos = std::size_t(p - m_out.data());
     }
 
+    // Gives back a thread's buffer that one huge document grew far beyond what ordinary alerts need.
+    static void trimBuffer(std::string &buffer, std::size_t initial)
+    {
+        if (buffer.size() > (std::size_t(1) << 20))
+            std::string(initial, '\0').swap(buffer);
+    }
+
 private:
     // Inline for every piece (a call per ',' and ':' showed in profiles); growing is the rare out-of-line case.
     char *room(std::size_t n)

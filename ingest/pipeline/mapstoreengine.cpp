@@ -26,6 +26,7 @@ namespace {
 // s_maxHeldBytes of input hold), before any is compressed.
 constexpr int s_trainingFrames = 2000;
 constexpr qint64 s_maxHeldBytes = 16 << 20;
+constexpr qsizetype s_maxSampleBytes = 64 << 10;   // the largest frame kept as a training sample
 // Rows the live writer adds to the full-text index per idle step (tens of ms; then it looks at the queue again).
 constexpr qint64 s_idleIndexRows = 10000;
 // An import gives up on a store error after this many attempts; live ingest retries until it passes.
@@ -352,6 +353,7 @@ void MapStoreEngine::Private::writerLoop()
     quint64 next = 0;
     QVector<AlertBatch> pending;            // the units' alerts, stored in one transaction
     qsizetype pendingAlerts = 0;
+    qint64 pendingBytes = 0;                // input bytes of the pending units
     std::vector<MappedUnit> pendingUnits;   // their reports and checkpoints, once committed
     quint64 pendingThrough = 0;
     bool indexBehind = false;
@@ -402,6 +404,7 @@ void MapStoreEngine::Private::writerLoop()
         }
         pending = QVector<AlertBatch>();
         pendingAlerts = 0;
+        pendingBytes = 0;
         pendingUnits.clear();
         std::lock_guard lock(mutex);
         committedSeq = pendingThrough;
@@ -438,10 +441,13 @@ void MapStoreEngine::Private::writerLoop()
             if (pendingUnits.empty())
                 age.start();
             pendingAlerts += unit.alerts.size();
+            pendingBytes += unit.bytes;
             pending.append(std::move(unit.alerts));   // the unit's list as it is: no per-alert move
             pendingUnits.push_back(std::move(unit));
             pendingThrough = next;
-            if (pendingAlerts >= config.maxBatchAlerts)
+            // By count, and by the input's bytes: alerts of huge lines are many times their input once mapped,
+            // and what waits for a commit is outside the budget of bytes in flight.
+            if (pendingAlerts >= config.maxBatchAlerts || pendingBytes >= config.maxInFlightBytes)
                 flush();
         }
         if (!pendingUnits.empty()
@@ -562,7 +568,8 @@ bool MapStoreEngine::submit(IngestUnit unit)
     }
     if (d->trainingPending) {
         for (const IngestUnit::Frame &frame : std::as_const(unit.frames)) {
-            if (!frame.tooLong && d->samples.size() < size_t(s_trainingFrames))
+            // Ordinary alerts teach the dictionary; a huge line would only hold memory until the training.
+            if (!frame.tooLong && frame.bytes.size() <= s_maxSampleBytes && d->samples.size() < size_t(s_trainingFrames))
                 d->samples.emplace_back(frame.bytes.toByteArray());
         }
         d->heldBytes += unit.bytes();
