@@ -156,21 +156,86 @@ struct RollupValue
 
 using RollupMap = std::unordered_map<RollupKey, RollupValue, RollupKeyHash>;
 
-// A batch's alerts counted by what their rollups depend on: the minute and the priority (the minute level keeps only
-// the total and the priority), the hour and the profile (every dimension is a fact of the profile). A batch has far
-// fewer such groups than alerts, so each alert costs two counter increments; the groups are expanded into the
-// rollup keys of every dimension once per batch (expandRollups).
-struct RollupGroups
+// A batch's rollup counters keyed by integers: the minute and the priority (the minute level keeps only the total
+// and the priority), and per hour each dimension's dict id (the list dimensions by the list's id, the Mitre row by the
+// tactics list and the technique). Most alerts of a batch carry a profile of their own (container ids, processes and
+// rules combine), so counting per profile and expanding each into text keys cost a node and a dozen string hashes per
+// alert; here an alert costs a dozen increments in an open-addressed table, and the text keys are built once per
+// distinct counter (expandRollups).
+class RollupCounters
 {
-    struct PairHash
+public:
+    struct Key
     {
-        size_t operator()(const std::pair<qint64, quint32> &k) const noexcept
+        qint64 bucket = 0;
+        quint32 dim = 0;   // RollupDim, or s_minuteDim for the minute level's (minute, priority) counter
+        quint32 a = 0;
+        quint32 b = 0;
+        bool operator==(const Key &other) const
         {
-            return size_t(quint64(k.first) * 0x9E3779B97F4A7C15ull ^ (quint64(k.second) << 17));
+            return bucket == other.bucket && dim == other.dim && a == other.a && b == other.b;
         }
     };
-    std::unordered_map<std::pair<qint64, quint32>, RollupValue, PairHash> minutes;   // (minute, priority)
-    std::unordered_map<std::pair<qint64, quint32>, RollupValue, PairHash> hours;     // (hour, profile)
+    struct Slot
+    {
+        Key key;
+        RollupValue value;
+        bool used = false;
+    };
+    static constexpr quint32 s_minuteDim = 0xffffffffu;
+
+    RollupCounters() { m_slots.resize(1024); }
+
+    void add(const Key &key, qint64 ts)
+    {
+        if ((m_used + 1) * 2 > m_slots.size())
+            grow();
+        Slot &slot = find(m_slots, key);
+        if (!slot.used) {
+            slot.used = true;
+            slot.key = key;
+            ++m_used;
+        }
+        slot.value.add(1, ts);
+    }
+    template<typename F>
+    void forEach(F &&f) const
+    {
+        for (const Slot &slot : m_slots) {
+            if (slot.used)
+                f(slot.key, slot.value);
+        }
+    }
+
+private:
+    static size_t hash(const Key &k)
+    {
+        quint64 h = quint64(k.bucket) * 0x9E3779B97F4A7C15ull;
+        h ^= (quint64(k.dim) << 40) ^ (quint64(k.a) * 0xC2B2AE3D27D4EB4Full) ^ (quint64(k.b) << 20);
+        h ^= h >> 29;
+        h *= 0xBF58476D1CE4E5B9ull;
+        return size_t(h ^ (h >> 32));
+    }
+    static Slot &find(std::vector<Slot> &slots, const Key &key)
+    {
+        const size_t mask = slots.size() - 1;
+        for (size_t i = hash(key) & mask;; i = (i + 1) & mask) {
+            if (!slots[i].used || slots[i].key == key)
+                return slots[i];
+        }
+    }
+    void grow()
+    {
+        std::vector<Slot> bigger(m_slots.size() * 2);
+        for (const Slot &slot : m_slots) {
+            if (slot.used)
+                find(bigger, slot.key) = slot;
+        }
+        m_slots.swap(bigger);
+    }
+
+    std::vector<Slot> m_slots;   // a power of two, at most half full
+    size_t m_used = 0;
 };
 
 // The values of a list fact ('|a|b|'): each, or the one empty value when the list is empty (the rollups count an
@@ -383,6 +448,34 @@ struct AlertStore::Private
     std::unique_ptr<FactWriter> facts;               // ReadWrite only
     std::shared_ptr<FactInterner> interner;          // ReadWrite only
     std::vector<quint32> tokenProfiles;              // interner token → profile id (0: not known yet)
+    // Per text fact (FactColumn): interner value id → dict id (0: not known yet).
+    std::array<std::vector<quint32>, FactColumnCount> internedDict;
+
+    // The profile of an interner token this writer has not seen: its value ids translated to dict ids (a text is
+    // looked up once per distinct value, not once per new combination).
+    quint32 profileOfToken(quint32 token, QString *error)
+    {
+        std::array<quint32, FactColumnCount> values = interner->ids(token);
+        for (int c = FactIntColumns; c < FactColumnCount; ++c) {
+            std::vector<quint32> &known = internedDict[size_t(c)];
+            const quint32 valueId = values[size_t(c)];
+            if (known.size() <= valueId)
+                known.resize(size_t(valueId) + 1, 0);
+            if (known[valueId] == 0) {
+                known[valueId] = facts->dictId(c, interner->value(c, valueId), error);
+                if (known[valueId] == 0)
+                    return 0;
+            }
+            values[size_t(c)] = known[valueId];
+        }
+        return facts->profileForIds(values, error);
+    }
+    void forgetTokens()
+    {
+        tokenProfiles.clear();
+        for (std::vector<quint32> &known : internedDict)
+            known.clear();
+    }
     bool hasLegacyDedupe = false;   // pre-v4 rows with bare dedupe keys exist (model/dedupekey.h)
     qint64 legacyDedupeMaxTs = 0;   // ... the newest of their times
     qint64 indexBacklogLimit = 0;   // setIndexBacklogLimit(); 0: none
@@ -872,7 +965,7 @@ bool AlertStore::open(const QString &path, OpenMode mode, QString *error, const 
     if (!readOnly) {
         d->facts = std::make_unique<FactWriter>();
         d->interner = std::make_shared<FactInterner>();
-        d->tokenProfiles.clear();
+        d->forgetTokens();
         if (!d->facts->load(db, &why)) {
             if (error)
                 *error = QStringLiteral("%1: %2").arg(path, why);
@@ -923,7 +1016,7 @@ void AlertStore::close()
     d->clearCache();
     d->facts.reset();
     d->interner.reset();
-    d->tokenProfiles.clear();
+    d->forgetTokens();
     d->functions.reset();
     sqlite3_close(d->db);
     d->db = nullptr;
@@ -1078,7 +1171,7 @@ InsertResult AlertStore::insert(const QVector<AlertBatch> &batches, QString *err
         d->exec("ROLLBACK");
         // The values and profiles this transaction added are gone with it.
         d->facts->reload();
-        d->tokenProfiles.clear();
+        d->forgetTokens();
         if (error)
             *error = text;
         return InsertResult{};
@@ -1102,9 +1195,7 @@ InsertResult AlertStore::insert(const QVector<AlertBatch> &batches, QString *err
     QByteArray original;
 
     const qint64 ingested = QDateTime::currentMSecsSinceEpoch();
-    RollupGroups groups;
-    groups.minutes.reserve(256);
-    groups.hours.reserve(size_t(std::min<qsizetype>(total, 4096)));
+    RollupCounters counters;
 
     for (const AlertBatch &batch : batches)
     for (const Alert &alert : batch) {
@@ -1147,7 +1238,7 @@ InsertResult AlertStore::insert(const QVector<AlertBatch> &batches, QString *err
                 d->tokenProfiles.resize(size_t(alert.profileToken) + 1, 0);
             quint32 &known = d->tokenProfiles[alert.profileToken];
             if (known == 0)
-                known = d->facts->profileFor(d->interner->content(alert.profileToken), &why);
+                known = d->profileOfToken(alert.profileToken, &why);
             profile = known;
         } else {
             profile = d->facts->profileFor(alert, &why);
@@ -1193,50 +1284,64 @@ InsertResult AlertStore::insert(const QVector<AlertBatch> &batches, QString *err
                 d->samples.push_back(original);
         }
 
-        groups.minutes[{floorDiv(ts, MinuteMs), quint32(priority)}].add(1, ts);
-        groups.hours[{floorDiv(ts, HourMs), profile}].add(1, ts);
+        counters.add({floorDiv(ts, MinuteMs), RollupCounters::s_minuteDim, quint32(priority), 0}, ts);
+        const std::array<quint32, FactColumnCount> &facts = d->facts->profileValues(profile);
+        const qint64 hour = floorDiv(ts, HourMs);
+        const auto count = [&](RollupDim dim, quint32 a, quint32 b = 0) { counters.add({hour, quint32(dim), a, b}, ts); };
+        count(RollupDim::Total, 0);
+        count(RollupDim::Priority, facts[FactPriority]);
+        count(RollupDim::Rule, facts[FactRule]);
+        count(RollupDim::Host, facts[FactHost]);
+        count(RollupDim::Pod, facts[FactPod]);
+        count(RollupDim::Source, facts[FactSource]);
+        count(RollupDim::Technique, facts[FactTechnique]);
+        count(RollupDim::Image, facts[FactImage]);
+        count(RollupDim::Namespace, facts[FactNamespace]);
+        count(RollupDim::Tactic, facts[FactTactics]);
+        count(RollupDim::Mitre, facts[FactTactics], facts[FactTechnique]);
+        count(RollupDim::Tag, facts[FactTags]);
     }
 
     // Minutes for the total and the priority only (schema v3), hours for every dimension; days are summed from hours.
     RollupMap minutes;
     RollupMap hours;
-    minutes.reserve(groups.minutes.size() * 2);
-    hours.reserve(groups.hours.size() * 12);
     static const QByteArray priorityKeys[] = {"0", "1", "2", "3", "4", "5", "6", "7", "8"};
     static const QByteArray noKey;   // the key of the total, and of an alert without tactics or tags
-    for (const auto &[key, value] : groups.minutes) {
-        minutes[RollupKey{int(RollupDim::Total), key.first, noKey}].add(value.count, value.lastTs);
-        minutes[RollupKey{int(RollupDim::Priority), key.first, priorityKeys[key.second]}].add(value.count, value.lastTs);
-    }
-    for (const auto &entry : groups.hours) {
-        // Plain references, not structured bindings: the lambdas below capture them (clang 14, the fuzz build's
-        // compiler, does not capture bindings yet).
-        const qint64 hour = entry.first.first;
-        const quint32 profile = entry.first.second;
-        const RollupValue &value = entry.second;
-        const std::array<quint32, FactColumnCount> &facts = d->facts->profileValues(profile);
-        const auto add = [&](RollupDim dim, const QByteArray &text) {
-            hours[RollupKey{int(dim), hour, text}].add(value.count, value.lastTs);
+    counters.forEach([&](const RollupCounters::Key &key, const RollupValue &value) {
+        const auto add = [&](RollupMap &map, RollupDim dim, const QByteArray &text) {
+            map[RollupKey{int(dim), key.bucket, text}].add(value.count, value.lastTs);
         };
-        const auto fact = [&](int column) -> const QByteArray & { return d->facts->text(facts[size_t(column)]); };
-        add(RollupDim::Total, noKey);
-        add(RollupDim::Priority, priorityKeys[std::min<quint32>(facts[FactPriority], quint32(Priority::Unknown))]);
-        add(RollupDim::Rule, fact(FactRule));
-        add(RollupDim::Host, fact(FactHost));
-        add(RollupDim::Pod, fact(FactPod));
-        add(RollupDim::Source, fact(FactSource));
-        add(RollupDim::Technique, fact(FactTechnique));
-        add(RollupDim::Image, fact(FactImage));
-        add(RollupDim::Namespace, fact(FactNamespace));
-        // One tactic row and one Mitre row (tactic + '\t' + technique) per tactic, the empty tactic when none; one tag
-        // row per tag, the empty tag when none.
-        const QByteArray &technique = fact(FactTechnique);
-        forEachListValue(fact(FactTactics), [&](const QByteArray &tactic) {
-            add(RollupDim::Tactic, tactic);
-            add(RollupDim::Mitre, tactic + '\t' + technique);
-        });
-        forEachListValue(fact(FactTags), [&](const QByteArray &tag) { add(RollupDim::Tag, tag); });
-    }
+        const QByteArray &priorityKey = priorityKeys[std::min<quint32>(key.a, quint32(Priority::Unknown))];
+        if (key.dim == RollupCounters::s_minuteDim) {
+            add(minutes, RollupDim::Total, noKey);
+            add(minutes, RollupDim::Priority, priorityKey);
+            return;
+        }
+        const RollupDim dim = RollupDim(key.dim);
+        switch (dim) {
+        case RollupDim::Total:
+            add(hours, dim, noKey);
+            break;
+        case RollupDim::Priority:
+            add(hours, dim, priorityKey);
+            break;
+        // One tactic row and one Mitre row (tactic + '\t' + technique) per tactic, the empty tactic when none; one
+        // tag row per tag, the empty tag when none.
+        case RollupDim::Tactic:
+        case RollupDim::Tag:
+            forEachListValue(d->facts->text(key.a), [&](const QByteArray &value) { add(hours, dim, value); });
+            break;
+        case RollupDim::Mitre: {
+            const QByteArray &technique = d->facts->text(key.b);
+            forEachListValue(d->facts->text(key.a),
+                             [&](const QByteArray &tactic) { add(hours, dim, tactic + '\t' + technique); });
+            break;
+        }
+        default:
+            add(hours, dim, d->facts->text(key.a));
+            break;
+        }
+    });
 
     RollupMap days;
     days.reserve(hours.size() / 8 + 16);

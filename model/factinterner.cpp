@@ -50,46 +50,41 @@ struct RecentList
     quint32 id = 0;
 };
 
-// The token of the last alerts a worker saw, keyed by the character data of all their facts.
-struct RecentProfile
+// A profile as the interner keeps it: priority, severity and the interner's id of each text fact's value, so that a
+// store with hundreds of thousands of distinct combinations holds 64 bytes for each, not its texts.
+using ProfileKey = std::array<quint32, FactColumnCount>;
+
+struct ProfileKeyHash
 {
-    std::array<QString, s_stringFacts> strings;
-    QStringList tactics;
-    QStringList tags;
-    int priority = -1;
-    int severity = -1;
-    quint32 token = 0;
+    size_t operator()(const ProfileKey &k) const noexcept
+    {
+        return qHashBits(k.data(), sizeof(quint32) * k.size(), 0);
+    }
 };
 
-bool sameFacts(const RecentProfile &r, const Alert &a)
+// The token of a profile a worker saw lately: a repeated combination costs neither the shared table nor its lock.
+struct RecentProfileKey
 {
-    if (r.token == 0 || r.priority != int(a.priority) || r.severity != a.severity
-        || r.tactics.constData() != a.tactics.constData() || r.tactics.size() != a.tactics.size()
-        || r.tags.constData() != a.tags.constData() || r.tags.size() != a.tags.size())
-        return false;
-    for (int i = 0; i < s_stringFacts; ++i) {
-        const QString *s = factString(a, i);
-        if (r.strings[size_t(i)].constData() != s->constData() || r.strings[size_t(i)].size() != s->size())
-            return false;
-    }
-    return true;
-}
+    ProfileKey key{};
+    quint32 token = 0;
+};
 
 struct ThreadCache
 {
     quint64 owner = 0;
-    std::array<RecentProfile, 64> profiles;
     // Enough slots per fact for the distinct values a busy host mixes (container ids, processes, users), so that
     // most facts are found by their string's address.
-    static constexpr size_t TextSlots = 256;
-    static constexpr size_t ListSlots = 32;
+    static constexpr size_t TextSlots = 1024;
+    static constexpr size_t ListSlots = 128;
     std::array<std::array<RecentText, TextSlots>, s_stringFacts> texts;
     std::array<std::array<RecentList, ListSlots>, 2> lists;
+    static constexpr size_t ProfileSlots = 1024;
+    std::array<RecentProfileKey, ProfileSlots> recentProfiles;
 
     void reset(quint64 instance)
     {
         owner = instance;
-        profiles.fill(RecentProfile{});
+        recentProfiles.fill(RecentProfileKey{});
         for (auto &column : texts)
             column.fill(RecentText{});
         for (auto &column : lists)
@@ -106,18 +101,6 @@ QByteArray listUtf8(const QStringList &list)
 std::atomic<quint64> s_instances{0};
 
 } // namespace
-
-// A profile as the interner keeps it: priority, severity and the interner's id of each text fact's value, so that a
-// store with hundreds of thousands of distinct combinations holds 64 bytes for each, not its texts.
-using ProfileKey = std::array<quint32, FactColumnCount>;
-
-struct ProfileKeyHash
-{
-    size_t operator()(const ProfileKey &k) const noexcept
-    {
-        return qHashBits(k.data(), sizeof(quint32) * k.size(), 0);
-    }
-};
 
 constexpr int s_textFacts = FactColumnCount - FactIntColumns;
 
@@ -197,34 +180,25 @@ quint32 FactInterner::token(const Alert &alert)
     thread_local ThreadCache cache;
     if (cache.owner != d->instance)
         cache.reset(d->instance);
-    RecentProfile &r = cache.profiles[(quintptr(alert.rule.constData()) ^ (quintptr(alert.containerId.constData()) >> 3)
-                                       ^ (quintptr(alert.processName.constData()) >> 7))
-                                      % cache.profiles.size()];
-    if (sameFacts(r, alert))
-        return r.token;
+    // The facts' value ids first (mostly found by their strings' addresses), then the combination: most alerts of a
+    // busy host carry a combination of their own (container, process, rule), so the key is built every time and
+    // only a repeated one is found without the shared table.
     ProfileKey key;
     d->buildKey(cache, alert, &key);
+    const size_t hash = ProfileKeyHash()(key);
+    RecentProfileKey &recent = cache.recentProfiles[hash % ThreadCache::ProfileSlots];
+    if (recent.token != 0 && recent.key == key)
+        return recent.token;
     quint32 token = 0;
     {
-        std::shared_lock lock(d->mutex);
-        const auto it = d->tokens.find(key);
-        if (it != d->tokens.end())
-            token = it->second;
-    }
-    if (token == 0) {
         std::unique_lock lock(d->mutex);
         const auto [it, added] = d->tokens.try_emplace(key, quint32(d->profiles.size() + 1));
         if (added)
             d->profiles.push_back(key);
         token = it->second;
     }
-    for (int i = 0; i < s_stringFacts; ++i)
-        r.strings[size_t(i)] = *factString(alert, i);
-    r.tactics = alert.tactics;
-    r.tags = alert.tags;
-    r.priority = int(alert.priority);
-    r.severity = alert.severity;
-    r.token = token;
+    recent.key = key;
+    recent.token = token;
     return token;
 }
 
@@ -238,6 +212,18 @@ ProfileContent FactInterner::content(quint32 token) const
     for (int i = 0; i < s_textFacts; ++i)
         c.texts[size_t(i)] = d->values[size_t(i)][size_t(key[size_t(FactIntColumns + i)] - 1)];
     return c;
+}
+
+std::array<quint32, FactColumnCount> FactInterner::ids(quint32 token) const
+{
+    std::shared_lock lock(d->mutex);
+    return d->profiles[size_t(token - 1)];
+}
+
+QByteArray FactInterner::value(int column, quint32 valueId) const
+{
+    std::shared_lock lock(d->mutex);
+    return d->values[size_t(column - FactIntColumns)][size_t(valueId - 1)];
 }
 
 } // namespace fe

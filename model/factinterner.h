@@ -42,6 +42,11 @@ public:
     quint32 token(const Alert &alert);
     // What a token stands for. Thread-safe.
     ProfileContent content(quint32 token) const;
+    // The same as ids: priority and severity, then for each text fact (FactColumn order) this interner's id of its
+    // value, from 1; value() gives the UTF-8 text of such an id. A writer that remembers which store id each value
+    // id stands for turns a new token into its profile without hashing a single text. Thread-safe.
+    std::array<quint32, FactColumnCount> ids(quint32 token) const;
+    QByteArray value(int column, quint32 valueId) const;
 
     static ProfileContent contentOf(const Alert &alert);
 

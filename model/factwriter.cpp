@@ -255,6 +255,13 @@ quint32 FactWriter::profileOfKey(const ProfileKey &key, QString *error)
     return id;
 }
 
+quint32 FactWriter::profileForIds(const std::array<quint32, FactColumnCount> &values, QString *error)
+{
+    ProfileKey key;
+    key.values = values;
+    return profileOfKey(key, error);
+}
+
 quint32 FactWriter::profileFor(const ProfileContent &content, QString *error)
 {
     ProfileKey key;

@@ -39,6 +39,10 @@ public:
     // Inside a write transaction. 0 + error on a database error.
     quint32 profileFor(const Alert &alert, QString *error);
     quint32 profileFor(const ProfileContent &content, QString *error);
+    // The profile of facts given as FactColumn values: priority, severity, then dict ids (dictId()).
+    quint32 profileForIds(const std::array<quint32, FactColumnCount> &values, QString *error);
+    // The dict id of a text fact's UTF-8 value (a list as Schema::encodeList of the normalized list).
+    quint32 dictId(int column, const QByteArray &utf8, QString *error) { return dictIdUtf8(column, utf8, error); }
     qint64 originFor(const AlertOrigin &origin, QString *error);
 
     // A profile this writer knows (loaded or added): its facts as FactColumn values (integers) and dict ids.

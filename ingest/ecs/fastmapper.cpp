@@ -984,28 +984,43 @@ void FastMapper::fillAlert(Alert &alert) const
         alert.commandLine = columnText(m_out.find(OCommandLine), 29);
     alert.userName = columnText(m_out.find(OUserName), 9);
     if (m_has[KTags] && m_falco[KTags].isArray()) {
-        // A rule's alerts share their tags: the lists of the last tags seen are shared (no allocation per alert
-        // for the lists, nor a free on whichever thread drops the alert).
+        // A rule's alerts share their tags: one shared pair of lists per distinct tag list (a small table by the
+        // tags' hash), so that an alert costs no allocation for its lists, nor a free on whichever thread drops it,
+        // and the store's interner finds the lists by their address however the rules interleave.
         struct TagLists
         {
             std::vector<std::string> key;
             QStringList tags;
             QStringList tactics;
         };
-        thread_local TagLists last;
+        thread_local std::array<TagLists, 128> tagTable;
         const EcsValue::List<EcsValue> &items = m_falco[KTags].items();
+        size_t hash = 0;
         size_t strings = 0;
-        bool same = true;
         for (const EcsValue &t : items) {
             if (!t.isString())
                 continue;
-            same = same && strings < last.key.size() && sameKey(last.key[strings], t.string());
+            hash = hash * 31 + std::hash<std::string_view>{}(t.string());
             ++strings;
         }
-        if (!same || strings != last.key.size()) {
+        TagLists &last = tagTable[hash % tagTable.size()];
+        bool same = strings == last.key.size();
+        if (same) {
+            size_t i = 0;
+            for (const EcsValue &t : items) {
+                if (!t.isString())
+                    continue;
+                if (!sameKey(last.key[i++], t.string())) {
+                    same = false;
+                    break;
+                }
+            }
+        }
+        if (!same) {
+            // New lists (never clear() a list alerts still share: that would only detach it).
             last.key.clear();
-            last.tags.clear();
-            last.tactics.clear();
+            last.tags = QStringList();
+            last.tactics = QStringList();
             last.tags.reserve(qsizetype(items.size()));
             size_t column = 10;
             for (const EcsValue &t : items) {

@@ -50,7 +50,7 @@ public:
     }
 
 private:
-    static constexpr size_t s_slots = 1024;
+    static constexpr size_t s_slots = 4096;
     static constexpr size_t s_columns = 32;
     struct Recent
     {
