@@ -7,6 +7,8 @@
 #include <QStringList>
 #include <QVector>
 
+#include <array>
+
 namespace fe {
 
 // Falco priorities in Falco's own order (syslog severities): the numeric value is the sort order
@@ -77,7 +79,9 @@ struct Alert
     QStringList tactics;          // from mitre_* tags, e.g. "credential_access"
     QByteArray dedupeKey;         // "u:<uuid>" or "h:<hex sha-256 of the alert JSON text>"
     QByteArray dedupeStorageKey;  // the key as the store keeps it (DedupeKey::appendStorageKey), when ingest made it
-    quint32 profileToken = 0;     // the store's FactInterner token of its facts, when ingest made it (0: none)
+    // The store's FactInterner ids of its facts in FactColumn order (priority, severity, then one id per text fact),
+    // when ingest made them (all 0: none).
+    std::array<quint32, 16> internedFacts{};
     bool timeIsReceipt = false;   // timestampMs is when the alert was read or received, not its own time
     QByteArray ecsJson;           // the whole ECS document, compact UTF-8 JSON (empty when mapped for its facts only)
 

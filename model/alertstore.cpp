@@ -447,15 +447,14 @@ struct AlertStore::Private
     std::unique_ptr<StoreFunctions> functions;
     std::unique_ptr<FactWriter> facts;               // ReadWrite only
     std::shared_ptr<FactInterner> interner;          // ReadWrite only
-    std::vector<quint32> tokenProfiles;              // interner token → profile id (0: not known yet)
     // Per text fact (FactColumn): interner value id → dict id (0: not known yet).
     std::array<std::vector<quint32>, FactColumnCount> internedDict;
 
-    // The profile of an interner token this writer has not seen: its value ids translated to dict ids (a text is
-    // looked up once per distinct value, not once per new combination).
-    quint32 profileOfToken(quint32 token, QString *error)
+    // The profile of facts the ingest workers interned: their value ids translated to dict ids (a text is looked up
+    // once per distinct value, not once per alert), then the combination found or added.
+    quint32 profileOfInterned(const std::array<quint32, FactColumnCount> &interned, QString *error)
     {
-        std::array<quint32, FactColumnCount> values = interner->ids(token);
+        std::array<quint32, FactColumnCount> values = interned;
         for (int c = FactIntColumns; c < FactColumnCount; ++c) {
             std::vector<quint32> &known = internedDict[size_t(c)];
             const quint32 valueId = values[size_t(c)];
@@ -470,9 +469,8 @@ struct AlertStore::Private
         }
         return facts->profileForIds(values, error);
     }
-    void forgetTokens()
+    void forgetInterned()
     {
-        tokenProfiles.clear();
         for (std::vector<quint32> &known : internedDict)
             known.clear();
     }
@@ -965,7 +963,7 @@ bool AlertStore::open(const QString &path, OpenMode mode, QString *error, const 
     if (!readOnly) {
         d->facts = std::make_unique<FactWriter>();
         d->interner = std::make_shared<FactInterner>();
-        d->forgetTokens();
+        d->forgetInterned();
         if (!d->facts->load(db, &why)) {
             if (error)
                 *error = QStringLiteral("%1: %2").arg(path, why);
@@ -1016,7 +1014,7 @@ void AlertStore::close()
     d->clearCache();
     d->facts.reset();
     d->interner.reset();
-    d->forgetTokens();
+    d->forgetInterned();
     d->functions.reset();
     sqlite3_close(d->db);
     d->db = nullptr;
@@ -1171,7 +1169,7 @@ InsertResult AlertStore::insert(const QVector<AlertBatch> &batches, QString *err
         d->exec("ROLLBACK");
         // The values and profiles this transaction added are gone with it.
         d->facts->reload();
-        d->forgetTokens();
+        d->forgetInterned();
         if (error)
             *error = text;
         return InsertResult{};
@@ -1232,14 +1230,9 @@ InsertResult AlertStore::insert(const QVector<AlertBatch> &batches, QString *err
         }
         const QByteArray &record = hasRecord ? alert.record : fallbackRecord;
         quint32 profile = 0;
-        if (alert.profileToken > 0 && d->interner) {
-            // The ingest workers interned the alert's facts: a token this writer has seen is its profile at once.
-            if (d->tokenProfiles.size() <= alert.profileToken)
-                d->tokenProfiles.resize(size_t(alert.profileToken) + 1, 0);
-            quint32 &known = d->tokenProfiles[alert.profileToken];
-            if (known == 0)
-                known = d->profileOfToken(alert.profileToken, &why);
-            profile = known;
+        if (d->interner && alert.internedFacts[FactIntColumns] != 0) {
+            // The ingest workers interned the alert's facts.
+            profile = d->profileOfInterned(alert.internedFacts, &why);
         } else {
             profile = d->facts->profileFor(alert, &why);
         }

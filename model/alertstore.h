@@ -97,7 +97,7 @@ public:
     // The store's record codec: ingest workers compress Alert::record with it (thread-safe), so that its
     // dictionaries are the store's own. Valid while the store is open.
     std::shared_ptr<RecordCodec> codec() const;
-    // The store's fact interner (a store open for writing): ingest workers set Alert::profileToken with it.
+    // The store's fact interner (a store open for writing): ingest workers set Alert::internedFacts with it.
     std::shared_ptr<FactInterner> interner() const;
     // When the store has no compression dictionary yet: trains one from samples (originals), keeps it in the store
     // and makes it the codec's active one. True when the store has one afterwards.

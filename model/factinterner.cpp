@@ -10,7 +10,6 @@
 #include <deque>
 #include <mutex>
 #include <shared_mutex>
-#include <unordered_map>
 
 namespace fe {
 
@@ -50,25 +49,6 @@ struct RecentList
     quint32 id = 0;
 };
 
-// A profile as the interner keeps it: priority, severity and the interner's id of each text fact's value, so that a
-// store with hundreds of thousands of distinct combinations holds 64 bytes for each, not its texts.
-using ProfileKey = std::array<quint32, FactColumnCount>;
-
-struct ProfileKeyHash
-{
-    size_t operator()(const ProfileKey &k) const noexcept
-    {
-        return qHashBits(k.data(), sizeof(quint32) * k.size(), 0);
-    }
-};
-
-// The token of a profile a worker saw lately: a repeated combination costs neither the shared table nor its lock.
-struct RecentProfileKey
-{
-    ProfileKey key{};
-    quint32 token = 0;
-};
-
 struct ThreadCache
 {
     quint64 owner = 0;
@@ -78,13 +58,10 @@ struct ThreadCache
     static constexpr size_t ListSlots = 128;
     std::array<std::array<RecentText, TextSlots>, s_stringFacts> texts;
     std::array<std::array<RecentList, ListSlots>, 2> lists;
-    static constexpr size_t ProfileSlots = 1024;
-    std::array<RecentProfileKey, ProfileSlots> recentProfiles;
 
     void reset(quint64 instance)
     {
         owner = instance;
-        recentProfiles.fill(RecentProfileKey{});
         for (auto &column : texts)
             column.fill(RecentText{});
         for (auto &column : lists)
@@ -108,8 +85,6 @@ struct FactInterner::Private
 {
     const quint64 instance = ++s_instances;   // the per-thread caches know which interner they belong to
     mutable std::shared_mutex mutex;
-    std::unordered_map<ProfileKey, quint32, ProfileKeyHash> tokens;   // guarded by mutex: profile → token
-    std::deque<ProfileKey> profiles;                                 // guarded by mutex; by token - 1
     // Per text fact: value → id (from 1) and the values by id - 1. Guarded by mutex.
     std::array<QHash<QByteArray, quint32>, s_textFacts> valueIds;
     std::array<std::deque<QByteArray>, s_textFacts> values;
@@ -131,7 +106,7 @@ struct FactInterner::Private
         return *it;
     }
 
-    void buildKey(ThreadCache &cache, const Alert &a, ProfileKey *key)
+    void buildKey(ThreadCache &cache, const Alert &a, std::array<quint32, FactColumnCount> *key)
     {
         (*key)[0] = quint32(std::clamp(int(a.priority), 0, int(Priority::Unknown)));
         (*key)[1] = quint32(std::max(a.severity, 0));
@@ -163,61 +138,13 @@ FactInterner::FactInterner()
 
 FactInterner::~FactInterner() = default;
 
-ProfileContent FactInterner::contentOf(const Alert &a)
+void FactInterner::intern(Alert *alert)
 {
-    ProfileContent c;
-    c.priority = quint32(std::clamp(int(a.priority), 0, int(Priority::Unknown)));
-    c.severity = quint32(std::max(a.severity, 0));
-    for (int i = 0; i < s_stringFacts; ++i)
-        c.texts[size_t(i)] = factString(a, i)->toUtf8();
-    c.texts[size_t(FactTactics - FactIntColumns)] = listUtf8(a.tactics);
-    c.texts[size_t(FactTags - FactIntColumns)] = listUtf8(a.tags);
-    return c;
-}
-
-quint32 FactInterner::token(const Alert &alert)
-{
+    static_assert(std::tuple_size_v<decltype(alert->internedFacts)> == FactColumnCount);
     thread_local ThreadCache cache;
     if (cache.owner != d->instance)
         cache.reset(d->instance);
-    // The facts' value ids first (mostly found by their strings' addresses), then the combination: most alerts of a
-    // busy host carry a combination of their own (container, process, rule), so the key is built every time and
-    // only a repeated one is found without the shared table.
-    ProfileKey key;
-    d->buildKey(cache, alert, &key);
-    const size_t hash = ProfileKeyHash()(key);
-    RecentProfileKey &recent = cache.recentProfiles[hash % ThreadCache::ProfileSlots];
-    if (recent.token != 0 && recent.key == key)
-        return recent.token;
-    quint32 token = 0;
-    {
-        std::unique_lock lock(d->mutex);
-        const auto [it, added] = d->tokens.try_emplace(key, quint32(d->profiles.size() + 1));
-        if (added)
-            d->profiles.push_back(key);
-        token = it->second;
-    }
-    recent.key = key;
-    recent.token = token;
-    return token;
-}
-
-ProfileContent FactInterner::content(quint32 token) const
-{
-    ProfileContent c;
-    std::shared_lock lock(d->mutex);
-    const ProfileKey &key = d->profiles[size_t(token - 1)];
-    c.priority = key[0];
-    c.severity = key[1];
-    for (int i = 0; i < s_textFacts; ++i)
-        c.texts[size_t(i)] = d->values[size_t(i)][size_t(key[size_t(FactIntColumns + i)] - 1)];
-    return c;
-}
-
-std::array<quint32, FactColumnCount> FactInterner::ids(quint32 token) const
-{
-    std::shared_lock lock(d->mutex);
-    return d->profiles[size_t(token - 1)];
+    d->buildKey(cache, *alert, &alert->internedFacts);
 }
 
 QByteArray FactInterner::value(int column, quint32 valueId) const

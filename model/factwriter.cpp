@@ -262,20 +262,6 @@ quint32 FactWriter::profileForIds(const std::array<quint32, FactColumnCount> &va
     return profileOfKey(key, error);
 }
 
-quint32 FactWriter::profileFor(const ProfileContent &content, QString *error)
-{
-    ProfileKey key;
-    key.values[FactPriority] = content.priority;
-    key.values[FactSeverity] = content.severity;
-    for (int c = FactIntColumns; c < FactColumnCount; ++c) {
-        const quint32 id = dictIdUtf8(c, content.text(c), error);
-        if (id == 0)
-            return 0;
-        key.values[size_t(c)] = id;
-    }
-    return profileOfKey(key, error);
-}
-
 qint64 FactWriter::originFor(const AlertOrigin &origin, QString *error)
 {
     if (m_lastOriginId > 0 && origin.kind == m_lastOrigin.kind && origin.name.constData() == m_lastOrigin.name.constData()

@@ -3,7 +3,6 @@
 
 #include "model/alert.h"
 #include "model/factcatalog.h"
-#include "model/factinterner.h"
 
 #include <QByteArray>
 #include <QHash>
@@ -38,7 +37,6 @@ public:
 
     // Inside a write transaction. 0 + error on a database error.
     quint32 profileFor(const Alert &alert, QString *error);
-    quint32 profileFor(const ProfileContent &content, QString *error);
     // The profile of facts given as FactColumn values: priority, severity, then dict ids (dictId()).
     quint32 profileForIds(const std::array<quint32, FactColumnCount> &values, QString *error);
     // The dict id of a text fact's UTF-8 value (a list as Schema::encodeList of the normalized list).

@@ -220,13 +220,14 @@ void MapStoreEngine::Private::mapUnit(quint64 seq, IngestUnit &unit)
                     origin = EcsRecordMapper::origin(options, name);
                 }
                 EcsRecordMapper::keepOriginal(&result.alert, frame.bytes, origin, options, *codec);
-                // The writer needs the stored form only: the facts as their token, not fourteen strings.
+                // The writer needs the stored form only: the facts as the interner's ids, not fourteen strings.
                 Alert &mappedAlert = result.alert;
+                interner->intern(&mappedAlert);
                 Alert kept;
                 kept.timestampMs = mappedAlert.timestampMs;
                 kept.timeIsReceipt = mappedAlert.timeIsReceipt;
                 kept.priority = mappedAlert.priority;
-                kept.profileToken = interner->token(mappedAlert);
+                kept.internedFacts = mappedAlert.internedFacts;
                 kept.dedupeStorageKey = std::move(mappedAlert.dedupeStorageKey);
                 kept.record = std::move(mappedAlert.record);
                 kept.originalSize = mappedAlert.originalSize;
