@@ -24,12 +24,13 @@ bool decodeHex(QByteArrayView text, int bytes, QByteArray *out)
     if (text.size() != 2 * bytes)
         return false;
     out->resize(bytes);
+    char *to = out->data();   // once: QByteArray's operator[] checks for sharing on every byte
     for (int i = 0; i < bytes; ++i) {
         const int hi = hexValue(text[2 * i]);
         const int lo = hexValue(text[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return false;
-        (*out)[i] = char(hi << 4 | lo);
+        to[i] = char(hi << 4 | lo);
     }
     return true;
 }
