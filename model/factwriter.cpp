@@ -52,7 +52,8 @@ bool FactWriter::load(sqlite3 *db, QString *error)
     m_db = db;
     for (auto &map : m_dict)
         map.clear();
-    m_profiles.clear();
+    m_profileSlots.assign(4096, 0);
+    m_profileCount = 0;
     m_profileValues.assign(1, {});
     m_texts.assign(1, QByteArray());
     m_origins.clear();
@@ -89,14 +90,17 @@ bool FactWriter::load(sqlite3 *db, QString *error)
     sql += " FROM profile";
     if (sqlite3_prepare_v2(db, sql.constData(), -1, &s, nullptr) != SQLITE_OK)
         return fail();
-    m_profiles.reserve(4096);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         ProfileKey key;
         for (int c = 0; c < FactColumnCount; ++c)
             key.values[size_t(c)] = quint32(sqlite3_column_int64(s, 1 + c));
         const quint32 id = quint32(sqlite3_column_int64(s, 0));
-        m_profiles.emplace(key, id);
+        if (id == 0)
+            continue;
         rememberProfile(id, key.values);
+        const size_t hash = ProfileKeyHash()(key);
+        if (findProfile(key, hash) == 0)   // the first of two equal rows wins, as it did for the inserts
+            indexProfile(id, hash);
     }
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE)
@@ -175,6 +179,39 @@ void FactWriter::remember(quint32 id, const QByteArray &text)
     m_texts[id] = text;
 }
 
+quint32 FactWriter::findProfile(const ProfileKey &key, size_t hash) const
+{
+    const size_t mask = m_profileSlots.size() - 1;
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+        const quint32 id = m_profileSlots[i];
+        if (id == 0 || m_profileValues[id] == key.values)
+            return id;
+    }
+}
+
+void FactWriter::indexProfile(quint32 id, size_t hash)
+{
+    if ((m_profileCount + 1) * 2 > m_profileSlots.size()) {
+        std::vector<quint32> old(m_profileSlots.size() * 2, 0);
+        old.swap(m_profileSlots);
+        const size_t mask = m_profileSlots.size() - 1;
+        for (const quint32 known : old) {
+            if (known == 0)
+                continue;
+            size_t i = ProfileKeyHash()(ProfileKey{m_profileValues[known]}) & mask;
+            while (m_profileSlots[i] != 0)
+                i = (i + 1) & mask;
+            m_profileSlots[i] = known;
+        }
+    }
+    const size_t mask = m_profileSlots.size() - 1;
+    size_t i = hash & mask;
+    while (m_profileSlots[i] != 0)
+        i = (i + 1) & mask;
+    m_profileSlots[i] = id;
+    ++m_profileCount;
+}
+
 void FactWriter::rememberProfile(quint32 id, const std::array<quint32, FactColumnCount> &values)
 {
     if (m_profileValues.size() <= id)
@@ -237,9 +274,9 @@ quint32 FactWriter::profileFor(const Alert &alert, QString *error)
 // The profile id of a combination of dict ids, stored the first time it is seen.
 quint32 FactWriter::profileOfKey(const ProfileKey &key, QString *error)
 {
-    const auto it = m_profiles.find(key);
-    if (it != m_profiles.end())
-        return it->second;
+    const size_t hash = ProfileKeyHash()(key);
+    if (const quint32 known = findProfile(key, hash))
+        return known;
     for (int c = 0; c < FactColumnCount; ++c)
         sqlite3_bind_int64(m_insertProfile, c + 1, key.values[size_t(c)]);
     const int rc = sqlite3_step(m_insertProfile);
@@ -250,8 +287,8 @@ quint32 FactWriter::profileOfKey(const ProfileKey &key, QString *error)
         return 0;
     }
     const quint32 id = quint32(sqlite3_last_insert_rowid(m_db));
-    m_profiles.emplace(key, id);
     rememberProfile(id, key.values);
+    indexProfile(id, hash);
     return id;
 }
 

@@ -10,7 +10,6 @@
 
 #include <array>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 struct sqlite3;
@@ -84,6 +83,11 @@ private:
     static constexpr int s_recentSlots = 16;
 
     quint32 profileOfKey(const ProfileKey &key, QString *error);
+    // The profile index: open addressing over profile ids (0: empty), a power of two at most half full; a slot's key
+    // is m_profileValues[id], so a profile's facts are held once (most alerts of a busy host bring a new combination:
+    // ~170k at 1M demo alerts).
+    quint32 findProfile(const ProfileKey &key, size_t hash) const;
+    void indexProfile(quint32 id, size_t hash);
 
     sqlite3 *m_db = nullptr;
     sqlite3_stmt *m_insertDict = nullptr;
@@ -92,7 +96,8 @@ private:
     sqlite3_stmt *m_insertOrigin = nullptr;
     sqlite3_stmt *m_findOrigin = nullptr;
     std::array<QHash<QByteArray, quint32>, FactColumnCount> m_dict;
-    std::unordered_map<ProfileKey, quint32, ProfileKeyHash> m_profiles;
+    std::vector<quint32> m_profileSlots;
+    size_t m_profileCount = 0;
     std::vector<std::array<quint32, FactColumnCount>> m_profileValues;   // by profile id
     std::vector<QByteArray> m_texts;                                     // by dict id
     QByteArray m_empty;
