@@ -178,7 +178,7 @@ void EsForwardingController::apply(const ForwardConfig &config, bool enabled)
 void EsForwardingController::restart()
 {
     m_forwarder.reset();
-    if (!m_enabled || !m_config.validate().isEmpty()) {
+    if (!m_enabled || m_storeReadOnly || !m_config.validate().isEmpty()) {
         Q_EMIT statusChanged(ForwardStatus());
         return;
     }
@@ -230,6 +230,14 @@ void EsForwardingController::setDatabasePath(const QString &dbPath)
     Q_EMIT deadLettersChanged(DeadLetterList());   // the old store's list is not this store's
     restart();
     refreshDeadLetters();
+}
+
+void EsForwardingController::setStoreReadOnly(bool readOnly)
+{
+    if (readOnly == m_storeReadOnly)
+        return;
+    m_storeReadOnly = readOnly;
+    restart();
 }
 
 void EsForwardingController::wake()

@@ -39,6 +39,9 @@ public:
     // The window switched to another database: forwarding (if enabled) restarts on that store's outbox.
     void setDatabasePath(const QString &dbPath);
     QString databasePath() const { return m_dbPath; }
+    // A read-only store: nothing is forwarded from it (forwarding records its progress in the store's outbox); the
+    // settings stay as they are for the next store that can be written.
+    void setStoreReadOnly(bool readOnly);
 
 private:
     void restart();
@@ -49,6 +52,7 @@ private:
     QString m_dbPath;
     ForwardConfig m_config;
     bool m_enabled = false;
+    bool m_storeReadOnly = false;
     std::unique_ptr<EsForwarder> m_forwarder;
     QPointer<EsClient> m_testClient;
 };

@@ -138,20 +138,24 @@ bool GuiController::start(QString *error)
     const bool offline = !m_options.screenshot.isEmpty();
     m_dbPath = m_options.db.isEmpty() ? AlertStore::defaultPath() : QFileInfo(m_options.db).absoluteFilePath();
     qint64 existing = 0;
+    QString readOnlyWhy;   // empty: open for writing
     {
         StoreOpener opener;
         const StoreOpener::Result opened = opener.exec(m_dbPath, nullptr);
-        if (opened != StoreOpener::Result::Opened) {
+        if (opened != StoreOpener::Result::Opened && opened != StoreOpener::Result::OpenedReadOnly) {
             m_startCancelled = opened == StoreOpener::Result::Cancelled;
             if (error)
                 *error = opener.error();
             return false;
         }
         existing = opener.alertCount();
+        if (opened == StoreOpener::Result::OpenedReadOnly)
+            readOnlyWhy = opener.error();
     }
 
     m_window = std::make_unique<MainWindow>();
     m_window->setDatabasePath(m_dbPath);
+    m_window->setReadOnly(readOnlyWhy);
     m_dashboard = new DashboardView(m_window->filterState(), m_dbPath);
     m_window->addDashboard(m_dashboard);   // it follows the window's database from now on
     // The PNGs rendered from the SVG: an SVG icon would need Qt's SVG plugin, which the app does not depend on.
@@ -163,12 +167,13 @@ bool GuiController::start(QString *error)
 
     // Elasticsearch forwarding and live sources (syslog listener, watched files) from the sources pane.
     m_forwarding = std::make_unique<EsForwardingController>(m_dbPath);
+    m_forwarding->setStoreReadOnly(m_window->isReadOnly());
     m_window->addForwarding(m_forwarding.get());
     if (!offline)
         m_forwarding->load();   // settings + keyring secrets; starts forwarding when enabled
     m_liveSources = std::make_unique<LiveSources>(m_window.get());
     connect(m_liveSources.get(), &LiveSources::alertsStored, m_forwarding.get(), &EsForwardingController::wake);
-    if (!offline)
+    if (!offline && !m_window->isReadOnly())
         m_liveSources->restore();   // the listeners and watched files this database had (screenshots stay offline)
     connect(m_window.get(), &MainWindow::databaseChanged, m_forwarding.get(), &EsForwardingController::setDatabasePath);
 
@@ -195,7 +200,7 @@ bool GuiController::start(QString *error)
     // demo alerts at once; every empty panel says what to do next.
     m_firstRun = std::make_unique<FirstRun>(m_window.get(), m_liveSources.get());
     connect(m_firstRun.get(), &FirstRun::demoFinished, this, &GuiController::indexText);
-    if (existing == 0) {
+    if (existing == 0 && !m_window->isReadOnly()) {
         if (m_options.demo)
             m_firstRun->loadDemoData(s_firstRunDemoAlerts);
         else if (m_options.view.isEmpty())
@@ -233,6 +238,10 @@ bool GuiController::start(QString *error)
 // File imports (menu, drag and drop): the FileImporter runs on a worker thread, progress comes back queued.
 void GuiController::importFiles(const QStringList &paths)
 {
+    if (m_window->isReadOnly()) {
+        m_window->showStatus(tr("Nothing can be imported: the store is read-only"));
+        return;
+    }
     if (m_importThread && m_importThread->isRunning()) {
         m_window->showStatus(tr("An import is already running"));
         return;
@@ -277,6 +286,7 @@ void GuiController::openDatabase(const QString &path)
     if (m_opening)   // a conversion's dialog is up, or about to be
         return;
     const QString absolute = QFileInfo(path).absoluteFilePath();
+    QString readOnlyWhy;   // empty: open for writing
     {
         m_opening = true;
         StoreOpener opener;
@@ -286,12 +296,15 @@ void GuiController::openDatabase(const QString &path)
             QMessageBox::information(m_window.get(), tr("Open database"), opener.error());
             return;
         }
-        if (opened != StoreOpener::Result::Opened) {
+        if (opened != StoreOpener::Result::Opened && opened != StoreOpener::Result::OpenedReadOnly) {
             QMessageBox::warning(m_window.get(), tr("Open database"), opener.error());
             return;
         }
+        readOnlyWhy = opened == StoreOpener::Result::OpenedReadOnly ? opener.error() : QString();
     }
     if (absolute == m_window->databasePath()) {
+        m_window->setReadOnly(readOnlyWhy);
+        m_forwarding->setStoreReadOnly(!readOnlyWhy.isEmpty());
         m_window->explorer()->refresh();
         return;
     }
@@ -304,7 +317,15 @@ void GuiController::openDatabase(const QString &path)
     }
     for (const QString &id : std::as_const(running))
         m_liveSources->stop(id);   // stores what the source already read, into the old store
+    // Forwarding first: it follows databaseChanged, and must not start on a store it cannot write to.
+    m_forwarding->setStoreReadOnly(!readOnlyWhy.isEmpty());
     m_window->setDatabasePath(absolute);
+    m_window->setReadOnly(readOnlyWhy);
+    if (!readOnlyWhy.isEmpty()) {
+        if (!running.isEmpty())
+            m_window->showStatus(tr("Live sources stopped: %1 is read-only").arg(absolute));
+        return;
+    }
     for (const QString &id : std::as_const(running)) {
         QString error;
         if (!m_liveSources->start(id, &error))
@@ -316,7 +337,7 @@ void GuiController::openDatabase(const QString &path)
 // runs (it restarts this when it ends) or the run is a screenshot.
 void GuiController::indexText()
 {
-    if (!m_options.screenshot.isEmpty() || (m_importThread && m_importThread->isRunning()))
+    if (!m_options.screenshot.isEmpty() || m_window->isReadOnly() || (m_importThread && m_importThread->isRunning()))
         return;
     m_indexer->start(m_window->databasePath());
 }

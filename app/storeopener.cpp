@@ -8,6 +8,7 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QEventLoop>
+#include <QFileInfo>
 #include <QLocale>
 #include <QThread>
 
@@ -21,6 +22,7 @@ constexpr int s_progressIntervalMs = 100;
 struct StoreOpener::Outcome
 {
     bool opened = false;
+    bool readOnly = false;  // opened for reading only, error says why not for writing
     bool stopped = false;   // the conversion stopped because cancel() asked it to
     QString error;
     qint64 count = 0;
@@ -82,6 +84,15 @@ void StoreOpener::start(const QString &path)
         if (outcome.opened)
             outcome.count = store.count();
         store.close();
+        if (!outcome.opened && !outcome.stopped && QFileInfo::exists(path)) {
+            // What cannot be written may still be read: an evidence copy on read-only media, a store whose
+            // compression dictionary is damaged (new records would need it; the stored ones decode on their own).
+            AlertStore reader;
+            if (reader.open(path, AlertStore::OpenMode::ReadOnly)) {
+                outcome.readOnly = true;
+                outcome.count = reader.count();
+            }
+        }
         QMetaObject::invokeMethod(this, [this, outcome] { deliver(outcome); }, Qt::QueuedConnection);
     }));
     m_thread->start();
@@ -94,6 +105,9 @@ void StoreOpener::deliver(const Outcome &outcome)
     m_count = outcome.count;
     if (outcome.opened) {
         m_result = Result::Opened;
+    } else if (outcome.readOnly) {
+        m_result = Result::OpenedReadOnly;
+        m_error = outcome.error;
     } else if (outcome.stopped) {
         const QLocale locale;
         m_result = Result::Cancelled;

@@ -25,7 +25,9 @@ class StoreOpener : public QObject
     Q_OBJECT
 
 public:
-    enum class Result { Opened, Failed, Cancelled };
+    // OpenedReadOnly: the store cannot be opened for writing (a damaged compression dictionary, read-only media) but
+    // can be read; error() says why it cannot be written.
+    enum class Result { Opened, OpenedReadOnly, Failed, Cancelled };
 
     explicit StoreOpener(QObject *parent = nullptr);
     ~StoreOpener() override;   // cancels a conversion in progress and waits for it
@@ -42,9 +44,10 @@ public:
     Result exec(const QString &path, QWidget *dialogParent);
 
     Result result() const { return m_result; }
-    // Failed: why; Cancelled: where the conversion stopped and what happens next, for the analyst.
+    // Failed, OpenedReadOnly: why (it cannot be opened, or written); Cancelled: where the conversion stopped and what
+    // happens next, for the analyst.
     QString error() const { return m_error; }
-    // Opened: how many alerts the store holds.
+    // Opened, OpenedReadOnly: how many alerts the store holds.
     qint64 alertCount() const { return m_count; }
     // The dialog while exec() shows it (tests, screenshots).
     StoreConversionDialog *dialog() const { return m_dialog; }

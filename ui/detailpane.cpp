@@ -258,6 +258,15 @@ DetailPane::DetailPane(QWidget *parent)
 
 DetailPane::~DetailPane() = default;
 
+void DetailPane::setReadOnly(bool readOnly)
+{
+    m_readOnly = readOnly;
+    m_status->setEnabled(m_id > 0 && !readOnly);
+    m_noteEdit->setEnabled(m_id > 0 && !readOnly);
+    m_noteEdit->setPlaceholderText(readOnly ? tr("The store is read-only: notes cannot be added")
+                                            : tr("Add a note and press Enter"));
+}
+
 void DetailPane::setDatabasePath(const QString &path)
 {
     m_reader->setPath(path);
@@ -330,8 +339,8 @@ void DetailPane::showDocument(qint64 id, const QByteArray &json, int triage, con
                             : tr("Select an alert"));
     buildAncestry(doc);
     m_status->setCurrentIndex(std::clamp(triage, 0, m_status->count() - 1));
-    m_status->setEnabled(id > 0);
-    m_noteEdit->setEnabled(id > 0);
+    m_status->setEnabled(id > 0 && !m_readOnly);
+    m_noteEdit->setEnabled(id > 0 && !m_readOnly);
     QStringList lines;
     for (const TriageNote &n : notes)
         lines << QStringLiteral("%1  %2\n%3\n").arg(QDateTime::fromMSecsSinceEpoch(n.timestampMs).toString(QStringLiteral("yyyy-MM-dd HH:mm")),

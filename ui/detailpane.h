@@ -45,6 +45,8 @@ public:
     QString originalNote() const;
     // Re-reads notes and status of the shown alert (after a triage change).
     void reloadTriage();
+    // A read-only store: the status and the note field are shown, not editable.
+    void setReadOnly(bool readOnly);
     QStandardItemModel *fieldModel() const { return m_fields; }
     // The ancestry chain shown, newest process first ("bash -i", "sshd", ...).
     QStringList ancestry() const { return m_chain; }
@@ -69,6 +71,7 @@ private:
 
     std::unique_ptr<StoreReader> m_reader;
     qint64 m_id = 0;
+    bool m_readOnly = false;
     quint64 m_generation = 0;
     bool m_busy = false;
     QByteArray m_doc;

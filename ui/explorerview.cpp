@@ -561,8 +561,20 @@ void ExplorerView::addNoteToSelection()
     runTriage(tr("Note added"), [ids, author, text](const TriageStore &t, QString *e) { return t.addNote(ids, author, text.trimmed(), 0, e); });
 }
 
+void ExplorerView::setReadOnly(bool readOnly)
+{
+    m_readOnly = readOnly;
+    for (int a = int(Action::SetNew); a <= int(Action::AddNote); ++a)
+        action(Action(a))->setEnabled(!readOnly);
+    m_detail->setReadOnly(readOnly);
+}
+
 void ExplorerView::runTriage(const QString &what, std::function<qint64(const TriageStore &, QString *)> op)
 {
+    if (m_readOnly) {   // the actions are off; a request still queued from before says why nothing happens
+        Q_EMIT statusMessage(tr("Triage is off: the store is read-only"));
+        return;
+    }
     const QString path = m_path;
     QPointer<ExplorerView> self(this);
     QThreadPool::globalInstance()->start([self, path, what, op]() {
@@ -623,6 +635,8 @@ void ExplorerView::tableContextMenu(const QPoint &pos)
         status->addAction(statusAction(this, st));   // the view's own action: one owner for Alt+1…5
         statusAll->addAction(TriageStore::statusLabel(st), this, [this, st] { setStatusOfSelection(st, true); });
     }
+    status->setEnabled(!m_readOnly);
+    statusAll->setEnabled(!m_readOnly);
     menu.addAction(action(Action::AddNote));
     menu.exec(m_table->viewport()->mapToGlobal(pos));
 }

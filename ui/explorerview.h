@@ -54,6 +54,8 @@ public:
     void setDatabasePath(const QString &path);
     QString databasePath() const { return m_path; }
     void setNoteAuthor(const QString &author) { m_author = author; }
+    // A read-only store: the triage and note actions (menus, keys, the detail pane's triage tab) are off.
+    void setReadOnly(bool readOnly);
 
     QAction *action(Action which) const { return m_actions.at(size_t(which)); }
     static QAction *statusAction(const ExplorerView *view, TriageStatus status)
@@ -109,6 +111,7 @@ private:
     void tableContextMenu(const QPoint &pos);
     void headerContextMenu(const QPoint &pos);
     void runTriage(const QString &what, std::function<qint64(const TriageStore &, QString *)> op);
+    bool m_readOnly = false;
     QVector<qint64> selectedIds() const;
     void syncRowBar();
     void recenterWindow();

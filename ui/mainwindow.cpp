@@ -123,8 +123,8 @@ void MainWindow::createMenus()
     file->addAction(tr("&Open database…"), QKeySequence::Open, this, &MainWindow::openDatabaseDialog);
     m_recentMenu = file->addMenu(tr("Open &recent"));
     file->addSeparator();
-    file->addAction(tr("&Import files…"), QKeySequence(Qt::CTRL | Qt::Key_I), this, [this] { importDialog(false); });
-    file->addAction(tr("Import &folder…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_I), this, [this] { importDialog(true); });
+    m_writeActions << file->addAction(tr("&Import files…"), QKeySequence(Qt::CTRL | Qt::Key_I), this, [this] { importDialog(false); });
+    m_writeActions << file->addAction(tr("Import &folder…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_I), this, [this] { importDialog(true); });
     file->addSeparator();
     file->addAction(tr("&Settings…"), QKeySequence::Preferences, this, &MainWindow::showSettings);
     file->addSeparator();
@@ -293,6 +293,30 @@ void MainWindow::setDatabasePath(const QString &path)
         m_dashboard->setDatabasePath(path);
     if (changed)
         Q_EMIT databaseChanged(path);
+}
+
+void MainWindow::setReadOnly(const QString &why)
+{
+    m_readOnlyReason = why;
+    const bool readOnly = !why.isEmpty();
+    for (QAction *action : std::as_const(m_writeActions))
+        action->setEnabled(!readOnly);
+    if (m_sources)
+        m_sources->setEnabled(!readOnly);
+    m_explorer->setReadOnly(readOnly);
+    if (!m_readOnlyLabel) {
+        m_readOnlyLabel = new QLabel(this);
+        m_readOnlyLabel->setObjectName(QStringLiteral("readOnlyLabel"));
+        statusBar()->addPermanentWidget(m_readOnlyLabel);
+    }
+    m_readOnlyLabel->setText(tr("Read-only store"));
+    m_readOnlyLabel->setToolTip(why);
+    m_readOnlyLabel->setVisible(readOnly);
+    if (readOnly) {
+        addDiagnostics({{Diagnostic::Severity::Warning, QStringLiteral("store"), m_dbPath,
+                         tr("Opened read-only: %1. Imports, live sources, triage, notes and forwarding are off for "
+                            "this store.").arg(why), 1}});
+    }
 }
 
 QStringList MainWindow::recentDatabases() const
@@ -549,7 +573,7 @@ void MainWindow::closeEvent(QCloseEvent *event)
 
 void MainWindow::dragEnterEvent(QDragEnterEvent *event)
 {
-    if (event->mimeData()->hasUrls())
+    if (event->mimeData()->hasUrls() && !isReadOnly())
         event->acceptProposedAction();
 }
 
@@ -561,7 +585,7 @@ void MainWindow::dropEvent(QDropEvent *event)
         if (url.isLocalFile())
             paths << url.toLocalFile();
     }
-    if (paths.isEmpty())
+    if (paths.isEmpty() || isReadOnly())
         return;
     event->acceptProposedAction();
     Q_EMIT importRequested(paths);
@@ -600,6 +624,8 @@ void MainWindow::addForwarding(ForwardingController *controller)
         QMenu *file = menus.first()->menu();
         auto *action = new QAction(tr("&Forwarding to Elasticsearch…"), file);
         connect(action, &QAction::triggered, this, openSettings);
+        action->setEnabled(!isReadOnly());
+        m_writeActions << action;
         file->insertAction(file->actions().value(2), action);
     }
 }

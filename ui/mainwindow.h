@@ -70,6 +70,11 @@ public:
     void setDatabasePath(const QString &path);
     QString databasePath() const { return m_dbPath; }
     QStringList recentDatabases() const;
+    // A store that can only be read (a damaged compression dictionary, read-only media): why, or empty for a store
+    // open for writing. Read-only turns off what would write to it (imports, drops, live sources, triage and notes,
+    // forwarding) and says so in the status bar; reading (dashboard, explorer, detail, export) works as ever.
+    void setReadOnly(const QString &why);
+    bool isReadOnly() const { return !m_readOnlyReason.isEmpty(); }
 
 public Q_SLOTS:
     void setPipelineStats(const fe::PipelineStats &stats);
@@ -114,6 +119,9 @@ private:
     QLabel *m_countLabel = nullptr;
     QLabel *m_pipelineLabel = nullptr;
     QLabel *m_indexLabel = nullptr;
+    QLabel *m_readOnlyLabel = nullptr;
+    QList<QAction *> m_writeActions;   // imports, forwarding settings: off while the store is read-only
+    QString m_readOnlyReason;
     QMenu *m_recentMenu = nullptr;
     QMenu *m_viewMenu = nullptr;
     SavedQueriesController *m_savedQueries = nullptr;

@@ -9,6 +9,7 @@
 #include "model/schema.h"
 #include "ui/storeconversiondialog.h"
 
+#include <QFileInfo>
 #include <QLocale>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -115,6 +116,44 @@ private Q_SLOTS:
         StoreOpener opener;
         QCOMPARE(opener.exec(path, nullptr), StoreOpener::Result::Failed);
         QVERIFY2(opener.error().contains(QLatin1String("not a Falco Explorer store")), qPrintable(opener.error()));
+    }
+
+    // A store whose compression dictionary is damaged cannot take new records but can be read: the GUI opens it
+    // read-only and says why, with the store's own count; a store that cannot be read at all still fails.
+    void damagedDictionaryOpensReadOnly()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("a.db"));
+        {
+            AlertStore store;
+            QVERIFY(store.open(path));
+            for (int first = 0; first < 3000; first += 1000) {
+                AlertBatch batch;
+                for (int i = first; i < first + 1000; ++i) {
+                    Alert a;
+                    a.timestampMs = 1714521600000 + qint64(i) * 1000;
+                    a.priority = Priority::Warning;
+                    a.rule = QStringLiteral("rule %1").arg(i % 4);
+                    a.hostname = QStringLiteral("host-%1").arg(i % 3);
+                    a.output = QStringLiteral("shell spawned in container %1 by bash -c %2").arg(i % 7).arg(i);
+                    batch.append(a);
+                }
+                QCOMPARE(store.insert(batch).stored, 1000);   // enough to train a dictionary
+            }
+        }
+        {
+            RawDb raw(path);
+            QCOMPARE(raw.scalar("SELECT count(*) FROM zdict"), qint64(1));
+            QVERIFY(raw.exec("UPDATE zdict SET data = x'37a430ec00000000'"));
+        }
+        StoreOpener opener;
+        QCOMPARE(opener.exec(path, nullptr), StoreOpener::Result::OpenedReadOnly);
+        QVERIFY2(opener.error().contains(QLatin1String("dictionary")), qPrintable(opener.error()));
+        QCOMPARE(opener.alertCount(), qint64(3000));
+
+        const QString impossible = path + QStringLiteral("/b.db");   // under a file: neither created nor read
+        QCOMPARE(opener.exec(impossible, nullptr), StoreOpener::Result::Failed);
+        QVERIFY(!QFileInfo::exists(impossible));
     }
 
     // The dialog appears with the conversion's first progress, counts up to the total, and is gone afterwards.

@@ -21,6 +21,7 @@
 #include <QAbstractItemModelTester>
 #include <QAction>
 #include <QAbstractItemView>
+#include <QComboBox>
 #include <QCompleter>
 #include <QDialogButtonBox>
 #include <QDockWidget>
@@ -41,6 +42,7 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThreadPool>
 #include <QPieSeries>
 #include <QPieSlice>
 #include <QChartView>
@@ -351,6 +353,60 @@ private Q_SLOTS:
         // Triage, restored for the other tests.
         QVERIFY(TriageStore(reader).status(id) == TriageStatus::Acknowledged);
         explorer->waitUntilSettled();
+    }
+
+    // A store that can only be read: what would write to it is off (imports, triage keys and menus, the detail
+    // pane's triage, live sources), the status bar says so; reading works; a writable store turns it all back on.
+    void readOnlyStoreTurnsWritesOff()
+    {
+        MainWindow window;
+        window.setDatabasePath(m_db);
+        window.setReadOnly(QStringLiteral("dictionary 1 is damaged"));
+        window.resize(1600, 1000);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowActive(&window));
+        ExplorerView *explorer = window.explorer();
+        explorer->waitUntilSettled();
+        QVERIFY(explorer->tableModel()->rowCount() > 0);   // reading works
+
+        QAction *import = nullptr;
+        const QList<QAction *> fileActions = window.menuBar()->actions().first()->menu()->actions();
+        for (QAction *a : fileActions) {
+            if (a->text().startsWith(QStringLiteral("&Import files")))
+                import = a;
+        }
+        QVERIFY(import);
+        QVERIFY(!import->isEnabled());
+        auto *label = window.findChild<QLabel *>(QStringLiteral("readOnlyLabel"));
+        QVERIFY(label && label->isVisible());
+        QVERIFY(label->toolTip().contains(QStringLiteral("dictionary 1 is damaged")));
+        auto *sources = window.findChild<SourcesPane *>();
+        QVERIFY(sources && !sources->isEnabled());
+
+        QTableView *table = explorer->tableView();
+        table->setFocus();
+        table->selectRow(3);
+        const qint64 id = explorer->tableModel()->idAt(3);
+        AlertStore reader;
+        QVERIFY(reader.open(m_db, AlertStore::OpenMode::ReadOnly));
+        const TriageStatus before = TriageStore(reader).status(id);
+        QTest::keyClick(table, before == TriageStatus::Closed ? Qt::Key_2 : Qt::Key_4, Qt::AltModifier);
+        QCoreApplication::processEvents();
+        QThreadPool::globalInstance()->waitForDone();   // where a triage write would run
+        QCOMPARE(TriageStore(reader).status(id), before);
+        QVERIFY(!ExplorerView::statusAction(explorer, TriageStatus::Closed)->isEnabled());
+        QVERIFY(!explorer->action(ExplorerView::Action::AddNote)->isEnabled());
+        auto *status = explorer->findChild<QComboBox *>(QStringLiteral("triageStatus"));
+        QVERIFY(status);
+        QTRY_VERIFY(explorer->findChild<DetailPane *>()->alertId() == id);
+        QVERIFY(!status->isEnabled());
+
+        window.setReadOnly(QString());
+        QVERIFY(import->isEnabled());
+        QVERIFY(!label->isVisible());
+        QVERIFY(sources->isEnabled());
+        QVERIFY(status->isEnabled());
+        QVERIFY(ExplorerView::statusAction(explorer, TriageStatus::Closed)->isEnabled());
     }
 
     // Enter on a broken query greys the results it no longer describes and says where the error is, under
