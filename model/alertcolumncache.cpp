@@ -163,6 +163,19 @@ qint64 AlertColumnCache::catchUp(const AlertStore &store, qint64 maxRows, QStrin
         return -1;
     const qint64 limit = maxRows < 0 ? std::numeric_limits<qint64>::max() : maxRows;
     qint64 loaded = 0;
+    {
+        // Room for every row the store has (ids are dense: the newest id says how many), whatever the chunk asked
+        // for, plus a sixteenth for what live ingest adds: grown by the vectors' doubling, the columns of 10M alerts
+        // were copied a dozen times and could leave half their room unused.
+        SqlStatement newest(db, QStringLiteral("SELECT max(id) FROM alerts"));
+        if (newest && sqlite3_step(newest.get()) == SQLITE_ROW) {
+            const size_t want = m_ts.size() + size_t(std::max<qint64>(0, sqlite3_column_int64(newest.get(), 0) - lastId()));
+            if (want > m_ts.capacity()) {
+                m_ts.reserve(want + want / 16);
+                m_rowProfile.reserve(want + want / 16);
+            }
+        }
+    }
     // The persisted blocks first (schema v5, model/columnsegment.h): a whole block of rows per read.
     {
         // Only a block that starts right after the cached rows: ids are dense, and rows read from the table after a
@@ -183,8 +196,6 @@ qint64 AlertColumnCache::catchUp(const AlertStore &store, qint64 maxRows, QStrin
             if (!segment.decode(QByteArrayView(static_cast<const char *>(data), sqlite3_column_bytes(blocks.get(), 0)),
                                 error))
                 return -1;
-            m_ts.reserve(m_ts.size() + segment.ids.size());
-            m_rowProfile.reserve(m_rowProfile.size() + segment.ids.size());
             for (size_t i = 0; i < segment.ids.size(); ++i)
                 appendRow(segment.ids[i], segment.timestamps[i], segment.profiles[i]);
             loaded += qint64(segment.ids.size());
