@@ -124,6 +124,8 @@ QByteArray alertOutputText(QByteArrayView frameOrLine, const MapOptions &options
         if (extra.first == QLatin1String("falco") || extra.first.startsWith(QLatin1String("falco.")))
             return (tcpFrame ? mapFrame(frameOrLine, options) : mapLine(frameOrLine, options)).alert.output.toUtf8();
     }
+    // Declared first, as in mapInput: the parser is trimmed once nothing of this input is in use.
+    const ThreadJsonParserTrim trim;
     const EcsValue::Scope scope;
     Envelope env;
     QString error;
