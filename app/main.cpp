@@ -13,6 +13,10 @@
 #include <cstdio>
 #include <cstring>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 namespace {
 
 // The GUI options are app/guimain.cpp's; every option here and in each command's --help is in the man page
@@ -69,6 +73,21 @@ const Command s_commands[] = {
     {"forward", fe::cli::runForward}, {"es-setup", fe::cli::runEsSetup}, {"index", fe::cli::runIndex},
 };
 
+// A hostile input's huge line (up to 16 MiB) passes through several threads as buffers of its size. glibc raises its
+// mmap threshold to the size of every large block freed (up to 32 MiB) and its trim threshold to twice that, so after
+// the first huge line such buffers come from the threads' arenas, which keep them when they are freed: each thread
+// would hold the largest set of buffers it ever had, and together far more than is ever in use. Fixed thresholds keep
+// that from happening: blocks of 4 MiB and more are mapped on their own and given back when freed. Ordinary work
+// allocates nothing that large repeatedly, and the trim threshold keeps the arenas' free tops as a raised threshold
+// would for such blocks (no shrinking and growing again between batches).
+void boundMallocRetention()
+{
+#if defined(__GLIBC__)
+    mallopt(M_MMAP_THRESHOLD, 4 << 20);
+    mallopt(M_TRIM_THRESHOLD, 8 << 20);
+#endif
+}
+
 void setIdentity()
 {
     QCoreApplication::setOrganizationName(QStringLiteral("falco-explorer"));
@@ -80,6 +99,7 @@ void setIdentity()
 
 int main(int argc, char **argv)
 {
+    boundMallocRetention();
     const char *first = argc > 1 ? argv[1] : nullptr;
     // The store keeps originals and derives documents with the mapper (model/recordmapper.h).
     fe::installEcsRecordMapper();

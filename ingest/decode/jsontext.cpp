@@ -18,7 +18,9 @@ void trimThreadJsonParser()
     // Room for every ordinary alert (a few KB) many times over.
     constexpr size_t keptCapacity = size_t(1) << 20;
     simdjson::dom::parser &parser = threadJsonParser();
-    if (parser.capacity() > keptCapacity && parser.allocate(keptCapacity) != simdjson::SUCCESS)
+    // A new parser, not allocate(): that shrinks the parser's own buffers only, while its document (tape and strings)
+    // and its padded copy of the input keep the size of the largest input ever parsed.
+    if (parser.capacity() > keptCapacity)
         parser = simdjson::dom::parser();
 }
 

@@ -15,6 +15,9 @@
 // * A TCP line without a syslog header is mapped like a file line (upstream: pipeline_error).
 // * --set extras (MapOptions::extraFields) are applied after the pipeline and stay strings ("42" is not
 //   turned into a number): the user's text is kept as typed, and a field never changes type by value.
+// * Hostile sizes: a JSON text of more than 100,000 values or with an object of more than 10,000 members is rejected,
+//   and a split (process.args, process.env_vars, container.mounts) gives at most 100,000 parts, the last holding the
+//   rest (mapsteps.h), so that one line of 16 MiB cannot take gigabytes to map.
 // * A document from Falcosidekick's Elasticsearch output (top-level "@timestamp" beside the alert keys) is
 //   the "Sidekick-direct" shape; any other JSON object is a Falco alert read from `message`.
 #include "ingest/ecs/ecsmapper.h"
@@ -124,6 +127,8 @@ QByteArray alertOutputText(QByteArrayView frameOrLine, const MapOptions &options
         if (extra.first == QLatin1String("falco") || extra.first.startsWith(QLatin1String("falco.")))
             return (tcpFrame ? mapFrame(frameOrLine, options) : mapLine(frameOrLine, options)).alert.output.toUtf8();
     }
+    // Declared first, as in mapInput: the parser is trimmed once nothing of this input is in use.
+    const ThreadJsonParserTrim trim;
     const EcsValue::Scope scope;
     Envelope env;
     QString error;

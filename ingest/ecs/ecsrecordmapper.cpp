@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ingest/ecs/ecsrecordmapper.h"
 
+#include "ingest/decode/jsontext.h"
 #include "ingest/syslog/cefdecoder.h"
 #include "model/dedupekey.h"
 #include "model/recordcodec.h"
@@ -129,9 +130,9 @@ void EcsRecordMapper::keepOriginal(Alert *alert, QByteArrayView original, const 
 bool EcsRecordMapper::derive(const StoredRecord &record, DerivedAlert *out, QString *error) const
 {
     if (record.origin.kind == AlertOrigin::Kind::Document) {
-        thread_local simdjson::dom::parser parser;
+        const ThreadJsonParserTrim trim;
         simdjson::dom::element doc;
-        if (parser.parse(record.original.constData(), size_t(record.original.size())).get(doc)) {
+        if (threadJsonParser().parse(record.original.constData(), size_t(record.original.size())).get(doc)) {
             if (error)
                 *error = QStringLiteral("the stored document is not JSON");
             return false;
@@ -156,8 +157,13 @@ bool EcsRecordMapper::derive(const StoredRecord &record, DerivedAlert *out, QStr
 
 QString EcsRecordMapper::outputText(const StoredRecord &record) const
 {
-    DerivedAlert derived;
-    return derive(record, &derived, nullptr) ? derived.output : QString();
+    if (record.origin.kind == AlertOrigin::Kind::Document) {
+        DerivedAlert derived;
+        return derive(record, &derived, nullptr) ? derived.output : QString();
+    }
+    // derive() maps with mapFrame: the same output, without building (and, for a huge alert, holding several copies
+    // of) the whole document.
+    return QString::fromUtf8(alertOutputText(record.original, options(record), true));
 }
 
 void installEcsRecordMapper()

@@ -138,11 +138,35 @@ public:
     }
     void string(std::string_view s)
     {
+        // Room for a long string's worst case (every byte \u00XX) would be six times its size, zero-filled when the
+        // buffer grows: a huge string is written in pieces instead.
+        if (s.size() > s_stringPiece) [[unlikely]] {
+            longString(s);
+            return;
+        }
         // Worst case every byte becomes \u00XX; 16 more so whole 16-byte blocks may be stored past the end.
         char *p = room(s.size() * 6 + 2 + 16);
         *p++ = '"';
-        const char *src = s.data();
-        const char *const end = src + s.size();
+        p = escaped(p, s.data(), s.data() + s.size());
+        *p++ = '"';
+        m_pos = std::size_t(p - m_out.data());
+    }
+
+    // Gives back a thread's buffer that one huge document grew far beyond what ordinary alerts need.
+    static void trimBuffer(std::string &buffer, std::size_t initial)
+    {
+        if (buffer.size() > (std::size_t(1) << 20))
+            std::string(initial, '\0').swap(buffer);
+    }
+
+private:
+    // Strings longer than this are escaped piece by piece (string()).
+    static constexpr std::size_t s_stringPiece = std::size_t(64) << 10;
+
+    // The input's bytes in [src, end) escaped at p, which has room for 6 bytes per input byte and 16 more; returns the
+    // end of what was written.
+    __attribute__((always_inline)) static char *escaped(char *p, const char *src, const char *const end)
+    {
 #if defined(__SSE2__)
         // Each 16-byte block is stored as is, then the output pointer only advances over its clean prefix:
         // runs without escapes cost one load, one store and three compares per 16 bytes, with no call.
@@ -196,18 +220,20 @@ public:
             p = jsonwriterdetail::escape(p, static_cast<unsigned char>(*src++));
         }
 #endif
-        *p++ = '"';
-        m_pos = std::size_t(p - m_out.data());
+        return p;
     }
 
-    // Gives back a thread's buffer that one huge document grew far beyond what ordinary alerts need.
-    static void trimBuffer(std::string &buffer, std::size_t initial)
+    __attribute__((noinline)) void longString(std::string_view s)
     {
-        if (buffer.size() > (std::size_t(1) << 20))
-            std::string(initial, '\0').swap(buffer);
+        put('"');
+        for (std::size_t at = 0; at < s.size(); at += s_stringPiece) {
+            const std::size_t n = std::min(s_stringPiece, s.size() - at);
+            char *p = room(n * 6 + 16);
+            m_pos = std::size_t(escaped(p, s.data() + at, s.data() + at + n) - m_out.data());
+        }
+        put('"');
     }
 
-private:
     // Inline for every piece (a call per ',' and ':' showed in profiles); growing is the rare out-of-line case.
     char *room(std::size_t n)
     {

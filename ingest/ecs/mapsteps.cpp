@@ -6,6 +6,7 @@
 #include <QDateTime>
 #include <QHostAddress>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -452,6 +453,8 @@ std::vector<std::string_view> javaSplit(std::string_view s, bool onWhitespaceRun
                 ++i;
         }
         start = i;
+        if (parts.size() + 1 == kMaxSplitParts)
+            break;
     }
     parts.push_back(s.substr(start));
     while (!parts.empty() && parts.back().empty())
@@ -519,13 +522,16 @@ QString ignoredTimesWarning(const QStringList &names)
 
 namespace {
 
-// The first object of e (depth first) with more than kMaxObjectMembers members; path: its key path.
-bool findOversized(simdjson::dom::element e, std::string *path, std::size_t *members)
+// The first object of e (depth first) with more than kMaxObjectMembers members (path: its key path), or the value
+// past the first kMaxJsonValues (values counts them).
+bool findOversized(simdjson::dom::element e, std::string *path, std::size_t *members, std::size_t *values)
 {
+    if (++*values > kMaxJsonValues)
+        return true;
     if (e.type() == simdjson::dom::element_type::ARRAY) {
         const simdjson::dom::array items = e.get_array().value_unsafe();
         for (simdjson::dom::element child : items) {
-            if (findOversized(child, path, members))
+            if (findOversized(child, path, members, values))
                 return true;
         }
         return false;
@@ -539,7 +545,7 @@ bool findOversized(simdjson::dom::element e, std::string *path, std::size_t *mem
         return true;
     }
     for (simdjson::dom::key_value_pair field : o) {
-        if (findOversized(field.value, path, members)) {
+        if (findOversized(field.value, path, members, values)) {
             path->insert(0, path->empty() ? std::string(field.key) : std::string(field.key) + '.');
             return true;
         }
@@ -551,13 +557,16 @@ bool findOversized(simdjson::dom::element e, std::string *path, std::size_t *mem
 
 QString memberLimitError(simdjson::dom::element root, std::size_t payloadSize)
 {
-    // Each member takes at least five bytes ("":0,): smaller text cannot hold an object past the limit.
-    if (payloadSize < kMaxObjectMembers * 5)
+    // Each member takes at least five bytes ("":0,) and each value two (0,): smaller text is within both limits.
+    if (payloadSize < std::min(kMaxObjectMembers * 5, kMaxJsonValues * 2))
         return QString();
     std::string path;
     std::size_t members = 0;
-    if (!findOversized(root, &path, &members))
+    std::size_t values = 0;
+    if (!findOversized(root, &path, &members, &values))
         return QString();
+    if (values > kMaxJsonValues)
+        return QStringLiteral("JSON text has more than %1 values, more than an alert may have").arg(kMaxJsonValues);
     return QStringLiteral("JSON object %1 has %2%3 members, more than the %4 an object may have")
         .arg(path.empty() ? QStringLiteral("(the alert)") : toQString(path))
         .arg(members >= 0xFFFFFF ? QStringLiteral("at least ") : QString())

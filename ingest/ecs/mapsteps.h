@@ -139,7 +139,10 @@ Techniques findTechniques(const EcsValue::List<EcsValue> &tags);
 // What Elasticsearch's `convert` to type ip accepts: an IPv4 dotted quad or an IPv6 address.
 bool isValidIp(const EcsValue &v);
 
-// Java's String.split(regex): trailing empty strings removed.
+// Java's String.split(regex): trailing empty strings removed. At most kMaxSplitParts parts: the last one holds the rest
+// of s unsplit (a real command line or environment has far fewer; a hostile 16 MiB one would otherwise become eight
+// million parts, a few hundred MB once mapped).
+constexpr std::size_t kMaxSplitParts = 100000;
 std::vector<std::string_view> javaSplit(std::string_view s, bool onWhitespaceRun, char sep = ' ');
 
 // The times an alert may carry (model/alerttime.h): the mapper ignores any other, falls back as it does when there
@@ -164,8 +167,12 @@ QString ignoredTimesWarning(const QStringList &names);
 // A JSON object may hold at most this many members (at any depth): more is no Falco alert, and the steps that look
 // members up by key would cost the square of it. The mapper rejects such input with memberLimitError's text.
 constexpr std::size_t kMaxObjectMembers = 10000;
-// Empty when no object of root (parsed from payloadSize bytes) has more than kMaxObjectMembers members; else
-// why the input is rejected, naming the object.
+// A JSON text may hold at most this many values (objects, arrays and scalars, at any depth): a real alert holds a few
+// hundred, and each value costs a hundred bytes or more once mapped, so that a line of 16 MiB of tiny values (eight
+// million) would take about a gigabyte.
+constexpr std::size_t kMaxJsonValues = 100000;
+// Empty when root (parsed from payloadSize bytes) holds at most kMaxJsonValues values and no object of it has more
+// than kMaxObjectMembers members; else why the input is rejected, naming the object.
 QString memberLimitError(simdjson::dom::element root, std::size_t payloadSize);
 
 // Step 26: process.args = [proc.exepath, the words of proc.args split on single spaces]; null unless both are there.

@@ -6,6 +6,7 @@
 // Expected fields are compared the way Elasticsearch indexes (dotted paths, strict types); a null expected
 // value means "absent".
 #include "ingest/ecs/ecsmapper.h"
+#include "ingest/ecs/mapperpath.h"
 
 #include "testpaths.h"
 
@@ -92,6 +93,8 @@ private Q_SLOTS:
     void largeAlertThenSmall();
     void hostileObjects_data();
     void hostileObjects();
+    void hugeSplits_data();
+    void hugeSplits();
 };
 
 void TestEcsMapper::cases_data()
@@ -366,11 +369,26 @@ void TestEcsMapper::hostileObjects_data()
     QTest::newRow("1M copies of one key")
         << head + "\"output_fields\":{" + keys(1000000, "proc.name", 1) + "}}" << false
         << QStringLiteral("more than the 10000");
-    QByteArray objects;
-    for (int i = 0; i < 160; ++i)
-        objects += (i ? ",\"x.v" : "\"x.v") + QByteArray::number(i) + "\":{" + keys(9999, "k", 9999 - i) + "}";
-    QTest::newRow("160 objects of 9,999 members with duplicates (16 MB)")
-        << head + "\"output_fields\":{" + objects + "}}" << true << QString();
+    const auto objects = [&](int count) {
+        QByteArray text;
+        for (int i = 0; i < count; ++i)
+            text += (i ? ",\"x.v" : "\"x.v") + QByteArray::number(i) + "\":{" + keys(9999, "k", 9999 - i) + "}";
+        return text;
+    };
+    QTest::newRow("9 objects of 9,999 members with duplicates (90,000 values)")
+        << head + "\"output_fields\":{" + objects(9) + "}}" << true << QString();
+    QTest::newRow("160 objects of 9,999 members (1.6M values, 16 MB)")
+        << head + "\"output_fields\":{" + objects(160) + "}}" << false
+        << QStringLiteral("JSON text has more than 100000 values");
+    QByteArray numbers = "[0";
+    for (int i = 1; i < 100000; ++i)
+        numbers += ",1";
+    QTest::newRow("an array of 100,000 numbers (with the alert's, past the limit)")
+        << head + "\"output_fields\":{\"evt.arg.x\":" + numbers + "]}}" << false
+        << QStringLiteral("JSON text has more than 100000 values");
+    QTest::newRow("3.9M numbers in 3,900 arrays of 1,000 (8 MB)")
+        << head + "\"output_fields\":{\"evt.arg.x\":[" + QByteArray("[" + QByteArray(1999, '1').replace("11", "1,") + "1],").repeated(3900) + "[]]}}"
+        << false << QStringLiteral("JSON text has more than 100000 values");
     QTest::newRow("nesting past the parser's depth (16 MiB)") << "{\"a\":" + QByteArray((16 << 20) - 5, '[') << false
                                                               << QStringLiteral("invalid JSON");
 }
@@ -398,6 +416,37 @@ void TestEcsMapper::hostileObjects()
             QVERIFY2(r.error.contains(error), qPrintable(r.error));
             QVERIFY(fe::alertOutputText(line, options, frame).isEmpty());
         }
+    }
+}
+
+void TestEcsMapper::hugeSplits_data()
+{
+    QTest::addColumn<QByteArray>("field");
+    QTest::addColumn<QByteArray>("item");
+    QTest::addColumn<QByteArray>("ecsField");
+    QTest::newRow("proc.env") << QByteArray("proc.env") << QByteArray("A=1") << QByteArray("env_vars");
+    QTest::newRow("proc.args") << QByteArray("proc.args") << QByteArray("a") << QByteArray("args");
+}
+
+// A command line or environment of 150,000 words maps to at most kMaxSplitParts (100,000) items, the last one holding
+// the rest unsplit: the alert is kept (its text is the attacker's to choose) and its memory stays bounded.
+void TestEcsMapper::hugeSplits()
+{
+    QFETCH(QByteArray, field);
+    QFETCH(QByteArray, item);
+    QFETCH(QByteArray, ecsField);
+    const QByteArray words = (item + ' ').repeated(150000).trimmed();
+    const QByteArray line = R"({"output":"o","priority":"Warning","rule":"R","time":"2024-05-07T18:54:19.341081180Z",)"
+                            R"("output_fields":{"proc.exepath":"/bin/x",")" + field + "\":\"" + words + "\"}}";
+    for (const fe::MapperPath path : {fe::MapperPath::Auto, fe::MapperPath::General}) {
+        const fe::MapResult r = fe::mapLineVia(line, fe::MapOptions(), path);
+        QVERIFY2(r.status == fe::MapResult::Status::Alert && r.error.isEmpty(), qPrintable(r.error));
+        const json doc = json::parse(r.alert.ecsJson.toStdString());
+        const json &items = doc["process"][ecsField.toStdString()];
+        // process.args starts with the executable.
+        QCOMPARE(items.size(), size_t(field == "proc.args" ? 100001 : 100000));
+        const QByteArray rest = (item + ' ').repeated(150000 - 99999).trimmed();
+        QCOMPARE(QByteArray::fromStdString(items.back().get<std::string>()), rest);
     }
 }
 

@@ -72,6 +72,8 @@ private Q_SLOTS:
     void sameAsReference_data();
     void sameAsReference();
     void stringsEndingAtAPageEdge();
+    void longStrings_data();
+    void longStrings();
 };
 
 void TestJsonWriter::sameAsReference_data()
@@ -115,6 +117,32 @@ void TestJsonWriter::stringsEndingAtAPageEdge()
         }
     }
     munmap(map, size_t(page) * 2);
+}
+
+void TestJsonWriter::longStrings_data()
+{
+    QTest::addColumn<QString>("pattern");
+    QTest::addColumn<int>("length");
+    for (const char *p : {"clean", "quotes", "embedded json", "utf-8 and escapes"}) {
+        // Around the writer's piece of 64 KiB, and a string of many pieces.
+        for (const int length : {65535, 65536, 65537, 1 << 20})
+            QTest::addRow("%s, %d bytes", p, length) << QString::fromLatin1(p) << length;
+    }
+}
+
+// A long string is escaped in pieces: the same bytes as the reference, and the buffer grows with what is written, not
+// with the worst case of six bytes per input byte.
+void TestJsonWriter::longStrings()
+{
+    QFETCH(QString, pattern);
+    QFETCH(int, length);
+    const std::string s = ::pattern(pattern, length);
+    const std::string expected = reference(s);
+    std::string out(3, 'p');
+    fe::appendJsonString(out, s);
+    QCOMPARE(QByteArray::fromStdString(out.substr(3)), QByteArray::fromStdString(expected));
+    QVERIFY2(out.capacity() < 2 * expected.size() + (1 << 20),
+             qPrintable(QStringLiteral("%1 bytes of room for %2 written").arg(out.capacity()).arg(out.size())));
 }
 
 QTEST_GUILESS_MAIN(TestJsonWriter)

@@ -9,6 +9,7 @@
 // The clean generated alerts must take the fast path (so that this test keeps testing it).
 #include "ingest/ecs/demogenerator.h"
 #include "ingest/ecs/ecsmapper.h"
+#include "ingest/ecs/ecsrecordmapper.h"
 #include "ingest/ecs/mapperpath.h"
 
 #include "testpaths.h"
@@ -280,6 +281,8 @@ private Q_SLOTS:
     void factsOnly();
     void outputText_data();
     void outputText();
+    void recordOutputText_data();
+    void recordOutputText();
     void usualAlertTakesFastPath_data();
     void usualAlertTakesFastPath();
 };
@@ -419,6 +422,39 @@ void TestMapperPaths::outputText()
                                      .arg(frame)
                                      .arg(full.alert.output, QString::fromUtf8(text))));
         }
+    }
+    QVERIFY(withOutput > 0);
+}
+
+void TestMapperPaths::recordOutputText_data()
+{
+    addCorpusRows({"file", "tcp original fields", "tcp set", "tcp set falco"});
+}
+
+// The full-text index reads EcsRecordMapper::outputText of every stored alert: the output derive() gives it.
+void TestMapperPaths::recordOutputText()
+{
+    QFETCH(QString, corpus);
+    QFETCH(QString, options);
+    const QList<QByteArray> lines = ::corpus(corpus);
+    QVERIFY(!lines.isEmpty());
+    const fe::MapOptions o = optionSet(options);
+    const bool tcp = o.input == fe::MapOptions::Input::Tcp;
+    const fe::EcsRecordMapper mapper;
+    int withOutput = 0;
+    for (const QByteArray &line : lines) {
+        fe::StoredRecord record;
+        record.original = line;
+        record.origin = fe::EcsRecordMapper::origin(o, tcp ? o.sourceAddress : o.logFilePath);
+        record.offset = tcp ? -1 : o.logOffset;
+        record.receivedMs = o.readTimeMs;
+        fe::DerivedAlert derived;
+        const QString expected = mapper.derive(record, &derived, nullptr) ? derived.output : QString();
+        const QString text = mapper.outputText(record);
+        withOutput += text.isEmpty() ? 0 : 1;
+        if (text != expected)
+            QFAIL(qPrintable(QStringLiteral("line: %1\nderived output: %2\noutputText: %3")
+                                 .arg(QString::fromUtf8(line), expected, text)));
     }
     QVERIFY(withOutput > 0);
 }
