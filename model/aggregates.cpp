@@ -254,7 +254,7 @@ AlertSummary readSummary(const AlertStore &store, sqlite3_stmt *s)
     RecordReader &reader = store.functions().reader();
     StoredRecord record;
     if (reader.load(summary.id, s, 3, &record))
-        summary.output = reader.outputText(record);
+        summary.output = QString::fromUtf8(reader.outputUtf8(record));
     return summary;
 }
 

@@ -676,7 +676,7 @@ qint64 AlertStore::Private::indexOutputs(qint64 maxRows, QString *error)
         // A damaged record has no output to index; searches report nothing for it, as for an empty output.
         if (!reader.load(last, rows.get(), 1, &record))
             continue;
-        const QByteArray output = reader.outputText(record).toUtf8();
+        const QByteArray output = reader.outputUtf8(record);
         if (output.isEmpty())
             continue;
         sqlite3_bind_int64(insert.get(), 1, last);

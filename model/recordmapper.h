@@ -40,9 +40,9 @@ public:
 
     // The record's document; false + error when it no longer maps (a damaged record).
     virtual bool derive(const StoredRecord &record, DerivedAlert *out, QString *error) const = 0;
-    // falco.output alone, exactly as derive() would give it, without mapping the rest: the full-text index reads it
-    // for every stored alert.
-    virtual QString outputText(const StoredRecord &record) const = 0;
+    // falco.output alone, as UTF-8, exactly as derive() would give it, without mapping the rest: the full-text index
+    // reads it for every stored alert (UTF-8 all the way: a 20 MiB output is not also held as UTF-16 twice).
+    virtual QByteArray outputUtf8(const StoredRecord &record) const = 0;
 
     // The process-wide mapper (null until the application installs one). Thread-safe.
     static std::shared_ptr<const RecordMapper> instance();

@@ -156,12 +156,12 @@ bool RecordReader::derive(const StoredRecord &record, DerivedAlert *out, QString
     return false;
 }
 
-QString RecordReader::outputText(const StoredRecord &record) const
+QByteArray RecordReader::outputUtf8(const StoredRecord &record) const
 {
     if (const std::shared_ptr<const RecordMapper> mapper = RecordMapper::instance())
-        return mapper->outputText(record);
+        return mapper->outputUtf8(record);
     DerivedAlert derived;
-    return derive(record, &derived) ? derived.output : QString();
+    return derive(record, &derived) ? derived.output.toUtf8() : QByteArray();
 }
 
 } // namespace fe

@@ -40,7 +40,7 @@ public:
 
     // The record's document through RecordMapper::instance(); false + error when none is installed or it fails.
     bool derive(const StoredRecord &record, DerivedAlert *out, QString *error = nullptr) const;
-    QString outputText(const StoredRecord &record) const;
+    QByteArray outputUtf8(const StoredRecord &record) const;
 
     // The origin with this id (cached), or null + error.
     const AlertOrigin *origin(qint64 id, QString *error = nullptr);

@@ -198,7 +198,7 @@ void StoreFunctions::derivedCall(sqlite3_context *context, sqlite3_value **argv,
                 cache.valid = self->m_reader.derive(record, &alert);
                 cache.value = alert.ecsJson;
             } else {
-                cache.value = self->m_reader.outputText(record).toUtf8();
+                cache.value = self->m_reader.outputUtf8(record);
             }
         }
     }

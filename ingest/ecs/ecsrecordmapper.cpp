@@ -155,15 +155,15 @@ bool EcsRecordMapper::derive(const StoredRecord &record, DerivedAlert *out, QStr
     return true;
 }
 
-QString EcsRecordMapper::outputText(const StoredRecord &record) const
+QByteArray EcsRecordMapper::outputUtf8(const StoredRecord &record) const
 {
     if (record.origin.kind == AlertOrigin::Kind::Document) {
         DerivedAlert derived;
-        return derive(record, &derived, nullptr) ? derived.output : QString();
+        return derive(record, &derived, nullptr) ? derived.output.toUtf8() : QByteArray();
     }
     // derive() maps with mapFrame: the same output, without building (and, for a huge alert, holding several copies
     // of) the whole document.
-    return QString::fromUtf8(alertOutputText(record.original, options(record), true));
+    return alertOutputText(record.original, options(record), true);
 }
 
 void installEcsRecordMapper()

@@ -16,7 +16,7 @@ class EcsRecordMapper : public RecordMapper
 {
 public:
     bool derive(const StoredRecord &record, DerivedAlert *out, QString *error) const override;
-    QString outputText(const StoredRecord &record) const override;
+    QByteArray outputUtf8(const StoredRecord &record) const override;
 
     // The origin an alert mapped with options gets (its kind, the file or peer, and the options that shape its
     // document), for frames read from name ("" for stdin).

@@ -431,7 +431,7 @@ void TestMapperPaths::recordOutputText_data()
     addCorpusRows({"file", "tcp original fields", "tcp set", "tcp set falco"});
 }
 
-// The full-text index reads EcsRecordMapper::outputText of every stored alert: the output derive() gives it.
+// The full-text index reads EcsRecordMapper::outputUtf8 of every stored alert: the output derive() gives it.
 void TestMapperPaths::recordOutputText()
 {
     QFETCH(QString, corpus);
@@ -450,10 +450,10 @@ void TestMapperPaths::recordOutputText()
         record.receivedMs = o.readTimeMs;
         fe::DerivedAlert derived;
         const QString expected = mapper.derive(record, &derived, nullptr) ? derived.output : QString();
-        const QString text = mapper.outputText(record);
+        const QString text = QString::fromUtf8(mapper.outputUtf8(record));
         withOutput += text.isEmpty() ? 0 : 1;
         if (text != expected)
-            QFAIL(qPrintable(QStringLiteral("line: %1\nderived output: %2\noutputText: %3")
+            QFAIL(qPrintable(QStringLiteral("line: %1\nderived output: %2\noutputUtf8: %3")
                                  .arg(QString::fromUtf8(line), expected, text)));
     }
     QVERIFY(withOutput > 0);

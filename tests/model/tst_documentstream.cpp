@@ -28,7 +28,7 @@ public:
         out->ecsJson = record.original;
         return true;
     }
-    QString outputText(const StoredRecord &) const override { return QString(); }
+    QByteArray outputUtf8(const StoredRecord &) const override { return QByteArray(); }
 };
 
 } // namespace

@@ -29,7 +29,7 @@ public:
         out->output = QStringLiteral("shell");
         return true;
     }
-    QString outputText(const StoredRecord &) const override { return QStringLiteral("shell"); }
+    QByteArray outputUtf8(const StoredRecord &) const override { return QByteArrayLiteral("shell"); }
 };
 
 const QByteArray s_line = R"({"output":"12:00:00.000: Notice A shell was spawned","priority":"Notice","rule":"Terminal shell in container","time":"2024-05-01T00:00:00.000000000Z","output_fields":{"proc.cmdline":"bash -i"}})";
