@@ -61,6 +61,10 @@ constexpr char s_setStateSql[] =
 // The full-text catch-up indexes this many alerts per transaction; past the backlog bound, a batch indexes at most
 // s_backlogChunkRows of the excess in its own transaction.
 constexpr qint64 s_indexChunkRows = 10000;
+// FTS5's table of pending terms: flushed as a new segment when it outgrows this (FTS5's default is 1 MB) and at
+// every commit. At 1 MB a chunk of outputs made several small segments that FTS5 then merged, reading them back
+// again and again: half of an index's CPU at 1M alerts went to the kernel copying those pages.
+constexpr qint64 s_indexHashBytes = qint64(32) << 20;
 constexpr qint64 s_backlogChunkRows = 50000;
 // A store without a dictionary trains one once this many alerts are stored (or when an import hands it samples).
 constexpr int s_trainingSamples = 2000;
@@ -448,6 +452,7 @@ struct AlertStore::Private
     std::unique_ptr<FactWriter> facts;               // ReadWrite only
     std::shared_ptr<FactInterner> interner;          // ReadWrite only
     bool factsLoaded = false;                        // facts has read the fact tables (at the first insert)
+    bool indexConfigured = false;                    // the full-text index's hashsize set (indexPending())
     // Per text fact (FactColumn): interner value id → dict id (0: not known yet).
     std::array<std::vector<quint32>, FactColumnCount> internedDict;
 
@@ -1431,6 +1436,13 @@ qint64 AlertStore::indexPending(qint64 maxRows, QString *error)
         if (error)
             *error = QStringLiteral("the alert store is not open for writing");
         return -1;
+    }
+    if (!d->indexConfigured) {
+        // Kept in the index's own config table; set on each writer in case another version wrote it.
+        const QByteArray sql = "INSERT INTO alert_fts(alert_fts, rank) VALUES('hashsize', "
+            + QByteArray::number(s_indexHashBytes) + ")";
+        d->exec(sql.constData());
+        d->indexConfigured = true;
     }
     qint64 total = 0;
     while (maxRows < 0 || total < maxRows) {
