@@ -156,6 +156,7 @@ QByteArray GuiProbe::snapshot() const
     if (const auto *count = m_window->statusBar()->findChild<QLabel *>(QStringLiteral("matchCountLabel")))
         o.insert(QStringLiteral("statusCount"), count->text());
     o.insert(QStringLiteral("statusMessage"), m_window->statusBar()->currentMessage());
+    o.insert(QStringLiteral("readOnly"), m_window->isReadOnly());
     o.insert(QStringLiteral("effectiveQuery"), m_window->filterState()->effectiveQuery());
     o.insert(QStringLiteral("explorer"), explorerOf(m_window->explorer()));
     if (m_window->dashboard())

@@ -4,6 +4,8 @@
 // its parts are on the screen and what they show; a screenshot of the whole screen is saved after every step under
 // the build directory (tests/gui-artifacts/). Catches what offscreen tests cannot: shortcuts that two owners make
 // ambiguous, focus that goes astray, keys eaten by the wrong widget.
+#include "support/rawdb.h"
+
 #include <QDateTime>
 #include <QDir>
 #include <QElapsedTimer>
@@ -62,6 +64,7 @@ private Q_SLOTS:
     void dashboardBarAddsPillAndExplorerAgrees();
     void timeBrushZoomsAndBackReturns();
     void savedQueryRecalledFromCompletion();
+    void readOnlyStoreTakesNoWrites();   // last: it restarts the application on a damaged copy of the store
 
 private:
     QJsonObject probe() const;
@@ -431,6 +434,50 @@ void TestGuiXvfb::savedQueryRecalledFromCompletion()
              }),
              qPrintable(probe().value(QStringLiteral("effectiveQuery")).toString()));
     screenshot(QStringLiteral("saved-query-recalled"));
+}
+
+// A store whose compression dictionary is damaged opens read-only at 1024x700: Alt+4 on a clicked alert changes
+// nothing in the store, Ctrl+I opens no import dialog, and the window says it is read-only; reading works.
+void TestGuiXvfb::readOnlyStoreTakesNoWrites()
+{
+    m_app.terminate();
+    QVERIFY(m_app.waitForFinished(20000));
+    {
+        fe::test::RawDb raw(m_db);
+        QVERIFY(raw.scalar("SELECT count(*) FROM zdict") >= 1);
+        QVERIFY(raw.exec("UPDATE zdict SET data = x'37a430ec00000000'"));
+    }
+    QFile::remove(m_probe);
+    m_app.start(QStringLiteral(FE_EXPLORER_BIN), {QStringLiteral("--db"), m_db, QStringLiteral("--size"), QStringLiteral("1024x700"),
+                                                  QStringLiteral("--no-demo"), QStringLiteral("--probe"), m_probe});
+    QVERIFY(m_app.waitForStarted());
+    QVERIFY2(waitFor([](const QJsonObject &p) {
+                 const QJsonObject e = p.value(QStringLiteral("explorer")).toObject();
+                 return p.value(QStringLiteral("readOnly")).toBool() && e.value(QStringLiteral("settled")).toBool()
+                     && e.value(QStringLiteral("total")).toInteger() == s_alerts;
+             }),
+             "the read-only store did not show its alerts");
+    click(centre(probe().value(QStringLiteral("tabs")).toArray().at(0).toObject()));
+    QVERIFY(waitFor([](const QJsonObject &p) { return p.value(QStringLiteral("active")).toBool(); }));
+    const QJsonObject row = probe().value(QStringLiteral("explorer")).toObject().value(QStringLiteral("rows")).toArray().at(1).toObject();
+    const qint64 id = row.value(QStringLiteral("id")).toInteger();
+    click(centre(row));
+    QVERIFY(waitFor([id](const QJsonObject &p) {
+        return p.value(QStringLiteral("explorer")).toObject().value(QStringLiteral("detailId")).toInteger() == id;
+    }));
+    const QStringList closedArgs{QStringLiteral("export"), QStringLiteral("--db"), m_db, QStringLiteral("--format"), QStringLiteral("csv"),
+                                 QStringLiteral("--query"), QStringLiteral("triage.status:closed")};
+    const qsizetype closedBefore = cli(closedArgs).count('\n');
+    key(QStringLiteral("alt+4"));
+    key(QStringLiteral("ctrl+i"));
+    // X events arrive in order: once Ctrl+L has moved the focus, the keys before it were handled.
+    key(QStringLiteral("ctrl+l"));
+    QVERIFY(waitFor([](const QJsonObject &p) { return p.value(QStringLiteral("focus")).toString() == u"queryEdit"; }));
+    QTest::qWait(500);   // a triage write, had one started, runs on the thread pool
+    const QJsonObject p = probe();
+    QVERIFY2(p.value(QStringLiteral("popups")).toArray().isEmpty(), QJsonDocument(p).toJson().constData());
+    QCOMPARE(cli(closedArgs).count('\n'), closedBefore);
+    screenshot(QStringLiteral("read-only-1024x700"));
 }
 
 QTEST_GUILESS_MAIN(TestGuiXvfb)
