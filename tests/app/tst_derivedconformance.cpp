@@ -342,23 +342,10 @@ private Q_SLOTS:
         QTemporaryDir tmp;
         const QString db = tmp.filePath(QStringLiteral("tcp.db"));
         QProcess listen;
-        listen.start(QStringLiteral(FE_EXPLORER_BIN), QStringList{QStringLiteral("listen"), QStringLiteral("--db"), db,
-                                                                  QStringLiteral("--port"), QStringLiteral("0"),
-                                                                  QStringLiteral("--stats-interval"), QStringLiteral("1")}
-                                                          + options);
-        QVERIFY(listen.waitForStarted());
         QByteArray out;
         QByteArray err;
-        quint16 port = 0;
-        QElapsedTimer timer;
-        timer.start();
-        static const QRegularExpression listening(QStringLiteral("listening on tcp 127\\.0\\.0\\.1:(\\d+)"));
-        while (port == 0 && timer.elapsed() < 30000 && listen.state() == QProcess::Running) {
-            listen.waitForReadyRead(100);
-            out += listen.readAllStandardOutput();
-            if (const auto m = listening.match(QString::fromUtf8(out)); m.hasMatch())
-                port = quint16(m.captured(1).toUInt());
-        }
+        const quint16 port = fe::test::startListener(listen, db, QStringList{QStringLiteral("--stats-interval"),
+                                                                             QStringLiteral("1")} + options, &out, &err);
         QVERIFY2(port != 0, out.constData());
 
         QHash<QString, QByteArray> frameOf;   // peer ip:port → the frame sent from it
@@ -376,7 +363,8 @@ private Q_SLOTS:
         // Every frame framed (the counters line), then a clean stop stores everything received.
         const QRegularExpression counters(QStringLiteral("framed (\\d+) .* duplicates (\\d+)"));
         int duplicates = -1;
-        timer.restart();
+        QElapsedTimer timer;
+        timer.start();
         while (timer.elapsed() < 60000 && listen.state() == QProcess::Running) {
             listen.waitForReadyRead(200);
             err += listen.readAllStandardError();

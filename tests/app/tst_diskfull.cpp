@@ -7,6 +7,7 @@
 // - `listen` stopped (SIGTERM) while the disk is still full says how many received alerts could not be stored and
 //   exits non-zero; the store holds the others and stays intact.
 #include "model/alertstore.h"
+#include "support/clirun.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -112,27 +113,10 @@ class Listener
 public:
     bool start(const QString &db, QString *error)
     {
-        m_process.start(QStringLiteral(FE_EXPLORER_BIN),
-                        {QStringLiteral("listen"), QStringLiteral("--db"), db, QStringLiteral("--port"), QStringLiteral("0"),
-                         QStringLiteral("--stats-interval"), QStringLiteral("1")});
-        if (!m_process.waitForStarted(10000)) {
-            *error = m_process.errorString();
-            return false;
-        }
-        static const QRegularExpression listening(QStringLiteral("listening on tcp 127\\.0\\.0\\.1:(\\d+)"));
-        QElapsedTimer clock;
-        clock.start();
-        while (clock.elapsed() < 60000) {
-            m_process.waitForReadyRead(200);
-            m_out += m_process.readAllStandardOutput();
-            m_err += m_process.readAllStandardError();
-            if (const auto m = listening.match(QString::fromUtf8(m_out)); m.hasMatch()) {
-                m_port = quint16(m.captured(1).toUInt());
-                return true;
-            }
-            if (m_process.state() != QProcess::Running)
-                break;
-        }
+        m_port = fe::test::startListener(m_process, db, {QStringLiteral("--stats-interval"), QStringLiteral("1")}, &m_out,
+                                         &m_err, 60000);
+        if (m_port != 0)
+            return true;
         *error = QString::fromUtf8(m_out + m_err);
         return false;
     }

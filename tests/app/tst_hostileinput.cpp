@@ -4,6 +4,7 @@
 // reach stderr/stdout escaped (\x1b, \x07), never raw; credentials in an Elasticsearch URL are refused and never
 // printed or sent. The listener and the fake Elasticsearch run on 127.0.0.1.
 #include "model/alertstore.h"
+#include "support/clirun.h"
 #include "support/fakeelasticsearch.h"
 
 #include <QDir>
@@ -98,21 +99,9 @@ private Q_SLOTS:
     void listenerEscapesWhatPeersSend()
     {
         QProcess listener;
-        listener.start(QStringLiteral(FE_EXPLORER_BIN),
-                       {QStringLiteral("listen"), QStringLiteral("--db"), m_dir.filePath(QStringLiteral("listen.db")),
-                        QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--quiet")});
-        QVERIFY(listener.waitForStarted());
-        quint16 port = 0;
         QByteArray out;
-        static const QRegularExpression listening(QStringLiteral("listening on tcp 127\\.0\\.0\\.1:(\\d+)"));
-        QElapsedTimer timer;
-        timer.start();
-        while (port == 0 && timer.elapsed() < 30000 && listener.state() == QProcess::Running) {
-            listener.waitForReadyRead(500);
-            out += listener.readAllStandardOutput();
-            if (const auto m = listening.match(QString::fromUtf8(out)); m.hasMatch())
-                port = quint16(m.captured(1).toUInt());
-        }
+        const quint16 port = fe::test::startListener(listener, m_dir.filePath(QStringLiteral("listen.db")),
+                                                     {QStringLiteral("--quiet")}, &out);
         QVERIFY2(port != 0, out.constData());
 
         QTcpSocket socket;
@@ -127,7 +116,8 @@ private Q_SLOTS:
         socket.disconnectFromHost();
 
         QByteArray err;
-        timer.restart();
+        QElapsedTimer timer;
+        timer.start();
         while (timer.elapsed() < 30000 && !(err.contains("not syslog") && err.contains("truncated frame"))) {
             listener.waitForReadyRead(200);
             err += listener.readAllStandardError();

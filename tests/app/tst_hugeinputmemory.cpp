@@ -170,22 +170,9 @@ private Q_SLOTS:
     void listenPeakRss()
     {
         QProcess listener;
-        listener.start(QStringLiteral(FE_EXPLORER_BIN),
-                       {QStringLiteral("listen"), QStringLiteral("--db"), m_dir.filePath(QStringLiteral("listen.db")),
-                        QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--stats-interval"),
-                        QStringLiteral("1")});
-        QVERIFY(listener.waitForStarted());
-        quint16 port = 0;
         QByteArray out;
-        static const QRegularExpression listening(QStringLiteral("listening on tcp 127\\.0\\.0\\.1:(\\d+)"));
-        QElapsedTimer timer;
-        timer.start();
-        while (port == 0 && timer.elapsed() < 30000 && listener.state() == QProcess::Running) {
-            listener.waitForReadyRead(500);
-            out += listener.readAllStandardOutput();
-            if (const auto m = listening.match(QString::fromUtf8(out)); m.hasMatch())
-                port = quint16(m.captured(1).toUInt());
-        }
+        const quint16 port = fe::test::startListener(listener, m_dir.filePath(QStringLiteral("listen.db")),
+                                                     {QStringLiteral("--stats-interval"), QStringLiteral("1")}, &out);
         QVERIFY2(port != 0, out.constData());
 
         QTcpSocket socket;
@@ -205,7 +192,8 @@ private Q_SLOTS:
 
         static const QRegularExpression storedCount(QStringLiteral("stored (\\d+)"));
         int stored = 0;
-        timer.restart();
+        QElapsedTimer timer;
+        timer.start();
         while (stored < s_frames && timer.elapsed() < 120000 && listener.state() == QProcess::Running) {
             listener.waitForReadyRead(500);
             err += listener.readAllStandardError();

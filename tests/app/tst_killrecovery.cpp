@@ -12,6 +12,7 @@
 //
 // FE_KILL_SEED=N replays the kill moments of an earlier run (every run prints its seed).
 #include "testpaths.h"
+#include "support/clirun.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -252,25 +253,10 @@ private:
     bool startListener(QProcess *listener, const QString &db, quint16 *port)
     {
         listener->setProcessEnvironment(cliEnvironment(m_home));
-        listener->start(QStringLiteral(FE_EXPLORER_BIN), {QStringLiteral("listen"), QStringLiteral("--db"), db,
-                                                          QStringLiteral("--port"), QStringLiteral("0"),
-                                                          QStringLiteral("--quiet")});
-        if (!listener->waitForStarted())
-            return false;
-        static const QRegularExpression listening(QStringLiteral("listening on tcp 127\\.0\\.0\\.1:(\\d+)"));
         QByteArray out;
-        QElapsedTimer timer;
-        timer.start();
-        while (timer.elapsed() < 30000) {
-            if (!listener->waitForReadyRead(1000) && listener->state() != QProcess::Running)
-                break;
-            out += listener->readAllStandardOutput();
-            const QRegularExpressionMatch m = listening.match(QString::fromUtf8(out));
-            if (m.hasMatch()) {
-                *port = quint16(m.captured(1).toUInt());
-                return true;
-            }
-        }
+        *port = fe::test::startListener(*listener, db, {QStringLiteral("--quiet")}, &out);
+        if (*port != 0)
+            return true;
         qWarning("listener did not start: %s %s", out.constData(), listener->readAllStandardError().constData());
         return false;
     }

@@ -63,31 +63,6 @@ qint64 statsTotal(const QString &db)
     return stats.exitCode == 0 ? QJsonDocument::fromJson(stats.out).object().value(QStringLiteral("total")).toInteger(-1) : -1;
 }
 
-// `falco-explorer listen --port 0` on db; the port it listens on, 0 when it did not start.
-quint16 startListener(QProcess &listener, const QString &db, const QStringList &extra = {})
-{
-    listener.start(QStringLiteral(FE_EXPLORER_BIN), QStringList{QStringLiteral("listen"), QStringLiteral("--db"), db,
-                                                                QStringLiteral("--port"), QStringLiteral("0"),
-                                                                QStringLiteral("--quiet")}
-                                                        + extra);
-    if (!listener.waitForStarted())
-        return 0;
-    static const QRegularExpression re(QStringLiteral("listening on tcp 127\\.0\\.0\\.1:(\\d+)"));
-    QByteArray out;
-    QElapsedTimer timer;
-    timer.start();
-    while (timer.elapsed() < 30000) {
-        listener.waitForReadyRead(200);
-        out += listener.readAllStandardOutput();
-        const auto m = re.match(QString::fromUtf8(out));
-        if (m.hasMatch())
-            return quint16(m.captured(1).toUInt());
-        if (listener.state() == QProcess::NotRunning)
-            return 0;
-    }
-    return 0;
-}
-
 bool stopListener(QProcess &listener)
 {
     ::kill(pid_t(listener.processId()), SIGTERM);
@@ -331,7 +306,7 @@ private Q_SLOTS:
         QTemporaryDir tmp;
         const QString db = tmp.filePath(QStringLiteral("tcp.db"));
         QProcess listener;
-        const quint16 port = startListener(listener, db);
+        const quint16 port = fe::test::startListener(listener, db, {QStringLiteral("--quiet")});
         QVERIFY(port != 0);
         QList<QByteArray> frames;
         for (int i = 0; i < 20; ++i) {

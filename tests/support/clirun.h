@@ -3,9 +3,11 @@
 
 #include <QByteArray>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QString>
 #include <QStringList>
 
@@ -49,6 +51,37 @@ inline bool writeFile(const QString &path, const QByteArray &data)
     QDir().mkpath(QFileInfo(path).absolutePath());
     QFile f(path);
     return f.open(QIODevice::WriteOnly) && f.write(data) == data.size();
+}
+
+// Starts `falco-explorer listen --db db --port 0` followed by extra (set the process's environment before) and
+// returns the TCP port it says it listens on, or 0 when it does not start or say so within timeoutMs. What it writes
+// meanwhile is appended to *out and *err when given (a test reads on from there).
+inline quint16 startListener(QProcess &listener, const QString &db, const QStringList &extra = {},
+                             QByteArray *out = nullptr, QByteArray *err = nullptr, int timeoutMs = 30000)
+{
+    listener.start(QStringLiteral(FE_EXPLORER_BIN),
+                   QStringList{QStringLiteral("listen"), QStringLiteral("--db"), db, QStringLiteral("--port"), QStringLiteral("0")}
+                       + extra);
+    if (!listener.waitForStarted(10000))
+        return 0;
+    static const QRegularExpression listening(QStringLiteral("listening on tcp 127\\.0\\.0\\.1:(\\d+)"));
+    QByteArray stdoutText;
+    QElapsedTimer clock;
+    clock.start();
+    while (clock.elapsed() < timeoutMs) {
+        listener.waitForReadyRead(200);
+        const QByteArray o = listener.readAllStandardOutput();
+        stdoutText += o;
+        if (out)
+            *out += o;
+        if (err)
+            *err += listener.readAllStandardError();
+        if (const QRegularExpressionMatch m = listening.match(QString::fromUtf8(stdoutText)); m.hasMatch())
+            return quint16(m.captured(1).toUInt());
+        if (listener.state() != QProcess::Running)
+            break;
+    }
+    return 0;
 }
 
 } // namespace fe::test
