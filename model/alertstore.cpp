@@ -35,6 +35,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cctype>
 #include <condition_variable>
 #include <deque>
 #include <initializer_list>
@@ -61,6 +62,22 @@ constexpr char s_setStateSql[] =
 // The full-text catch-up indexes this many alerts per transaction; past the backlog bound, a batch indexes at most
 // s_backlogChunkRows of the excess in its own transaction.
 constexpr qint64 s_indexChunkRows = 10000;
+// The most of one alert's output the full-text index takes (sqlnames::ftsPartialPrefix): FTS5 keeps all of a row's
+// terms in memory until the row ends, ~100 bytes each, and an attacker's 20 MiB frame of random text holds ~600k
+// distinct ones.
+constexpr qsizetype s_maxIndexedOutputBytes = 4 << 20;
+
+// Where output may be cut for the index without splitting a token: the end of the last byte that no tokenizer keeps
+// in a token (ASCII other than letters and digits) at or before limit; 0 when there is none.
+qsizetype indexCut(const QByteArray &output, qsizetype limit)
+{
+    for (qsizetype i = std::min(limit, output.size()) - 1; i >= 0; --i) {
+        const uchar c = uchar(output.at(i));
+        if (c < 0x80 && !std::isalnum(c))
+            return i + 1;
+    }
+    return 0;
+}
 // FTS5's table of pending terms: flushed as a new segment when it outgrows this (FTS5's default is 1 MB) and at
 // every commit. At 1 MB a chunk of outputs made several small segments that FTS5 then merged, reading them back
 // again and again: half of an index's CPU at 1M alerts went to the kernel copying those pages.
@@ -682,9 +699,24 @@ qint64 AlertStore::Private::indexOutputs(qint64 maxRows, QString *error)
         // A damaged record has no output to index; searches report nothing for it, as for an empty output.
         if (!reader.load(last, rows.get(), 1, &record))
             continue;
-        const QByteArray output = reader.outputUtf8(record);
+        QByteArray output = reader.outputUtf8(record);
         if (output.isEmpty())
             continue;
+        if (output.size() > s_maxIndexedOutputBytes) {
+            output.truncate(indexCut(output, s_maxIndexedOutputBytes));
+            const QByteArray key = sqlnames::ftsPartialPrefix + QByteArray::number(last);
+            sqlite3_bind_text(mark.get(), 1, key.constData(), int(key.size()), SQLITE_TRANSIENT);
+            sqlite3_bind_int64(mark.get(), 2, 1);
+            const int marked = sqlite3_step(mark.get());
+            sqlite3_reset(mark.get());
+            if (marked != SQLITE_DONE) {
+                if (error)
+                    *error = lastError();
+                return -1;
+            }
+            if (output.isEmpty())
+                continue;
+        }
         sqlite3_bind_int64(insert.get(), 1, last);
         sqlite3_bind_text(insert.get(), 2, output.constData(), int(output.size()), SQLITE_STATIC);
         const int step = sqlite3_step(insert.get());

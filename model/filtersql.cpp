@@ -47,11 +47,18 @@ FilterSql FilterSql::build(const AlertFilter &filter, qint64 nowMs)
 void FilterSql::coverUnindexedOutputs()
 {
     static const QString s_match = QStringLiteral("a.id IN (SELECT rowid FROM alert_fts WHERE alert_fts MATCH ?)");
+    // The few alerts whose output the index holds only the beginning of (sqlnames::ftsPartialPrefix) are matched
+    // on their whole output the same way.
     static const QString s_matchCovered = QStringLiteral(
         "(a.id IN (SELECT rowid FROM alert_fts WHERE alert_fts MATCH ?) OR a.id IN (SELECT x.id FROM alerts x "
         "WHERE x.id > coalesce((SELECT value FROM state WHERE key = '%1'), 0) AND "
-        "fe_fts_phrase(fe_output(x.id, x.record, x.origin, x.byte_offset, x.received), ?)))")
-                                              .arg(QLatin1String(sqlnames::ftsIndexedKey));
+        "fe_fts_phrase(fe_output(x.id, x.record, x.origin, x.byte_offset, x.received), ?)) OR a.id IN (SELECT x.id "
+        "FROM alerts x WHERE x.id IN (SELECT CAST(substr(key, %4) AS INTEGER) FROM state WHERE key > '%2' AND "
+        "key < '%3') AND fe_fts_phrase(fe_output(x.id, x.record, x.origin, x.byte_offset, x.received), ?)))")
+                                              .arg(QLatin1String(sqlnames::ftsIndexedKey),
+                                                   QLatin1String(sqlnames::ftsPartialPrefix),
+                                                   QLatin1String(sqlnames::ftsPartialEnd))
+                                              .arg(qsizetype(sizeof(sqlnames::ftsPartialPrefix)));
     if (!m_queryWhere.contains(QLatin1String("alert_fts")))
         return;
     QString where;
@@ -64,7 +71,7 @@ void FilterSql::coverUnindexedOutputs()
         if (!quoted && c == QLatin1Char('a') && QStringView(m_queryWhere).mid(i).startsWith(s_match)
             && param < m_queryParams.size()) {
             where += s_matchCovered;
-            params << m_queryParams.at(param) << m_queryParams.at(param);
+            params << m_queryParams.at(param) << m_queryParams.at(param) << m_queryParams.at(param);
             ++param;
             i += s_match.size();
             continue;

@@ -116,6 +116,11 @@ inline constexpr char rollupHour[] = "rollup_hour";
 inline constexpr char rollupDay[] = "rollup_day";          // bucket = ts div 86400000
 // state key: the highest alert id whose output is in alert_fts. Outputs above it are matched without the index.
 inline constexpr char ftsIndexedKey[] = "fe.fts_indexed";
+// state keys ftsPartialPrefix + id (value 1): alerts whose output is longer than the index takes of one alert
+// (AlertStore, s_maxIndexedOutputBytes); alert_fts holds its beginning, and searches match the whole output of these
+// few alerts without the index, as they do the unindexed tail. The keys sort between the prefix and ftsPartialEnd.
+inline constexpr char ftsPartialPrefix[] = "fe.fts_partial:";
+inline constexpr char ftsPartialEnd[] = "fe.fts_partial;";
 } // namespace sqlnames
 
 } // namespace fe

@@ -3,6 +3,7 @@
 #include "model/columnsegment.h"
 #include "model/schema.h"
 #include "support/pagecache.h"
+#include "support/rawdb.h"
 
 #include <QAtomicInt>
 #include <QDir>
@@ -130,6 +131,7 @@ private Q_SLOTS:
     void rollupsEqualBaseCounts();
     void deferredFullTextIndex_data();
     void deferredFullTextIndex();
+    void hugeOutputIndexedInPart();
     void indexBacklogBounded();
     void stateRoundTrip();
     void concurrentReaderWhileWriting();
@@ -720,6 +722,56 @@ void TestAlertStore::deferredFullTextIndex()
     QCOMPARE(back.size(), 3);
     QCOMPARE(back[0].output, make(0).output);
     QCOMPARE(back[1].output, make(1).output);
+}
+
+// The index takes the first 4 MiB of an output, cut between tokens (FTS5 holds a row's terms in memory until the row
+// ends); a search still matches the whole output of such an alert, a word past the cut and one cut in two included,
+// and the other alerts through the index as before.
+void TestAlertStore::hugeOutputIndexedInPart()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("a.db"));
+    AlertStore store;
+    QVERIFY(store.open(path));
+    QString huge;
+    huge.reserve(5 << 20);
+    huge += QStringLiteral("aardvark ");
+    for (int i = 0; huge.size() < (4 << 20) - 5; ++i)
+        huge += QStringLiteral("w%1 ").arg(i % 1000);
+    huge += QStringLiteral("splitword zebracorn tail");   // "splitword" straddles the 4 MiB mark
+    QVERIFY(huge.size() > (4 << 20));
+    AlertBatch batch;
+    for (int n = 0; n < 3; ++n)
+        batch.append(makeSearchableAlert(n));
+    Alert big = makeSearchableAlert(3);
+    big.output = huge;
+    big.ecsJson = documentFor(3, big.output, big.commandLine);   // the record, which the index reads the output from
+    batch.append(big);
+    QCOMPARE(store.insert(batch).stored, 4);
+    QCOMPARE(store.indexPending(), 4);
+    QCOMPARE(store.pendingIndexRows(), 0);
+    {
+        test::RawDb raw(path);
+        QCOMPARE(raw.scalar("SELECT count(*) FROM state WHERE key LIKE 'fe.fts_partial:%'"), qint64(1));
+        // Through the index alone: the beginning is there, what lies past the cut is not, nor half a word.
+        QCOMPARE(raw.scalar("SELECT count(*) FROM alert_fts WHERE alert_fts MATCH 'aardvark'"), qint64(1));
+        QCOMPARE(raw.scalar("SELECT count(*) FROM alert_fts WHERE alert_fts MATCH 'zebracorn'"), qint64(0));
+        QCOMPARE(raw.scalar("SELECT count(*) FROM alert_fts WHERE alert_fts MATCH 'split*'"), qint64(0));
+    }
+    const auto count = [&](const QString &query) {
+        AlertFilter filter;
+        filter.query = query;
+        QString error;
+        const qint64 n = store.count(filter, &error);
+        return error.isEmpty() ? n : -1;
+    };
+    QCOMPARE(count(QStringLiteral("aardvark")), qint64(1));
+    QCOMPARE(count(QStringLiteral("zebracorn")), qint64(1));
+    QCOMPARE(count(QStringLiteral("splitword")), qint64(1));
+    QCOMPARE(count(QStringLiteral("\"splitword zebracorn\"")), qint64(1));
+    QCOMPARE(count(QStringLiteral("zebra*")), qint64(1));
+    QCOMPARE(count(QStringLiteral("shadow")), qint64(1));   // makeSearchableAlert(0)
+    QCOMPARE(count(QStringLiteral("NOT zebracorn")), qint64(3));
 }
 
 // With a backlog limit (live ingest), a large batch that would leave more outputs unindexed indexes the oldest of
