@@ -4,6 +4,7 @@
 // as it was (still v4), and the conversion resumes at the next open.
 #include "app/storeopener.h"
 #include "support/rawdb.h"
+#include "support/v4store.h"
 
 #include "model/alertstore.h"
 #include "model/schema.h"
@@ -26,55 +27,13 @@ constexpr int s_v4Alerts = 65000;   // four conversion chunks (of 20,000 alerts)
 
 using fe::test::RawDb;
 
-// A store as the previous release wrote it (schema v4: wide rows, the ECS document kept), made with the schema's own
-// migrations up to version 4 and raw SQL, as tests/model/tst_schema.cpp does.
 bool writeV4Store(const QString &path, int count)
 {
-    RawDb raw(path);
     QString error;
-    if (!Schema::configure(raw.db, false, &error) || !Schema::migrate(raw.db, &error, 4) || !raw.exec("BEGIN")) {
-        qWarning("%s", qPrintable(error));
-        return false;
-    }
-    sqlite3_stmt *alert = nullptr;
-    sqlite3_stmt *doc = nullptr;
-    sqlite3_stmt *output = nullptr;
-    sqlite3_prepare_v2(raw.db, "INSERT INTO alerts(ts, priority, severity, rule, host, pod, tags, tactics, technique, "
-                               "cmdline, uuid, dedupe, triage, ingested) VALUES(?1, 4, 47, ?2, ?3, 'pod-1', "
-                               "'|T1059|container|mitre_execution|', '|execution|', 'T1059', ?4, '', ?5, 0, 5)",
-                       -1, &alert, nullptr);
-    sqlite3_prepare_v2(raw.db, "INSERT INTO alert_doc(id, doc) VALUES(last_insert_rowid(), ?1)", -1, &doc, nullptr);
-    sqlite3_prepare_v2(raw.db, "INSERT INTO alert_output(id, output) VALUES(last_insert_rowid(), ?1)", -1, &output, nullptr);
-    bool ok = alert && doc && output;
-    for (int i = 0; ok && i < count; ++i) {
-        const QByteArray out = "shell spawned " + QByteArray::number(i);
-        const QByteArray cmd = "bash -c " + QByteArray::number(i);
-        const QByteArray json = "{\"@timestamp\":\"x\",\"falco\":{\"output\":\"" + out + "\"},\"process\":{\"command_line\":\""
-            + cmd + "\"}}";
-        QByteArray key("\x01", 1);
-        key += QByteArray(8, char(i % 256)) + "h:" + QByteArray::number(i);
-        const QByteArray rule = "rule " + QByteArray::number(i % 4);
-        const QByteArray host = "host-" + QByteArray::number(i % 3);
-        sqlite3_bind_int64(alert, 1, 1714521600000 + qint64(i) * 1000);
-        sqlite3_bind_text(alert, 2, rule.constData(), -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(alert, 3, host.constData(), -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(alert, 4, cmd.constData(), -1, SQLITE_TRANSIENT);
-        sqlite3_bind_blob(alert, 5, key.constData(), int(key.size()), SQLITE_TRANSIENT);
-        ok = sqlite3_step(alert) == SQLITE_DONE;
-        sqlite3_reset(alert);
-        sqlite3_bind_text(doc, 1, json.constData(), -1, SQLITE_TRANSIENT);
-        ok = ok && sqlite3_step(doc) == SQLITE_DONE;
-        sqlite3_reset(doc);
-        sqlite3_bind_text(output, 1, out.constData(), -1, SQLITE_TRANSIENT);
-        ok = ok && sqlite3_step(output) == SQLITE_DONE;
-        sqlite3_reset(output);
-    }
-    sqlite3_finalize(alert);
-    sqlite3_finalize(doc);
-    sqlite3_finalize(output);
-    return ok
-        && raw.exec("INSERT INTO rollup_day(dim, bucket, key, cnt, last_ts) SELECT 0, ts / 86400000, '', count(*), "
-                    "max(ts) FROM alerts GROUP BY 2; COMMIT");
+    if (fe::test::writeV4Store(path, count, &error))
+        return true;
+    qWarning("%s", qPrintable(error));
+    return false;
 }
 
 int userVersion(const QString &path)

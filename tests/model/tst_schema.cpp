@@ -3,6 +3,7 @@
 #include "model/alertstore.h"
 #include "model/schema.h"
 #include "support/rawdb.h"
+#include "support/v4store.h"
 
 #include <QFile>
 #include <QTemporaryDir>
@@ -185,58 +186,12 @@ void TestSchema::migrateV4ToLeanStore()
     QFETCH(bool, interrupt);
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("v4.db"));
-    constexpr qint64 t0 = 1714521600000;
     constexpr int n = 45000;   // more than one conversion chunk
     {
-        RawDb raw(path);
         QString error;
-        QVERIFY2(Schema::configure(raw.db, false, &error), qPrintable(error));
-        QVERIFY2(Schema::migrate(raw.db, &error, 4), qPrintable(error));
+        QVERIFY2(fe::test::writeV4Store(path, n, &error, true), qPrintable(error));
+        RawDb raw(path);
         QCOMPARE(Schema::version(raw.db), 4);
-        QVERIFY(raw.exec("BEGIN"));
-        sqlite3_stmt *alert = nullptr;
-        sqlite3_stmt *doc = nullptr;
-        sqlite3_stmt *output = nullptr;
-        sqlite3_prepare_v2(raw.db, "INSERT INTO alerts(ts, priority, severity, rule, host, pod, tags, tactics, technique, "
-                                   "cmdline, uuid, dedupe, triage, ingested) VALUES(?1, ?2, 47, ?3, ?4, 'pod-1', "
-                                   "'|T1059|container|mitre_execution|', '|execution|', 'T1059', ?5, '', ?6, ?7, 5)",
-                           -1, &alert, nullptr);
-        sqlite3_prepare_v2(raw.db, "INSERT INTO alert_doc(id, doc) VALUES(last_insert_rowid(), ?1)", -1, &doc, nullptr);
-        sqlite3_prepare_v2(raw.db, "INSERT INTO alert_output(id, output) VALUES(last_insert_rowid(), ?1)", -1, &output, nullptr);
-        for (int i = 0; i < n; ++i) {
-            const QByteArray out = i % 100 == 0 ? QByteArray("read /etc/shadow by cat") : "shell spawned " + QByteArray::number(i);
-            const QByteArray cmd = "bash -c " + QByteArray::number(i);
-            const QByteArray json = "{\"@timestamp\":\"x\",\"falco\":{\"output\":\"" + out
-                + "\"},\"process\":{\"command_line\":\"" + cmd + "\"}" + (i == 7 ? ",\"event\":{\"original\":\"raw line 7\"}" : "") + "}";
-            QByteArray key("\x01", 1);
-            key += QByteArray(8, char(i % 256)) + "h:" + QByteArray::number(i);
-            const QByteArray rule = "rule " + QByteArray::number(i % 4);
-            const QByteArray host = "host-" + QByteArray::number(i % 3);
-            sqlite3_bind_int64(alert, 1, t0 + qint64(i) * 1000);
-            sqlite3_bind_int(alert, 2, i % 8);
-            sqlite3_bind_text(alert, 3, rule.constData(), -1, SQLITE_TRANSIENT);
-            sqlite3_bind_text(alert, 4, host.constData(), -1, SQLITE_TRANSIENT);
-            sqlite3_bind_text(alert, 5, cmd.constData(), -1, SQLITE_TRANSIENT);
-            sqlite3_bind_blob(alert, 6, key.constData(), int(key.size()), SQLITE_TRANSIENT);
-            sqlite3_bind_int(alert, 7, i % 5);
-            QCOMPARE(sqlite3_step(alert), SQLITE_DONE);
-            sqlite3_reset(alert);
-            sqlite3_bind_text(doc, 1, json.constData(), -1, SQLITE_TRANSIENT);
-            QCOMPARE(sqlite3_step(doc), SQLITE_DONE);
-            sqlite3_reset(doc);
-            sqlite3_bind_text(output, 1, out.constData(), -1, SQLITE_TRANSIENT);
-            QCOMPARE(sqlite3_step(output), SQLITE_DONE);
-            sqlite3_reset(output);
-        }
-        sqlite3_finalize(alert);
-        sqlite3_finalize(doc);
-        sqlite3_finalize(output);
-        QVERIFY(raw.exec("INSERT INTO rollup_day(dim, bucket, key, cnt, last_ts) SELECT 0, ts / 86400000, '', count(*), "
-                         "max(ts) FROM alerts GROUP BY 2; "
-                         "INSERT INTO state(key, value) VALUES('tail:/var/log/falco.log', 'pos 42'); "
-                         "INSERT INTO alert_notes(alert_id, author, ts, text) VALUES(3, 'me', 1, 'looked at it'); "
-                         "INSERT INTO forward_target(target, cursor) VALUES('es:ecs:logs-falco.alerts-default', 20); "
-                         "INSERT INTO alert_fts(alert_fts) VALUES('rebuild'); COMMIT"));
     }
     QVector<qint64> seen;
     if (interrupt) {
