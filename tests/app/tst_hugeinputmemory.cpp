@@ -28,11 +28,14 @@ namespace {
 
 constexpr qint64 s_maxPeakRssKb = 400 * 1024;
 constexpr qsizetype s_hugeBytes = 15 << 20;
+// A syslog frame may be larger than a line (20 MiB by default, as Elastic Agent's TCP input).
+constexpr qsizetype s_hugeFrameBytes = 19 << 20;
 
-// Random base64 of s_hugeBytes: JSON needs no escape in it, zstd cannot shrink it.
-QByteArray hugeText()
+// Random base64 of `bytes`: JSON needs no escape in it, zstd cannot shrink it, and the full-text index sees ~600k
+// distinct words in 19 MiB of it.
+QByteArray hugeText(qsizetype bytes = s_hugeBytes)
 {
-    QByteArray random(s_hugeBytes / 4 * 3, Qt::Uninitialized);
+    QByteArray random(bytes / 4 * 3, Qt::Uninitialized);
     QRandomGenerator generator(18);
     generator.fillRange(reinterpret_cast<quint32 *>(random.data()), random.size() / 4);
     return random.toBase64();
@@ -109,8 +112,6 @@ class TestHugeInputMemory : public QObject
     QByteArray m_huge;
     QString m_input;
     static constexpr int s_lines = 20;
-    // Fewer frames: the listener indexes each huge output for full-text search, which takes about a second.
-    static constexpr int s_frames = 12;
 
 private Q_SLOTS:
     void initTestCase()
@@ -165,13 +166,27 @@ private Q_SLOTS:
         QVERIFY2(peak.maxRssKb <= s_maxPeakRssKb, qPrintable(QStringLiteral("peak RSS %1 KB").arg(peak.maxRssKb)));
     }
 
-    // Octet-counted and newline frames of 15 MiB (under the default 20 MiB frame limit) from one sender: all stored,
-    // the listener's peak RSS read before it stops.
+    void listenPeakRss_data()
+    {
+        QTest::addColumn<qsizetype>("bytes");
+        QTest::addColumn<bool>("allInOutput");   // else every other frame has it in the command line
+        QTest::addColumn<int>("frames");
+        QTest::newRow("15 MiB, as the lines") << s_hugeBytes << false << 12;
+        // Each output is indexed for full-text search; FTS5 holds all of one row's terms until the row ends.
+        QTest::newRow("19 MiB, near the frame limit, in the output") << s_hugeFrameBytes << true << 20;
+    }
+
+    // Octet-counted and newline frames (under the default 20 MiB frame limit) from one sender: all stored, the
+    // listener's peak RSS read before it stops.
     void listenPeakRss()
     {
+        QFETCH(qsizetype, bytes);
+        QFETCH(bool, allInOutput);
+        QFETCH(int, frames);
+        const QByteArray huge = bytes == s_hugeBytes ? m_huge : hugeText(bytes);
         QProcess listener;
         QByteArray out;
-        const quint16 port = fe::test::startListener(listener, m_dir.filePath(QStringLiteral("listen.db")),
+        const quint16 port = fe::test::startListener(listener, m_dir.filePath(QStringLiteral("listen-%1.db").arg(bytes)),
                                                      {QStringLiteral("--stats-interval"), QStringLiteral("1")}, &out);
         QVERIFY2(port != 0, out.constData());
 
@@ -179,8 +194,8 @@ private Q_SLOTS:
         socket.connectToHost(QStringLiteral("127.0.0.1"), port);
         QVERIFY(socket.waitForConnected(10000));
         QByteArray err;
-        for (int i = 0; i < s_frames; ++i) {
-            const QByteArray frame = "<14>1 2026-12-07T10:00:00Z h falco - - - " + hugeAlert(i, m_huge);
+        for (int i = 0; i < frames; ++i) {
+            const QByteArray frame = "<14>1 2026-12-07T10:00:00Z h falco - - - " + hugeAlert(allInOutput ? 2 * i : i, huge);
             socket.write(i % 2 ? QByteArray::number(frame.size()) + ' ' + frame : frame + '\n');
             // The listener reads as fast as it stores (backpressure): wait for the kernel to take each frame.
             while (socket.bytesToWrite() > 0) {
@@ -194,7 +209,7 @@ private Q_SLOTS:
         int stored = 0;
         QElapsedTimer timer;
         timer.start();
-        while (stored < s_frames && timer.elapsed() < 120000 && listener.state() == QProcess::Running) {
+        while (stored < frames && timer.elapsed() < 120000 && listener.state() == QProcess::Running) {
             listener.waitForReadyRead(500);
             err += listener.readAllStandardError();
             auto it = storedCount.globalMatch(QString::fromUtf8(err));
@@ -205,9 +220,9 @@ private Q_SLOTS:
         listener.terminate();
         QVERIFY(listener.waitForFinished(60000));
         err += listener.readAllStandardError();
-        QVERIFY2(stored == s_frames, err.right(2000).constData());
+        QVERIFY2(stored == frames, err.right(2000).constData());
         QCOMPARE(listener.exitCode(), 0);
-        qInfo("listen: %d frames of %lld bytes, peak RSS %lld KB", s_frames, qint64(m_huge.size()), peakKb);
+        qInfo("listen: %d frames of %lld bytes, peak RSS %lld KB", frames, qint64(huge.size()), peakKb);
         QVERIFY(peakKb > 0);
         QVERIFY2(peakKb <= s_maxPeakRssKb, qPrintable(QStringLiteral("peak RSS %1 KB").arg(peakKb)));
     }
