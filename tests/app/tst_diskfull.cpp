@@ -32,30 +32,8 @@ using namespace fe;
 
 namespace {
 
-struct Run
-{
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
-
-Run runCli(const QStringList &args, int timeoutMs = 300000)
-{
-    QProcess p;
-    p.start(QStringLiteral(FE_EXPLORER_BIN), args);
-    Run r;
-    if (!p.waitForStarted(10000))
-        return r;
-    p.closeWriteChannel();
-    if (!p.waitForFinished(timeoutMs)) {
-        p.kill();
-        p.waitForFinished();
-    }
-    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
-}
+using fe::test::Run;
+using fe::test::runCli;
 
 // A tmpfs of a given size on a fresh directory, unmounted (lazily: a process may still hold it) when destroyed.
 class SmallFilesystem

@@ -22,12 +22,7 @@ using fe::test::FakeElasticsearch;
 
 namespace {
 
-struct Run
-{
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
+using fe::test::Run;
 
 // Runs the CLI with the event loop turning (the fake Elasticsearch lives in this thread).
 Run runCli(const QStringList &args, const QByteArray &input = {})
@@ -74,11 +69,7 @@ bool terminalSafe(const QByteArray &text, QByteArray *offender = nullptr)
         QVERIFY2(terminalSafe(text, &offender), offender.toHex(' ').constData());                                      \
     } while (false)
 
-bool writeFile(const QString &path, const QByteArray &data)
-{
-    QFile f(path);
-    return f.open(QIODevice::WriteOnly) && f.write(data) == data.size();
-}
+using fe::test::writeFile;
 
 } // namespace
 

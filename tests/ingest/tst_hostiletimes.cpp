@@ -9,6 +9,7 @@
 #include "model/aggregates.h"
 #include "model/alertstore.h"
 #include "model/alerttime.h"
+#include "support/clirun.h"
 #include "support/testalerts.h"
 
 #include <QDateTime>
@@ -122,36 +123,9 @@ QVector<QPair<QString, qint64>> panelTotals(const DashboardData &d)
             {QStringLiteral("by_namespace"), sum(d.byNamespace)}};
 }
 
-struct Run
-{
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
-
-Run runCli(const QStringList &args)
-{
-    QProcess p;
-    p.start(QStringLiteral(FE_EXPLORER_BIN), args);
-    Run r;
-    if (!p.waitForStarted(10000))
-        return r;
-    p.closeWriteChannel();
-    if (!p.waitForFinished(120000)) {
-        p.kill();
-        p.waitForFinished();
-    }
-    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
-}
-
-bool writeFile(const QString &path, const QByteArray &data)
-{
-    QFile f(path);
-    return f.open(QIODevice::WriteOnly) && f.write(data) == data.size();
-}
+using fe::test::Run;
+using fe::test::runCli;
+using fe::test::writeFile;
 
 // `stats --json` of db (with extra arguments): its total, over_time sum and by_priority sum; -1s when it failed.
 std::array<qint64, 3> statsTotals(const QString &db, const QStringList &extra, QByteArray *err)

@@ -21,7 +21,7 @@ struct Run
     QByteArray err;
 };
 
-// Runs the binary with args, input on its stdin (then closed), in workDir when given; waits at most timeoutMs.
+// Runs the binary with args, input on its stdin (then closed), in workDir when given; kills it after timeoutMs.
 inline Run runCli(const QStringList &args, const QByteArray &input = {}, const QString &workDir = {},
                   int timeoutMs = 300000)
 {
@@ -29,12 +29,15 @@ inline Run runCli(const QStringList &args, const QByteArray &input = {}, const Q
     if (!workDir.isEmpty())
         p.setWorkingDirectory(workDir);
     p.start(QStringLiteral(FE_EXPLORER_BIN), args);
-    if (!p.waitForStarted())
+    if (!p.waitForStarted(10000))
         return {};
     if (!input.isEmpty())
         p.write(input);
     p.closeWriteChannel();
-    p.waitForFinished(timeoutMs);
+    if (!p.waitForFinished(timeoutMs)) {
+        p.kill();
+        p.waitForFinished();
+    }
     return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
             p.readAllStandardError()};
 }
