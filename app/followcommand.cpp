@@ -121,7 +121,7 @@ int runFollow(const QStringList &paths, const QString &dbPath, const FollowOptio
     const PipelineStats stats = pipeline.stats();
     std::fprintf(stderr, "stopped: %s\n", qPrintable(formatStatsLine(stats)));
     // The files' positions advance with what is stored only, so the next run reads these again.
-    const qint64 lost = pipeline.unstoredAlerts() + stats.rejectedByReason.value(QStringLiteral("pipeline stopped"));
+    const qint64 lost = pipeline.alertsLostAtStop();
     if (lost > 0) {
         std::fprintf(stderr, "falco-explorer import: %lld alerts read could not be stored (the store was still "
                              "failing when stopped); the next --follow reads them again\n",

@@ -172,7 +172,7 @@ int runListen(const QStringList &args)
     std::fprintf(stderr, "stopped: %s\n", qPrintable(formatStatsLine(stats)));
     // Alerts were received (and acknowledged by TCP) but are not in the store: the senders will not send them again,
     // so say how many and fail, for a service manager or script to notice.
-    const qint64 lost = pipeline.unstoredAlerts() + stats.rejectedByReason.value(QStringLiteral("pipeline stopped"));
+    const qint64 lost = pipeline.alertsLostAtStop();
     if (lost > 0) {
         std::fprintf(stderr, "falco-explorer listen: %lld received alerts could not be stored (the store was still "
                              "failing when stopped)\n",

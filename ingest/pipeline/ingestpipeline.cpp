@@ -221,6 +221,11 @@ qint64 IngestPipeline::unstoredAlerts() const
     return d->engine ? d->engine->unstoredAlerts() : m_unstored;
 }
 
+qint64 IngestPipeline::alertsLostAtStop() const
+{
+    return unstoredAlerts() + stats().rejectedByReason.value(QLatin1String(s_stoppedReason));
+}
+
 int IngestPipeline::mapperThreads() const
 {
     return m_mapperThreads;

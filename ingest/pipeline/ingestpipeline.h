@@ -101,6 +101,11 @@ public:
     qint64 commits() const;
     // Alerts received that could not be stored: the store still failed when stop() was called (a full disk).
     qint64 unstoredAlerts() const;
+    // After stop(): every alert a source read or received that is not in the store, unstoredAlerts() and what the
+    // sources could no longer submit (rejected with s_stoppedReason).
+    qint64 alertsLostAtStop() const;
+    // The rejection reason of what a source could not submit once requestStop() gave the store up.
+    static constexpr char s_stoppedReason[] = "pipeline stopped";
     // Mapper threads of the running pipeline (the writer is one more).
     int mapperThreads() const;
     // Every diagnostic so far, repeats merged (bounded: the first 1000 distinct ones, then one summary).

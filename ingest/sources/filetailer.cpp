@@ -421,7 +421,7 @@ private:
         m_batch.input = MapOptions::Input::Logfile;
         if (!m_pipeline->submit(std::move(batch))) {
             PipelineStats lost;
-            lost.reject(QStringLiteral("pipeline stopped"), delta.framed);
+            lost.reject(QLatin1String(IngestPipeline::s_stoppedReason), delta.framed);
             m_pipeline->reportSourceStats(lost);
         }
     }

@@ -413,7 +413,7 @@ private:
         m_pendingBytes = 0;
         if (!m_pipeline->submit(std::move(batch))) {
             PipelineStats lost;
-            lost.reject(QStringLiteral("pipeline stopped"), delta.framed);
+            lost.reject(QLatin1String(IngestPipeline::s_stoppedReason), delta.framed);
             m_pipeline->reportSourceStats(lost);
         }
     }
