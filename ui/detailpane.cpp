@@ -172,6 +172,7 @@ DetailPane::DetailPane(QWidget *parent)
     m_chainLayout = new QVBoxLayout(m_chainBox);
     m_chainLayout->addStretch();
     scroll->setWidget(m_chainBox);
+    m_ancestryPage = scroll;
     m_tabs->addTab(scroll, tr("Ancestry"));
 
     // Original event and JSON
@@ -212,12 +213,17 @@ DetailPane::DetailPane(QWidget *parent)
     m_json->setReadOnly(true);
     m_json->setFont(fixed);
     auto *copy = new QPushButton(tr("Copy as JSON"), jsonPage);
-    connect(copy, &QPushButton::clicked, this, [this] { QApplication::clipboard()->setText(m_json->toPlainText()); });
+    connect(copy, &QPushButton::clicked, this, [this] {
+        fillShownTab();
+        QApplication::clipboard()->setText(m_json->toPlainText());
+    });
     auto *jl = new QVBoxLayout(jsonPage);
     jl->setContentsMargins(0, 4, 0, 0);
     jl->addWidget(m_json);
     jl->addWidget(copy, 0, Qt::AlignRight);
+    m_jsonPage = jsonPage;
     m_tabs->addTab(jsonPage, tr("JSON"));
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this] { fillShownTab(); });
 
     // Triage
     auto *triagePage = new QWidget(m_tabs);
@@ -332,12 +338,14 @@ void DetailPane::showDocument(qint64 id, const QByteArray &json, int triage, con
     for (auto it = doc.begin(); it != doc.end(); ++it)
         addValue(m_fields->invisibleRootItem(), it.key(), it.key(), it.value());
     m_tree->expandToDepth(0);
-    m_json->setPlainText(doc.isEmpty() ? QString() : QString::fromUtf8(QJsonDocument(doc).toJson(QJsonDocument::Indented)));
+    m_jsonStale = true;
     const QJsonObject falco = doc.value(QStringLiteral("falco")).toObject();
     const QString rule = doc.value(QStringLiteral("rule")).toObject().value(QStringLiteral("name")).toString();
     m_title->setText(id > 0 ? tr("#%1  %2").arg(id).arg(rule.isEmpty() ? falco.value(QStringLiteral("rule")).toString() : rule)
                             : tr("Select an alert"));
     buildAncestry(doc);
+    m_ancestryStale = true;
+    fillShownTab();
     m_status->setCurrentIndex(std::clamp(triage, 0, m_status->count() - 1));
     m_status->setEnabled(id > 0 && !m_readOnly);
     m_noteEdit->setEnabled(id > 0 && !m_readOnly);
@@ -399,14 +407,24 @@ QString DetailPane::originalNote() const
     return m_originalNote->isHidden() ? QString() : m_originalNote->text();
 }
 
+void DetailPane::fillShownTab()
+{
+    QWidget *shown = m_tabs->currentWidget();
+    if (m_jsonStale && shown == m_jsonPage) {
+        m_jsonStale = false;
+        const QJsonDocument doc = QJsonDocument::fromJson(m_doc);
+        m_json->setPlainText(doc.object().isEmpty() ? QString() : QString::fromUtf8(doc.toJson(QJsonDocument::Indented)));
+    }
+    if (m_ancestryStale && shown == m_ancestryPage) {
+        m_ancestryStale = false;
+        showAncestry();
+    }
+}
+
 void DetailPane::buildAncestry(const QJsonObject &doc)
 {
-    while (m_chainLayout->count() > 1) {
-        QLayoutItem *item = m_chainLayout->takeAt(0);
-        delete item->widget();
-        delete item;
-    }
     m_chain.clear();
+    m_steps.clear();
     const QJsonObject of = doc.value(QStringLiteral("falco")).toObject().value(QStringLiteral("output_fields")).toObject();
     auto field = [&](const QString &dotted) {
         QJsonValue v = lookup(of, dotted.split(u'.'));
@@ -416,11 +434,7 @@ void DetailPane::buildAncestry(const QJsonObject &doc)
         const QJsonValue v = lookup(doc, dotted.split(u'.'));
         return v.isString() ? v.toString() : QString();
     };
-    struct Step
-    {
-        QString name, detail;
-    };
-    QVector<Step> steps;
+    QVector<Step> &steps = m_steps;
     const QString name = field(QStringLiteral("proc.name")).isEmpty() ? ecs(QStringLiteral("process.name")) : field(QStringLiteral("proc.name"));
     const QString cmd = field(QStringLiteral("proc.cmdline")).isEmpty() ? ecs(QStringLiteral("process.command_line"))
                                                                         : field(QStringLiteral("proc.cmdline"));
@@ -438,6 +452,18 @@ void DetailPane::buildAncestry(const QJsonObject &doc)
             break;
         steps.append({a, QString()});
     }
+    for (const Step &s : steps)
+        m_chain << (s.detail.isEmpty() ? s.name : s.detail);
+}
+
+void DetailPane::showAncestry()
+{
+    while (m_chainLayout->count() > 1) {
+        QLayoutItem *item = m_chainLayout->takeAt(0);
+        delete item->widget();
+        delete item;
+    }
+    const QVector<Step> &steps = m_steps;
     if (steps.isEmpty()) {
         auto *none = new QLabel(tr("No process ancestry in this alert (proc.name, proc.pname, proc.aname[2..7])."), m_chainBox);
         none->setTextFormat(Qt::PlainText);
@@ -448,7 +474,6 @@ void DetailPane::buildAncestry(const QJsonObject &doc)
     int at = 0;
     for (int i = 0; i < steps.size(); ++i) {
         const Step &s = steps.at(i);
-        m_chain << (s.detail.isEmpty() ? s.name : s.detail);
         auto *box = new QFrame(m_chainBox);
         box->setFrameShape(QFrame::StyledPanel);
         auto *bl = new QVBoxLayout(box);

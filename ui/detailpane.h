@@ -4,6 +4,8 @@
 #include "model/triagestore.h"
 
 #include <QByteArray>
+#include <QStringList>
+#include <QVector>
 #include <QWidget>
 
 #include <memory>
@@ -67,7 +69,13 @@ private:
     struct Original;
     void showOriginal(const Original &original);
     void contextMenu(const QPoint &pos);
+    struct Step
+    {
+        QString name, detail;
+    };
     void buildAncestry(const QJsonObject &doc);
+    void showAncestry();
+    void fillShownTab();
 
     std::unique_ptr<StoreReader> m_reader;
     qint64 m_id = 0;
@@ -76,6 +84,13 @@ private:
     bool m_busy = false;
     QByteArray m_doc;
     QStringList m_chain;
+    QVector<Step> m_steps;
+    // The JSON and Ancestry tabs are filled when shown: most alerts are looked at in the Fields tab, and laying out
+    // their text and widgets for hidden tabs was most of the pane's work per alert.
+    bool m_jsonStale = false;
+    bool m_ancestryStale = false;
+    QWidget *m_ancestryPage = nullptr;
+    QWidget *m_jsonPage = nullptr;
     QTabWidget *m_tabs = nullptr;
     QLineEdit *m_search = nullptr;
     QStandardItemModel *m_fields = nullptr;
