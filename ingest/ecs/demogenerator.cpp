@@ -667,9 +667,12 @@ QByteArray DemoGenerator::Private::next()
 {
     // Time: an even march from start to end with jitter; a burst packs alerts a few hundred ms apart and
     // the march catches up afterwards, which leaves a quiet gap. Never backwards, never at or after end.
+    // A burst is denser than the march: when the march itself is tighter than a few hundred ms (millions of alerts
+    // over a few days), a burst's steps are at most half of it, or bursts would run ahead of the march faster than it
+    // catches up and pile the alerts up at the end of the range.
     qint64 ts;
     if (burstLeft > 0) {
-        ts = lastMs + 20 + rng.below(900);
+        ts = lastMs + std::min<qint64>(20 + rng.below(900), std::max<qint64>(1, qint64(stepMs / 2)));
     } else {
         const double base = double(startMs) + double(index) * stepMs;
         ts = qint64(base + rng.uniform() * stepMs);

@@ -88,6 +88,30 @@ private Q_SLOTS:
         QVERIFY(withUuid > 0 && withUuid < 20000);
         QVERIFY(internal > 0);
     }
+    // Many alerts over a short range (a march of a few ms per alert): bursts stay denser than the march and the
+    // alerts spread over the whole range instead of piling up at its end.
+    void denseRangesSpreadEvenly()
+    {
+        fe::DemoOptions o;
+        o.count = 100000;
+        o.seed = 42;
+        o.spanMs = 3600LL * 1000;   // 36 ms per alert
+        o.endMs = 1767225600000;
+        fe::DemoGenerator gen(o);
+        constexpr int Slices = 12;   // five minutes each
+        int perSlice[Slices] = {};
+        while (!gen.atEnd()) {
+            const QJsonObject alert = QJsonDocument::fromJson(gen.next()).object();
+            const qint64 t = QDateTime::fromString(alert.value(QStringLiteral("time")).toString(), Qt::ISODateWithMs)
+                                 .toMSecsSinceEpoch();
+            QVERIFY(t >= o.endMs - o.spanMs && t < o.endMs);
+            ++perSlice[(t - (o.endMs - o.spanMs)) * Slices / o.spanMs];
+        }
+        const int mean = o.count / Slices;
+        for (int i = 0; i < Slices; ++i)
+            QVERIFY2(perSlice[i] > mean * 8 / 10 && perSlice[i] < mean * 12 / 10,
+                     qPrintable(QStringLiteral("slice %1 of %2 holds %3 alerts, the mean is %4").arg(i).arg(Slices).arg(perSlice[i]).arg(mean)));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestDemoGenerator)
