@@ -14,6 +14,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QSettings>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
@@ -64,6 +65,7 @@ private Q_SLOTS:
     void dashboardBarAddsPillAndExplorerAgrees();
     void timeBrushZoomsAndBackReturns();
     void savedQueryRecalledFromCompletion();
+    void terminateClosesLikeTheCloseButton();
     void readOnlyStoreTakesNoWrites();   // last: it restarts the application on a damaged copy of the store
 
 private:
@@ -438,10 +440,25 @@ void TestGuiXvfb::savedQueryRecalledFromCompletion()
 
 // A store whose compression dictionary is damaged opens read-only at 1024x700: Alt+4 on a clicked alert changes
 // nothing in the store, Ctrl+I opens no import dialog, and the window says it is read-only; reading works.
-void TestGuiXvfb::readOnlyStoreTakesNoWrites()
+// SIGTERM (a session logging out) closes the window as its close button does: its state is saved and the process
+// ends normally, with 0, instead of being killed by the signal.
+void TestGuiXvfb::terminateClosesLikeTheCloseButton()
 {
+    const QString settings = m_dir.filePath(QStringLiteral("xdg_config_home/falco-explorer/falco-explorer.conf"));
+    QFile::remove(settings);
     m_app.terminate();
     QVERIFY(m_app.waitForFinished(20000));
+    QCOMPARE(m_app.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(m_app.exitCode(), 0);
+    const QByteArray stderrText = m_app.readAllStandardError();
+    QVERIFY2(stderrText.contains("SIGTERM received, closing"), stderrText.constData());
+    QVERIFY2(!stderrText.contains("Ambiguous shortcut"), stderrText.constData());   // (cleanupTestCase sees only the next run's)
+    QSettings saved(settings, QSettings::IniFormat);
+    QVERIFY2(!saved.value(QStringLiteral("window/geometry")).toByteArray().isEmpty(), qPrintable(settings));
+}
+
+void TestGuiXvfb::readOnlyStoreTakesNoWrites()
+{
     {
         fe::test::RawDb raw(m_db);
         QVERIFY(raw.scalar("SELECT count(*) FROM zdict") >= 1);
