@@ -34,6 +34,7 @@
 #include <QPlainTextEdit>
 #include <QProgressDialog>
 #include <QSettings>
+#include <QTimer>
 #include <QSpinBox>
 #include <QStatusBar>
 #include <QHeaderView>
@@ -543,12 +544,22 @@ void MainWindow::showShortcuts()
 
 void MainWindow::showStatus(const QString &text)
 {
+    // QStatusBar hides its normal widget (the store's path) under a message only if that widget is visible: a message
+    // given before the window is shown (a read-only store, a start-up diagnostic) would be drawn over the path. It
+    // waits for the window.
+    if (!isVisible()) {
+        m_pendingStatus = text;
+        return;
+    }
     statusBar()->showMessage(text, 8000);
 }
 
 void MainWindow::showEvent(QShowEvent *event)
 {
     QMainWindow::showEvent(event);
+    if (!m_pendingStatus.isEmpty()) {
+        QTimer::singleShot(0, this, [this] { showStatus(std::exchange(m_pendingStatus, QString())); });
+    }
     if (!m_firstStart)
         return;
     m_firstStart = false;

@@ -116,6 +116,7 @@ private:
     SourcesPane *m_sources = nullptr;
     QTabWidget *m_tabs = nullptr;
     QLabel *m_dbLabel = nullptr;
+    QString m_pendingStatus;   // a message given before the window was shown
     QLabel *m_countLabel = nullptr;
     QLabel *m_pipelineLabel = nullptr;
     QLabel *m_indexLabel = nullptr;
