@@ -153,8 +153,17 @@ DetailPane::DetailPane(QWidget *parent)
     m_tree->setUniformRowHeights(true);
     m_tree->setContextMenuPolicy(Qt::CustomContextMenu);
     m_tree->header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+    m_fieldsNote = new QLabel(fieldsPage);
+    m_fieldsNote->setObjectName(QStringLiteral("fieldsNote"));
+    m_fieldsNote->setTextFormat(Qt::PlainText);
+    m_fieldsNote->setWordWrap(true);
+    m_fieldsNote->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_fieldsNote->setFrameShape(QFrame::StyledPanel);
+    m_fieldsNote->setMargin(6);
+    m_fieldsNote->hide();
     auto *fl = new QVBoxLayout(fieldsPage);
     fl->setContentsMargins(0, 4, 0, 0);
+    fl->addWidget(m_fieldsNote);
     fl->addWidget(m_search);
     fl->addWidget(m_tree);
     m_tabs->addTab(fieldsPage, tr("Fields"));
@@ -293,13 +302,15 @@ void DetailPane::setAlert(qint64 id)
     const quint64 generation = ++m_generation;
     if (id <= 0) {
         showDocument(0, QByteArray(), 0, {});
+        showDocumentError(QString());
         showOriginal(Original());
         return;
     }
     m_busy = true;
     QPointer<DetailPane> self(this);
     m_reader->post([self, generation, id](const AlertStore &store) {
-        const QByteArray doc = store.document(id);
+        QString docError;
+        const QByteArray doc = store.document(id, &docError);
         Original original;
         if (store.original(id, &original.stored, &original.error) && original.stored.byteExact) {
             StoredRecord record;
@@ -313,11 +324,12 @@ void DetailPane::setAlert(qint64 id)
         const int status = int(triage.status(id));
         const QVector<TriageNote> notes = triage.notes(id);
         if (DetailPane *p = self.data()) {
-            QMetaObject::invokeMethod(p, [self, generation, id, doc, original, status, notes]() {
+            QMetaObject::invokeMethod(p, [self, generation, id, doc, docError, original, status, notes]() {
                 if (!self || generation != self->m_generation)
                     return;
                 self->m_busy = false;
                 self->showDocument(id, doc, status, notes);
+                self->showDocumentError(doc.isEmpty() ? docError : QString());
                 self->showOriginal(original);
             }, Qt::QueuedConnection);
         }
@@ -357,6 +369,18 @@ void DetailPane::showDocument(qint64 id, const QByteArray &json, int triage, con
     if (!m_search->text().isEmpty())
         m_tree->expandAll();
     Q_EMIT loaded(id);
+}
+
+void DetailPane::showDocumentError(const QString &error)
+{
+    // A record that cannot be read (a damaged store) leaves the tree empty: say why instead of showing nothing.
+    m_fieldsNote->setText(error.isEmpty() ? QString() : tr("The document of alert #%1 cannot be derived: %2").arg(m_id).arg(error));
+    m_fieldsNote->setVisible(!error.isEmpty());
+}
+
+QString DetailPane::documentError() const
+{
+    return m_fieldsNote->isHidden() ? QString() : m_fieldsNote->text();
 }
 
 void DetailPane::showOriginal(const Original &original)

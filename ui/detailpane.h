@@ -45,6 +45,8 @@ public:
     // alert of a store converted from schema v4) or cannot be read.
     QByteArray original() const { return m_originalBytes; }
     QString originalNote() const;
+    // Why the shown alert has no document (its record cannot be read), empty when it has one.
+    QString documentError() const;
     // Re-reads notes and status of the shown alert (after a triage change).
     void reloadTriage();
     // A read-only store: the status and the note field are shown, not editable.
@@ -68,6 +70,7 @@ Q_SIGNALS:
 private:
     struct Original;
     void showOriginal(const Original &original);
+    void showDocumentError(const QString &error);
     void contextMenu(const QPoint &pos);
     struct Step
     {
@@ -99,6 +102,7 @@ private:
     QPlainTextEdit *m_json = nullptr;
     QPlainTextEdit *m_original = nullptr;
     QLabel *m_originalNote = nullptr;
+    QLabel *m_fieldsNote = nullptr;
     QLabel *m_originalSource = nullptr;
     QByteArray m_originalBytes;
     QWidget *m_chainBox = nullptr;

@@ -7,6 +7,7 @@
 #include "model/alertstore.h"
 #include "model/recordcodec.h"
 #include "model/recordmapper.h"
+#include "support/rawdb.h"
 #include "support/testalerts.h"
 
 #include <QLabel>
@@ -185,6 +186,28 @@ private Q_SLOTS:
         QVERIFY(pane.originalNote().isEmpty());
         QVERIFY(sourceText(pane).isEmpty());
         QVERIFY(pane.findChild<QPlainTextEdit *>(QStringLiteral("originalText"))->placeholderText().isEmpty());
+    }
+    // A record cut short (a damaged store): the Fields tab says which alert and why instead of staying empty, the
+    // Original tab says it cannot be read, and the pane goes on to the next alert.
+    void damagedRecordSaysWhy()
+    {
+        const QString copy = m_dir.filePath(QStringLiteral("damaged.db"));
+        QVERIFY(QFile::copy(m_path, copy));
+        {
+            test::RawDb raw(copy);
+            QVERIFY(raw.exec(qPrintable(QStringLiteral("UPDATE alerts SET record = substr(record, 1, 4) WHERE id = %1").arg(m_lineId))));
+        }
+        DetailPane pane;
+        pane.setDatabasePath(copy);
+        show(pane, m_lineId);
+        QVERIFY(pane.document().isEmpty());
+        QVERIFY2(pane.documentError().contains(QStringLiteral("#%1").arg(m_lineId)), qPrintable(pane.documentError()));
+        QVERIFY2(pane.documentError().contains(QStringLiteral("cannot be derived")), qPrintable(pane.documentError()));
+        QVERIFY2(pane.originalNote().contains(QStringLiteral("cannot be read")), qPrintable(pane.originalNote()));
+        show(pane, m_frameId);
+        QVERIFY(!pane.document().isEmpty());
+        QVERIFY(pane.documentError().isEmpty());
+        QCOMPARE(pane.original(), s_frame);
     }
 };
 
