@@ -22,7 +22,7 @@
 #include <array>
 #include <bit>
 #include <memory>
-#include <mutex>
+#include <shared_mutex>
 #include <tuple>
 #include <vector>
 #include <limits>
@@ -365,10 +365,10 @@ bool addFromColumns(const AlertStore &store, AlertColumnCache &cache, const Filt
 {
     *used = false;
     sqlite3 *db = store.handle();
-    std::unique_lock<std::mutex> lock = cache.lock();
+    std::shared_lock<std::shared_mutex> lock;
     qint64 snapshotMaxId = 0;
     bool usable = false;
-    if (!CachedMatch::catchUp(store, cache, &snapshotMaxId, &usable, error))
+    if (!CachedMatch::catchUp(store, cache, &lock, &snapshotMaxId, &usable, error))
         return false;
     if (!usable)
         return true;

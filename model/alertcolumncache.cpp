@@ -59,6 +59,9 @@ void AlertColumnCache::clear()
     m_rowProfile.clear();
     m_rowProfile.shrink_to_fit();
     m_runs.clear();
+    m_blockMin.clear();
+    m_blockMax.clear();
+    m_profileRows.clear();
     m_profiles.clear();
     for (int c = 0; c < IntColumnCount; ++c) {
         m_ints[c].clear();
@@ -134,6 +137,7 @@ bool AlertColumnCache::syncProfiles(const AlertStore &store, QString *error)
         }
         m_profiles.push_back(p);
     }
+    m_profileRows.resize(m_profiles.size(), 0);
     return true;
 }
 
@@ -145,8 +149,17 @@ void AlertColumnCache::appendRow(qint64 id, qint64 ts, quint32 profile)
     else
         m_runs.push_back(Run{id, row, 1});
     m_ts.push_back(ts);
+    if (row % BlockRows == 0) {
+        m_blockMin.push_back(ts);
+        m_blockMax.push_back(ts);
+    } else {
+        m_blockMin.back() = std::min(m_blockMin.back(), ts);
+        m_blockMax.back() = std::max(m_blockMax.back(), ts);
+    }
     // A profile the catalog did not have when the rows were read (another snapshot): counted as "no facts".
-    m_rowProfile.push_back(profile < m_profiles.size() ? profile : 0);
+    const quint32 p = profile < m_profiles.size() ? profile : 0;
+    m_rowProfile.push_back(p);
+    ++m_profileRows[p];
 }
 
 qint64 AlertColumnCache::catchUp(const AlertStore &store, qint64 maxRows, QString *error)
@@ -255,7 +268,9 @@ qint64 AlertColumnCache::rowsUpToId(qint64 maxId) const
 qint64 AlertColumnCache::memoryBytes() const
 {
     qint64 bytes = qint64(m_ts.capacity() * sizeof(qint64) + m_rowProfile.capacity() * sizeof(quint32)
-                          + m_runs.capacity() * sizeof(Run) + m_profiles.capacity() * sizeof(Profile));
+                          + m_runs.capacity() * sizeof(Run) + m_profiles.capacity() * sizeof(Profile)
+                          + (m_blockMin.capacity() + m_blockMax.capacity()) * sizeof(qint64)
+                          + m_profileRows.capacity() * sizeof(quint32));
     for (int c = 0; c < ColumnCount - IntColumnCount; ++c)
         bytes += qint64(m_text[c].size()) * 64;
     return bytes + m_textBytes;
