@@ -125,6 +125,9 @@ bool AlertColumnCache::syncProfiles(const AlertStore &store, QString *error)
     // Cache profile n is the store's profile n (0: none); its codes are this cache's per-column codes of its values.
     if (m_profiles.empty())
         m_profiles.push_back(Profile{});
+    // (Grown by doubling, a third of hundreds of thousands of profiles' room would stay unused.)
+    if (catalog->profileEnd() > m_profiles.capacity())
+        m_profiles.reserve(catalog->profileEnd() + catalog->profileEnd() / 64);
     for (quint32 id = quint32(m_profiles.size()); id < catalog->profileEnd(); ++id) {
         Profile p;
         for (int c = 0; c < ColumnCount; ++c) {
