@@ -385,12 +385,11 @@ bool addFromColumns(const AlertStore &store, AlertColumnCache &cache, const Filt
     std::vector<qint64> profileCount(profiles.size(), 0);
     std::vector<qint64> profileLast(profiles.size(), s_noTs);
     std::vector<qint64> bucketCounts(size_t(std::max(buckets, 0)) * 9, 0);
-    const qint64 *ts = cache.timestamps().data();
     const quint32 *rowProfile = cache.rowProfiles().data();
     // The newest rows: a min-heap of (ts, row); rows are in id order, so this is the stream's (ts, id) order.
     std::vector<std::pair<qint64, qint64>> heap;
     heap.reserve(size_t(std::max(newestRows, 0)) + 1);
-    const auto count = [&](qint64 row) {
+    const auto count = [&](const auto &ts, qint64 row) {
         const qint64 t = ts[row];
         if (t < fromMs || t >= toMs)
             return;
@@ -411,7 +410,7 @@ bool addFromColumns(const AlertStore &store, AlertColumnCache &cache, const Filt
             }
         }
     };
-    match.forEachCandidate(count);
+    cache.withTimestamps([&](const auto ts) { match.forEachCandidate([&](qint64 row) { count(ts, row); }); });
 
     for (int b = 0; b < buckets; ++b) {
         for (int p = 0; p < 9; ++p) {

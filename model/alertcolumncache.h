@@ -98,9 +98,34 @@ public:
     void clear();
 
     // Need readLock() or lock() (the accessors below too).
-    qint64 rowCount() const { return qint64(m_ts.size()); }
+    qint64 rowCount() const { return qint64(m_rowProfile.size()); }
     qint64 lastId() const { return m_runs.empty() ? 0 : m_runs.back().firstId + m_runs.back().count - 1; }
-    const std::vector<qint64> &timestamps() const { return m_ts; }
+    // The rows' timestamps, read through an accessor (times[row]) handed to f: 4 bytes a row, an offset from its
+    // block's base, while every block's times lie within 2^31 ms (24 days) of its first row's; 8 bytes a row
+    // otherwise (a store whose blocks span more). f(times) is instantiated for both kinds: loops over millions of rows
+    // read them without a branch per row.
+    struct CompactTimes
+    {
+        const qint64 *base;      // per block
+        const quint32 *offset;   // per row
+        qint64 operator[](qint64 row) const { return base[size_t(row) / size_t(BlockRows)] + qint64(offset[row]); }
+    };
+    struct WideTimes
+    {
+        const qint64 *ts;
+        qint64 operator[](qint64 row) const { return ts[row]; }
+    };
+    template<typename F>
+    decltype(auto) withTimestamps(F &&f) const
+    {
+        if (m_wideTs.empty() && !m_tsOffset.empty())
+            return f(CompactTimes{m_tsBase.data(), m_tsOffset.data()});
+        return f(WideTimes{m_wideTs.data()});
+    }
+    qint64 timestamp(qint64 row) const
+    {
+        return m_wideTs.empty() ? m_tsBase[size_t(row / BlockRows)] + qint64(m_tsOffset[size_t(row)]) : m_wideTs[size_t(row)];
+    }
     const std::vector<quint32> &rowProfiles() const { return m_rowProfile; }
     const std::vector<Profile> &profiles() const { return m_profiles; }
     int dictionarySize(int column) const;
@@ -133,12 +158,15 @@ private:
 
     bool syncProfiles(const AlertStore &store, QString *error);
     void appendRow(qint64 id, qint64 ts, quint32 profile);
+    void widenTimes();
     quint32 intCode(int column, qint64 value);
     quint32 textCode(int column, const char *data, int size);
 
     mutable std::shared_mutex m_mutex;
     std::atomic<bool> m_loading{false};
-    std::vector<qint64> m_ts;
+    std::vector<qint64> m_tsBase;                           // per block: the time offsets count from
+    std::vector<quint32> m_tsOffset;                        // per row (empty once the times are wide)
+    std::vector<qint64> m_wideTs;                           // per row, when a block's times did not fit 32 bits
     std::vector<quint32> m_rowProfile;
     std::vector<Run> m_runs;
     std::vector<qint64> m_blockMin;

@@ -22,8 +22,10 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <shared_mutex>
+#include <thread>
 
 namespace fe {
 
@@ -432,14 +434,25 @@ QVector<AlertRow> fetchByIds(const AlertStore &store, const qint64 *ids, qsizety
 // filter matches (CachedMatch) in the order of sortKeyColumns() (CachedOrder). Null when nobody holds a cache for the
 // store or it cannot answer yet (still loading, far behind); the caller reads the base table. With firstPage, the
 // first firstPageRows rows of the order are handed to it before the whole order is computed (same snapshot).
+// While the cache is being loaded (the window just opened), this waits for it until stale() says the result is no
+// longer wanted: the base table's answer to a sort by a column without an index is a sort of every alert, which takes
+// far longer than the load and, for the anchor scan, holds the whole sort in memory.
 std::shared_ptr<const CachedOrder> orderFromColumnCache(const AlertStore &store, const FilterSql &filter, qint64 maxId,
                                                         int sortColumn, bool descending, int firstPageRows,
                                                         const std::function<void(const CachedOrder &)> &firstPage,
-                                                        QString *error)
+                                                        const std::function<bool()> &stale, QString *error)
 {
     const std::shared_ptr<AlertColumnCache> cache = AlertColumnCache::find(store.path());
     if (!cache)
         return nullptr;
+    while (cache->loading().load() && !stale()) {
+        {
+            std::shared_lock<std::shared_mutex> read = cache->readLock();
+            if (maxId - cache->lastId() <= CachedMatch::MaxCatchUpRows)
+                break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
     std::shared_lock<std::shared_mutex> lock;
     qint64 snapshotMaxId = 0;
     bool usable = false;
@@ -487,7 +500,10 @@ AlertTableModel::AlertTableModel(QObject *parent)
     qRegisterMetaType<fe::AlertRow>();
 }
 
-AlertTableModel::~AlertTableModel() = default;
+AlertTableModel::~AlertTableModel()
+{
+    m_currentSnapshot->store(0);   // a job waiting for the column cache stops waiting (generations start at 1)
+}
 
 void AlertTableModel::setDatabasePath(const QString &path)
 {
@@ -659,7 +675,8 @@ void AlertTableModel::restart()
     QPointer<AlertTableModel> self(this);
     // The snapshot (newest id) and the first page are read in one transaction, so they agree.
     const bool firstPageAhead = m_firstPageAhead;
-    m_reader->post([self, generation, q, emptyFilter, fromColumnCache, firstPageAhead](const AlertStore &store) mutable {
+    const std::shared_ptr<std::atomic<quint64>> current = m_currentSnapshot;
+    m_reader->post([self, generation, current, q, emptyFilter, fromColumnCache, firstPageAhead](const AlertStore &store) mutable {
         sqlite3 *db = store.handle();
         QString error;
         QVector<AlertRow> rows;
@@ -690,6 +707,7 @@ void AlertTableModel::restart()
                 };
                 order = orderFromColumnCache(store, q.filter, q.maxId, q.sortColumn, q.descending, q.limit,
                                              firstPageAhead ? std::function<void(const CachedOrder &)>(ahead) : nullptr,
+                                             [&] { return current->load(std::memory_order_relaxed) != generation; },
                                              &error);
                 if (!error.isEmpty())
                     order.reset();

@@ -26,7 +26,7 @@ class FilterSql;
 //   if (CachedMatch::catchUp(store, cache, &lock, &maxId, &usable, &error) && usable) {
 //       CachedMatch match;
 //       if (match.build(store, cache, filterSql, cache.rowsUpToId(maxId), &error))
-//           match.forEachCandidate([&](qint64 row) { ... cache.timestamps()[row] ... });
+//           match.forEachCandidate([&](qint64 row) { ... cache.timestamp(row) ... });
 //   }
 class CachedMatch
 {

@@ -90,11 +90,11 @@ void withPlaces(const AlertColumnCache &cache, const CachedMatch &match, const C
 // The best `limit` rows seen so far in a heap whose front is the last of them. consider() is the loop's body: most rows
 // are turned away by the place of their profile alone, rows of the front's place by their time and row; only rows
 // that enter the heap take the slow path.
-template<typename Place, bool NewestFirst>
+template<typename Place, bool NewestFirst, typename Times>
 class TopRows
 {
 public:
-    TopRows(const Place *placeOf, const quint32 *rowProfile, const qint64 *ts, const CachedOrder::Sort &sort, int limit)
+    TopRows(const Place *placeOf, const quint32 *rowProfile, Times ts, const CachedOrder::Sort &sort, int limit)
         : m_placeOf(placeOf)
         , m_rowProfile(rowProfile)
         , m_ts(ts)
@@ -176,7 +176,7 @@ private:
 
     const Place *m_placeOf;
     const quint32 *m_rowProfile;
-    const qint64 *m_ts;
+    const Times m_ts;
     const qint64 m_fromMs;
     const qint64 m_toMs;
     const size_t m_limit;
@@ -195,7 +195,6 @@ struct CachedOrder::Build
     static void first(const AlertColumnCache &cache, const CachedMatch &match, const Sort &sort, int limit,
                       const std::vector<Place> &placeOf, CachedOrder *out)
     {
-        const qint64 *ts = cache.timestamps().data();
         const quint32 *rowProfile = cache.rowProfiles().data();
         // Scanned newest first when the order wants the newest first (and oldest first otherwise), block by block of
         // the cache: rows mostly come in time order, so after the first rows of the best place nearly every row is
@@ -248,21 +247,30 @@ struct CachedOrder::Build
             const std::vector<quint32> rows = top.rows();
             out->m_rows.assign(rows.begin(), rows.end());
         };
-        if (newestFirst(sort)) {
-            TopRows<Place, true> top(placeOf.data(), rowProfile, ts, sort, limit);
-            scan(top, true);
-        } else {
-            TopRows<Place, false> top(placeOf.data(), rowProfile, ts, sort, limit);
-            scan(top, false);
-        }
+        cache.withTimestamps([&](const auto ts) {
+            if (newestFirst(sort)) {
+                TopRows<Place, true, decltype(ts)> top(placeOf.data(), rowProfile, ts, sort, limit);
+                scan(top, true);
+            } else {
+                TopRows<Place, false, decltype(ts)> top(placeOf.data(), rowProfile, ts, sort, limit);
+                scan(top, false);
+            }
+        });
     }
 
     template<typename Place>
     static void all(const AlertColumnCache &cache, const CachedMatch &match, const Sort &sort,
                     const std::vector<Place> &placeOf, quint32 keys, CachedOrder *out)
     {
+        cache.withTimestamps([&](const auto ts) { place(cache, match, sort, placeOf, keys, ts, out); });
+    }
+
+    // all() with the cache's timestamps.
+    template<typename Place, typename Times>
+    static void place(const AlertColumnCache &cache, const CachedMatch &match, const Sort &sort,
+                      const std::vector<Place> &placeOf, quint32 keys, const Times ts, CachedOrder *out)
+    {
         constexpr Place noMatch = std::numeric_limits<Place>::max();
-        const qint64 *ts = cache.timestamps().data();
         const quint32 *rowProfile = cache.rowProfiles().data();
         const bool newest = newestFirst(sort);
         const bool ranged = bounded(sort);

@@ -242,7 +242,7 @@ bool Schema::configure(sqlite3 *db, bool readOnly, QString *error)
     // per view and background job), while scans (counts, anchor scans, exports) fill whatever cache they get with
     // pages they never read again: a small cache per reader.
     if (readOnly)
-        return exec(db, "PRAGMA cache_size=-8192; PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF;", error);
+        return exec(db, "PRAGMA cache_size=-4096; PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF;", error);
     // Nothing is written to another program's database, not even its journal mode.
     if (!checkOwned(db, error))
         return false;

@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <functional>
 #include <limits>
+#include <type_traits>
 
 using namespace fe;
 
@@ -331,6 +332,57 @@ private Q_SLOTS:
             QVERIFY(last);
             QCOMPARE(last->id, expected.last());
         }
+    }
+
+    // Times that do not fit 32 bits from their block's base (a block spanning more than 24 days: here one alert of
+    // a year later among alerts of one day): the cache holds them 8 bytes each, and orders and times stay exact.
+    void wideTimes()
+    {
+        QTemporaryDir dir;
+        const QString db = dir.filePath(QStringLiteral("wide.db"));
+        AlertBatch batch;
+        QVector<qint64> times;
+        for (int i = 0; i < 3000; ++i) {
+            qint64 ts = kBase + qint64(i) * 1000;
+            if (i == 1500)
+                ts = kBase + qint64(365) * 86400 * 1000;
+            if (i == 2000)
+                ts = kBase - qint64(365) * 86400 * 1000;
+            times.append(ts);
+            batch.append(test::makeAlert(ts, Priority(i % 8), QStringLiteral("Rule %1").arg(i % 3), QStringLiteral("h"),
+                                         QStringLiteral("alert %1").arg(i), "w:" + QByteArray::number(i)));
+        }
+        QString error;
+        QCOMPARE(test::storeAlerts(db, batch, &error), qint64(times.size()));
+        AlertStore store;
+        QVERIFY(store.open(db, AlertStore::OpenMode::ReadOnly));
+        const std::shared_ptr<AlertColumnCache> cache = AlertColumnCache::acquire(db);
+        {
+            auto lock = cache->lock();
+            QCOMPARE(cache->catchUp(store, 1000, &error), qint64(1000));   // fits 32 bits so far
+            QVERIFY(cache->withTimestamps([](auto times) { return std::is_same_v<decltype(times), AlertColumnCache::CompactTimes>; }));
+            QCOMPARE(cache->catchUp(store, -1, &error), qint64(2000));
+            QVERIFY(cache->withTimestamps([](auto times) { return std::is_same_v<decltype(times), AlertColumnCache::WideTimes>; }));
+            for (int row = 0; row < times.size(); ++row)
+                QCOMPARE(cache->timestamp(row), times.at(row));
+        }
+        std::shared_lock<std::shared_mutex> lock;
+        qint64 maxId = 0;
+        bool usable = false;
+        QVERIFY(CachedMatch::catchUp(store, *cache, &lock, &maxId, &usable, &error));
+        QVERIFY(usable);
+        CachedMatch match;
+        QVERIFY(match.build(store, *cache, FilterSql::build(AlertFilter{}, kBase), cache->rowsUpToId(maxId), &error));
+        QVector<qint64> expected;
+        for (int i = 0; i < times.size(); ++i)
+            expected.append(i + 1);
+        std::sort(expected.begin(), expected.end(), [&](qint64 a, qint64 b) { return times.at(int(a - 1)) > times.at(int(b - 1)); });
+        CachedOrder::Sort sort;
+        QCOMPARE(idsOf(CachedOrder::all(*cache, match, sort)), expected);
+        QCOMPARE(idsOf(CachedOrder::first(*cache, match, sort, 10)), expected.mid(0, 10));
+        sort.fromMs = kBase + 500 * 1000;
+        sort.toMs = kBase + 600 * 1000;
+        QCOMPARE(idsOf(CachedOrder::all(*cache, match, sort)).size(), 100);
     }
 };
 
