@@ -75,6 +75,7 @@ void TextIndexer::start(const QString &path)
             finish(false, error);
             return;
         }
+        store.setCacheSize(config.cacheBytes);
         const qint64 total = store.pendingIndexRows();
         if (stopped())
             return;

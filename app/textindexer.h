@@ -25,6 +25,10 @@ public:
     struct Config
     {
         qint64 chunkRows = 10000;    // outputs per transaction: the longest a GUI triage write waits
+        // SQLite's page cache of the worker's connection. A chunk reads its outputs' pages once and writes a few
+        // index pages; the default cache of a writer (model/schema.cpp) would only keep pages nobody reads again, in
+        // the GUI's memory: the count of what waits alone fills it on a large store.
+        qint64 cacheBytes = qint64(8) << 20;
         int minPauseMs = 120;        // after each chunk: above SQLite's longest busy-handler sleep (100 ms)
         int pausePercent = 25;       // or this share of the chunk's time, when longer
         int progressIntervalMs = 100;

@@ -22,7 +22,7 @@
 #include <array>
 #include <bit>
 #include <memory>
-#include <mutex>
+#include <shared_mutex>
 #include <tuple>
 #include <vector>
 #include <limits>
@@ -365,10 +365,10 @@ bool addFromColumns(const AlertStore &store, AlertColumnCache &cache, const Filt
 {
     *used = false;
     sqlite3 *db = store.handle();
-    std::unique_lock<std::mutex> lock = cache.lock();
+    std::shared_lock<std::shared_mutex> lock;
     qint64 snapshotMaxId = 0;
     bool usable = false;
-    if (!CachedMatch::catchUp(store, cache, &snapshotMaxId, &usable, error))
+    if (!CachedMatch::catchUp(store, cache, &lock, &snapshotMaxId, &usable, error))
         return false;
     if (!usable)
         return true;
@@ -385,12 +385,11 @@ bool addFromColumns(const AlertStore &store, AlertColumnCache &cache, const Filt
     std::vector<qint64> profileCount(profiles.size(), 0);
     std::vector<qint64> profileLast(profiles.size(), s_noTs);
     std::vector<qint64> bucketCounts(size_t(std::max(buckets, 0)) * 9, 0);
-    const qint64 *ts = cache.timestamps().data();
     const quint32 *rowProfile = cache.rowProfiles().data();
     // The newest rows: a min-heap of (ts, row); rows are in id order, so this is the stream's (ts, id) order.
     std::vector<std::pair<qint64, qint64>> heap;
     heap.reserve(size_t(std::max(newestRows, 0)) + 1);
-    const auto count = [&](qint64 row) {
+    const auto count = [&](const auto &ts, qint64 row) {
         const qint64 t = ts[row];
         if (t < fromMs || t >= toMs)
             return;
@@ -411,7 +410,7 @@ bool addFromColumns(const AlertStore &store, AlertColumnCache &cache, const Filt
             }
         }
     };
-    match.forEachCandidate(count);
+    cache.withTimestamps([&](const auto ts) { match.forEachCandidate([&](qint64 row) { count(ts, row); }); });
 
     for (int b = 0; b < buckets; ++b) {
         for (int p = 0; p < 9; ++p) {

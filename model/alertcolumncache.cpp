@@ -20,6 +20,8 @@ namespace fe {
 
 namespace {
 
+constexpr qint64 s_halfRange = qint64(1) << 31;
+
 StoreRegistry<AlertColumnCache> &registry()
 {
     static StoreRegistry<AlertColumnCache> s_registry;
@@ -54,11 +56,17 @@ int AlertColumnCache::dictionarySize(int column) const
 
 void AlertColumnCache::clear()
 {
-    m_ts.clear();
-    m_ts.shrink_to_fit();
+    m_tsBase.clear();
+    m_tsOffset.clear();
+    m_tsOffset.shrink_to_fit();
+    m_wideTs.clear();
+    m_wideTs.shrink_to_fit();
     m_rowProfile.clear();
     m_rowProfile.shrink_to_fit();
     m_runs.clear();
+    m_blockMin.clear();
+    m_blockMax.clear();
+    m_profileRows.clear();
     m_profiles.clear();
     for (int c = 0; c < IntColumnCount; ++c) {
         m_ints[c].clear();
@@ -108,7 +116,7 @@ bool AlertColumnCache::agreesWith(const AlertStore &store, qint64 maxId) const
     if (!stmt)
         return false;
     sqlite3_bind_int64(stmt.get(), 1, idOfRow(row));
-    return sqlite3_step(stmt.get()) == SQLITE_ROW && sqlite3_column_int64(stmt.get(), 0) == m_ts[size_t(row)];
+    return sqlite3_step(stmt.get()) == SQLITE_ROW && sqlite3_column_int64(stmt.get(), 0) == timestamp(row);
 }
 
 bool AlertColumnCache::syncProfiles(const AlertStore &store, QString *error)
@@ -122,6 +130,9 @@ bool AlertColumnCache::syncProfiles(const AlertStore &store, QString *error)
     // Cache profile n is the store's profile n (0: none); its codes are this cache's per-column codes of its values.
     if (m_profiles.empty())
         m_profiles.push_back(Profile{});
+    // (Grown by doubling, a third of hundreds of thousands of profiles' room would stay unused.)
+    if (catalog->profileEnd() > m_profiles.capacity())
+        m_profiles.reserve(catalog->profileEnd() + catalog->profileEnd() / 64);
     for (quint32 id = quint32(m_profiles.size()); id < catalog->profileEnd(); ++id) {
         Profile p;
         for (int c = 0; c < ColumnCount; ++c) {
@@ -134,19 +145,55 @@ bool AlertColumnCache::syncProfiles(const AlertStore &store, QString *error)
         }
         m_profiles.push_back(p);
     }
+    m_profileRows.resize(m_profiles.size(), 0);
     return true;
 }
 
 void AlertColumnCache::appendRow(qint64 id, qint64 ts, quint32 profile)
 {
-    const qint64 row = qint64(m_ts.size());
+    const qint64 row = rowCount();
     if (!m_runs.empty() && m_runs.back().firstId + m_runs.back().count == id)
         ++m_runs.back().count;
     else
         m_runs.push_back(Run{id, row, 1});
-    m_ts.push_back(ts);
+    if (!m_wideTs.empty()) {
+        m_wideTs.push_back(ts);
+    } else {
+        // A block's base lies 2^31 ms before its first row's time, so that later rows fit either way of it.
+        if (row % BlockRows == 0)
+            m_tsBase.push_back(ts < std::numeric_limits<qint64>::min() + s_halfRange ? ts : ts - s_halfRange);
+        qint64 offset = 0;
+        if (!__builtin_sub_overflow(ts, m_tsBase.back(), &offset) && offset >= 0
+            && offset <= qint64(std::numeric_limits<quint32>::max())) {
+            m_tsOffset.push_back(quint32(offset));
+        } else {
+            widenTimes();
+            m_wideTs.push_back(ts);
+        }
+    }
+    if (row % BlockRows == 0) {
+        m_blockMin.push_back(ts);
+        m_blockMax.push_back(ts);
+    } else {
+        m_blockMin.back() = std::min(m_blockMin.back(), ts);
+        m_blockMax.back() = std::max(m_blockMax.back(), ts);
+    }
     // A profile the catalog did not have when the rows were read (another snapshot): counted as "no facts".
-    m_rowProfile.push_back(profile < m_profiles.size() ? profile : 0);
+    const quint32 p = profile < m_profiles.size() ? profile : 0;
+    m_rowProfile.push_back(p);
+    ++m_profileRows[p];
+}
+
+void AlertColumnCache::widenTimes()
+{
+    std::vector<qint64> wide;
+    wide.reserve(std::max(m_tsOffset.capacity(), m_rowProfile.capacity()));
+    for (qint64 row = 0; row < qint64(m_tsOffset.size()); ++row)
+        wide.push_back(m_tsBase[size_t(row / BlockRows)] + qint64(m_tsOffset[size_t(row)]));
+    m_wideTs = std::move(wide);
+    m_tsOffset.clear();
+    m_tsOffset.shrink_to_fit();
+    m_tsBase.clear();
 }
 
 qint64 AlertColumnCache::catchUp(const AlertStore &store, qint64 maxRows, QString *error)
@@ -169,9 +216,12 @@ qint64 AlertColumnCache::catchUp(const AlertStore &store, qint64 maxRows, QStrin
         // were copied a dozen times and could leave half their room unused.
         SqlStatement newest(db, QStringLiteral("SELECT max(id) FROM alerts"));
         if (newest && sqlite3_step(newest.get()) == SQLITE_ROW) {
-            const size_t want = m_ts.size() + size_t(std::max<qint64>(0, sqlite3_column_int64(newest.get(), 0) - lastId()));
-            if (want > m_ts.capacity()) {
-                m_ts.reserve(want + want / 16);
+            const size_t want = m_rowProfile.size() + size_t(std::max<qint64>(0, sqlite3_column_int64(newest.get(), 0) - lastId()));
+            if (want > m_rowProfile.capacity()) {
+                if (m_wideTs.empty())
+                    m_tsOffset.reserve(want + want / 16);
+                else
+                    m_wideTs.reserve(want + want / 16);
                 m_rowProfile.reserve(want + want / 16);
             }
         }
@@ -254,8 +304,11 @@ qint64 AlertColumnCache::rowsUpToId(qint64 maxId) const
 
 qint64 AlertColumnCache::memoryBytes() const
 {
-    qint64 bytes = qint64(m_ts.capacity() * sizeof(qint64) + m_rowProfile.capacity() * sizeof(quint32)
-                          + m_runs.capacity() * sizeof(Run) + m_profiles.capacity() * sizeof(Profile));
+    qint64 bytes = qint64(m_tsOffset.capacity() * sizeof(quint32) + m_wideTs.capacity() * sizeof(qint64)
+                          + m_tsBase.capacity() * sizeof(qint64) + m_rowProfile.capacity() * sizeof(quint32)
+                          + m_runs.capacity() * sizeof(Run) + m_profiles.capacity() * sizeof(Profile)
+                          + (m_blockMin.capacity() + m_blockMax.capacity()) * sizeof(qint64)
+                          + m_profileRows.capacity() * sizeof(quint32));
     for (int c = 0; c < ColumnCount - IntColumnCount; ++c)
         bytes += qint64(m_text[c].size()) * 64;
     return bytes + m_textBytes;

@@ -3,11 +3,11 @@
 
 #include "model/alertcolumncache.h"
 #include "model/cachedmatch.h"
+#include "model/cachedorder.h"
 #include "model/factcatalog.h"
 #include "model/filtersql.h"
 #include "model/recordreader.h"
 #include "model/storefunctions.h"
-#include "model/largeallocator.h"
 #include "model/sqlstatement.h"
 #include "model/storereader.h"
 #include "model/querylanguage.h"
@@ -22,7 +22,10 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <chrono>
 #include <functional>
+#include <shared_mutex>
+#include <thread>
 
 namespace fe {
 
@@ -428,109 +431,54 @@ QVector<AlertRow> fetchByIds(const AlertStore &store, const qint64 *ids, qsizety
 }
 
 // The snapshot's rows in the table's order, from the column cache (AlertColumnCache::find(store.path())): the rows the
-// filter matches (CachedMatch), sorted in memory by (key, time, id). Null when nobody holds a cache for the store or
-// it cannot answer yet (still loading, far behind); the caller reads the base table. The sort keys compare as SQLite
-// compares the columns (priority as an integer, text by its bytes), so both ways give the same order.
-std::shared_ptr<const AlertTableModel::SnapshotOrder> orderFromColumnCache(const AlertStore &store, const FilterSql &filter,
-                                                                 qint64 maxId, int sortColumn, bool descending,
-                                                                 QString *error)
+// filter matches (CachedMatch) in the order of sortKeyColumns() (CachedOrder). Null when nobody holds a cache for the
+// store or it cannot answer yet (still loading, far behind); the caller reads the base table. With firstPage, the
+// first firstPageRows rows of the order are handed to it before the whole order is computed (same snapshot).
+// While the cache is being loaded (the window just opened), this waits for it until stale() says the result is no
+// longer wanted: the base table's answer to a sort by a column without an index is a sort of every alert, which takes
+// far longer than the load and, for the anchor scan, holds the whole sort in memory.
+std::shared_ptr<const CachedOrder> orderFromColumnCache(const AlertStore &store, const FilterSql &filter, qint64 maxId,
+                                                        int sortColumn, bool descending, int firstPageRows,
+                                                        const std::function<void(const CachedOrder &)> &firstPage,
+                                                        const std::function<bool()> &stale, QString *error)
 {
     const std::shared_ptr<AlertColumnCache> cache = AlertColumnCache::find(store.path());
     if (!cache)
         return nullptr;
-    std::unique_lock<std::mutex> lock = cache->lock();
+    while (cache->loading().load() && !stale()) {
+        {
+            std::shared_lock<std::shared_mutex> read = cache->readLock();
+            if (maxId - cache->lastId() <= CachedMatch::MaxCatchUpRows)
+                break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    std::shared_lock<std::shared_mutex> lock;
     qint64 snapshotMaxId = 0;
     bool usable = false;
-    if (!CachedMatch::catchUp(store, *cache, &snapshotMaxId, &usable, error) || !usable || snapshotMaxId != maxId)
+    if (!CachedMatch::catchUp(store, *cache, &lock, &snapshotMaxId, &usable, error) || !usable || snapshotMaxId != maxId)
         return nullptr;
     CachedMatch match;
     // The time range is tested on the cached timestamps (as a SQL term it would read every row).
     if (!match.build(store, *cache, filter.withRange(FilterSql::Unbounded, std::numeric_limits<qint64>::max()),
                      cache->rowsUpToId(maxId), error))
         return nullptr;
-
-    // Per profile, the rank of its sort key.
-    const std::vector<AlertColumnCache::Profile> &profiles = cache->profiles();
-    std::vector<quint32> keyOf(profiles.size(), 0);
-    const int keyColumn = sortColumn == AlertTableModel::PriorityColumn ? AlertColumnCache::Priority
-        : sortColumn == AlertTableModel::RuleColumn                     ? AlertColumnCache::Rule
-        : sortColumn == AlertTableModel::HostColumn                     ? AlertColumnCache::Host
-                                                                        : -1;
-    quint32 keys = 1;
-    if (keyColumn >= 0) {
-        std::vector<quint32> codes(size_t(cache->dictionarySize(keyColumn)));
-        for (quint32 c = 0; c < codes.size(); ++c)
-            codes[c] = c;
-        if (keyColumn < AlertColumnCache::IntColumnCount) {
-            std::sort(codes.begin(), codes.end(), [&](quint32 x, quint32 y) {
-                return cache->intValue(keyColumn, x) < cache->intValue(keyColumn, y);
-            });
-        } else {
-            // (QByteArray compares its bytes as unsigned, then the lengths: as SQLite's BINARY collation.)
-            std::sort(codes.begin(), codes.end(), [&](quint32 x, quint32 y) {
-                return cache->text(keyColumn, x) < cache->text(keyColumn, y);
-            });
-        }
-        std::vector<quint32> rankOfCode(codes.size());
-        for (quint32 rank = 0; rank < codes.size(); ++rank)
-            rankOfCode[codes[rank]] = rank;
-        for (size_t p = 0; p < profiles.size(); ++p)
-            keyOf[p] = rankOfCode[profiles[p].codes[keyColumn]];
-        keys = quint32(std::max<size_t>(codes.size(), 1));
-    }
-
-    // The matching rows, bucketed by key (a counting sort: rows stay in id order within a key), then each bucket by
-    // (time, id). Rows arrive mostly in time order, so a bucket is often sorted already.
-    struct Entry
-    {
-        qint64 ts;
-        quint32 row;
-    };
-    const qint64 *ts = cache->timestamps().data();
-    const quint32 *rowProfile = cache->rowProfiles().data();
-    const qint64 fromMs = filter.fromMs();
-    const qint64 toMs = filter.toMs();
-    const auto matches = [&](qint64 row) {
-        const qint64 t = ts[row];
-        return t >= fromMs && t < toMs && match.profileMatches(rowProfile[row]);
-    };
-    std::vector<qint64> bucketStart(size_t(keys) + 1, 0);
-    match.forEachCandidate([&](qint64 row) {
-        if (matches(row))
-            ++bucketStart[keyOf[rowProfile[row]] + 1];
-    });
-    for (size_t k = 1; k < bucketStart.size(); ++k)
-        bucketStart[k] += bucketStart[k - 1];
-    std::vector<Entry, LargeAllocator<Entry>> sorted(size_t(bucketStart.back()));
-    {
-        std::vector<qint64> next(bucketStart.begin(), bucketStart.end() - 1);
-        match.forEachCandidate([&](qint64 row) {
-            if (matches(row))
-                sorted[size_t(next[keyOf[rowProfile[row]]]++)] = Entry{ts[row], quint32(row)};
-        });
-    }
-    const auto before = [](const Entry &a, const Entry &b) { return a.ts != b.ts ? a.ts < b.ts : a.row < b.row; };
-    for (size_t k = 0; k + 1 < bucketStart.size(); ++k) {
-        const auto first = sorted.begin() + bucketStart[k];
-        const auto last = sorted.begin() + bucketStart[k + 1];
-        if (!std::is_sorted(first, last, before))
-            std::sort(first, last, before);
-    }
-    // Rows are in id order, so (time, row) orders as (time, id). By time: the whole order, reversed when descending.
-    // By a column: its keys in the chosen direction, each key's alerts newest first (as sortKeyColumns).
-    auto order = std::make_shared<AlertTableModel::SnapshotOrder>(sorted.size());
-    if (keyColumn < 0) {
-        for (size_t i = 0; i < sorted.size(); ++i)
-            (*order)[descending ? sorted.size() - 1 - i : i] = cache->idOfRow(sorted[i].row);
-        return order;
-    }
-    size_t out = 0;
-    for (quint32 n = 0; n < keys; ++n) {
-        const quint32 k = descending ? keys - 1 - n : n;
-        for (qint64 i = bucketStart[k + 1] - 1; i >= bucketStart[k]; --i)
-            (*order)[out++] = cache->idOfRow(sorted[size_t(i)].row);
-    }
-    return order;
+    CachedOrder::Sort sort;
+    sort.keyColumn = sortColumn == AlertTableModel::PriorityColumn ? AlertColumnCache::Priority
+        : sortColumn == AlertTableModel::RuleColumn                ? AlertColumnCache::Rule
+        : sortColumn == AlertTableModel::HostColumn                ? AlertColumnCache::Host
+                                                                   : -1;
+    sort.descending = descending;
+    sort.fromMs = filter.fromMs();
+    sort.toMs = filter.toMs();
+    // The first page costs a fraction of the whole order (CachedOrder::first()). Fewer rows than a page: that is the
+    // whole order.
+    auto first = std::make_shared<const CachedOrder>(CachedOrder::first(*cache, match, sort, firstPageRows));
+    if (first->size() < firstPageRows)
+        return first;
+    if (firstPage)
+        firstPage(*first);
+    return std::make_shared<const CachedOrder>(CachedOrder::all(*cache, match, sort));
 }
 
 // Hands a result to the model's thread; dropped when the model is gone.
@@ -552,7 +500,10 @@ AlertTableModel::AlertTableModel(QObject *parent)
     qRegisterMetaType<fe::AlertRow>();
 }
 
-AlertTableModel::~AlertTableModel() = default;
+AlertTableModel::~AlertTableModel()
+{
+    m_currentSnapshot->store(0);   // a job waiting for the column cache stops waiting (generations start at 1)
+}
 
 void AlertTableModel::setDatabasePath(const QString &path)
 {
@@ -618,9 +569,9 @@ void AlertTableModel::setColumnCacheEnabled(bool on)
     restart();
 }
 
-void AlertTableModel::setQuickFirstPageBudget(int ms)
+void AlertTableModel::setFirstPageAhead(bool on)
 {
-    m_quickFirstPageMs = std::max(0, ms);
+    m_firstPageAhead = on;
     restart();
 }
 
@@ -723,8 +674,9 @@ void AlertTableModel::restart()
     const bool fromColumnCache = m_columnCacheEnabled && (m_sortColumn != TimeColumn || filterSql.hasQuery());
     QPointer<AlertTableModel> self(this);
     // The snapshot (newest id) and the first page are read in one transaction, so they agree.
-    const qint64 quickPageMs = m_quickFirstPageMs;
-    m_reader->post([self, generation, q, emptyFilter, fromColumnCache, quickPageMs](const AlertStore &store) mutable {
+    const bool firstPageAhead = m_firstPageAhead;
+    const std::shared_ptr<std::atomic<quint64>> current = m_currentSnapshot;
+    m_reader->post([self, generation, current, q, emptyFilter, fromColumnCache, firstPageAhead](const AlertStore &store) mutable {
         sqlite3 *db = store.handle();
         QString error;
         QVector<AlertRow> rows;
@@ -737,14 +689,14 @@ void AlertTableModel::restart()
             sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
             q.maxId = scalar(db, QStringLiteral("SELECT coalesce(max(id), 0) FROM alerts"), nullptr, {}, &error);
             if (fromColumnCache && error.isEmpty()) {
-                // An index of the sort key or the filter often finds the first page at once, well before the whole
-                // order of a large store is computed: the page goes ahead when it is that quick. Same transaction,
-                // same rows.
-                bool overBudget = false;
-                if (quickPageMs > 0)
-                    rows = runPage(store, q, q.filter.where(), quickPageMs, &overBudget, &error);
-                pageAhead = quickPageMs > 0 && !overBudget && error.isEmpty();
-                if (pageAhead) {
+                // The first page of the order costs one pass over the cache; the whole order of a large store several:
+                // the page goes ahead. Same transaction, same rows.
+                const auto ahead = [&](const CachedOrder &first) {
+                    const std::vector<qint64> ids = first.ids(0, first.size());
+                    rows = fetchByIds(store, ids.data(), qsizetype(ids.size()), &error);
+                    pageAhead = error.isEmpty();
+                    if (!pageAhead)
+                        return;
                     const qint64 maxId = q.maxId;
                     deliver(self, [self, generation, rows, maxId]() {
                         if (!self || generation != self->m_generation)
@@ -752,14 +704,20 @@ void AlertTableModel::restart()
                         self->m_snapshotMaxId = maxId;
                         self->pageArrived(generation, 0, rows, QString());
                     });
-                }
-                if (error.isEmpty())
-                    order = orderFromColumnCache(store, q.filter, q.maxId, q.sortColumn, q.descending, &error);
+                };
+                order = orderFromColumnCache(store, q.filter, q.maxId, q.sortColumn, q.descending, q.limit,
+                                             firstPageAhead ? std::function<void(const CachedOrder &)>(ahead) : nullptr,
+                                             [&] { return current->load(std::memory_order_relaxed) != generation; },
+                                             &error);
+                if (!error.isEmpty())
+                    order.reset();
             }
             if (order) {
-                if (!pageAhead)
-                    rows = fetchByIds(store, order->data(), qsizetype(std::min<size_t>(order->size(), size_t(q.limit))), &error);
-                total = qint64(order->size());
+                if (!pageAhead) {
+                    const std::vector<qint64> ids = order->ids(0, std::min<qint64>(order->size(), q.limit));
+                    rows = fetchByIds(store, ids.data(), qsizetype(ids.size()), &error);
+                }
+                total = order->size();
             } else if (error.isEmpty()) {
                 if (!pageAhead)
                     rows = fetchPage(store, q, &error);
@@ -940,12 +898,13 @@ void AlertTableModel::requestPage(int page) const
     const quint64 generation = m_generation;
     QPointer<AlertTableModel> guard(self);
     if (m_order) {
-        const qint64 first = std::min<qint64>(qint64(page) * m_pageSize, qint64(m_order->size()));
-        const qint64 count = std::min<qint64>(m_pageSize, qint64(m_order->size()) - first);
+        const qint64 first = std::min<qint64>(qint64(page) * m_pageSize, m_order->size());
+        const qint64 count = std::min<qint64>(m_pageSize, m_order->size() - first);
         m_reader->post([guard, generation, page, order = m_order, first, count](const AlertStore &store) {
             QString error;
+            const std::vector<qint64> ids = order->ids(first, count);
             const QVector<AlertRow> rows = store.handle()
-                ? fetchByIds(store, order->data() + first, qsizetype(count), &error)
+                ? fetchByIds(store, ids.data(), qsizetype(ids.size()), &error)
                 : QVector<AlertRow>();
             deliver(guard, [guard, generation, page, rows, error]() {
                 if (guard)

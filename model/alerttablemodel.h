@@ -3,7 +3,7 @@
 
 #include "model/alert.h"
 #include "model/alertstore.h"
-#include "model/largeallocator.h"
+#include "model/cachedorder.h"
 
 #include <QAbstractTableModel>
 #include <QHash>
@@ -42,10 +42,10 @@ struct AlertRow
 //    is "after anchor k, skip < stride"; until the scan has reached a row, the jump starts from the last anchor
 //    or from the end of the snapshot, whichever is closer.
 // When a column cache of the store is held (AlertColumnCache, the dashboard loads one) and the view is sorted by
-// priority, rule or host or filtered by a query, the snapshot is instead the list of matching ids in table order,
-// computed in memory from the cache (CachedMatch; ~0.1 s per million matching alerts): the count is its length and
-// any page, near or far, is read by id. When an index finds the first page within quickFirstPageBudget() it goes ahead
-// of the order (same read transaction, same rows). The time-sorted, unfiltered view keeps the keyset queries on (ts, id).
+// priority, rule or host or filtered by a query, the snapshot is instead the list of matching alerts in table order,
+// computed in memory from the cache (CachedMatch, CachedOrder): the count is its length and any page, near or far, is
+// read by id. The first page goes ahead of the whole order (firstPageAhead(): the best rows of one pass over the cache,
+// same read transaction, same rows). The time-sorted, unfiltered view keeps the keyset queries on (ts, id).
 // At most maxCachedPages() pages are kept. Stale results (an older filter or sort) are dropped by a generation
 // counter, and the stale query still running on a reader thread is interrupted.
 // Views see a window of the snapshot: at most windowRows() rows, model row r being snapshot row windowStart() + r.
@@ -72,8 +72,8 @@ public:
         FilterValueRole,             // the raw value to filter on
     };
 
-    // The ids of a snapshot served from the column cache, in table order.
-    using SnapshotOrder = std::vector<qint64, LargeAllocator<qint64>>;
+    // The alerts of a snapshot served from the column cache, in table order.
+    using SnapshotOrder = CachedOrder;
 
     explicit AlertTableModel(QObject *parent = nullptr);
     ~AlertTableModel() override;
@@ -150,8 +150,8 @@ public:
     bool servedFromColumnCache() const { return m_order != nullptr; }
     void setColumnCacheEnabled(bool on);   // default on; restarts
     bool columnCacheEnabled() const { return m_columnCacheEnabled; }
-    int quickFirstPageBudget() const { return m_quickFirstPageMs; }
-    void setQuickFirstPageBudget(int ms);   // default 100; 0: the first page always waits for the order (tests)
+    bool firstPageAhead() const { return m_firstPageAhead; }
+    void setFirstPageAhead(bool on);   // default on; off: the first page waits for the whole order (tests)
 
     // Blocks until pending background work has been delivered (tests and benchmarks only).
     void waitForIdle();
@@ -198,7 +198,7 @@ private:
     int m_insertChunk = 250000;
     int m_anchorStride = 2048;
     bool m_columnCacheEnabled = true;
-    int m_quickFirstPageMs = 100;
+    bool m_firstPageAhead = true;
     std::shared_ptr<const SnapshotOrder> m_order;   // the snapshot's ids in table order (column cache), or null
     QVector<QVariantList> m_anchors;   // m_anchors[k]: sort key of row (k + 1) * m_anchorStride - 1
     bool m_anchorsComplete = false;

@@ -70,12 +70,23 @@ bool matchProfiles(const AlertStore &store, AlertColumnCache &cache, const Filte
     const std::vector<AlertColumnCache::Profile> &profiles = cache.profiles();
     std::vector<quint32> tupleOf(profiles.size());
     std::vector<quint32> tupleProfile; // a profile carrying each distinct combination
-    if (columns.size() == 1) {
-        std::vector<qint64> byCode(size_t(cache.dictionarySize(columns[0])), -1);
+    // The combinations are numbered in a dense table when the columns' dictionaries are small enough (they usually
+    // are: a few priorities, tens of rules and hosts), else through a hash of the codes.
+    qint64 combinations = 1;
+    std::vector<qint64> radix;
+    for (int c : columns) {
+        radix.push_back(std::max(cache.dictionarySize(c), 1));
+        combinations = std::min<qint64>(combinations * radix.back(), qint64(1) << 40);
+    }
+    if (combinations <= (qint64(1) << 22)) {
+        std::vector<qint32> byCombination(size_t(combinations), -1);
         for (size_t p = 1; p < profiles.size(); ++p) {
-            qint64 &slot = byCode[profiles[p].codes[columns[0]]];
+            qint64 key = 0;
+            for (size_t i = 0; i < columns.size(); ++i)
+                key = key * radix[i] + profiles[p].codes[columns[i]];
+            qint32 &slot = byCombination[size_t(key)];
             if (slot < 0) {
-                slot = qint64(tupleProfile.size());
+                slot = qint32(tupleProfile.size());
                 tupleProfile.push_back(quint32(p));
             }
             tupleOf[p] = quint32(slot);
@@ -369,10 +380,11 @@ bool idsToBits(sqlite3 *db, const AlertColumnCache &cache, const FilterSql &quer
 
 } // namespace
 
-bool CachedMatch::catchUp(const AlertStore &store, AlertColumnCache &cache, qint64 *snapshotMaxId, bool *usable,
-                          QString *error)
+bool CachedMatch::catchUp(const AlertStore &store, AlertColumnCache &cache, std::shared_lock<std::shared_mutex> *readLock,
+                          qint64 *snapshotMaxId, bool *usable, QString *error)
 {
     *usable = false;
+    *readLock = {};
     SqlStatement max(store.handle(), QStringLiteral("SELECT coalesce(max(id), 0) FROM alerts"));
     if (!max || sqlite3_step(max.get()) != SQLITE_ROW) {
         if (error)
@@ -380,17 +392,29 @@ bool CachedMatch::catchUp(const AlertStore &store, AlertColumnCache &cache, qint
         return false;
     }
     *snapshotMaxId = sqlite3_column_int64(max.get(), 0);
-    if (!cache.agreesWith(store, *snapshotMaxId))
-        cache.clear(); // another file at that path
-    if (cache.lastId() < *snapshotMaxId) {
-        if (*snapshotMaxId - cache.lastId() > MaxCatchUpRows)
-            return true;
-        if (cache.catchUp(store, -1, error) < 0)
-            return false;
-        if (cache.lastId() < *snapshotMaxId)
-            return true; // cannot happen within one snapshot
+    // Usually the cache has every alert of the snapshot already: then it is only read-locked.
+    const auto ready = [&] { return cache.lastId() >= *snapshotMaxId && cache.agreesWith(store, *snapshotMaxId); };
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        {
+            std::shared_lock<std::shared_mutex> read = cache.readLock();
+            if (ready()) {
+                *usable = true;
+                *readLock = std::move(read);
+                return true;
+            }
+        }
+        if (attempt > 0)
+            return true; // changed between the two locks (another file at that path): the base table answers
+        std::unique_lock<std::shared_mutex> lock = cache.lock();
+        if (!cache.agreesWith(store, *snapshotMaxId))
+            cache.clear(); // another file at that path
+        if (cache.lastId() < *snapshotMaxId) {
+            if (*snapshotMaxId - cache.lastId() > MaxCatchUpRows)
+                return true;
+            if (cache.catchUp(store, -1, error) < 0)
+                return false;
+        }
     }
-    *usable = true;
     return true;
 }
 

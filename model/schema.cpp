@@ -238,8 +238,11 @@ int Schema::version(sqlite3 *db, QString *error)
 bool Schema::configure(sqlite3 *db, bool readOnly, QString *error)
 {
     sqlite3_busy_timeout(db, 10000);
+    // A reader's page cache only saves copying pages the OS already caches, and readers are many (the GUI has one
+    // per view and background job), while scans (counts, anchor scans, exports) fill whatever cache they get with
+    // pages they never read again: a small cache per reader.
     if (readOnly)
-        return exec(db, "PRAGMA cache_size=-32768; PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF;", error);
+        return exec(db, "PRAGMA cache_size=-4096; PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF;", error);
     // Nothing is written to another program's database, not even its journal mode.
     if (!checkOwned(db, error))
         return false;

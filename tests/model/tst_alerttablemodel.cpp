@@ -408,7 +408,7 @@ private Q_SLOTS:
         {
             // The first page from the order too (not ahead of it from the base table).
             AlertTableModel orderFirst;
-            orderFirst.setQuickFirstPageBudget(0);
+            orderFirst.setFirstPageAhead(false);
             open(orderFirst);
             QVERIFY(orderFirst.servedFromColumnCache());
             QCOMPARE(allIds(orderFirst), expected);
