@@ -28,39 +28,26 @@ public:
     {
         if (s.empty() || s.size() > s_maxLength)
             return toQString(s);
-        const std::uint64_t h = hash(s);
-        Slot &slot = m_slots[size_t(h >> 52) & (s_slots - 1)];
-        if (slot.hash != h || !sameKey(slot.key, s)) {
-            slot.hash = h;
-            slot.key.assign(s);
-            slot.text = toQString(s);
-        }
-        return slot.text;
+        return slot(s).text;
     }
 
-    // text(s) through a memo of the last text asked for in this column (an alert column, a tag position): a
-    // column mostly repeats its last value, which is then found without hashing or a walk into the table.
+    // text(s) through a memo of the slot last asked for in this column (an alert column, a tag position): a column
+    // mostly repeats its last value, which is then found without hashing. The memo is the slot's address (a copy of
+    // its QString would cost reference counting for every new value).
     QString text(std::string_view s, size_t column)
     {
         if (s.empty() || s.size() > s_maxLength || column >= s_columns)
             return text(s);
-        Recent &recent = m_recent[column];
-        if (sameKey(recent.key, s))
-            return recent.text;
-        recent.text = text(s);
-        recent.key.assign(s);
-        return recent.text;
+        const Slot *&recent = m_recent[column];
+        if (recent && sameKey(recent->key, s))
+            return recent->text;
+        recent = &slot(s);
+        return recent->text;
     }
 
 private:
     static constexpr size_t s_slots = 4096;
     static constexpr size_t s_columns = 32;
-    struct Recent
-    {
-        std::string key;
-        QString text;
-    };
-    Recent m_recent[s_columns];
     static constexpr size_t s_maxLength = 64;
     struct Slot
     {
@@ -68,6 +55,18 @@ private:
         std::string key;
         QString text;
     };
+    // s's slot, filled with s (1 to s_maxLength bytes).
+    Slot &slot(std::string_view s)
+    {
+        const std::uint64_t h = hash(s);
+        Slot &slot = m_slots[size_t(h >> 52) & (s_slots - 1)];
+        if (slot.hash != h || !sameKey(slot.key, s)) {
+            slot.hash = h;
+            slot.key.assign(s);
+            slot.text = toQString(s);
+        }
+        return slot;
+    }
     // Of 1 to s_maxLength bytes, word by word (a slot only needs a spread, not a strong hash).
     static std::uint64_t hash(std::string_view s)
     {
@@ -94,6 +93,7 @@ private:
         return h ^ (h >> 31);
     }
     std::vector<Slot> m_slots;
+    const Slot *m_recent[s_columns] = {};   // into m_slots
 };
 
 // The calling thread's cache.
