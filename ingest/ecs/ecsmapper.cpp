@@ -105,7 +105,7 @@ MapResult mapInput(QByteArrayView input, DecodeInput kind, const MapOptions &opt
             return result;
         }
     }
-    if (path == MapperPath::Auto) {
+    if (path != MapperPath::General) {
         FastMapper mapper(options, env);
         if (mapper.run(root.get_object().value_unsafe(), &result)) {
             if (fast)

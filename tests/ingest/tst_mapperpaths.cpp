@@ -556,6 +556,12 @@ void TestMapperPaths::factsOnly()
                 QFAIL(qPrintable(QStringLiteral("line: %1\nfull:\n%2\nfacts only:\n%3").arg(QString::fromUtf8(line), want, got)));
             QCOMPARE(b.alert.tags, a.alert.tags);
             QCOMPARE(b.alert.tactics, a.alert.tactics);
+            // And as the mapper without its facts path maps facts only.
+            const fe::MapResult c = frame ? fe::mapFrameVia(line, facts, fe::MapperPath::NoFacts)
+                                          : fe::mapLineVia(line, facts, fe::MapperPath::NoFacts);
+            const QString before = describe(c);
+            if (before != got)
+                QFAIL(qPrintable(QStringLiteral("line: %1\nwithout the facts path:\n%2\nfacts only:\n%3").arg(QString::fromUtf8(line), before, got)));
         }
     }
     QVERIFY(alerts > 0);
