@@ -25,6 +25,7 @@
 #include "ingest/decode/envelope.h"
 #include "ingest/decode/jsontext.h"
 #include "ingest/ecs/ecsvalue.h"
+#include "ingest/ecs/factsmapper.h"
 #include "ingest/ecs/fastmapper.h"
 #include "ingest/ecs/mapperpath.h"
 #include "ingest/ecs/mapsteps.h"
@@ -56,12 +57,15 @@ MapResult::Status statusOf(DecodeStatus status)
 }
 
 // Decodes input once, then maps its payload through the fast path or the general pipeline.
-MapResult mapInput(QByteArrayView input, DecodeInput kind, const MapOptions &options, MapperPath path, bool *fast)
+MapResult mapInput(QByteArrayView input, DecodeInput kind, const MapOptions &options, MapperPath path, bool *fast,
+                   bool *facts)
 {
     // Declared first: the parser is trimmed after the result is built and everything else of this input is gone.
     const ThreadJsonParserTrim trim;
     if (fast)
         *fast = false;
+    if (facts)
+        *facts = false;
     // Every EcsValue of this input lives in the thread's arena, released at once on return.
     const EcsValue::Scope scope;
     MapResult result;
@@ -91,7 +95,17 @@ MapResult mapInput(QByteArrayView input, DecodeInput kind, const MapOptions &opt
         result.error = std::move(tooLarge);
         return result;
     }
-    if (path == MapperPath::Auto) {
+    if (path == MapperPath::Auto && !options.buildDocument) {
+        FactsMapper mapper(options, env);
+        if (mapper.run(root.get_object().value_unsafe(), &result)) {
+            if (fast)
+                *fast = true;
+            if (facts)
+                *facts = true;
+            return result;
+        }
+    }
+    if (path != MapperPath::General) {
         FastMapper mapper(options, env);
         if (mapper.run(root.get_object().value_unsafe(), &result)) {
             if (fast)
@@ -112,12 +126,12 @@ MapResult mapInput(QByteArrayView input, DecodeInput kind, const MapOptions &opt
 
 MapResult mapLine(QByteArrayView line, const MapOptions &options)
 {
-    return mapInput(line, DecodeInput::Line, options, MapperPath::Auto, nullptr);
+    return mapInput(line, DecodeInput::Line, options, MapperPath::Auto, nullptr, nullptr);
 }
 
 MapResult mapFrame(QByteArrayView frame, const MapOptions &options)
 {
-    return mapInput(frame, DecodeInput::Frame, options, MapperPath::Auto, nullptr);
+    return mapInput(frame, DecodeInput::Frame, options, MapperPath::Auto, nullptr, nullptr);
 }
 
 QByteArray alertOutputText(QByteArrayView frameOrLine, const MapOptions &options, bool tcpFrame)
@@ -163,14 +177,14 @@ QByteArray alertOutputText(QByteArrayView frameOrLine, const MapOptions &options
     return QByteArray(scalar.data(), qsizetype(scalar.size()));
 }
 
-MapResult mapLineVia(QByteArrayView line, const MapOptions &options, MapperPath path, bool *fast)
+MapResult mapLineVia(QByteArrayView line, const MapOptions &options, MapperPath path, bool *fast, bool *facts)
 {
-    return mapInput(line, DecodeInput::Line, options, path, fast);
+    return mapInput(line, DecodeInput::Line, options, path, fast, facts);
 }
 
-MapResult mapFrameVia(QByteArrayView frame, const MapOptions &options, MapperPath path, bool *fast)
+MapResult mapFrameVia(QByteArrayView frame, const MapOptions &options, MapperPath path, bool *fast, bool *facts)
 {
-    return mapInput(frame, DecodeInput::Frame, options, path, fast);
+    return mapInput(frame, DecodeInput::Frame, options, path, fast, facts);
 }
 
 } // namespace fe

@@ -221,8 +221,6 @@ private:
     EcsValue m_value[OCount];
 };
 
-namespace {
-
 int falcoKeyOf(std::string_view k)
 {
     switch (k.size()) {
@@ -234,10 +232,7 @@ int falcoKeyOf(std::string_view k)
     }
 }
 
-// Step 5's keys, expanded before the others.
-constexpr std::string_view kExpandFirst[] = {
-    "container.image", "fd.cip", "fd.sip", "fd.lip", "fd.rip", "proc.ppid", "proc.pid", "proc.sid",
-    "proc.vpgid", "evt.time", "syslog.facility", "syslog.severity"};
+namespace {
 
 // EcsValue::Member::keyTag at compile time (little-endian, as the x86-64 and ARM64 builds are).
 constexpr std::uint64_t constTag(std::string_view key)
@@ -329,28 +324,6 @@ std::ptrdiff_t lastIndexOf(const EcsValue &obj, std::string_view key, std::uint6
 
 } // namespace
 
-namespace {
-
-// The dots of an output_fields key, found once: false when the key has none, an empty segment, or more than
-// this path takes.
-bool scanDots(std::string_view key, KeyDots *dots)
-{
-    const size_t n = key.size();
-    if (n < 3 || n > 255 || key[0] == '.' || key[n - 1] == '.')
-        return false;
-    dots->count = 0;
-    for (size_t i = 1; i + 1 < n; ++i) {
-        if (key[i] != '.')
-            continue;
-        if (key[i + 1] == '.' || dots->count == sizeof dots->at)
-            return false;
-        dots->at[dots->count++] = std::uint8_t(i);
-    }
-    return dots->count > 0;
-}
-
-} // namespace
-
 // Pipeline::expandInto for one key, except that a leaf already there (the same key twice, which the general
 // path's convert() merges first) hands the line to Pipeline, as does a failure. Members are only looked for
 // when m_paths may hold their path: nearly every member is new, and a scan of its parent would cost more than
@@ -423,9 +396,6 @@ bool FastMapper::rename(Path from, Path to)
     return m_of.setPath(to, std::move(value));
 }
 
-namespace {
-
-// kExpandFirst's index of key, -1 when it is not one of them.
 int expandFirstIndex(std::string_view key)
 {
     if (key.size() < 6 || key.size() > 15 || (key[0] != 'c' && key[0] != 'f' && key[0] != 'p' && key[0] != 'e'
@@ -438,7 +408,6 @@ int expandFirstIndex(std::string_view key)
     return -1;
 }
 
-} // namespace
 
 // Steps 5–7 (Pipeline::normaliseOutputFields) on output_fields without plain keys: the expanded members
 // (step 5), the renamed ones (6) and then the others (7) are appended to an empty object in that order.
@@ -983,58 +952,8 @@ void FastMapper::fillAlert(Alert &alert) const
     if (m_options.buildDocument)
         alert.commandLine = columnText(m_out.find(OCommandLine), 29);
     alert.userName = columnText(m_out.find(OUserName), 9);
-    if (m_has[KTags] && m_falco[KTags].isArray()) {
-        // A rule's alerts share their tags: one shared pair of lists per distinct tag list (a small table by the
-        // tags' hash), so that an alert costs no allocation for its lists, nor a free on whichever thread drops it,
-        // and the store's interner finds the lists by their address however the rules interleave.
-        struct TagLists
-        {
-            std::vector<std::string> key;
-            QStringList tags;
-            QStringList tactics;
-        };
-        thread_local std::array<TagLists, 128> tagTable;
-        const EcsValue::List<EcsValue> &items = m_falco[KTags].items();
-        size_t hash = 0;
-        size_t strings = 0;
-        for (const EcsValue &t : items) {
-            if (!t.isString())
-                continue;
-            hash = hash * 31 + std::hash<std::string_view>{}(t.string());
-            ++strings;
-        }
-        TagLists &last = tagTable[hash % tagTable.size()];
-        bool same = strings == last.key.size();
-        if (same) {
-            size_t i = 0;
-            for (const EcsValue &t : items) {
-                if (!t.isString())
-                    continue;
-                if (!sameKey(last.key[i++], t.string())) {
-                    same = false;
-                    break;
-                }
-            }
-        }
-        if (!same) {
-            // New lists (never clear() a list alerts still share: that would only detach it).
-            last.key.clear();
-            last.tags = QStringList();
-            last.tactics = QStringList();
-            last.tags.reserve(qsizetype(items.size()));
-            size_t column = 10;
-            for (const EcsValue &t : items) {
-                if (!t.isString())
-                    continue;
-                last.key.emplace_back(t.string());
-                last.tags.append(textCache().text(t.string(), column++));
-                if (t.string().starts_with("mitre_") && t.string().size() > 6)
-                    last.tactics.append(textCache().text(t.string().substr(6), column++));
-            }
-        }
-        alert.tags = last.tags;
-        alert.tactics = last.tactics;
-    }
+    if (m_has[KTags] && m_falco[KTags].isArray())
+        setTagColumns(m_falco[KTags].items(), alert);
     if (const EcsValue *t = m_out.find(OTechnique))
         alert.technique = textCache().text(t->items().front().string(), 30);
     if (const EcsValue *t = m_out.find(OSubtechnique))

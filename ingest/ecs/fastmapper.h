@@ -16,7 +16,10 @@
 
 #include <simdjson.h>
 
+#include <bit>
 #include <cstdint>
+#include <cstring>
+#include <iterator>
 #include <string>
 #include <string_view>
 
@@ -35,6 +38,74 @@ struct KeyDots
     std::uint8_t count = 0;
     std::uint8_t at[7] = {};
 };
+
+// The FalcoKey of a top-level key, -1 for any other key.
+int falcoKeyOf(std::string_view key);
+// The dots of an output_fields key, found once: false when the key has none, an empty segment, or more than
+// this path takes (such a key goes to Pipeline).
+inline bool scanDots(std::string_view key, KeyDots *dots)
+{
+    const size_t n = key.size();
+    if (n < 3 || n > 255 || key[0] == '.' || key[n - 1] == '.')
+        return false;
+    dots->count = 0;
+    // Eight bytes at a time: a byte of w ^ "........" is zero where w has a dot (marked exactly, without the carries
+    // of the shorter test).
+    constexpr std::uint64_t kDots = 0x2E2E2E2E2E2E2E2EULL;
+    constexpr std::uint64_t kLow7 = 0x7F7F7F7F7F7F7F7FULL;
+    size_t previous = ~size_t(0) - 1;   // the last dot (none yet)
+    const auto add = [dots, &previous](size_t at) {
+        if (at == previous + 1 || dots->count == sizeof dots->at)
+            return false;   // an empty segment, or too many dots
+        dots->at[dots->count++] = std::uint8_t(at);
+        previous = at;
+        return true;
+    };
+    if constexpr (std::endian::native == std::endian::little) {
+        size_t i = 0;
+        for (; i < n; i += 8) {
+            std::uint64_t w;
+            size_t skip = 0;   // bytes of w already looked at (the last word overlaps the one before)
+            if (i + 8 <= n) {
+                std::memcpy(&w, key.data() + i, 8);
+            } else if (n >= 8) {
+                skip = i + 8 - n;
+                i = n - 8;
+                std::memcpy(&w, key.data() + i, 8);
+            } else {
+                w = 0;
+                std::memcpy(&w, key.data(), n);
+            }
+            const std::uint64_t x = w ^ kDots;
+            std::uint64_t marks = ~(((x & kLow7) + kLow7) | x | kLow7);
+            marks &= ~std::uint64_t(0) << (8 * skip);
+            if (n < 8)
+                marks &= (std::uint64_t(1) << (8 * n)) - 1;
+            for (; marks; marks &= marks - 1) {
+                if (!add(i + size_t(std::countr_zero(marks) / 8)))
+                    return false;
+            }
+        }
+    } else {
+        for (size_t i = 1; i + 1 < n; ++i) {
+            if (key[i] == '.' && !add(i))
+                return false;
+        }
+    }
+    return dots->count > 0;
+}
+
+// Step 5's keys, expanded before the others, and where step 6 renames each (the same index; a dotted path).
+constexpr std::string_view kExpandFirst[] = {
+    "container.image", "fd.cip", "fd.sip", "fd.lip", "fd.rip", "proc.ppid", "proc.pid", "proc.sid",
+    "proc.vpgid", "evt.time", "syslog.facility", "syslog.severity"};
+constexpr std::string_view kRenamedTo[] = {
+    "container.image.name", "client.ip", "server.ip", "source.ip", "destination.ip", "process.parent.pid",
+    "process.pid", "process.session_leader.pid", "process.group_leader.vpid", "event.time", "syslog_facility",
+    "syslog_severity"};
+static_assert(std::size(kExpandFirst) == std::size(kRenamedTo));
+// kExpandFirst's index of key, -1 when it is not one of them.
+int expandFirstIndex(std::string_view key);
 
 // A Bloom filter (one hash) of the paths in output_fields: "certainly not there" without a scan.
 class PathFilter

@@ -2,6 +2,7 @@
 #include "ingest/ecs/textcache.h"
 
 #include <array>
+#include <cstdint>
 
 namespace fe::ecs {
 
@@ -91,6 +92,60 @@ Priority priorityOf(const EcsValue *v)
         }
     }
     return priorityFromString(stringOf(v, false));
+}
+
+void setTagColumns(const EcsValue::List<EcsValue> &items, Alert &alert)
+{
+    // A rule's alerts share their tags: one shared pair of lists per distinct tag list (a small table by the
+    // tags' hash), so that an alert costs no allocation for its lists, nor a free on whichever thread drops it,
+    // and the store's interner finds the lists by their address however the rules interleave.
+    struct TagLists
+    {
+        std::vector<std::string> key;
+        QStringList tags;
+        QStringList tactics;
+    };
+    thread_local std::array<TagLists, 128> tagTable;
+    // Only picks the slot (the lists are then compared whole): the key tags mixed, with no call per tag.
+    std::uint64_t hash = 0;
+    size_t strings = 0;
+    for (const EcsValue &t : items) {
+        if (!t.isString())
+            continue;
+        hash = (hash ^ EcsValue::Member::keyTag(t.string())) * 0x9E3779B97F4A7C15ULL;
+        ++strings;
+    }
+    TagLists &last = tagTable[(hash >> 40) % tagTable.size()];
+    bool same = strings == last.key.size();
+    if (same) {
+        size_t i = 0;
+        for (const EcsValue &t : items) {
+            if (!t.isString())
+                continue;
+            if (!sameKey(last.key[i++], t.string())) {
+                same = false;
+                break;
+            }
+        }
+    }
+    if (!same) {
+        // New lists (never clear() a list alerts still share: that would only detach it).
+        last.key.clear();
+        last.tags = QStringList();
+        last.tactics = QStringList();
+        last.tags.reserve(qsizetype(items.size()));
+        size_t column = 10;
+        for (const EcsValue &t : items) {
+            if (!t.isString())
+                continue;
+            last.key.emplace_back(t.string());
+            last.tags.append(textCache().text(t.string(), column++));
+            if (t.string().starts_with("mitre_") && t.string().size() > 6)
+                last.tactics.append(textCache().text(t.string().substr(6), column++));
+        }
+    }
+    alert.tags = last.tags;
+    alert.tactics = last.tactics;
 }
 
 } // namespace fe::ecs

@@ -95,9 +95,10 @@ const char *s_only = nullptr;
 
 // frame: through fe::mapFrame (what the ingest pipeline's mapper calls: one decode, CEF included, then the
 // mapping); general: through the general pipeline only (fe::mapLineVia, MapperPath::General), the mapper before
-// its fast path; outputText: fe::alertOutputText only (what a full-text index over stored originals calls).
+// its fast path; outputText: fe::alertOutputText only (what a full-text index over stored originals calls);
+// noFacts: without the facts path (fe::mapFrameVia / mapLineVia, MapperPath::NoFacts), the mapper before it.
 void run(const char *label, const QList<QByteArray> &lines, const fe::MapOptions &options, bool frame = false,
-         bool general = false, bool outputText = false)
+         bool general = false, bool outputText = false, bool noFacts = false)
 {
     if (s_only && !std::strstr(label, s_only))
         return;
@@ -125,6 +126,8 @@ void run(const char *label, const QList<QByteArray> &lines, const fe::MapOptions
                 continue;
             }
             fe::MapResult r = general ? fe::mapLineVia(line, options, fe::MapperPath::General)
+                : noFacts         ? (frame ? fe::mapFrameVia(line, options, fe::MapperPath::NoFacts)
+                                           : fe::mapLineVia(line, options, fe::MapperPath::NoFacts))
                 : frame           ? fe::mapFrame(line, options)
                                   : fe::mapLine(line, options);
             if (r.status != fe::MapResult::Status::Alert || !r.error.isEmpty())
@@ -262,7 +265,35 @@ int digest(const QList<QByteArray> &plain, const QList<QByteArray> &syslog, cons
         all.addData(h.result());
     }
     std::printf("bench_mapper: digest of %lld lines: %s\n", qint64(lines.size()), all.result().toHex().constData());
-    return 0;
+
+    // Facts only (MapOptions::buildDocument = false) must fill the Alert as the full mapping does, but for the document,
+    // the output and the command line: every line under every option set, as a line and as a frame.
+    qint64 mappings = 0;
+    qint64 differ = 0;
+    for (const fe::MapOptions &options : std::as_const(optionSets)) {
+        fe::MapOptions facts = options;
+        facts.buildDocument = false;
+        for (const QByteArray &line : lines) {
+            for (const bool frame : {false, true}) {
+                fe::MapResult want = frame ? fe::mapFrame(line, options) : fe::mapLine(line, options);
+                want.alert.ecsJson.clear();
+                want.alert.output.clear();
+                want.alert.commandLine.clear();
+                const fe::MapResult got = frame ? fe::mapFrame(line, facts) : fe::mapLine(line, facts);
+                QCryptographicHash a(QCryptographicHash::Sha256);
+                QCryptographicHash b(QCryptographicHash::Sha256);
+                hashResult(a, want);
+                hashResult(b, got);
+                ++mappings;
+                if (a.result() != b.result() || want.alert.timeIsReceipt != got.alert.timeIsReceipt) {
+                    if (++differ <= 3)
+                        std::printf("bench_mapper: facts differ for: %s\n", line.left(300).constData());
+                }
+            }
+        }
+    }
+    std::printf("bench_mapper: facts only: %lld mappings, %lld differ from the full mapping's facts\n", mappings, differ);
+    return differ == 0 ? 0 : 1;
 }
 
 } // namespace
@@ -320,9 +351,11 @@ int main(int argc, char **argv)
     fe::MapOptions facts = listener;
     facts.buildDocument = false;
     run("tcp syslog, facts only", syslog, facts, true);
+    run("tcp syslog, facts no facts path", syslog, facts, true, false, false, true);
     run("tcp syslog, output text", syslog, listener, true, false, true);
     QList<QByteArray> sidekick;
-    if (!s_only || std::strstr("tcp sidekick uuid, listener", s_only)) {
+    if (!s_only || std::strstr("tcp sidekick uuid, listener", s_only) || std::strstr("tcp sidekick uuid, facts only", s_only)
+        || std::strstr("tcp sidekick uuid, facts no facts path", s_only)) {
         sidekick.reserve(count);
         for (int i = 0; i < count; ++i) {
             QByteArray alert = makeAlert(i);
@@ -332,11 +365,14 @@ int main(int argc, char **argv)
         }
     }
     run("tcp sidekick uuid, listener", sidekick, listener, true);
+    run("tcp sidekick uuid, facts only", sidekick, facts, true);
+    run("tcp sidekick uuid, facts no facts path", sidekick, facts, true, false, false, true);
     run("tcp sidekick uuid, general path", sidekick, listener, false, true);
     run("demo corpus, no preserve", demoLines, file);
     fe::MapOptions demoFacts = file;
     demoFacts.buildDocument = false;
     run("demo corpus, facts only", demoLines, demoFacts);
+    run("demo corpus, facts no facts path", demoLines, demoFacts, false, false, false, true);
     run("demo corpus, output text", demoLines, file, false, false, true);
 
     // For scale: the SHA-256 dedupe key alone (alerts without a Falcosidekick uuid need it).

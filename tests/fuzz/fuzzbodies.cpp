@@ -317,6 +317,23 @@ QString mapper(QByteArrayView input)
             FE_REQUIRE(difference.isEmpty(), QStringLiteral("the two paths map %1 differently (fast path taken: %2)")
                                                     .arg(difference).arg(fast ? QStringLiteral("yes") : QStringLiteral("no")));
         }
+        // Facts only: the same result but for the document, the output and the command line.
+        MapOptions factsOptions = options;
+        factsOptions.buildDocument = false;
+        bool viaFacts = false;
+        const MapResult facts = mapLineVia(input, factsOptions, MapperPath::Auto, nullptr, &viaFacts);
+        FE_REQUIRE(facts.status == automatic.status && facts.error == automatic.error && facts.warning == automatic.warning,
+                   QStringLiteral("facts only says %1 '%2', the full mapping %3 '%4'")
+                       .arg(int(facts.status)).arg(facts.error).arg(int(automatic.status)).arg(automatic.error));
+        if (facts.status == MapResult::Status::Alert) {
+            Alert expected = automatic.alert;
+            expected.ecsJson.clear();
+            expected.output.clear();
+            expected.commandLine.clear();
+            const QString difference = alertDifference(facts.alert, expected);
+            FE_REQUIRE(difference.isEmpty(), QStringLiteral("facts only maps %1 differently (facts path taken: %2)")
+                                                    .arg(difference).arg(viaFacts ? QStringLiteral("yes") : QStringLiteral("no")));
+        }
         FE_CHECK(checkResult(mapFrame(input, options), input));
     }
     return {};

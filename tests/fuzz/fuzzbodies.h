@@ -19,8 +19,8 @@ QString syslogFramer(QByteArrayView data);
 QString syslogHeader(QByteArrayView data);
 // Falcosidekick's CEF decoder and mapFrame: a decoded record is a JSON object; a mapped frame is a valid result.
 QString cef(QByteArrayView data);
-// The JSON decoder and both mapper paths (MapperPath::Auto and General, which must give the same MapResult) and
-// mapFrame, under two option sets.
+// The JSON decoder and both mapper paths (MapperPath::Auto and General, which must give the same MapResult), facts
+// only (the same Alert but for the document, the output and the command line) and mapFrame, under two option sets.
 QString mapper(QByteArrayView data);
 // compileQuery on UTF-8 text: a compiled query runs on a real store (parameters and SQL agree); an error has a
 // reason and a column; any value quoted by queryClause compiles.

@@ -150,6 +150,156 @@ QByteArray damage(const QByteArray &line, quint64 *state)
     return out;
 }
 
+// Alerts at the edges of the facts path (MapOptions::buildDocument = false): output_fields members spliced as raw text
+// (order and repeats kept) into a Falco alert whose keys are sorted, and odd top-level values.
+QList<QByteArray> factsEdges()
+{
+    const QByteArray head = "{\"hostname\":\"node-1\",\"output\":\"x\",\"priority\":\"Warning\",\"rule\":\"r\",\"source\":\"syscall\","
+                            "\"tags\":[\"T1059\",\"container\",\"mitre_execution\"],\"time\":\"2024-05-13T13:23:29.5Z\","
+                            "\"output_fields\":{";
+    const QByteArray huge(100000, 'h');
+    const QByteArray longName(300, 'n');
+    // Each a list of members, in this order.
+    const QList<QByteArray> members = {
+        // Sorted, as Falco and Falcosidekick write them.
+        "\"container.id\":\"c1\",\"container.image.repository\":\"nginx\",\"container.image.tag\":\"1.25\","
+        "\"container.name\":\"web\",\"evt.time\":1715606609089890892,\"k8s.ns.name\":\"ns\",\"k8s.pod.name\":\"p\","
+        "\"proc.name\":\"cat\",\"user.name\":\"root\"",
+        // The same, unsorted.
+        "\"user.name\":\"root\",\"proc.name\":\"cat\",\"k8s.pod.name\":\"p\",\"k8s.ns.name\":\"ns\",\"evt.time\":1715606609089890892,"
+        "\"container.name\":\"web\",\"container.image.tag\":\"1.25\",\"container.image.repository\":\"nginx\",\"container.id\":\"c1\"",
+        "\"container.id\":\"host\",\"container.name\":\"host\"",
+        "\"container.id\":\"\",\"container.name\":null,\"proc.name\":\"\",\"user.name\":null",
+        "\"container.id\":42,\"container.name\":true,\"proc.name\":1.5e300,\"user.name\":[1,\"a\",null]",
+        "\"container.id\":18446744073709551615,\"k8s.pod.name\":-9223372036854775808,\"k8s.ns.name\":1e-320",
+        "\"container.image\":\"nginx:1\",\"container.image.repository\":\"nginx\",\"container.image.tag\":\"1\"",
+        "\"container.image\":null,\"container.image.repository\":\"nginx\"",
+        "\"container.image\":null,\"container.name\":\"c\"",
+        "\"container.image\":\"nginx\",\"container.image.name\":\"other\"",
+        "\"container.image.name\":\"other\",\"container.image\":\"nginx\"",
+        "\"container.image.name\":\"direct\",\"container.image.tag\":\"t\"",
+        "\"container.image.repository\":\"\",\"container.image.tag\":\"t\"",
+        "\"container.image.repository\":7,\"container.image.tag\":8",
+        "\"container.image.repository\":[\"a\"],\"container.image.tag\":\"t\"",
+        "\"container.id.x\":\"below a fact\"",
+        "\"container.id\":\"c\",\"container.id.x\":\"below a fact\"",
+        "\"proc.name.first\":\"a\"",
+        "\"user.name.first\":\"a\",\"user.name\":\"b\"",
+        "\"k8s.pod.name.x\":1",
+        "\"evt.time.iso8601.x\":1",
+        "\"fd.cip\":\"10.0.0.1\",\"client.ip\":\"10.0.0.2\"",
+        "\"client.ip\":\"10.0.0.2\",\"fd.cip\":\"10.0.0.1\"",
+        "\"client.ip.x\":\"a\",\"fd.cip\":\"10.0.0.1\"",
+        "\"client.ip\":\"10.0.0.2\",\"fd.cip\":null",
+        "\"fd.cip\":null,\"fd.cip.name\":\"h\"",
+        "\"fd.cip\":\"10.0.0.1\",\"fd.cip.name\":\"h\"",
+        "\"proc.ppid\":1,\"process.parent\":\"x\"",
+        "\"process.parent\":\"x\",\"proc.ppid\":1",
+        "\"process.parent.x\":\"x\",\"proc.ppid\":1",
+        "\"proc.ppid\":1,\"process.parent.pid.x\":2",
+        "\"proc.sid\":1,\"process.session_leader.pid\":2",
+        "\"proc.vpgid\":1,\"process.group_leader\":2",
+        "\"proc.pid\":null,\"proc.pid-x\":1,\"proc.pid.ts\":2",
+        "\"proc.pid\":3,\"proc.pid-x\":1,\"proc.pid.ts\":2",
+        "\"a.b\":1,\"a.b!\":2,\"a.b.c\":3",
+        "\"a.b\":1,\"a.b!\":2,\"a.b!.c\":3,\"a.b.c\":3",
+        "\"a.b\":1,\"a.b\":2",
+        "\"a.b\":1,\"a.c\":2,\"a.b\":3",
+        "\"syslog.facility\":3,\"syslog_facility.x\":4",
+        "\"syslog_facility.x\":4,\"syslog.severity\":null",
+        "\"syslog.facility\":3,\"syslog_facility\":4",
+        "\"evt.time\":1715606609089890892,\"event.time\":\"2024-05-13T13:23:29Z\"",
+        "\"event.time\":\"2024-05-13T13:23:29Z\"",
+        "\"event.time\":null,\"evt.time\":null",
+        "\"evt.time\":null,\"evt.time.iso8601\":1",
+        "\"evt.time.iso8601\":1715606609089890892,\"evt.time.rawtime\":5",
+        "\"evt.time.iso8601\":null,\"evt.time.rawtime\":\"1715606609089890892\"",
+        "\"evt.time.iso8601\":\"2024-05-13T13:23:29.1234Z\"",
+        "\"evt.time.iso8601\":\"not a time\"",
+        "\"evt.time\":1e30",
+        "\"evt.time\":99999999999999999999",
+        "\"evt.time\":-1",
+        "\"evt.time\":\"99999999999999999999\"",
+        "\"evt.time\":true",
+        "\"evt.time\":[1]",
+        "\"proc.duration\":\"12x\"",
+        "\"proc.duration\":1e300",
+        "\"proc.duration\":1.5,\"proc.name\":\"a\"",
+        "\"proc.duration\":\"-12\"",
+        "\"proc.duration\":null",
+        "\"proc.cmdline\":\"" + huge + "\",\"proc.name\":\"" + longName + "\"",
+        "\"container.name\":\"" + longName + "\",\"user.name\":\"\\u00e9t\\u00e9 \\ud83d\\ude00\\u0000\"",
+        "\"proc.name\":\"\xC3\xA9t\xC3\xA9\",\"user.name\":\"\xE2\x82\xAC\"",
+        "\"proc.name\":\"\xC3\x28\"",
+        "\"a.b.c.d.e.f.g.h\":1",
+        "\"a.b.c.d.e.f.g.h.i\":1",
+        "\"ab\":1",
+        "\"a..b\":1",
+        "\".a.b\":1",
+        "\"evt.arg.flags\":\"O_RDONLY\",\"proc.aname[2]\":\"runc\",\"proc.aname[3]\":null",
+        "",
+        "\"k8s.pod\":\"q\",\"k8s.pod.name\":\"p\"",
+        "\"k8s.pod.name\":\"p\",\"k8s.pod\":\"q\"",
+        "\"k8s.ns\":{\"name\":\"x\"}",
+    };
+    QList<QByteArray> lines;
+    for (const QByteArray &m : members)
+        lines.append(head + m + "}}");
+    // Many members, sorted and not: within the clash checks' bounds and past them.
+    for (const int n : {100, 250, 300, 511, 513}) {
+        QByteArray sorted;
+        QByteArray reversed;
+        for (int i = 0; i < n; ++i) {
+            const QByteArray k = "\"k" + QByteArray::number(1000 + i) + ".a.b\":" + QByteArray::number(i);
+            sorted += (i ? "," : "") + k;
+            reversed = k + (i ? "," : "") + reversed;
+        }
+        lines.append(head + sorted + "}}");
+        lines.append(head + reversed + "}}");
+    }
+    // A deep stack of prefixes (more than the sorted check holds).
+    QByteArray deep = "\"a.b\":0";
+    QByteArray key = "a.b";
+    for (int i = 0; i < 20; ++i) {
+        key += '!';
+        deep += ",\"" + key + "\":" + QByteArray::number(i);
+    }
+    lines.append(head + deep + ",\"a.b!.c\":1}}");
+    lines.append(head + deep + ",\"a.c\":1}}");
+    // Odd top-level values.
+    const QByteArray of = "\"output_fields\":{\"container.id\":\"c1\",\"proc.name\":\"cat\"}";
+    for (const QByteArray &top : QList<QByteArray>{
+             "\"priority\":\"\",\"rule\":\"\",\"hostname\":\"\",\"source\":\"\"",
+             "\"priority\":\"WARNING\",\"rule\":7,\"hostname\":false,\"source\":[1]",
+             "\"priority\":7",
+             "\"priority\":null,\"rule\":null",
+             "\"priority\":\"informational\",\"uuid\":\"\"",
+             "\"priority\":\"Notice\",\"uuid\":12",
+             "\"priority\":\"Notice\",\"uuid\":null",
+             "\"priority\":\"Notice\",\"uuid\":\"5c9c3c1e-0000-4000-8000-000000000001\"",
+             "\"rule\":\"r\",\"tags\":[]",
+             "\"rule\":\"r\",\"tags\":[null,1,\"mitre_\",\"mitre_\xC3\xA4\",\"T1234.001x\",\"T1234\",\"T1234\"]",
+             "\"rule\":\"r\",\"tags\":\"T1234\"",
+             "\"rule\":\"r\",\"tags\":{\"a\":1}",
+             "\"rule\":\"r\",\"time\":\"1500-01-01T00:00:00Z\"",
+             "\"rule\":\"r\",\"time\":\"yesterday\"",
+             "\"rule\":\"r\",\"time\":5",
+             "\"rule\":\"r\",\"rule\":\"s\"",
+             "\"rule\":\"r\",\"extra\":1",
+             "\"source\":\"syscall\"",
+         }) {
+        lines.append("{" + top + "," + of + "}");
+    }
+    lines.append("{\"rule\":\"r\",\"output_fields\":[]}");
+    lines.append("{\"rule\":\"r\",\"output_fields\":null}");
+    lines.append("{\"rule\":\"r\",\"output_fields\":{}}");
+    lines.append("{\"rule\":\"r\",\"@timestamp\":\"2024-05-13T13:23:29Z\"," + of + "}");
+    // Behind a syslog header whose time is out of range, and a good one.
+    lines.append("<4>1960-05-13T13:23:29Z sidekick Falco[1]: " + head + members.first() + "}}");
+    lines.append("<4>2024-05-13T13:23:29Z sidekick Falco[1]: " + head + members.first() + "}}");
+    return lines;
+}
+
 QList<QByteArray> corpus(const QString &name)
 {
     QList<QByteArray> lines;
@@ -168,6 +318,11 @@ QList<QByteArray> corpus(const QString &name)
         }
     } else if (name == QLatin1String("demo")) {
         lines = demoLines(3000, 11);
+    } else if (name == QLatin1String("demo seeds")) {
+        for (const quint64 seed : {1, 2, 3, 4})
+            lines += demoLines(1500, seed);
+    } else if (name == QLatin1String("facts edges")) {
+        lines = factsEdges();
     } else if (name == QLatin1String("sidekick syslog")) {
         for (int i = 0; i < 400; ++i) {
             const QByteArray a = sidekickAlert(i);
@@ -360,6 +515,11 @@ void addCorpusRows(const QList<const char *> &optionSets)
 void TestMapperPaths::factsOnly_data()
 {
     addCorpusRows({"file", "file original fields", "tcp original fields", "tcp set"});
+    for (const char *c : {"demo seeds", "facts edges"}) {
+        for (const char *o : {"file", "file original fields", "tcp original fields", "tcp set"})
+            QTest::newRow(qPrintable(QStringLiteral("%1, %2").arg(QLatin1String(c), QLatin1String(o))))
+                << QString::fromLatin1(c) << QString::fromLatin1(o);
+    }
 }
 
 // MapOptions::buildDocument = false fills every column as the full mapping does and leaves the document, the
@@ -374,11 +534,15 @@ void TestMapperPaths::factsOnly()
     fe::MapOptions facts = full;
     facts.buildDocument = false;
     int alerts = 0;
+    int factsPath = 0;
     for (const QByteArray &line : lines) {
         for (const bool frame : {false, true}) {
             const fe::MapResult a = frame ? fe::mapFrame(line, full) : fe::mapLine(line, full);
-            const fe::MapResult b = frame ? fe::mapFrame(line, facts) : fe::mapLine(line, facts);
+            bool viaFacts = false;
+            const fe::MapResult b = frame ? fe::mapFrameVia(line, facts, fe::MapperPath::Auto, nullptr, &viaFacts)
+                                          : fe::mapLineVia(line, facts, fe::MapperPath::Auto, nullptr, &viaFacts);
             alerts += a.status == fe::MapResult::Status::Alert ? 1 : 0;
+            factsPath += viaFacts ? 1 : 0;
             QVERIFY(b.alert.ecsJson.isEmpty());
             QVERIFY(b.alert.output.isEmpty());
             QVERIFY(b.alert.commandLine.isEmpty());
@@ -392,9 +556,24 @@ void TestMapperPaths::factsOnly()
                 QFAIL(qPrintable(QStringLiteral("line: %1\nfull:\n%2\nfacts only:\n%3").arg(QString::fromUtf8(line), want, got)));
             QCOMPARE(b.alert.tags, a.alert.tags);
             QCOMPARE(b.alert.tactics, a.alert.tactics);
+            // And as the mapper without its facts path maps facts only.
+            const fe::MapResult c = frame ? fe::mapFrameVia(line, facts, fe::MapperPath::NoFacts)
+                                          : fe::mapLineVia(line, facts, fe::MapperPath::NoFacts);
+            const QString before = describe(c);
+            if (before != got)
+                QFAIL(qPrintable(QStringLiteral("line: %1\nwithout the facts path:\n%2\nfacts only:\n%3").arg(QString::fromUtf8(line), before, got)));
         }
     }
     QVERIFY(alerts > 0);
+    qInfo("%s, %s: %d of %lld mappings through the facts path", qPrintable(corpus), qPrintable(options), factsPath,
+          qint64(lines.size() * 2));
+    // The facts path takes the usual alert (so that this test keeps testing it), never --set extras.
+    if (options.contains(QLatin1String("set")))
+        QCOMPARE(factsPath, 0);
+    else if (corpus.startsWith(QLatin1String("demo")) || corpus == QLatin1String("sidekick syslog"))
+        QVERIFY(factsPath > lines.size() * 2 * 9 / 10);
+    else if (corpus == QLatin1String("facts edges"))
+        QVERIFY(factsPath > lines.size() / 2);
 }
 
 void TestMapperPaths::outputText_data()
