@@ -8,6 +8,7 @@
 #include "model/sqlstatement.h"
 
 #include <QFileInfo>
+#include <QtConcurrent/QtConcurrentRun>
 #include <QMutex>
 
 #include <sqlite3.h>
@@ -37,6 +38,35 @@ AlertColumnCache::~AlertColumnCache() = default;
 std::shared_ptr<AlertColumnCache> AlertColumnCache::acquire(const QString &databasePath)
 {
     return registry().acquire(databasePath);
+}
+
+std::shared_ptr<AlertColumnCache> AlertColumnCache::acquireLoaded(const QString &databasePath)
+{
+    // Alerts per step of the load: a short read transaction, so the writer is never held back.
+    constexpr qint64 chunk = 50000;
+    std::shared_ptr<AlertColumnCache> cache = databasePath.isEmpty() ? nullptr : acquire(databasePath);
+    if (!cache || cache->loading().exchange(true))
+        return cache;
+    const std::weak_ptr<AlertColumnCache> weak = cache;
+    (void)QtConcurrent::run([weak, databasePath] {
+        AlertStore store;
+        const bool open = store.open(databasePath, AlertStore::OpenMode::ReadOnly);
+        for (;;) {
+            const std::shared_ptr<AlertColumnCache> held = weak.lock();
+            if (!held)
+                return;
+            qint64 loaded = -1;
+            if (open) {
+                auto lock = held->lock();
+                loaded = held->catchUp(store, chunk);
+            }
+            if (loaded < chunk) {
+                held->loading() = false;
+                return;
+            }
+        }
+    });
+    return cache;
 }
 
 std::shared_ptr<AlertColumnCache> AlertColumnCache::find(const QString &databasePath)

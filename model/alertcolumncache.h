@@ -80,6 +80,11 @@ public:
     static std::shared_ptr<AlertColumnCache> acquire(const QString &databasePath);
     // The cache of the database at path if someone holds one, else null.
     static std::shared_ptr<AlertColumnCache> find(const QString &databasePath);
+    // acquire(), and unless a load is running already, a background task (thread pool) that catches the cache up with
+    // the store in chunks of their own short read transactions, loading() meanwhile. Whoever needs the cache first
+    // starts it (the dashboard, the alert table): waiting for a load beats the base table's answer to a sort or a
+    // count of millions of alerts. The task ends when it is caught up or nobody holds the cache any more.
+    static std::shared_ptr<AlertColumnCache> acquireLoaded(const QString &databasePath);
 
     // The SQL name of a column in `alerts` ("rule"): what compiled queries reference as "a.rule".
     static const char *columnName(int column);

@@ -508,6 +508,7 @@ AlertTableModel::~AlertTableModel()
 void AlertTableModel::setDatabasePath(const QString &path)
 {
     m_path = path;
+    m_columnCache = m_columnCacheEnabled ? AlertColumnCache::acquireLoaded(path) : nullptr;
     m_reader->setPath(path);
     m_countReader->setPath(path);
     restart();
@@ -566,6 +567,7 @@ void AlertTableModel::setWindowStart(qint64 start)
 void AlertTableModel::setColumnCacheEnabled(bool on)
 {
     m_columnCacheEnabled = on;
+    m_columnCache = on ? AlertColumnCache::acquireLoaded(m_path) : nullptr;
     restart();
 }
 

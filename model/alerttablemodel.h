@@ -18,6 +18,8 @@
 
 namespace fe {
 
+class AlertColumnCache;
+
 class StoreReader;
 
 // One alert row as the table shows it (the columns, not the document).
@@ -198,6 +200,8 @@ private:
     int m_insertChunk = 250000;
     int m_anchorStride = 2048;
     bool m_columnCacheEnabled = true;
+    // Held (and loaded in the background) while the table may use it: sorts by a column and filters are answered from it.
+    std::shared_ptr<AlertColumnCache> m_columnCache;
     bool m_firstPageAhead = true;
     std::shared_ptr<const SnapshotOrder> m_order;   // the snapshot's ids in table order (column cache), or null
     QVector<QVariantList> m_anchors;   // m_anchors[k]: sort key of row (k + 1) * m_anchorStride - 1

@@ -22,7 +22,8 @@ std::vector<quint32> placeOfProfile(const AlertColumnCache &cache, const CachedM
     std::vector<quint32> place(profiles.size(), 0);
     *keys = 1;
     const int column = sort.keyColumn;
-    if (column >= 0) {
+    // (An empty store's column has no codes yet, while its profile 0, "none", has code 0 everywhere.)
+    if (column >= 0 && cache.dictionarySize(column) > 0) {
         std::vector<quint32> codes(size_t(cache.dictionarySize(column)));
         for (quint32 c = 0; c < codes.size(); ++c)
             codes[c] = c;

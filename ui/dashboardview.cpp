@@ -69,7 +69,6 @@ constexpr int s_narrowPanelHeight = 280;   // two columns in a small window: mor
 constexpr int s_maxMitrePanelHeight = 900;
 constexpr int s_narrowWidth = 1200;   // below it the panels reflow into two columns
 constexpr int s_exportNoticeMs = 30000;
-constexpr qint64 s_columnCacheChunk = 50000; // alerts per step of the background load: a short read transaction
 
 bool sameFilter(const AlertFilter &a, const AlertFilter &b)
 {
@@ -382,31 +381,7 @@ DashboardView::~DashboardView() = default;
 
 void DashboardView::loadColumnCache()
 {
-    m_columnCache = m_databasePath.isEmpty() ? nullptr : AlertColumnCache::acquire(m_databasePath);
-    if (!m_columnCache || m_columnCache->loading().exchange(true))
-        return;
-    // Chunks of their own short read transactions, so the lock is never held long and the writer is never held back;
-    // the task stops when nobody holds the cache any more.
-    const std::weak_ptr<AlertColumnCache> weak = m_columnCache;
-    const QString path = m_databasePath;
-    (void)QtConcurrent::run([weak, path] {
-        AlertStore store;
-        const bool open = store.open(path, AlertStore::OpenMode::ReadOnly);
-        for (;;) {
-            const std::shared_ptr<AlertColumnCache> cache = weak.lock();
-            if (!cache)
-                return;
-            qint64 loaded = -1;
-            if (open) {
-                auto lock = cache->lock();
-                loaded = cache->catchUp(store, s_columnCacheChunk);
-            }
-            if (loaded < s_columnCacheChunk) {
-                cache->loading() = false;
-                return;
-            }
-        }
-    });
+    m_columnCache = m_databasePath.isEmpty() ? nullptr : AlertColumnCache::acquireLoaded(m_databasePath);
 }
 
 DashboardPanel *DashboardView::addPanel(const QString &title, QWidget *content, int row, int column, int columnSpan)
