@@ -342,6 +342,7 @@ CachedOrder CachedOrder::first(const AlertColumnCache &cache, const CachedMatch 
             Build::first(cache, match, sort, limit, places, &out);
         });
     }
+    out.pack();
     return out;
 }
 
@@ -353,6 +354,7 @@ CachedOrder CachedOrder::all(const AlertColumnCache &cache, const CachedMatch &m
     withPlaces(cache, match, sort, [&](const auto &places, quint32 keys) {
         Build::all(cache, match, sort, places, keys, &out);
     });
+    out.pack();
     return out;
 }
 
@@ -366,26 +368,116 @@ void CachedOrder::takeIdRuns(const AlertColumnCache &cache, qint64 endRow)
     }
 }
 
-qint64 CachedOrder::idAt(qint64 index) const
+void CachedOrder::pack()
 {
-    const quint32 row = m_rows[size_t(index)];
+    m_size = qint64(m_rows.size());
+    // (A page or two is read as it is; packing pays from orders of a few blocks on.)
+    if (m_size < 64 * PackBlock)
+        return;
+    const qint64 blocks = (m_size + PackBlock - 1) / PackBlock;
+    m_blockFirst.reserve(size_t(blocks));
+    m_blockOffset.reserve(size_t(blocks));
+    m_packed.reserve(size_t(m_size) * 2);
+    quint32 previous = 0;
+    for (qint64 i = 0; i < m_size; ++i) {
+        const quint32 row = m_rows[size_t(i)];
+        if (i % PackBlock == 0) {
+            m_blockFirst.push_back(row);
+            m_blockOffset.push_back(quint32(m_packed.size()));
+        } else {
+            const qint64 delta = qint64(row) - qint64(previous);
+            quint64 zigzag = (quint64(delta) << 1) ^ quint64(delta >> 63);
+            while (zigzag >= 0x80) {
+                m_packed.push_back(quint8(zigzag | 0x80));
+                zigzag >>= 7;
+            }
+            m_packed.push_back(quint8(zigzag));
+        }
+        previous = row;
+    }
+    m_packed.shrink_to_fit();
+    std::vector<quint32, LargeAllocator<quint32>>().swap(m_rows);
+}
+
+namespace {
+
+// The next row of a packed block: the previous one plus the zigzag varint at *p.
+inline quint32 nextPackedRow(quint32 previous, const quint8 *&p)
+{
+    quint64 zigzag = 0;
+    int shift = 0;
+    quint8 byte = 0;
+    do {
+        byte = *p++;
+        zigzag |= quint64(byte & 0x7f) << shift;
+        shift += 7;
+    } while (byte & 0x80);
+    const qint64 delta = qint64(zigzag >> 1) ^ -qint64(zigzag & 1);
+    return quint32(qint64(previous) + delta);
+}
+
+} // namespace
+
+quint32 CachedOrder::rowAt(qint64 index) const
+{
+    if (m_blockFirst.empty())
+        return m_rows[size_t(index)];
+    const qint64 block = index / PackBlock;
+    quint32 row = m_blockFirst[size_t(block)];
+    const quint8 *p = m_packed.data() + m_blockOffset[size_t(block)];
+    for (qint64 i = block * PackBlock + 1; i <= index; ++i)
+        row = nextPackedRow(row, p);
+    return row;
+}
+
+qint64 CachedOrder::idOfRow(quint32 row) const
+{
     const auto run = std::upper_bound(m_runs.begin(), m_runs.end(), row,
                                       [](quint32 value, const IdRun &r) { return value < r.firstRow; }) - 1;
     return run->firstId + (row - run->firstRow);
+}
+
+qint64 CachedOrder::idAt(qint64 index) const
+{
+    return idOfRow(rowAt(index));
 }
 
 std::vector<qint64> CachedOrder::ids(qint64 first, qint64 count) const
 {
     std::vector<qint64> out;
     out.reserve(size_t(std::max<qint64>(count, 0)));
-    for (qint64 i = first; i < first + count; ++i)
-        out.push_back(idAt(i));
+    if (count <= 0)
+        return out;
+    if (m_blockFirst.empty()) {
+        for (qint64 i = first; i < first + count; ++i)
+            out.push_back(idOfRow(m_rows[size_t(i)]));
+        return out;
+    }
+    // One decode from the first row's block on, not one per row.
+    qint64 block = first / PackBlock;
+    const quint8 *p = m_packed.data() + m_blockOffset[size_t(block)];
+    quint32 row = m_blockFirst[size_t(block)];
+    for (qint64 i = block * PackBlock + 1; i <= first; ++i)
+        row = nextPackedRow(row, p);
+    out.push_back(idOfRow(row));
+    for (qint64 i = first + 1; i < first + count; ++i) {
+        if (i % PackBlock == 0) {
+            block = i / PackBlock;
+            row = m_blockFirst[size_t(block)];
+            p = m_packed.data() + m_blockOffset[size_t(block)];
+        } else {
+            row = nextPackedRow(row, p);
+        }
+        out.push_back(idOfRow(row));
+    }
     return out;
 }
 
 qint64 CachedOrder::memoryBytes() const
 {
-    return qint64(m_rows.capacity() * sizeof(quint32) + m_runs.capacity() * sizeof(IdRun));
+    return qint64(m_rows.capacity() * sizeof(quint32) + m_runs.capacity() * sizeof(IdRun)
+                  + m_blockFirst.capacity() * sizeof(quint32) + m_blockOffset.capacity() * sizeof(quint32)
+                  + m_packed.capacity());
 }
 
 } // namespace fe

@@ -46,8 +46,8 @@ public:
     // order is sorted.
     static CachedOrder all(const AlertColumnCache &cache, const CachedMatch &match, const Sort &sort);
 
-    qint64 size() const { return qint64(m_rows.size()); }
-    bool isEmpty() const { return m_rows.empty(); }
+    qint64 size() const { return m_size; }
+    bool isEmpty() const { return m_size == 0; }
     // The id of the alert at a place of the order (0 <= index < size()).
     qint64 idAt(qint64 index) const;
     // The ids of count alerts from first on (first + count <= size()).
@@ -63,8 +63,19 @@ private:
         qint64 firstId;
     };
     void takeIdRuns(const AlertColumnCache &cache, qint64 endRow);
+    void pack();
+    quint32 rowAt(qint64 index) const;
+    qint64 idOfRow(quint32 row) const;
 
-    std::vector<quint32, LargeAllocator<quint32>> m_rows;   // cache rows in order
+    qint64 m_size = 0;
+    std::vector<quint32, LargeAllocator<quint32>> m_rows;   // cache rows in order (while built; small orders keep it)
+    // A large order packed (pack()): blocks of PackBlock rows, each its first row and then the differences from one row
+    // to the next as zigzag varints. Neighbours in the order are mostly near in the cache (one key's rows in id order),
+    // so a row takes 1-2 bytes instead of 4; reading a page decodes at most a block before it.
+    static constexpr qint64 PackBlock = 128;
+    std::vector<quint32> m_blockFirst;    // per block: its first row
+    std::vector<quint32> m_blockOffset;   // per block: where its differences start in m_packed
+    std::vector<quint8, LargeAllocator<quint8>> m_packed;
     std::vector<IdRun> m_runs;                               // the cache's runs of consecutive ids, by first row
 };
 
