@@ -65,6 +65,7 @@ private:
     void openDatabase(const QString &path);
     void indexText();
     void pollScreenshot();
+    void returnFreedMemory();
 
     Options m_options;
     QString m_dbPath;
@@ -83,6 +84,7 @@ private:
 
     // --screenshot: polls until the views have settled.
     QTimer m_screenshotPoll;
+    QTimer m_trimTimer;
     QElapsedTimer m_screenshotClock;
     int m_stableTicks = 0;
     bool m_rowSelected = false;
