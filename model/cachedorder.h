@@ -19,8 +19,8 @@ class CachedMatch;
 // one value the newest alert first, (time, id) descending, whichever way the column sorts. This is exactly the order
 // of the table's keyset queries on the base table (model/alerttablemodel.cpp), so both ways show the same rows.
 //
-// An order holds 4 bytes per alert (the cache's rows) and a copy of the cache's id runs, so that it stays valid
-// after the cache's lock is released: pages are read by id long after it was computed.
+// An order holds the cache's rows (packed when large, see pack()) and a copy of the cache's id runs, so that it stays
+// valid after the cache's lock is released: pages are read by id long after it was computed.
 //
 //   auto lock = cache.lock();
 //   CachedMatch match; ... match.build(...);

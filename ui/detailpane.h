@@ -89,7 +89,7 @@ private:
     QStringList m_chain;
     QVector<Step> m_steps;
     // The JSON and Ancestry tabs are filled when shown: most alerts are looked at in the Fields tab, and laying out
-    // their text and widgets for hidden tabs was most of the pane's work per alert.
+    // text and creating widgets for tabs nobody looks at would cost more than the Fields tab itself.
     bool m_jsonStale = false;
     bool m_ancestryStale = false;
     QWidget *m_ancestryPage = nullptr;
