@@ -13,6 +13,7 @@
 #include <QLabel>
 #include <QLocale>
 #include <QPlainTextEdit>
+#include <QTabWidget>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -208,6 +209,50 @@ private Q_SLOTS:
         QVERIFY(!pane.document().isEmpty());
         QVERIFY(pane.documentError().isEmpty());
         QCOMPARE(pane.original(), s_frame);
+    }
+    // The JSON and Ancestry tabs are filled when they are shown, and follow the alert while they are the current tab.
+    void hiddenTabsFilledWhenShown()
+    {
+        DetailPane pane;
+        pane.setDatabasePath(m_path);
+        auto *tabs = pane.findChild<QTabWidget *>();
+        QVERIFY(tabs);
+        const auto page = [&](const QString &title) -> QWidget * {
+            for (int i = 0; i < tabs->count(); ++i) {
+                if (tabs->tabText(i) == title)
+                    return tabs->widget(i);
+            }
+            return nullptr;
+        };
+        QWidget *jsonPage = page(QStringLiteral("JSON"));
+        QWidget *ancestryPage = page(QStringLiteral("Ancestry"));
+        QVERIFY(jsonPage && ancestryPage);
+        auto *json = jsonPage->findChild<QPlainTextEdit *>();
+        QVERIFY(json);
+        const auto ancestryTexts = [&] {
+            QStringList texts;
+            for (QLabel *label : ancestryPage->findChildren<QLabel *>())
+                texts << label->text();
+            return texts.join(u'|');
+        };
+
+        show(pane, m_lineId);
+        QVERIFY(json->toPlainText().isEmpty());   // not shown yet
+        tabs->setCurrentWidget(jsonPage);
+        QVERIFY2(json->toPlainText().contains(QStringLiteral("Terminal shell in container")), qPrintable(json->toPlainText()));
+        pane.setAlert(0);   // while the JSON tab is the current one: it follows
+        QVERIFY(json->toPlainText().isEmpty());
+        show(pane, m_frameId);
+        QVERIFY(json->toPlainText().contains(QStringLiteral("Terminal shell in container")));
+        tabs->setCurrentIndex(0);
+        pane.setAlert(0);   // hidden: left as it was until shown
+        QVERIFY(!json->toPlainText().isEmpty());
+        tabs->setCurrentWidget(jsonPage);
+        QVERIFY(json->toPlainText().isEmpty());
+
+        tabs->setCurrentWidget(ancestryPage);
+        show(pane, m_lineId);
+        QVERIFY2(ancestryTexts().contains(QStringLiteral("No process ancestry")), qPrintable(ancestryTexts()));
     }
 };
 
