@@ -36,6 +36,20 @@ namespace {
 
 constexpr int PathRole = Qt::UserRole + 1;
 constexpr int RawRole = Qt::UserRole + 2;
+constexpr int SearchRole = Qt::UserRole + 3;   // the whole text the field search looks in
+// A value is shown up to this many characters (the whole of it is searched, copied and in the tooltip): a cell shows
+// far fewer, and eliding a long command line or output shapes all of its text at every paint.
+constexpr qsizetype s_maxShownChars = 300;
+
+// A cell of the tree: its text shown (cut at s_maxShownChars) and searched (whole).
+QStandardItem *textItem(const QString &text)
+{
+    auto *item = new QStandardItem(text.size() > s_maxShownChars ? text.left(s_maxShownChars) + QChar(0x2026) : text);
+    item->setData(text, SearchRole);
+    if (text.size() > s_maxShownChars)
+        item->setToolTip(text.left(4 * s_maxShownChars));
+    return item;
+}
 
 QString scalarText(const QJsonValue &v)
 {
@@ -55,15 +69,14 @@ QString scalarText(const QJsonValue &v)
 
 void addValue(QStandardItem *parent, const QString &key, const QString &path, const QJsonValue &v)
 {
-    auto *keyItem = new QStandardItem(key);
-    auto *valueItem = new QStandardItem;
+    auto *keyItem = textItem(key);
+    QStandardItem *valueItem = nullptr;
     keyItem->setData(path, PathRole);
-    valueItem->setData(path, PathRole);
     if (v.isObject()) {
         const QJsonObject o = v.toObject();
         for (auto it = o.begin(); it != o.end(); ++it)
             addValue(keyItem, it.key(), path.isEmpty() ? it.key() : path + u'.' + it.key(), it.value());
-        valueItem->setText(QStringLiteral("{%1}").arg(o.size()));
+        valueItem = textItem(QStringLiteral("{%1}").arg(o.size()));
     } else if (v.isArray()) {
         const QJsonArray a = v.toArray();
         QStringList scalars;
@@ -74,19 +87,20 @@ void addValue(QStandardItem *parent, const QString &key, const QString &path, co
                 addValue(keyItem, QStringLiteral("[%1]").arg(i), path, a.at(i));
             } else {
                 scalars << scalarText(a.at(i));
-                auto *k = new QStandardItem(QStringLiteral("[%1]").arg(i));
-                auto *val = new QStandardItem(scalarText(a.at(i)));
+                auto *k = textItem(QStringLiteral("[%1]").arg(i));
+                auto *val = textItem(scalarText(a.at(i)));
                 k->setData(path, PathRole);
                 val->setData(path, PathRole);
                 val->setData(scalarText(a.at(i)), RawRole);
                 keyItem->appendRow({k, val});
             }
         }
-        valueItem->setText(allScalar ? scalars.join(QStringLiteral(", ")) : QStringLiteral("[%1]").arg(a.size()));
+        valueItem = textItem(allScalar ? scalars.join(QStringLiteral(", ")) : QStringLiteral("[%1]").arg(a.size()));
     } else {
-        valueItem->setText(scalarText(v));
+        valueItem = textItem(scalarText(v));
         valueItem->setData(scalarText(v), RawRole);
     }
+    valueItem->setData(path, PathRole);
     parent->appendRow({keyItem, valueItem});
 }
 
@@ -146,6 +160,7 @@ DetailPane::DetailPane(QWidget *parent)
     m_proxy->setRecursiveFilteringEnabled(true);
     m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
     m_proxy->setFilterKeyColumn(-1);
+    m_proxy->setFilterRole(SearchRole);
     m_tree = new QTreeView(fieldsPage);
     m_tree->setObjectName(QStringLiteral("fieldTree"));
     m_tree->setModel(m_proxy);
